@@ -1,0 +1,62 @@
+# The two commands a new user runs: `make run` and `make test`. Everything they need is
+# installed here: a virtualenv with the pinned Python requirements and the pinned npm
+# front-end packages. Only Python 3.11, Node.js/npm and make must be on the machine.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test test-browser install install-dev assets migrate seed lint format check-deploy bench clean
+
+run: install assets migrate seed ## Set up everything and serve the app with demo data
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install-dev assets ## Install the test requirements and run the whole suite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-browser: install-dev assets ## Only the browser tests (headless Chromium)
+	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(VENV)/.runtime-installed $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+install: $(VENV)/.runtime-installed
+install-dev: $(VENV)/.dev-installed
+assets: node_modules/.installed
+
+migrate: install assets
+	DEBUG=1 $(BIN)/python manage.py migrate --no-input
+
+seed: migrate
+	DEBUG=1 $(BIN)/python manage.py seed_demo
+
+lint: install-dev ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-deploy: install ## Django's deployment checklist with production-like settings
+	DEBUG=0 SECRET_KEY=check-deploy-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz \
+		ALLOWED_HOSTS=timetrack.example.com SECURE_HTTPS=1 \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache

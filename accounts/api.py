@@ -1,0 +1,123 @@
+"""Accounts API: JWT auth endpoints, `users/me/` and `users/`."""
+
+import django_filters
+from django.urls import path
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework_simplejwt import views as jwt_views
+
+from accounts import services
+from accounts.models import User
+
+
+class UserSerializer(serializers.ModelSerializer):
+    is_hr = serializers.BooleanField(read_only=True)
+    is_manager = serializers.BooleanField(read_only=True)
+    working_weekdays = serializers.CharField(read_only=True, help_text="ISO weekday digits, 1 = Monday.")
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "timezone",
+            "country",
+            "subdivision",
+            "manager",
+            "weekly_hours",
+            "working_weekdays",
+            "is_staff",
+            "is_hr",
+            "is_manager",
+        ]
+        read_only_fields = fields
+
+
+class ProfileSerializer(UserSerializer):
+    """What a user may change on their own profile; everything else is read-only."""
+
+    class Meta(UserSerializer.Meta):
+        read_only_fields = [field for field in UserSerializer.Meta.fields if field not in services.SELF_EDITABLE_FIELDS]
+        extra_kwargs = {"email": {"required": False}}
+
+    def update(self, instance, validated_data):
+        return services.user_update_profile(user=instance, data=validated_data)
+
+
+class UserFilter(django_filters.FilterSet):
+    manager = django_filters.NumberFilter(field_name="manager_id")
+    search = django_filters.CharFilter(method="filter_search", max_length=100)
+
+    class Meta:
+        model = User
+        fields = ["manager", "is_active"]
+
+    def filter_search(self, queryset, name, value):
+        from django.db.models import Q
+
+        return queryset.filter(
+            Q(username__icontains=value)
+            | Q(first_name__icontains=value)
+            | Q(last_name__icontains=value)
+            | Q(email__icontains=value)
+        )
+
+
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Users the caller may see: HR everyone, a manager their reports and themself,
+    an employee only themself. Someone not visible is 404."""
+
+    serializer_class = UserSerializer
+    filterset_class = UserFilter
+    ordering_fields = ["username", "last_name", "email", "id"]
+    ordering = ["username"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return User.objects.none()
+        # annotate_roles: `is_hr`/`is_manager` would otherwise cost two queries per row.
+        return User.objects.visible_to(self.request.user).annotate_roles()
+
+    @action(detail=False, methods=["get", "patch"], serializer_class=ProfileSerializer)
+    def me(self, request):
+        """The caller's own profile. PATCH changes name, e-mail, time zone and holiday region only."""
+        if request.method == "GET":
+            return Response(ProfileSerializer(request.user).data)
+        serializer = ProfileSerializer(request.user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        return Response(ProfileSerializer(request.user).data)
+
+
+class TokenObtainPairView(jwt_views.TokenObtainPairView):
+    throttle_scope = "auth"
+
+
+class TokenRefreshView(jwt_views.TokenRefreshView):
+    throttle_scope = "auth"
+
+
+class TokenVerifyView(jwt_views.TokenVerifyView):
+    throttle_scope = "auth"
+
+
+class LogoutView(jwt_views.TokenBlacklistView):
+    """Blacklist the given refresh token: it can no longer be refreshed."""
+
+    throttle_scope = "auth"
+
+
+def register(router):
+    router.register("users", UserViewSet, basename="user")
+
+
+urlpatterns = [
+    path("auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
+    path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
+    path("auth/token/verify/", TokenVerifyView.as_view(), name="token_verify"),
+    path("auth/logout/", LogoutView.as_view(), name="logout"),
+]

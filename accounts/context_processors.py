@@ -1,0 +1,40 @@
+from django.urls import NoReverseMatch, reverse
+
+# (label, URL name, who sees it). A page that does not exist yet is simply left out.
+NAVIGATION = [
+    ("Dashboard", "dashboard", "all"),
+    ("Timesheet", "timetracking:week", "all"),
+    ("Leave", "leave:index", "all"),
+    ("Team calendar", "leave:calendar", "all"),
+    ("Approvals", "leave:approvals", "manager"),
+    ("Reports", "timetracking:reports", "all"),
+    ("Factories", "sprockets:factory-list", "all"),
+    ("Admin", "admin:index", "staff"),
+]
+
+
+def _allowed(user, audience):
+    if audience == "all":
+        return True
+    if audience == "staff":
+        return user.is_staff
+    if audience == "manager":
+        return user.is_manager or user.is_hr
+    return False
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"navigation": []}
+    items = []
+    for label, url_name, audience in NAVIGATION:
+        if not _allowed(user, audience):
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        current = request.path == url if url == "/" else request.path.startswith(url)
+        items.append({"label": label, "url": url, "current": current})
+    return {"navigation": items}

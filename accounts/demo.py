@@ -1,0 +1,66 @@
+"""Demo users for `manage.py seed_demo`: an HR admin, a manager and three reports."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+
+from accounts.models import User
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed by make run, for the demo only
+
+DEMO_USERS = [
+    # username, first, last, role, timezone, country, subdivision
+    ("hr", "Hannah", "Reyes", "hr", "Europe/Berlin", "DE", "BY"),
+    ("manager", "Max", "Mustermann", "manager", "Europe/Berlin", "DE", "BY"),
+    ("alice", "Alice", "Adams", "employee", "Europe/Berlin", "DE", "BY"),
+    ("bob", "Bob", "Brown", "employee", "Europe/London", "GB", "ENG"),
+    ("carol", "Carol", "Chen", "employee", "America/Los_Angeles", "US", "CA"),
+]
+
+
+def seed(stdout):
+    hr_group, _ = Group.objects.get_or_create(name=settings.HR_GROUP_NAME)
+    users = {}
+    for username, first, last, role, timezone, country, subdivision in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "email": f"{username}@example.com",
+                "first_name": first,
+                "last_name": last,
+                "timezone": timezone,
+                "country": country,
+                "subdivision": subdivision,
+                "weekly_hours": Decimal("40.00"),
+                "is_staff": role in ("hr", "manager"),
+                "is_superuser": role == "hr",
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        if role == "hr":
+            user.groups.add(hr_group)
+        users[username] = user
+        stdout.write(f"  user {username:<8} {'created' if created else 'exists'}")
+    for username in ("alice", "bob", "carol"):
+        if users[username].manager_id != users["manager"].pk:
+            users[username].manager = users["manager"]
+            users[username].save(update_fields=["manager"])
+    _grant_manager_admin_permissions(users["manager"])
+    return users
+
+
+def _grant_manager_admin_permissions(manager):
+    """Managers approve leave in the admin: give them the permissions the leave app defines."""
+    from django.contrib.auth.models import Permission
+
+    perms = Permission.objects.filter(
+        content_type__app_label="leave", codename__in=["view_leaverequest", "change_leaverequest"]
+    )
+    manager.user_permissions.add(*perms)
+
+
+def logins():
+    return [(username, role) for username, _f, _l, role, *_rest in DEMO_USERS]

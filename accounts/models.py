@@ -1,0 +1,148 @@
+"""Users, their roles and their team (the manager relation)."""
+
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.utils.functional import cached_property
+
+ISO_WEEKDAYS = "1234567"  # Monday = 1 ... Sunday = 7, as date.isoweekday()
+
+
+def validate_timezone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin).")
+
+
+def validate_country(value):
+    import holidays
+
+    if value and value not in holidays.list_supported_countries():
+        raise ValidationError(f"{value!r} is not a supported ISO 3166 country code for public holidays.")
+
+
+validate_working_weekdays = RegexValidator(
+    r"^(?!.*(.).*\1)[1-7]{0,7}$",
+    "Working weekdays are ISO weekday digits without repeats, e.g. 12345 for Monday to Friday.",
+)
+
+
+class UserQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The users `user` may see: HR everyone, a manager themself and their reports."""
+        if user.is_hr:
+            return self
+        return self.filter(Q(pk=user.pk) | Q(manager=user))
+
+    def reports_of(self, manager):
+        return self.filter(manager=manager)
+
+    def annotate_roles(self):
+        """Fill `is_hr` and `is_manager` in the same query (one query per list, not per row)."""
+        hr_membership = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=settings.HR_GROUP_NAME)
+        return self.annotate(
+            is_hr=ExpressionWrapper(Q(is_superuser=True) | Exists(hr_membership), output_field=BooleanField()),
+            is_manager=Exists(User.objects.filter(manager_id=OuterRef("pk"))),
+        )
+
+
+class CustomUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    email = models.EmailField("email address", unique=True)
+    timezone = models.CharField(
+        max_length=64,
+        default="Europe/Berlin",
+        validators=[validate_timezone],
+        help_text="IANA time zone; days and weeks in reports are this user's local calendar.",
+    )
+    country = models.CharField(
+        max_length=2,
+        default="DE",
+        validators=[validate_country],
+        help_text="ISO 3166 country code whose public holidays apply.",
+    )
+    subdivision = models.CharField(
+        max_length=10, blank=True, help_text="State or region for public holidays, e.g. BY or CA."
+    )
+    manager = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        help_text="Approves this user's leave and weeks.",
+    )
+    weekly_hours = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("40.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("80"))],
+        help_text="Contract hours per week.",
+    )
+    working_weekdays = models.CharField(
+        max_length=7,
+        default="12345",
+        validators=[validate_working_weekdays],
+        help_text="ISO weekday digits the user works on (1 = Monday ... 7 = Sunday).",
+    )
+
+    objects = CustomUserManager()
+
+    class Meta:
+        ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekly_hours__gte=0) & Q(weekly_hours__lte=80), name="user_weekly_hours_range"
+            ),
+            models.CheckConstraint(condition=~Q(manager=models.F("pk")), name="user_not_own_manager"),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    def clean(self):
+        super().clean()
+        if self.manager_id and self.manager_id == self.pk:
+            raise ValidationError({"manager": "A user cannot be their own manager."})
+        self.subdivision = (self.subdivision or "").upper()
+        if self.subdivision and self.country:
+            import holidays
+
+            supported = holidays.list_supported_countries().get(self.country, [])
+            if self.subdivision not in supported:
+                raise ValidationError({"subdivision": f"{self.subdivision!r} is not a subdivision of {self.country}."})
+
+    @cached_property
+    def is_hr(self):
+        return self.is_superuser or self.groups.filter(name=settings.HR_GROUP_NAME).exists()
+
+    @cached_property
+    def is_manager(self):
+        return self.reports.exists()
+
+    @property
+    def tzinfo(self):
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def workdays(self):
+        """ISO weekday numbers this user works on."""
+        return {int(day) for day in self.working_weekdays}
+
+    @property
+    def daily_hours(self):
+        """Contract hours on one working day."""
+        days = len(self.working_weekdays)
+        return (self.weekly_hours / days).quantize(Decimal("0.01")) if days else Decimal("0")
+
+    def can_see(self, other):
+        """May this user see `other`'s data (entries, leave)?"""
+        return other.pk == self.pk or other.manager_id == self.pk or self.is_hr

@@ -1,0 +1,31 @@
+"""In a real headless Chromium: log in through the login page and see the dashboard."""
+
+import pytest
+
+from accounts.tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_login_through_the_real_page_shows_the_dashboard(page, live_server, employee):
+    messages = []
+    page.on("console", lambda message: messages.append(message) if message.type == "error" else None)
+    page.goto(f"{live_server.url}/")
+    assert "/accounts/login/" in page.url
+    page.get_by_label("Username").fill("employee")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Hello")
+    # Assets come from the app itself, under a strict CSP, without console errors.
+    assert page.evaluate("typeof window.htmx") == "object"
+    assert [m.text for m in messages] == []
+
+
+def test_wrong_password_shows_an_error(page, live_server, employee):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("employee")
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Log in").click()
+    assert page.get_by_role("alert").is_visible()
+    assert "/accounts/login/" in page.url

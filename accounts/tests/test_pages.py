@@ -1,0 +1,84 @@
+"""Session pages: login required everywhere but login and health, login/logout/password change."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dashboard_requires_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(reverse("accounts:login"))
+
+
+def test_login_page_is_public_and_styled(client):
+    response = client.get(reverse("accounts:login"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'for="id_username"' in html and "pico.min.css" in html
+
+
+def test_login_with_good_password_reaches_dashboard(client, employee):
+    response = client.post(reverse("accounts:login"), {"username": "employee", "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == "/"
+    assert "Hello" in response.content.decode()
+
+
+def test_login_with_bad_password_stays_on_login_with_error(client, employee):
+    response = client.post(reverse("accounts:login"), {"username": "employee", "password": "nope"})
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout_is_a_post(client, employee):
+    client.force_login(employee)
+    assert client.get(reverse("accounts:logout")).status_code == 405
+    response = client.post(reverse("accounts:logout"))
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_password_change_with_wrong_old_password_changes_nothing(client, employee):
+    client.force_login(employee)
+    response = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": "wrong", "new_password1": "another-long-phrase-7", "new_password2": "another-long-phrase-7"},
+    )
+    assert response.status_code == 200
+    employee.refresh_from_db()
+    assert employee.check_password(PASSWORD)
+
+
+def test_pages_send_security_headers_and_strict_csp(client, employee):
+    client.force_login(employee)
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert "object-src 'none'" in csp and "base-uri 'none'" in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_no_inline_script_in_the_layout(client, employee):
+    import re
+
+    client.force_login(employee)
+    html = client.get("/").content.decode()
+    for tag in re.findall(r"<script[^>]*>", html):
+        assert "src=" in tag, f"inline script found: {tag}"
+
+
+def test_admin_smoke(admin_client):
+    assert admin_client.get(reverse("admin:accounts_user_changelist")).status_code == 200
+    assert admin_client.get(reverse("admin:accounts_user_add")).status_code == 200
+
+
+def test_dashboard_query_count_is_small(client, employee, django_assert_max_num_queries):
+    client.force_login(employee)
+    with django_assert_max_num_queries(15):
+        assert client.get("/").status_code == 200

@@ -1,0 +1,55 @@
+import importlib
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse_lazy
+
+from accounts import services
+
+# Apps that contribute a panel to the dashboard: each has a `dashboard.py` with
+# `widget(request) -> {"template": ..., "context": {...}} | None`.
+DASHBOARD_APPS = ["timetracking", "leave", "sprockets"]
+
+
+def _dashboard_widgets(request):
+    widgets = []
+    for app in DASHBOARD_APPS:
+        try:
+            module = importlib.import_module(f"{app}.dashboard")
+        except ModuleNotFoundError as error:
+            if error.name != f"{app}.dashboard":
+                raise
+            continue
+        widget = module.widget(request)
+        if widget:
+            widgets.append(widget)
+    return widgets
+
+
+def dashboard(request):
+    return render(request, "dashboard.html", {"widgets": _dashboard_widgets(request)})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("dashboard")
+
+    def form_valid(self, form):
+        # Through the service: a new password also revokes the user's API refresh tokens.
+        user = services.user_change_password(user=form.user, new_password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(self.request, user)
+        messages.success(self.request, "Your password was changed. Other API sessions were signed out.")
+
+        return HttpResponseRedirect(self.get_success_url())

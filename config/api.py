@@ -1,0 +1,25 @@
+"""The `/api/v1/` router: every app registers its viewsets here, in one place."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from accounts import api as accounts_api
+from leave import api as leave_api
+from sprockets import api as sprockets_api
+from timetracking import api as timetracking_api
+
+APPS = [accounts_api, timetracking_api, leave_api, sprockets_api]
+
+router = DefaultRouter()
+for module in APPS:
+    module.register(router)
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]
+for module in APPS:
+    urlpatterns += getattr(module, "urlpatterns", [])
+urlpatterns += [path("", include(router.urls))]

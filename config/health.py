@@ -1,0 +1,54 @@
+"""`/health/`: is the app able to serve? 200 when the database answers, 503 otherwise."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+OK, DOWN, NOT_CONFIGURED = "ok", "down", "not configured"
+
+
+def check_database():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any failure means "down"
+        return DOWN
+    return OK
+
+
+def check_cache():
+    try:
+        cache.set("health:probe", "1", timeout=5)
+        return OK if cache.get("health:probe") == "1" else DOWN
+    except Exception:  # noqa: BLE001
+        return DOWN
+
+
+def check_broker():
+    if not settings.REDIS_URL:
+        return NOT_CONFIGURED
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception:  # noqa: BLE001
+        return DOWN
+    return OK
+
+
+@require_GET
+@never_cache
+@login_not_required
+def health(request):
+    checks = {"database": check_database(), "cache": check_cache(), "broker": check_broker()}
+    healthy = checks["database"] == OK
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status=200 if healthy else 503,
+    )

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts.views import dashboard
+from config.health import health
+
+admin.site.site_header = "Timetrack administration"
+admin.site.site_title = "Timetrack admin"
+
+urlpatterns = [
+    path("health/", health, name="health"),
+    path("", dashboard, name="dashboard"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(("config.api", "api"), namespace="api")),
+    path("accounts/", include("accounts.urls")),
+    path("", include("timetracking.urls")),
+    path("leave/", include("leave.urls")),
+    path("factories/", include("sprockets.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,162 @@
+"""Fixtures shared by every app's tests: the standard cast of users, API clients and
+the browser harness (Playwright driving Debian's Chromium against a live server)."""
+
+import os
+import shutil
+
+import pytest
+
+# Playwright's sync API runs an event loop in the main thread; the ORM calls made by
+# tests while it runs are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Throttle counters and cached values never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def manager(db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(username="manager", is_staff=True)
+
+
+@pytest.fixture
+def employee(manager):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(username="employee", manager=manager)
+
+
+@pytest.fixture
+def colleague(manager):
+    """Another report of the same manager."""
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(username="colleague", manager=manager)
+
+
+@pytest.fixture
+def other_manager(db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(username="other_manager", is_staff=True)
+
+
+@pytest.fixture
+def outsider(other_manager):
+    """An employee in another team: must never see the employee's data."""
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(username="outsider", manager=other_manager)
+
+
+@pytest.fixture
+def hr(db):
+    from accounts.tests.factories import HRFactory
+
+    return HRFactory(username="hr")
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def client_for():
+    """`client_for(user)` -> an APIClient authenticated as that user."""
+    from rest_framework.test import APIClient
+
+    def make(user):
+        client = APIClient()
+        client.force_authenticate(user=user)
+        return client
+
+    return make
+
+
+# --- Browser harness ----------------------------------------------------------------------
+
+
+def chromium_path():
+    explicit = os.environ.get("CHROMIUM_PATH")
+    if explicit:
+        return explicit if os.path.exists(explicit) else None
+    for candidate in CHROMIUM_CANDIDATES:
+        if os.path.exists(candidate):
+            return candidate
+    return shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = chromium_path()
+    if executable is None:
+        reason = "Chromium is not installed (apt-get install -y chromium); browser tests need it"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def login(live_server):
+    """`login(page, user)` signs in through the real login page and returns the page."""
+    from accounts.tests.factories import PASSWORD
+
+    def do_login(page, user, password=PASSWORD):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(f"{live_server.url}/")
+        return page
+
+    return do_login
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgresql` need PostgreSQL's features; on SQLite they are skipped with a reason."""
+    from django.conf import settings
+
+    if settings.IS_POSTGRESQL:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://...)")
+    for item in items:
+        if "postgresql" in item.keywords:
+            item.add_marker(skip)
