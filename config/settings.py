@@ -325,3 +325,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.request": {"level": "ERROR" if TESTING else "WARNING"}},
 }
+
+# --- Leave (leave app) ----------------------------------------------------------------------
+# Approvers get a daily reminder about requests pending longer than this many days.
+LEAVE_REMINDER_AFTER_DAYS = _env_or_fail(env.int, "LEAVE_REMINDER_AFTER_DAYS", default=2)

@@ -1,1 +1,383 @@
-from django.db import models  # noqa: F401
+"""Leave: types and their allowance policies, the balance ledger, company closures,
+requests, and the calendar feed tokens. Every read shared by API, pages and admin is a
+QuerySet method here."""
+
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+ZERO = Decimal("0")
+DECIMAL_ZERO = models.Value(ZERO, output_field=models.DecimalField(max_digits=7, decimal_places=2))
+
+
+class LeaveUnit(models.TextChoices):
+    DAYS = "days", "Days (half days allowed)"
+    HOURS = "hours", "Hours"
+
+
+class LeaveTypeQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class LeaveType(models.Model):
+    name = models.CharField(max_length=100)
+    code = models.SlugField(max_length=20, unique=True, help_text="Short stable identifier, e.g. vacation.")
+    color = models.CharField(
+        max_length=7,
+        default="#1e88e5",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour like #1e88e5.")],
+    )
+    paid = models.BooleanField(default=True)
+    deducts_allowance = models.BooleanField(
+        default=True, help_text="Approved requests are booked against the balance of this type."
+    )
+    requires_approval = models.BooleanField(
+        default=True, help_text="Off: requests are approved as soon as they are submitted (e.g. sick leave)."
+    )
+    unit = models.CharField(max_length=5, choices=LeaveUnit.choices, default=LeaveUnit.DAYS)
+    attachment_required_after_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="A document (e.g. a sick note) is required for requests longer than this many calendar days.",
+    )
+    allow_negative = models.BooleanField(default=False, help_text="Allow the balance to go below zero.")
+    is_active = models.BooleanField(default=True)
+
+    objects = LeaveTypeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(unit__in=LeaveUnit.values), name="leave_type_unit_valid"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class AccrualMethod(models.TextChoices):
+    YEARLY = "yearly", "Whole year up front (1 January)"
+    MONTHLY = "monthly", "Monthly accrual"
+
+
+class AllowancePolicy(models.Model):
+    """How much of a type every active user is entitled to, and what happens to the rest."""
+
+    leave_type = models.OneToOneField(LeaveType, on_delete=models.CASCADE, related_name="policy")
+    yearly_amount = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("2000"))],
+        help_text="Days (or hours) per year for a full year.",
+    )
+    accrual = models.CharField(max_length=7, choices=AccrualMethod.choices, default=AccrualMethod.YEARLY)
+    prorate_joiners = models.BooleanField(default=True, help_text="People who join mid-year get a share.")
+    carry_over_cap = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=ZERO,
+        validators=[MinValueValidator(ZERO)],
+        help_text="At most this much unused allowance moves into the next year (0: nothing).",
+    )
+    carry_over_expiry_month = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    carry_over_expiry_day = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+        help_text="Carried-over days not used by this day (e.g. 31 March) lapse. Empty: they never lapse.",
+    )
+
+    class Meta:
+        verbose_name_plural = "allowance policies"
+        constraints = [
+            models.CheckConstraint(condition=Q(yearly_amount__gte=0), name="policy_yearly_amount_positive"),
+            models.CheckConstraint(condition=Q(carry_over_cap__gte=0), name="policy_carry_over_cap_positive"),
+            models.CheckConstraint(
+                condition=Q(carry_over_expiry_month__isnull=True, carry_over_expiry_day__isnull=True)
+                | Q(carry_over_expiry_month__isnull=False, carry_over_expiry_day__isnull=False),
+                name="policy_expiry_month_and_day_together",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.leave_type}: {self.yearly_amount} per year ({self.get_accrual_display()})"
+
+    def expiry_date(self, year):
+        """The day after which carried-over days of `year` lapse, or None."""
+        import calendar
+        from datetime import date
+
+        if not self.carry_over_expiry_month:
+            return None
+        last = calendar.monthrange(year, self.carry_over_expiry_month)[1]
+        return date(year, self.carry_over_expiry_month, min(self.carry_over_expiry_day, last))
+
+
+class EntryKind(models.TextChoices):
+    INITIAL = "initial", "Initial allowance"
+    ACCRUAL = "accrual", "Monthly accrual"
+    CARRY_OVER = "carry_over", "Carry-over from last year"
+    CARRY_OVER_EXPIRY = "carry_over_expiry", "Carry-over expiry"
+    USAGE = "usage", "Usage (approved request)"
+    RESTORATION = "restoration", "Restoration (cancelled request)"
+    ADJUSTMENT = "adjustment", "Manual adjustment"
+
+
+# Kinds booked at most once per user, type, year and period: this is what makes the
+# accrual, carry-over and expiry tasks idempotent (running twice books nothing twice).
+PERIODIC_KINDS = [EntryKind.INITIAL, EntryKind.ACCRUAL, EntryKind.CARRY_OVER, EntryKind.CARRY_OVER_EXPIRY]
+ENTITLED_KINDS = [EntryKind.INITIAL, EntryKind.ACCRUAL, EntryKind.ADJUSTMENT]
+CARRIED_KINDS = [EntryKind.CARRY_OVER, EntryKind.CARRY_OVER_EXPIRY]
+USED_KINDS = [EntryKind.USAGE, EntryKind.RESTORATION]
+
+
+@dataclass
+class Balance:
+    user_id: int
+    leave_type: "LeaveType"
+    year: int
+    entitled: Decimal = ZERO
+    carried: Decimal = ZERO
+    used: Decimal = ZERO
+    pending: Decimal = ZERO
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def balance(self):
+        return self.entitled + self.carried - self.used
+
+    @property
+    def available(self):
+        return self.balance - self.pending
+
+    @property
+    def unit(self):
+        return self.leave_type.unit
+
+
+class LedgerEntryQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(user=user)
+
+    def visible_to(self, user):
+        if user.is_hr:
+            return self
+        return self.filter(Q(user=user) | Q(user__manager=user))
+
+    def total(self):
+        return self.aggregate(total=Coalesce(Sum("amount"), DECIMAL_ZERO))["total"]
+
+
+class LedgerEntry(models.Model):
+    """One change of one user's balance of one type for one year. A balance is a sum of rows;
+    rows are never edited or deleted (corrections are new adjustment rows)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leave_ledger")
+    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="ledger_entries")
+    year = models.PositiveSmallIntegerField(validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    kind = models.CharField(max_length=20, choices=EntryKind.choices)
+    period = models.PositiveSmallIntegerField(default=0, help_text="Month of a monthly accrual; 0 for yearly bookings.")
+    amount = models.DecimalField(max_digits=7, decimal_places=2, help_text="Days or hours; negative reduces.")
+    request = models.ForeignKey(
+        "LeaveRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    reason = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "ledger entries"
+        indexes = [
+            # balances(): SUM(amount) GROUP BY type WHERE user = ? AND year = ?
+            models.Index(fields=["user", "year", "leave_type"], name="leave_ledger_user_year"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=EntryKind.values), name="ledger_kind_valid"),
+            models.CheckConstraint(
+                condition=~Q(kind=EntryKind.ADJUSTMENT) | ~Q(reason=""), name="ledger_adjustment_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=[EntryKind.USAGE, EntryKind.CARRY_OVER_EXPIRY]) | Q(amount__lte=0),
+                name="ledger_usage_and_expiry_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(
+                    kind__in=[EntryKind.INITIAL, EntryKind.ACCRUAL, EntryKind.CARRY_OVER, EntryKind.RESTORATION]
+                )
+                | Q(amount__gte=0),
+                name="ledger_credits_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=USED_KINDS) | Q(request__isnull=False), name="ledger_usage_has_request"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "leave_type", "year", "kind", "period"],
+                condition=Q(kind__in=PERIODIC_KINDS),
+                name="ledger_periodic_once",
+            ),
+            models.UniqueConstraint(
+                fields=["request", "kind"], condition=Q(kind__in=USED_KINDS), name="ledger_request_booked_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.leave_type} {self.year}: {self.amount:+} ({self.get_kind_display()})"
+
+
+class CompanyClosure(models.Model):
+    """A day the company is closed (e.g. 24 December afternoon): not counted as leave."""
+
+    date = models.DateField()
+    name = models.CharField(max_length=100)
+    half_day = models.BooleanField(default=False, help_text="Closed for half of the day only.")
+    country = models.CharField(max_length=2, blank=True, help_text="Only for users in this country; empty: all.")
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["date", "country"], name="closure_once_per_day_and_country")]
+
+    def __str__(self):
+        return f"{self.date}: {self.name}{' (half day)' if self.half_day else ''}"
+
+
+class LeaveStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+ACTIVE_STATUSES = [LeaveStatus.PENDING, LeaveStatus.APPROVED]
+
+
+class StartPart(models.TextChoices):
+    FULL = "full", "Full day"
+    AFTERNOON = "afternoon", "Afternoon only"
+
+
+class EndPart(models.TextChoices):
+    FULL = "full", "Full day"
+    MORNING = "morning", "Morning only"
+
+
+class LeaveRequestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Own requests; a manager also their reports'; HR everyone's."""
+        if user.is_hr:
+            return self
+        return self.filter(Q(user=user) | Q(user__manager=user))
+
+    def decidable_by(self, user):
+        """Requests `user` may approve or reject: their reports' (HR: everyone's), never their own."""
+        queryset = self if user.is_hr else self.filter(user__manager=user)
+        return queryset.exclude(user=user)
+
+    def active(self):
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def pending(self):
+        return self.filter(status=LeaveStatus.PENDING)
+
+    def overlapping(self, start, end):
+        return self.filter(start_date__lte=end, end_date__gte=start)
+
+    def in_year(self, year):
+        return self.filter(start_date__year=year)
+
+    def with_related(self):
+        return self.select_related("user", "user__manager", "leave_type", "decided_by")
+
+
+def attachment_path(instance, filename):
+    # The stored name never comes from the user: a random name with the detected extension.
+    extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+    return f"leave/attachments/{uuid.uuid4().hex}.{extension}"
+
+
+class LeaveRequest(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leave_requests")
+    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="requests")
+    start_date = models.DateField()
+    end_date = models.DateField()
+    start_part = models.CharField(max_length=9, choices=StartPart.choices, default=StartPart.FULL)
+    end_part = models.CharField(max_length=7, choices=EndPart.choices, default=EndPart.FULL)
+    hours = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, help_text="For hourly types: hours taken that day."
+    )
+    amount = models.DecimalField(
+        max_digits=6, decimal_places=2, help_text="Working days (or hours) computed at submission."
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=9, choices=LeaveStatus.choices, default=LeaveStatus.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="leave_decisions"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+    attachment = models.FileField(upload_to=attachment_path, blank=True, max_length=200)
+    attachment_name = models.CharField(max_length=255, blank=True, help_text="The file name as uploaded.")
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LeaveRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        indexes = [
+            # Overlap check and calendar: WHERE user = ? AND start_date <= ? AND end_date >= ?
+            models.Index(fields=["user", "start_date", "end_date"], name="leave_request_user_dates"),
+            # Approval queues and reminders: WHERE status = 'pending'
+            models.Index(fields=["status", "created_at"], name="leave_request_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="leave_end_after_start"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="leave_amount_positive"),
+            models.CheckConstraint(condition=Q(status__in=LeaveStatus.values), name="leave_status_valid"),
+            models.CheckConstraint(condition=Q(hours__isnull=True) | Q(hours__gt=0), name="leave_hours_positive"),
+            models.CheckConstraint(
+                condition=Q(status=LeaveStatus.PENDING) | Q(decided_at__isnull=False) | Q(status=LeaveStatus.CANCELLED),
+                name="leave_decided_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.leave_type} · {self.start_date}–{self.end_date}"
+
+    def get_absolute_url(self):
+        return reverse("leave:index") + f"#request-{self.pk}"
+
+    @property
+    def unit(self):
+        return self.leave_type.unit
+
+
+class CalendarFeedToken(models.Model):
+    """The secret in a user's iCal feed URLs. Resetting it revokes every URL handed out."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leave_feed")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Calendar feed of {self.user}"
+
+    @staticmethod
+    def new_token():
+        return secrets.token_urlsafe(32)
