@@ -1,8 +1,623 @@
-"""This app's part of /api/v1/: serializers and viewsets, registered by config/api.py."""
+"""Time tracking under /api/v1/: clients, projects, tasks, tags, time entries, bulk and the timer.
+
+Thin adapters: serializers parse and validate the shape of the input, `services` applies
+the rules. Clients/projects/tasks/tags are read by everyone and written by HR and managers
+(anyone may create a tag, as they can through an entry).
+"""
+
+import django_filters
+from django.db import IntegrityError
+from django.db.models import Q
+from django.urls import path
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import permissions, serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from timetracking import services
+from timetracking.models import Client, Project, Tag, Task, TimeEntry
+
+# --- Permissions ------------------------------------------------------------------------------
+
+
+class CatalogPermission(permissions.IsAuthenticated):
+    """Everyone reads; HR and managers write. `allow_create_by_anyone` for tags."""
+
+    message = "Only HR and managers can change clients, projects, tasks and tags."
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        if request.method == "POST" and getattr(view, "allow_create_by_anyone", False):
+            return True
+        return services.can_manage_catalog(request.user)
+
+
+# --- Catalog serializers ----------------------------------------------------------------------
+
+
+def _unique_ci(queryset, instance, message, **lookups):
+    if instance is not None:
+        queryset = queryset.exclude(pk=instance.pk)
+    if queryset.filter(**lookups).exists():
+        raise serializers.ValidationError(message)
+
+
+class ClientSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Client
+        fields = ["id", "name", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def validate_name(self, value):
+        value = value.strip()
+        _unique_ci(Client.objects.all(), self.instance, "A client with this name exists.", name__iexact=value)
+        return value
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    client_name = serializers.CharField(source="client.name", read_only=True, allow_null=True, default=None)
+    members = serializers.PrimaryKeyRelatedField(
+        many=True,
+        required=False,
+        queryset=User.objects.filter(is_active=True),
+        help_text="When not empty, only these users (and HR) may log time to the project.",
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "client",
+            "client_name",
+            "name",
+            "code",
+            "color",
+            "active",
+            "billable",
+            "budget_hours",
+            "members",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+    def validate(self, attrs):
+        name = attrs.get("name", getattr(self.instance, "name", "")).strip()
+        client = attrs["client"] if "client" in attrs else getattr(self.instance, "client", None)
+        others = Project.objects.exclude(pk=self.instance.pk) if self.instance else Project.objects.all()
+        if others.filter(name__iexact=name, client=client).exists():
+            raise serializers.ValidationError({"name": "This client already has a project with this name."})
+        code = attrs.get("code", "")
+        if code and others.filter(code=code).exists():
+            raise serializers.ValidationError({"code": "Another project uses this code."})
+        return attrs
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Task
+        fields = ["id", "project", "name", "active"]
+
+    def validate(self, attrs):
+        name = attrs.get("name", getattr(self.instance, "name", "")).strip()
+        project = attrs.get("project", getattr(self.instance, "project", None))
+        others = Task.objects.exclude(pk=self.instance.pk) if self.instance else Task.objects.all()
+        if others.filter(project=project, name__iexact=name).exists():
+            raise serializers.ValidationError({"name": "This project already has a task with this name."})
+        return attrs
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "name"]
+
+    def validate_name(self, value):
+        value = " ".join(value.split())
+        if not value:
+            raise serializers.ValidationError("A tag name cannot be empty.")
+        _unique_ci(Tag.objects.all(), self.instance, "A tag with this name exists.", name__iexact=value)
+        return value
+
+
+# --- Catalog viewsets -------------------------------------------------------------------------
+
+
+class CatalogViewSet(viewsets.ModelViewSet):
+    permission_classes = [CatalogPermission]
+
+    def perform_create(self, serializer):
+        self._save(serializer)
+
+    def perform_update(self, serializer):
+        self._save(serializer)
+
+    def _save(self, serializer):
+        try:
+            serializer.save()
+        except IntegrityError as error:
+            # Two requests creating the same name at once: the unique index refuses the second.
+            raise services.TimeTrackingConflict("This name is already taken.", code="duplicate") from error
+
+    def perform_destroy(self, instance):
+        services.catalog_delete(instance=instance)
+
+
+class ClientFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200)
+
+    class Meta:
+        model = Client
+        fields = []
+
+
+class ClientViewSet(CatalogViewSet):
+    """Clients. Everyone reads; HR and managers write. A client with projects cannot be deleted (409)."""
+
+    serializer_class = ClientSerializer
+    filterset_class = ClientFilter
+    ordering_fields = ["name", "id"]
+    ordering = ["name"]
+
+    def get_queryset(self):
+        return Client.objects.all()
+
+
+class ProjectFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", max_length=200)
+    loggable = django_filters.BooleanFilter(method="filter_loggable", label="Only projects I may log time to")
+
+    class Meta:
+        model = Project
+        fields = ["client", "active", "billable"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value) | Q(client__name__icontains=value))
+
+    def filter_loggable(self, queryset, name, value):
+        loggable = Project.objects.loggable_by(self.request.user).values("pk")
+        return queryset.filter(pk__in=loggable) if value else queryset.exclude(pk__in=loggable)
+
+
+class ProjectViewSet(CatalogViewSet):
+    """Projects. Everyone reads; HR and managers write. Archive (`active: false`) instead of deleting
+    a project with time entries (409)."""
+
+    serializer_class = ProjectSerializer
+    filterset_class = ProjectFilter
+    ordering_fields = ["name", "code", "id", "created_at"]
+    ordering = ["name"]
+
+    def get_queryset(self):
+        # select_related/prefetch: client_name and members would be one query per project.
+        return Project.objects.select_related("client").prefetch_related("members")
+
+
+class TaskFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200)
+
+    class Meta:
+        model = Task
+        fields = ["project", "active"]
+
+
+class TaskViewSet(CatalogViewSet):
+    """Tasks of projects. Everyone reads; HR and managers write."""
+
+    serializer_class = TaskSerializer
+    filterset_class = TaskFilter
+    ordering_fields = ["name", "id", "project"]
+    ordering = ["project", "name"]
+
+    def get_queryset(self):
+        return Task.objects.all()
+
+
+class TagFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=50)
+
+    class Meta:
+        model = Tag
+        fields = []
+
+
+class TagViewSet(CatalogViewSet):
+    """Tags. Everyone reads and creates (entries create unknown tag names too); HR and managers
+    rename and delete."""
+
+    serializer_class = TagSerializer
+    filterset_class = TagFilter
+    ordering_fields = ["name", "id"]
+    ordering = ["name"]
+    allow_create_by_anyone = True
+
+    def get_queryset(self):
+        return Tag.objects.all()
+
+
+# --- Time entry serializers -------------------------------------------------------------------
+
+
+class LocalDateTimeField(serializers.DateTimeField):
+    """An ISO datetime; one without an offset is read in the caller's own time zone."""
+
+    def default_timezone(self):
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            return request.user.tzinfo
+        return super().default_timezone()
+
+
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": services.TAG_NAME_MAX_LENGTH}]})
+class TagReferenceField(serializers.Field):
+    """A tag id (integer) or a tag name (string; an unknown name creates the tag)."""
+
+    default_error_messages = {"invalid": "A tag is an id (integer) or a name (string)."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("invalid")
+        if isinstance(data, str):
+            data = " ".join(data.split())
+            if not data:
+                raise serializers.ValidationError("A tag name cannot be empty.")
+            if len(data) > services.TAG_NAME_MAX_LENGTH:
+                raise serializers.ValidationError(f"A tag name has at most {services.TAG_NAME_MAX_LENGTH} characters.")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+def _tags_field():
+    return serializers.ListField(
+        child=TagReferenceField(),
+        required=False,
+        max_length=services.MAX_TAGS_PER_ENTRY,
+        help_text='Tag ids or names, e.g. [3, "review"]; an unknown name creates the tag.',
+    )
+
+
+class TagBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "name"]
+
+
+class TimeEntrySerializer(serializers.ModelSerializer):
+    """An entry as read. `ended_at`, `duration_seconds` and `hours` are null while the timer runs."""
+
+    project_name = serializers.CharField(source="project.name", read_only=True, allow_null=True, default=None)
+    task_name = serializers.CharField(source="task.name", read_only=True, allow_null=True, default=None)
+    tags = TagBriefSerializer(many=True, read_only=True)
+    duration_seconds = serializers.SerializerMethodField()
+    hours = serializers.DecimalField(max_digits=6, decimal_places=2, read_only=True, allow_null=True)
+    is_running = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = TimeEntry
+        fields = [
+            "id",
+            "user",
+            "project",
+            "project_name",
+            "task",
+            "task_name",
+            "tags",
+            "description",
+            "started_at",
+            "ended_at",
+            "duration_seconds",
+            "hours",
+            "is_running",
+            "billable",
+            "source",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_duration_seconds(self, entry) -> int | None:
+        return int(entry.duration.total_seconds()) if entry.ended_at else None
+
+
+class _EntryFieldsMixin(serializers.Serializer):
+    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all(), required=False, allow_null=True)
+    task = serializers.PrimaryKeyRelatedField(
+        queryset=Task.objects.select_related("project"),
+        required=False,
+        allow_null=True,
+        help_text="Must belong to the project; alone, it implies its project.",
+    )
+    tags = _tags_field()
+    description = serializers.CharField(
+        max_length=services.DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True, trim_whitespace=True
+    )
+    billable = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Defaults to the project's setting."
+    )
+
+
+class TimeEntryCreateSerializer(_EntryFieldsMixin):
+    """Create from start + end, start + duration, end + duration, or a duration alone that ends now."""
+
+    user = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(),
+        required=False,
+        help_text="Whose entry; defaults to you. Only HR may log time for someone else.",
+    )
+    started_at = LocalDateTimeField(required=False, allow_null=True, default=None)
+    ended_at = LocalDateTimeField(required=False, allow_null=True, default=None)
+    duration = serializers.CharField(
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default=None,
+        help_text='HH:MM ("01:30") or decimal hours ("1.5").',
+    )
+
+
+class TimeEntryUpdateSerializer(_EntryFieldsMixin):
+    started_at = LocalDateTimeField(required=False)
+    ended_at = LocalDateTimeField(required=False, allow_null=True)
+    duration = serializers.CharField(
+        max_length=10, required=False, allow_blank=True, help_text="Sets the end to start + duration."
+    )
+
+
+class BulkCreateSerializer(serializers.Serializer):
+    entries = TimeEntryCreateSerializer(many=True, min_length=1, max_length=services.BULK_MAX_ROWS)
+
+
+class BulkResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    entries = TimeEntrySerializer(many=True)
+
+
+class BulkRowErrorSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="Position of the row in `entries`, from 0.")
+    status = serializers.IntegerField(help_text="400 for a refused value, 409 for an overlap.")
+    errors = serializers.DictField(help_text="Field errors of that row, or detail + code.")
+
+
+class BulkErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = BulkRowErrorSerializer(many=True)
+
+
+class ConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField(help_text="overlap, timer_running, no_timer, in_use, duplicate")
+
+
+class TimerStartSerializer(_EntryFieldsMixin):
+    started_at = LocalDateTimeField(required=False, allow_null=True, default=None, help_text="Defaults to now.")
+    switch = serializers.BooleanField(
+        default=False, help_text="If a timer runs, stop it at the same instant instead of answering 409."
+    )
+
+
+class TimerStopSerializer(serializers.Serializer):
+    ended_at = LocalDateTimeField(
+        required=False, allow_null=True, default=None, help_text="Defaults to now (e.g. earlier for a forgotten timer)."
+    )
+
+
+class TimerUpdateSerializer(_EntryFieldsMixin):
+    started_at = LocalDateTimeField(required=False)
+
+
+# --- Time entries ---------------------------------------------------------------------------
+
+
+class TimeEntryFilter(django_filters.FilterSet):
+    project = django_filters.NumberFilter(field_name="project_id")
+    task = django_filters.NumberFilter(field_name="task_id")
+    tag = django_filters.NumberFilter(field_name="tags", label="Tag id")
+    user = django_filters.NumberFilter(field_name="user_id", label="User id (managers: their reports; HR: anyone)")
+    billable = django_filters.BooleanFilter()
+    running = django_filters.BooleanFilter(field_name="ended_at", lookup_expr="isnull")
+    search = django_filters.CharFilter(method="filter_search", max_length=200, label="Full-text search")
+
+    class Meta:
+        model = TimeEntry
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value) if value.strip() else queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        first, last = self.form.cleaned_data.get("from"), self.form.cleaned_data.get("to")
+        if first and last and first > last:
+            raise ValidationError({"to": ["`to` must not be before `from`."]})
+        if first or last:
+            queryset = queryset.on_local_days(first, last, self._timezone())
+        return queryset
+
+    def _timezone(self):
+        """Local days of the `user` filtered on, if visible; otherwise of the caller."""
+        user_id = self.form.cleaned_data.get("user")
+        if user_id:
+            owner = User.objects.visible_to(self.request.user).filter(pk=user_id).first()
+            if owner is not None:
+                return owner.tzinfo
+        return self.request.user.tzinfo
+
+
+def _ignore(queryset, name, value):
+    return queryset
+
+
+# `from` is a Python keyword, so these two are added after the class body.
+TimeEntryFilter.base_filters["from"] = django_filters.DateFilter(
+    method=_ignore, label="First local day (YYYY-MM-DD), in the time zone of `user` or yours"
+)
+TimeEntryFilter.base_filters["to"] = django_filters.DateFilter(method=_ignore, label="Last local day (YYYY-MM-DD)")
+
+
+class TimeEntryViewSet(viewsets.ModelViewSet):
+    """Time entries. Employees see their own; managers also their reports' (read-only); HR everyone's.
+    Someone else's entry is 404. `from`/`to` are local calendar days."""
+
+    serializer_class = TimeEntrySerializer
+    filterset_class = TimeEntryFilter
+    ordering_fields = ["started_at", "ended_at", "created_at", "updated_at"]
+    ordering = ["-started_at"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return TimeEntry.objects.none()
+        # with_details: user, project, task and tags would otherwise be queried per row.
+        return TimeEntry.objects.visible_to(self.request.user).with_details()
+
+    def _writable_object(self):
+        entry = self.get_object()  # 404 when not visible
+        if not TimeEntry.objects.writable_by(self.request.user).filter(pk=entry.pk).exists():
+            raise PermissionDenied("You can read your reports' entries but not change them.")
+        return entry
+
+    def _read(self, entry, status_code=status.HTTP_200_OK):
+        entry = TimeEntry.objects.with_details().get(pk=entry.pk)
+        return Response(TimeEntrySerializer(entry, context=self.get_serializer_context()).data, status=status_code)
+
+    @extend_schema(request=TimeEntryCreateSerializer, responses={201: TimeEntrySerializer, 409: ConflictSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = TimeEntryCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        user = data.pop("user", None) or request.user
+        entry = services.entry_create(user=user, actor=request.user, **data)
+        return self._read(entry, status.HTTP_201_CREATED)
+
+    @extend_schema(request=TimeEntryUpdateSerializer, responses={200: TimeEntrySerializer, 409: ConflictSerializer})
+    def update(self, request, *args, **kwargs):
+        entry = self._writable_object()
+        serializer = TimeEntryUpdateSerializer(
+            data=request.data, partial=kwargs.get("partial", False), context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        entry = services.entry_update(entry=entry, actor=request.user, **serializer.validated_data)
+        return self._read(entry)
+
+    @extend_schema(request=TimeEntryUpdateSerializer, responses={200: TimeEntrySerializer, 409: ConflictSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        services.entry_delete(entry=self._writable_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TimeEntryBulkView(APIView):
+    """Create up to 500 entries in one request, all or nothing. A refused row refuses the whole
+    request (400) with the errors of every refused row, by index."""
+
+    @extend_schema(
+        request=BulkCreateSerializer,
+        responses={201: BulkResultSerializer, 400: BulkErrorSerializer},
+        operation_id="time_entries_bulk_create",
+    )
+    def post(self, request):
+        serializer = BulkCreateSerializer(data=request.data, context={"request": request})
+        if not serializer.is_valid():
+            rows = serializer.errors.get("entries")
+            if isinstance(rows, list) and rows and isinstance(rows[0], dict):
+                errors = [
+                    {"index": index, "status": 400, "errors": row_errors}
+                    for index, row_errors in enumerate(rows)
+                    if row_errors
+                ]
+                raise services.BulkError(errors)
+            raise ValidationError(serializer.errors)
+        rows = []
+        for row in serializer.validated_data["entries"]:
+            row = dict(row)
+            row["user"] = row.get("user") or request.user
+            rows.append(row)
+        created = services.entries_bulk_create(actor=request.user, rows=rows)
+        entries = TimeEntry.objects.filter(pk__in=[entry.pk for entry in created]).with_details().order_by("started_at")
+        data = {"created": len(created), "entries": TimeEntrySerializer(entries, many=True).data}
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+# --- Timer -----------------------------------------------------------------------------------
+
+
+class TimerView(APIView):
+    """The caller's running timer."""
+
+    @extend_schema(
+        responses={200: TimeEntrySerializer, 204: OpenApiResponse(description="No timer is running.")},
+        operation_id="timer_retrieve",
+    )
+    def get(self, request):
+        entry = services.timer_current(user=request.user)
+        if entry is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(TimeEntrySerializer(entry).data)
+
+    @extend_schema(
+        request=TimerUpdateSerializer,
+        responses={200: TimeEntrySerializer, 409: ConflictSerializer},
+        operation_id="timer_partial_update",
+    )
+    def patch(self, request):
+        """Edit the running timer (project, task, tags, description, billable, start); 409 if none runs."""
+        serializer = TimerUpdateSerializer(data=request.data, partial=True, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        entry = services.timer_update(user=request.user, **serializer.validated_data)
+        return Response(TimeEntrySerializer(TimeEntry.objects.with_details().get(pk=entry.pk)).data)
+
+
+class TimerStartView(APIView):
+    @extend_schema(
+        request=TimerStartSerializer,
+        responses={201: TimeEntrySerializer, 409: ConflictSerializer},
+        operation_id="timer_start",
+    )
+    def post(self, request):
+        """Start a timer; 409 `timer_running` if one runs, unless `switch` is true."""
+        serializer = TimerStartSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        entry = services.timer_start(user=request.user, **serializer.validated_data)
+        entry = TimeEntry.objects.with_details().get(pk=entry.pk)
+        return Response(TimeEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class TimerStopView(APIView):
+    @extend_schema(
+        request=TimerStopSerializer,
+        responses={200: TimeEntrySerializer, 409: ConflictSerializer},
+        operation_id="timer_stop",
+    )
+    def post(self, request):
+        """Stop the running timer; 409 `no_timer` if none runs."""
+        serializer = TimerStopSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        entry = services.timer_stop(user=request.user, **serializer.validated_data)
+        entry = TimeEntry.objects.with_details().get(pk=entry.pk)
+        return Response(TimeEntrySerializer(entry).data)
 
 
 def register(router):
     """Add this app's viewsets to the /api/v1/ router."""
+    router.register("clients", ClientViewSet, basename="client")
+    router.register("projects", ProjectViewSet, basename="project")
+    router.register("tasks", TaskViewSet, basename="task")
+    router.register("tags", TagViewSet, basename="tag")
+    router.register("time-entries", TimeEntryViewSet, basename="time-entry")
 
 
-urlpatterns = []
+urlpatterns = [
+    path("time-entries/bulk/", TimeEntryBulkView.as_view(), name="time-entry-bulk"),
+    path("timer/", TimerView.as_view(), name="timer"),
+    path("timer/start/", TimerStartView.as_view(), name="timer-start"),
+    path("timer/stop/", TimerStopView.as_view(), name="timer-stop"),
+]

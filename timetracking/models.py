@@ -1,1 +1,262 @@
-from django.db import models  # noqa: F401
+"""Clients, projects, tasks, tags and time entries, with their database rules and reads.
+
+Writes that carry a business rule live in `services.py`; the reads that the API, pages
+and admin share are the QuerySet methods below.
+"""
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Lower
+
+validate_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour is #rrggbb, e.g. #3b82f6.")
+
+# Names of the constraints created by the migrations: services map their violations to errors.
+RUNNING_TIMER_CONSTRAINT = "timeentry_one_running_timer_per_user"
+NO_OVERLAP_CONSTRAINT = "timeentry_no_overlap"  # PostgreSQL only, see migration 0002
+END_AFTER_START_CONSTRAINT = "timeentry_ends_after_start"
+
+
+class Client(models.Model):
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="client_name_unique_ci")]
+
+    def __str__(self):
+        return self.name
+
+
+class ProjectQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def loggable_by(self, user):
+        """Active projects `user` may log time to: open ones, ones they belong to; HR all."""
+        projects = self.active()
+        if user.is_hr:
+            return projects
+        membership = Project.members.through.objects.filter(project_id=OuterRef("pk"))
+        return projects.filter(~Exists(membership) | Exists(membership.filter(user_id=user.pk)))
+
+
+class Project(models.Model):
+    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.PROTECT, related_name="projects")
+    name = models.CharField(max_length=200)
+    code = models.CharField(max_length=20, blank=True, help_text="Short reference, e.g. ACME-WEB.")
+    color = models.CharField(max_length=7, default="#3b82f6", validators=[validate_color])
+    active = models.BooleanField(default=True, help_text="Archived projects accept no new time.")
+    billable = models.BooleanField(default=True, help_text="Default for new entries on this project.")
+    budget_hours = models.DecimalField(
+        max_digits=8, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="member_projects",
+        help_text="When set, only these people (and HR) may log time to the project.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "client", name="project_name_unique_per_client_ci"),
+            models.UniqueConstraint(fields=["code"], condition=~Q(code=""), name="project_code_unique"),
+            models.CheckConstraint(
+                condition=Q(budget_hours__isnull=True) | Q(budget_hours__gte=0), name="project_budget_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.client.name} · {self.name}" if self.client_id else self.name
+
+
+class Task(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True, help_text="Archived tasks accept no new time.")
+
+    class Meta:
+        ordering = ["project__name", "name"]
+        constraints = [models.UniqueConstraint("project", Lower("name"), name="task_name_unique_per_project_ci")]
+
+    def __str__(self):
+        return f"{self.project.name} · {self.name}"
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="tag_name_unique_ci")]
+
+    def __str__(self):
+        return self.name
+
+
+def local_day_bounds(first_day, last_day, tzinfo):
+    """[start of `first_day`, start of the day after `last_day`) in `tzinfo`, as aware datetimes.
+
+    Each bound is computed for its own date, so a day across a DST change is 23 or 25 hours long.
+    """
+    start = datetime.combine(first_day, time.min, tzinfo=tzinfo) if first_day else None
+    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tzinfo) if last_day else None
+    return start, end
+
+
+class TimeEntryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Entries `user` may read: their own, their reports' (managers), everyone's (HR)."""
+        if user.is_hr:
+            return self
+        return self.filter(Q(user=user) | Q(user__manager=user))
+
+    def writable_by(self, user):
+        """Entries `user` may change: their own; HR everyone's. Managers read their reports' only."""
+        if user.is_hr:
+            return self
+        return self.filter(user=user)
+
+    def for_user(self, user):
+        return self.filter(user=user)
+
+    def running(self):
+        return self.filter(ended_at__isnull=True)
+
+    def finished(self):
+        return self.filter(ended_at__isnull=False)
+
+    def in_range(self, start=None, end=None):
+        """Entries that start in [start, end) (aware datetimes; either may be None)."""
+        queryset = self
+        if start is not None:
+            queryset = queryset.filter(started_at__gte=start)
+        if end is not None:
+            queryset = queryset.filter(started_at__lt=end)
+        return queryset
+
+    def on_local_days(self, first_day, last_day, tzinfo):
+        """Entries starting on the local calendar days [first_day, last_day] of `tzinfo`."""
+        return self.in_range(*local_day_bounds(first_day, last_day, tzinfo))
+
+    def overlapping(self, start, end):
+        """Entries whose [started_at, ended_at) meets [start, end); a running one reaches to infinity.
+
+        `end` None means an open-ended interval (a timer). Touching end-to-start is no overlap.
+        """
+        queryset = self.filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+        if end is not None:
+            queryset = queryset.filter(started_at__lt=end)
+        return queryset
+
+    def search(self, text):
+        """Full-text search on the description: PostgreSQL uses the GIN index, SQLite `icontains`."""
+        if settings.IS_POSTGRESQL:
+            from django.contrib.postgres.search import SearchQuery
+
+            # Same expression as the GIN index of migration 0002, so PostgreSQL can use it.
+            return self.annotate(description_vector=description_search_vector()).filter(
+                description_vector=SearchQuery(text, config="simple", search_type="websearch")
+            )
+        return self.filter(description__icontains=text)
+
+    def with_details(self):
+        # One query for the entry, its user, project, client and task; one for all tags.
+        return self.select_related("user", "project__client", "task").prefetch_related("tags")
+
+
+def description_search_vector():
+    from django.contrib.postgres.search import SearchVector
+
+    return SearchVector("description", config="simple")
+
+
+class TimeEntry(models.Model):
+    class Source(models.TextChoices):
+        TIMER = "timer", "Timer"
+        MANUAL = "manual", "Manual"
+        IMPORT = "import", "Import"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_entries")
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.PROTECT, related_name="time_entries")
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.PROTECT, related_name="time_entries")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="time_entries")
+    description = models.CharField(max_length=1000, blank=True)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="Empty while the timer runs.")
+    billable = models.BooleanField(default=False)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TimeEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name_plural = "time entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gt=F("started_at")), name=END_AFTER_START_CONSTRAINT
+            ),
+            # At most one running timer per user.
+            models.UniqueConstraint(fields=["user"], condition=Q(ended_at__isnull=True), name=RUNNING_TIMER_CONSTRAINT),
+            models.CheckConstraint(
+                condition=Q(task__isnull=True) | Q(project__isnull=False), name="timeentry_task_needs_project"
+            ),
+        ]
+        indexes = [
+            # The week page, the API's from/to filter and the overlap check: WHERE user_id = ? AND started_at ...
+            models.Index(fields=["user", "started_at"], name="timeentry_user_started"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.started_at:%Y-%m-%d %H:%M} {self.description[:40]}"
+
+    @property
+    def is_running(self):
+        return self.ended_at is None
+
+    @property
+    def duration(self):
+        return (self.ended_at - self.started_at) if self.ended_at else None
+
+    @property
+    def hours(self):
+        """Decimal hours (2 places) of a finished entry; None while running."""
+        if self.ended_at is None:
+            return None
+        return (Decimal(int(self.duration.total_seconds())) / Decimal(3600)).quantize(Decimal("0.01"))
+
+
+class TimesheetRow(models.Model):
+    """A project/task row pinned to a user's week on the timesheet ("copy last week's projects")."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="timesheet_rows")
+    week_start = models.DateField(help_text="The Monday of the week, in the user's time zone.")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["week_start", "project__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "week_start", "project", "task"], name="timesheetrow_unique"),
+            # NULLs are distinct in a unique constraint: the project-only row needs its own.
+            models.UniqueConstraint(
+                fields=["user", "week_start", "project"],
+                condition=Q(task__isnull=True),
+                name="timesheetrow_unique_without_task",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.week_start} {self.project}"

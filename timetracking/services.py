@@ -1,0 +1,517 @@
+"""Every write on time tracking data that carries a rule. API, pages, admin and demo call these.
+
+Rules: an entry ends after it starts and lasts at most `TIME_ENTRY_MAX_HOURS`; one user's
+entries never overlap (touching end-to-start is fine; a running timer reaches to infinity);
+at most one running timer per user; archived projects/tasks and member-only projects the
+user does not belong to take no new time; a task belongs to the entry's project.
+
+The database enforces what it can (see models.py and migration 0002); these functions
+check the same rules first so that callers get a clear field error or a 409, and map a
+constraint violation that slips through a race to the same 409.
+"""
+
+import re
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+
+from config.errors import Conflict, DomainError
+from timetracking.models import (
+    END_AFTER_START_CONSTRAINT,
+    NO_OVERLAP_CONSTRAINT,
+    RUNNING_TIMER_CONSTRAINT,
+    Project,
+    Tag,
+    Task,
+    TimeEntry,
+    TimesheetRow,
+    local_day_bounds,
+)
+
+TAG_NAME_MAX_LENGTH = 50
+MAX_TAGS_PER_ENTRY = 20
+DESCRIPTION_MAX_LENGTH = 1000
+BULK_MAX_ROWS = 500
+
+
+class TimeTrackingError(DomainError):
+    """A time tracking rule refused the input (400)."""
+
+
+class TimeTrackingConflict(Conflict):
+    """The write clashes with the user's other entries or their running timer (409)."""
+
+
+class BulkError(TimeTrackingError):
+    """Some rows of a bulk request were refused; nothing was written."""
+
+    default_code = "invalid_rows"
+
+    def __init__(self, errors):
+        super().__init__(f"{len(errors)} row(s) were refused; nothing was saved.")
+        self.errors = errors
+
+    def as_dict(self):
+        return {"detail": self.message, "code": self.code, "errors": self.errors}
+
+
+def max_entry_duration():
+    return timedelta(hours=settings.TIME_ENTRY_MAX_HOURS)
+
+
+def can_manage_catalog(user):
+    """Clients, projects, tasks and tags are changed by HR and managers; everyone reads them."""
+    return user.is_authenticated and (user.is_hr or user.is_manager)
+
+
+# --- Input helpers --------------------------------------------------------------------------
+
+_DURATION_PATTERNS = [
+    re.compile(r"^(?P<hours>\d{1,2}):(?P<minutes>[0-5]\d)$"),  # 1:30, 01:30
+    re.compile(r"^(?:(?P<hours>\d{1,2})\s*h)?\s*(?:(?P<minutes>\d{1,4})\s*m(?:in)?)?$"),  # 1h30m, 90m, 2h
+]
+
+
+def parse_duration(value, *, field="duration"):
+    """'01:30', '1:30', '1h30m', '90m', '2h' or decimal hours '1.5' -> timedelta (> 0)."""
+    if isinstance(value, timedelta):
+        duration = value
+    else:
+        text = str(value or "").strip().lower()
+        duration = None
+        if len(text) <= 10:
+            for pattern in _DURATION_PATTERNS:
+                match = pattern.match(text)
+                if match and any(match.groupdict().values()):
+                    duration = timedelta(
+                        hours=int(match["hours"] or 0),
+                        minutes=int(match["minutes"] or 0),
+                    )
+                    break
+            if duration is None and re.fullmatch(r"\d{1,2}([.,]\d{1,2})?", text):
+                try:
+                    hours = Decimal(text.replace(",", "."))
+                except InvalidOperation:  # pragma: no cover - the regex already checked the shape
+                    hours = None
+                if hours is not None:
+                    duration = timedelta(seconds=int(hours * 3600))
+        if duration is None:
+            raise TimeTrackingError("Give a duration as HH:MM (e.g. 01:30) or hours (e.g. 1.5).", field=field)
+    if duration <= timedelta(0):
+        raise TimeTrackingError("The duration must be more than zero.", field=field)
+    if duration > max_entry_duration():
+        raise TimeTrackingError(
+            f"An entry can last at most {settings.TIME_ENTRY_MAX_HOURS} hours.", field=field, code="too_long"
+        )
+    return duration
+
+
+def _normalize_tag_name(name):
+    name = " ".join(str(name).split())
+    if not name:
+        raise TimeTrackingError("A tag name cannot be empty.", field="tags")
+    if len(name) > TAG_NAME_MAX_LENGTH:
+        raise TimeTrackingError(f"A tag name has at most {TAG_NAME_MAX_LENGTH} characters.", field="tags")
+    return name
+
+
+def tag_get_or_create(*, name):
+    """The tag called `name` (case-insensitively), created if it does not exist yet."""
+    name = _normalize_tag_name(name)
+    tag = Tag.objects.filter(name__iexact=name).first()
+    if tag:
+        return tag
+    try:
+        # Savepoint: two requests creating the same new tag at once both miss it above;
+        # the unique index refuses the second, which then reads the winner's row.
+        with transaction.atomic():
+            return Tag.objects.create(name=name)
+    except IntegrityError:
+        return Tag.objects.get(name__iexact=name)
+
+
+def tags_resolve(*, refs):
+    """Tags given by id (int or digits) or by name; an unknown name creates the tag."""
+    refs = list(refs or [])
+    if len(refs) > MAX_TAGS_PER_ENTRY:
+        raise TimeTrackingError(f"An entry has at most {MAX_TAGS_PER_ENTRY} tags.", field="tags")
+    tags = {}
+    for ref in refs:
+        if isinstance(ref, Tag):
+            tag = ref
+        elif isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
+            tag = Tag.objects.filter(pk=int(ref)).first()
+            if tag is None:
+                raise TimeTrackingError(f"There is no tag with id {int(ref)}.", field="tags")
+        else:
+            tag = tag_get_or_create(name=ref)
+        tags[tag.pk] = tag
+    return list(tags.values())
+
+
+# --- Checks shared by every entry write ------------------------------------------------------
+
+
+def _lock_user(user):
+    # Serialise the writes on one user's entries. Two requests at once (a double click, two
+    # tabs, a frontend retry) would otherwise both pass the running-timer and overlap checks
+    # and both insert. With the user's row locked, the second waits for the first to commit and
+    # its checks then see the first's entry. (SQLite's IMMEDIATE transactions serialise anyway;
+    # on PostgreSQL the constraints are the last line of defence, see _integrity_error.)
+    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).get()
+
+
+def _check_owner(*, actor, user):
+    if actor is not None and actor.pk != user.pk and not actor.is_hr:
+        raise TimeTrackingError("You can only log your own time.", field="user", code="not_allowed")
+    if not user.is_active:
+        raise TimeTrackingError("This user is deactivated.", field="user")
+
+
+def _check_times(started_at, ended_at):
+    if started_at is None:
+        raise TimeTrackingError("Give a start time.", field="started_at", code="required")
+    if ended_at is None:
+        return
+    if ended_at <= started_at:
+        raise TimeTrackingError("The end must be after the start.", field="ended_at", code="end_before_start")
+    if ended_at - started_at > max_entry_duration():
+        raise TimeTrackingError(
+            f"An entry can last at most {settings.TIME_ENTRY_MAX_HOURS} hours.", field="ended_at", code="too_long"
+        )
+
+
+def _check_project_and_task(*, user, project, task):
+    """Return (project, task) after the rules: a task implies its project, both active, membership."""
+    if task is not None and project is None:
+        project = task.project
+    if task is not None and task.project_id != project.pk:
+        raise TimeTrackingError("This task belongs to another project.", field="task", code="foreign_task")
+    if project is not None:
+        if not project.active:
+            raise TimeTrackingError("This project is archived.", field="project", code="archived")
+        if not Project.objects.loggable_by(user).filter(pk=project.pk).exists():
+            raise TimeTrackingError("You are not a member of this project.", field="project", code="not_member")
+    if task is not None and not task.active:
+        raise TimeTrackingError("This task is archived.", field="task", code="archived")
+    return project, task
+
+
+def _check_overlap(*, user, started_at, ended_at, exclude=None):
+    clashes = TimeEntry.objects.for_user(user).overlapping(started_at, ended_at)
+    if exclude is not None:
+        clashes = clashes.exclude(pk=exclude.pk)
+    clash = clashes.order_by("started_at").first()
+    if clash is None:
+        return
+    local = user.tzinfo
+    if clash.ended_at is None:
+        message = f"This overlaps your running timer (since {timezone.localtime(clash.started_at, local):%H:%M})."
+    else:
+        message = (
+            f"This overlaps your entry of {timezone.localtime(clash.started_at, local):%Y-%m-%d %H:%M}"
+            f"–{timezone.localtime(clash.ended_at, local):%H:%M}."
+        )
+    raise TimeTrackingConflict(message, code="overlap")
+
+
+def _integrity_error(error):
+    """Map a constraint violation (a race past the checks above) to the domain error it means."""
+    constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or ""
+    text = f"{constraint} {error}"
+    if NO_OVERLAP_CONSTRAINT in text:
+        return TimeTrackingConflict("This overlaps another of your entries.", code="overlap")
+    # SQLite names the column, not the partial unique index.
+    if RUNNING_TIMER_CONSTRAINT in text or "timetracking_timeentry.user_id" in text:
+        return TimeTrackingConflict("A timer is already running.", code="timer_running")
+    if END_AFTER_START_CONSTRAINT in text:
+        return TimeTrackingError("The end must be after the start.", field="ended_at", code="end_before_start")
+    return None
+
+
+def _save(entry, tags=None):
+    try:
+        with transaction.atomic():  # a savepoint: a violation leaves the outer transaction usable
+            entry.save()
+            if tags is not None:
+                entry.tags.set(tags)
+    except IntegrityError as error:
+        mapped = _integrity_error(error)
+        if mapped is None:
+            raise
+        raise mapped from error
+    return entry
+
+
+def _clean_description(description):
+    description = (description or "").strip()
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        raise TimeTrackingError(f"A description has at most {DESCRIPTION_MAX_LENGTH} characters.", field="description")
+    return description
+
+
+def _resolve_times(*, started_at, ended_at, duration, now):
+    """Start + end, start + duration, end + duration, or a duration alone that ends now."""
+    if duration in (None, ""):
+        if started_at is None:
+            raise TimeTrackingError(
+                "Give a start and an end, a start and a duration, or a duration.", field="started_at", code="required"
+            )
+        if ended_at is None:
+            raise TimeTrackingError("Give an end time or a duration.", field="ended_at", code="required")
+        return started_at, ended_at
+    duration = parse_duration(duration)
+    if started_at is not None and ended_at is not None:
+        raise TimeTrackingError("Give an end or a duration, not both.", field="duration")
+    if started_at is not None:
+        return started_at, started_at + duration
+    end = ended_at if ended_at is not None else now
+    return end - duration, end
+
+
+# --- Entries --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def entry_create(
+    *,
+    user,
+    actor=None,
+    started_at=None,
+    ended_at=None,
+    duration=None,
+    project=None,
+    task=None,
+    tags=(),
+    description="",
+    billable=None,
+    source=TimeEntry.Source.MANUAL,
+):
+    """A finished entry from start + end, start + duration, end + duration or a duration ending now."""
+    _check_owner(actor=actor, user=user)
+    started_at, ended_at = _resolve_times(
+        started_at=started_at, ended_at=ended_at, duration=duration, now=timezone.now()
+    )
+    _check_times(started_at, ended_at)
+    description = _clean_description(description)
+    project, task = _check_project_and_task(user=user, project=project, task=task)
+    tag_list = tags_resolve(refs=tags)
+    _lock_user(user)
+    _check_overlap(user=user, started_at=started_at, ended_at=ended_at)
+    entry = TimeEntry(
+        user=user,
+        project=project,
+        task=task,
+        description=description,
+        started_at=started_at,
+        ended_at=ended_at,
+        billable=project.billable if billable is None and project else bool(billable),
+        source=source,
+    )
+    return _save(entry, tag_list)
+
+
+UPDATABLE_FIELDS = {"started_at", "ended_at", "duration", "project", "task", "tags", "description", "billable"}
+
+
+@transaction.atomic
+def entry_update(*, entry, actor=None, **changes):
+    """Change an entry (finished or running). Project/task rules apply only to what changes,
+    so an old entry on a since-archived project can still get its description fixed."""
+    unknown = set(changes) - UPDATABLE_FIELDS
+    if unknown:
+        raise TimeTrackingError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    _check_owner(actor=actor, user=entry.user)
+    _lock_user(entry.user)
+    # Re-read under the lock: the entry may have been stopped or changed meanwhile.
+    entry = TimeEntry.objects.select_related("user", "project", "task").get(pk=entry.pk)
+    user = entry.user
+
+    started_at = changes.get("started_at", entry.started_at)
+    ended_at = changes.get("ended_at", entry.ended_at)
+    if changes.get("duration") not in (None, ""):
+        if "ended_at" in changes and changes["ended_at"] is not None:
+            raise TimeTrackingError("Give an end or a duration, not both.", field="duration")
+        ended_at = started_at + parse_duration(changes["duration"])
+    if entry.ended_at is not None and ended_at is None:
+        raise TimeTrackingError("A finished entry needs an end.", field="ended_at", code="required")
+    if entry.ended_at is None and started_at > timezone.now():
+        raise TimeTrackingError("A running timer cannot start in the future.", field="started_at")
+    _check_times(started_at, ended_at)
+
+    project, task = entry.project, entry.task
+    if "project" in changes or "task" in changes:
+        new_project = changes.get("project", project)
+        # Moving to another project without naming a task drops the old project's task.
+        new_task = changes.get("task", task if new_project == project else None)
+        if new_project != project or new_task != task:
+            project, task = _check_project_and_task(user=user, project=new_project, task=new_task)
+
+    _check_overlap(user=user, started_at=started_at, ended_at=ended_at, exclude=entry)
+    entry.started_at, entry.ended_at = started_at, ended_at
+    entry.project, entry.task = project, task
+    if "description" in changes:
+        entry.description = _clean_description(changes["description"])
+    if "billable" in changes and changes["billable"] is not None:
+        entry.billable = bool(changes["billable"])
+    tag_list = tags_resolve(refs=changes["tags"]) if "tags" in changes else None
+    return _save(entry, tag_list)
+
+
+@transaction.atomic
+def entry_delete(*, entry, actor=None):
+    _check_owner(actor=actor, user=entry.user)
+    entry.delete()
+
+
+@transaction.atomic
+def entries_bulk_create(*, actor, rows):
+    """Create up to BULK_MAX_ROWS entries, all or nothing.
+
+    Every row is checked (against the database and the rows before it); if any is refused,
+    nothing is saved and BulkError lists each refused row with its errors.
+    """
+    if not rows:
+        raise TimeTrackingError("Give at least one entry.", field="entries")
+    if len(rows) > BULK_MAX_ROWS:
+        raise TimeTrackingError(f"At most {BULK_MAX_ROWS} entries per request.", field="entries")
+    created, errors = [], []
+    for index, row in enumerate(rows):
+        row = dict(row)
+        row.setdefault("user", actor)
+        row.setdefault("source", TimeEntry.Source.IMPORT)
+        try:
+            with transaction.atomic():
+                created.append(entry_create(actor=actor, **row))
+        except DomainError as error:
+            errors.append({"index": index, "status": error.status_code, "errors": error.as_dict()})
+    if errors:
+        raise BulkError(errors)
+    return created
+
+
+# --- Timer ----------------------------------------------------------------------------------
+
+
+def timer_current(*, user):
+    return TimeEntry.objects.for_user(user).running().with_details().first()
+
+
+@transaction.atomic
+def timer_start(
+    *, user, project=None, task=None, tags=(), description="", billable=None, started_at=None, switch=False
+):
+    """Start the user's timer. If one runs: 409 `timer_running`, unless `switch`, which stops it
+    at the same instant the new one starts."""
+    now = timezone.now()
+    started_at = started_at or now
+    if started_at > now:
+        raise TimeTrackingError("A timer cannot start in the future.", field="started_at")
+    description = _clean_description(description)
+    project, task = _check_project_and_task(user=user, project=project, task=task)
+    tag_list = tags_resolve(refs=tags)
+    _lock_user(user)
+    running = TimeEntry.objects.for_user(user).running().first()
+    if running is not None:
+        if not switch:
+            raise TimeTrackingConflict(
+                "A timer is already running. Stop it first, or switch to the new one.", code="timer_running"
+            )
+        _check_times(running.started_at, started_at)
+        running.ended_at = started_at
+        _save(running)
+    _check_overlap(user=user, started_at=started_at, ended_at=None)
+    entry = TimeEntry(
+        user=user,
+        project=project,
+        task=task,
+        description=description,
+        started_at=started_at,
+        ended_at=None,
+        billable=project.billable if billable is None and project else bool(billable),
+        source=TimeEntry.Source.TIMER,
+    )
+    return _save(entry, tag_list)
+
+
+@transaction.atomic
+def timer_stop(*, user, ended_at=None):
+    """Stop the running timer now (or at `ended_at`, e.g. when it was forgotten). 409 if none runs."""
+    now = timezone.now()
+    ended_at = ended_at or now
+    if ended_at > now:
+        raise TimeTrackingError("A timer cannot stop in the future.", field="ended_at")
+    _lock_user(user)
+    running = TimeEntry.objects.for_user(user).running().first()
+    if running is None:
+        raise TimeTrackingConflict("No timer is running.", code="no_timer")
+    _check_times(running.started_at, ended_at)
+    running.ended_at = ended_at
+    return _save(running)
+
+
+@transaction.atomic
+def timer_update(*, user, **changes):
+    """Edit the running timer (project, task, tags, description, billable, start)."""
+    if "ended_at" in changes or "duration" in changes:
+        raise TimeTrackingError("Stop the timer to give it an end.", field="ended_at")
+    _lock_user(user)
+    running = TimeEntry.objects.for_user(user).running().first()
+    if running is None:
+        raise TimeTrackingConflict("No timer is running.", code="no_timer")
+    return entry_update(entry=running, **changes)
+
+
+# --- Timesheet ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def timesheet_copy_previous_week(*, user, week_start):
+    """Pin last week's projects/tasks (from its entries and rows) to the week starting `week_start`.
+
+    Archived projects/tasks and projects the user may no longer log to are left out.
+    Returns the number of rows added (rows already pinned are kept, not duplicated).
+    """
+    previous = week_start - timedelta(days=7)
+    start, end = local_day_bounds(previous, previous + timedelta(days=6), user.tzinfo)
+    pairs = set(
+        TimeEntry.objects.for_user(user)
+        .in_range(start, end)
+        .filter(project__isnull=False)
+        .values_list("project_id", "task_id")
+    )
+    pairs |= set(TimesheetRow.objects.filter(user=user, week_start=previous).values_list("project_id", "task_id"))
+    loggable = set(Project.objects.loggable_by(user).filter(pk__in={p for p, _ in pairs}).values_list("pk", flat=True))
+    active_tasks = set(Task.objects.filter(pk__in={t for _, t in pairs if t}, active=True).values_list("pk", flat=True))
+    existing = set(TimesheetRow.objects.filter(user=user, week_start=week_start).values_list("project_id", "task_id"))
+    new_rows = [
+        TimesheetRow(user=user, week_start=week_start, project_id=project_id, task_id=task_id)
+        for project_id, task_id in sorted(pairs, key=lambda pair: (pair[0], pair[1] or 0))
+        if project_id in loggable
+        and (task_id is None or task_id in active_tasks)
+        and (project_id, task_id) not in existing
+    ]
+    TimesheetRow.objects.bulk_create(new_rows, ignore_conflicts=True)
+    return len(new_rows)
+
+
+# --- Catalog (clients, projects, tasks, tags) ---------------------------------------------
+
+
+@transaction.atomic
+def catalog_delete(*, instance):
+    """Delete a client/project/task/tag; one that time entries use is refused (archive it instead)."""
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except ProtectedError as error:
+        raise TimeTrackingConflict(
+            f"{instance._meta.verbose_name.capitalize()} “{instance}” is in use by time entries or projects; "
+            "archive it instead.",
+            code="in_use",
+        ) from error
