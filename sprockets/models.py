@@ -1,1 +1,290 @@
-from django.db import models  # noqa: F401
+"""Where sprockets are made, what is made, and each factory's goal-vs-actual history.
+
+Field names follow the original Sprocket Corp API (`address_1`, `sprocket_production_goal`, ...)
+so that its clients migrate without a mapping layer.
+
+`Factory.sprocket_production_actual` is the running total of sprockets recorded for the factory.
+Only the services change it (under a row lock), so it always equals the number of its
+`Sprocket` rows; each change also appends a `ProductionChartPoint`.
+"""
+
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Count, F, Prefetch, Q
+from django.db.models.functions import TruncDay, TruncHour, TruncWeek
+from django.urls import reverse
+from django.utils import timezone
+
+from sprockets.countries import COUNTRIES, COUNTRY_CODES
+
+PRODUCTION_GROUP_NAME = "production"
+# `?with_chart_data=true` returns at most this many of a factory's latest chart points.
+CHART_DATA_MAX_POINTS = 1000
+POSITIVE = Decimal("0.001")
+
+
+class Bucket(models.TextChoices):
+    HOUR = "hour", "Hour"
+    DAY = "day", "Day"
+    WEEK = "week", "Week"
+
+
+# How long one bucket is, and the database function that truncates a timestamp to it.
+BUCKET_LENGTH = {Bucket.HOUR: timedelta(hours=1), Bucket.DAY: timedelta(days=1), Bucket.WEEK: timedelta(weeks=1)}
+BUCKET_TRUNC = {Bucket.HOUR: TruncHour, Bucket.DAY: TruncDay, Bucket.WEEK: TruncWeek}
+
+
+def bucket_start(moment, bucket):
+    """The UTC start of the bucket holding `moment` (the same truncation the database does)."""
+    moment = moment.astimezone(UTC)
+    if bucket == Bucket.HOUR:
+        return moment.replace(minute=0, second=0, microsecond=0)
+    day = datetime.combine(moment.date(), time.min, tzinfo=UTC)
+    if bucket == Bucket.WEEK:
+        return day - timedelta(days=moment.weekday())  # ISO weeks start on Monday
+    return day
+
+
+def start_of_today():
+    return bucket_start(timezone.now(), Bucket.DAY)
+
+
+class Location(models.Model):
+    name = models.CharField(max_length=100)
+    address_1 = models.CharField("address line 1", max_length=200)
+    address_2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    state = models.CharField(max_length=100, blank=True, help_text="State, province or region.")
+    country_code = models.CharField(
+        max_length=2, choices=COUNTRIES, help_text="ISO 3166-1 alpha-2 country code, e.g. DE or US."
+    )
+    postal_code = models.CharField(max_length=20, unique=True, help_text="Unique, as in the Sprocket Corp API.")
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(country_code__in=COUNTRY_CODES), name="location_country_code_iso3166"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.city}, {self.country_code})"
+
+
+class SprocketType(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    teeth = models.PositiveIntegerField(validators=[MinValueValidator(1)], help_text="Number of teeth.")
+    pitch_diameter = models.DecimalField(
+        max_digits=9, decimal_places=3, validators=[MinValueValidator(POSITIVE)], help_text="Millimetres."
+    )
+    pitch = models.DecimalField(
+        max_digits=9, decimal_places=3, validators=[MinValueValidator(POSITIVE)], help_text="Millimetres."
+    )
+    outside_diameter = models.DecimalField(
+        max_digits=9,
+        decimal_places=3,
+        validators=[MinValueValidator(POSITIVE)],
+        help_text="Millimetres; greater than the pitch diameter.",
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(teeth__gt=0), name="sprocket_type_teeth_positive"),
+            models.CheckConstraint(condition=Q(pitch_diameter__gt=0), name="sprocket_type_pitch_diameter_positive"),
+            models.CheckConstraint(condition=Q(pitch__gt=0), name="sprocket_type_pitch_positive"),
+            models.CheckConstraint(
+                condition=Q(outside_diameter__gt=F("pitch_diameter")),
+                name="sprocket_type_outside_diameter_gt_pitch_diameter",
+                violation_error_message="The outside diameter must be greater than the pitch diameter.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.teeth} teeth)"
+
+
+class FactoryQuerySet(models.QuerySet):
+    def with_location(self):
+        return self.select_related("location")
+
+    def with_produced_today(self):
+        """`produced_today`: sprockets produced since midnight UTC, in the same query."""
+        return self.annotate(produced_today=Count("sprockets", filter=Q(sprockets__produced_at__gte=start_of_today())))
+
+    def with_chart_data(self, limit=CHART_DATA_MAX_POINTS):
+        """Prefetch each factory's latest chart points into `recent_chart_points` (newest first).
+
+        One extra query for the whole list (a window function limits each factory), not one per factory.
+        """
+        points = ProductionChartPoint.objects.order_by("-time", "-id")[:limit]
+        return self.prefetch_related(Prefetch("chart_points", queryset=points, to_attr="recent_chart_points"))
+
+
+class Factory(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="factories")
+    sprocket_production_goal = models.PositiveIntegerField(help_text="Goal in sprockets per day.")
+    sprocket_production_actual = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Sprockets recorded so far (kept up to date by every recording)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FactoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "factories"
+        constraints = [
+            models.CheckConstraint(condition=Q(sprocket_production_goal__gte=0), name="factory_goal_not_negative"),
+            models.CheckConstraint(condition=Q(sprocket_production_actual__gte=0), name="factory_actual_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("sprockets:factory-detail", args=[self.pk])
+
+    @property
+    def percent_of_goal_today(self):
+        """Today's production as a share of the daily goal (needs `with_produced_today()`)."""
+        if not self.sprocket_production_goal:
+            return None
+        return (Decimal(self.produced_today) * 100 / self.sprocket_production_goal).quantize(Decimal("1"))
+
+
+class SprocketQuerySet(models.QuerySet):
+    def in_range(self, start=None, end=None):
+        """Produced in [start, end)."""
+        queryset = self
+        if start is not None:
+            queryset = queryset.filter(produced_at__gte=start)
+        if end is not None:
+            queryset = queryset.filter(produced_at__lt=end)
+        return queryset
+
+    def with_related(self):
+        return self.select_related("sprocket_type", "factory")
+
+
+class Sprocket(models.Model):
+    name = models.CharField(max_length=100, blank=True)
+    sprocket_type = models.ForeignKey(SprocketType, on_delete=models.PROTECT, related_name="sprockets")
+    factory = models.ForeignKey(Factory, on_delete=models.PROTECT, related_name="sprockets")
+    produced_at = models.DateTimeField(help_text="When the sprocket was produced (stored in UTC).")
+    serial_number = models.CharField(max_length=64, blank=True, help_text="Optional; unique within its factory.")
+
+    objects = SprocketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-produced_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["factory", "serial_number"],
+                condition=~Q(serial_number=""),
+                name="sprocket_serial_number_unique_per_factory",
+                violation_error_message="This factory already has a sprocket with this serial number.",
+            ),
+        ]
+        indexes = [
+            # Chart buckets and recent sprockets: WHERE factory_id = ? AND produced_at >= ... ORDER BY produced_at
+            models.Index(fields=["factory", "produced_at"], name="sprocket_factory_produced"),
+            # The sprocket list filtered by type and date range.
+            models.Index(fields=["sprocket_type", "produced_at"], name="sprocket_type_produced"),
+        ]
+
+    def __str__(self):
+        return self.serial_number or self.name or f"Sprocket #{self.pk}"
+
+
+class ChartPointReason(models.TextChoices):
+    CREATED = "created", "Factory created"
+    GOAL = "goal", "Goal changed"
+    PRODUCTION = "production", "Production recorded"
+    CORRECTION = "correction", "Production corrected"
+
+
+class ProductionChartPointQuerySet(models.QuerySet):
+    def goal_changes(self, *, factory, end):
+        """[(time, goal)] of the factory's goal settings before `end`, oldest first.
+
+        Only creation and goal-change points: a handful of rows, however much was produced.
+        """
+        return list(
+            self.filter(factory=factory, time__lt=end, reason__in=[ChartPointReason.CREATED, ChartPointReason.GOAL])
+            .order_by("time", "id")
+            .values_list("time", "sprocket_production_goal")
+        )
+
+
+class ProductionChartPoint(models.Model):
+    """One row each time a factory is created, its goal changes or production is recorded."""
+
+    factory = models.ForeignKey(Factory, on_delete=models.CASCADE, related_name="chart_points")
+    time = models.DateTimeField()
+    reason = models.CharField(max_length=20, choices=ChartPointReason.choices)
+    sprocket_production_goal = models.PositiveIntegerField()
+    sprocket_production_actual = models.PositiveIntegerField()
+
+    objects = ProductionChartPointQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["time", "id"]
+        indexes = [
+            # chart_data and the goal per bucket: WHERE factory_id = ? [AND time BETWEEN ...] ORDER BY time
+            models.Index(fields=["factory", "time"], name="chart_point_factory_time"),
+            # The goal timeline of a chart: WHERE factory_id = ? AND reason IN ('created', 'goal') ORDER BY time
+            models.Index(
+                fields=["factory", "time"],
+                condition=Q(reason__in=["created", "goal"]),
+                name="chart_point_goal_changes",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.factory_id} @ {self.time:%Y-%m-%d %H:%M}: {self.sprocket_production_actual}"
+
+
+def production_chart(*, factory, start, end, bucket):
+    """Goal vs actual production of `factory` per bucket in [start, end), aggregated in the database.
+
+    Returns parallel lists: `time` (bucket starts, UTC), `sprocket_production_actual` (sprockets
+    produced in the bucket: COUNT grouped by the truncated timestamp, so a million sprockets
+    is one indexed query) and `sprocket_production_goal` (the daily goal in effect, scaled to
+    the bucket length: goal/24 per hour, goal per day, goal*7 per week). Empty buckets are 0.
+    """
+    start, length = bucket_start(start, bucket), BUCKET_LENGTH[bucket]
+    produced = dict(
+        Sprocket.objects.filter(factory=factory)
+        .in_range(start, end)
+        .annotate(bucket=BUCKET_TRUNC[bucket]("produced_at", tzinfo=UTC))
+        .values("bucket")
+        .annotate(count=Count("id"))
+        .order_by("bucket")
+        .values_list("bucket", "count")
+    )
+    changes = ProductionChartPoint.objects.goal_changes(factory=factory, end=end)
+    scale = Decimal(length.total_seconds()) / Decimal(86400)
+    series = {"time": [], "sprocket_production_goal": [], "sprocket_production_actual": []}
+    goal, index, moment = None, 0, start
+    while moment < end:
+        bucket_end = moment + length
+        # The goal in effect when the bucket starts, raised by any higher goal set during it.
+        while index < len(changes) and changes[index][0] <= moment:
+            goal = changes[index][1]
+            index += 1
+        highest = goal
+        while index < len(changes) and changes[index][0] < bucket_end:
+            goal = changes[index][1]
+            highest = goal if highest is None else max(highest, goal)
+            index += 1
+        series["time"].append(moment)
+        series["sprocket_production_goal"].append(
+            None if highest is None else (Decimal(highest) * scale).quantize(Decimal("0.01"))
+        )
+        series["sprocket_production_actual"].append(produced.get(moment, 0))
+        moment = bucket_end
+    return series

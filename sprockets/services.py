@@ -1,0 +1,317 @@
+"""Every write on production data. API views, pages and admin call these; none re-implements a rule.
+
+The factory row is the lock for its production: every change to its sprockets or goal takes
+`select_for_update()` on it first, so the running total (`sprocket_production_actual`) and the
+chart point recorded with it are exact even when several recordings arrive at once.
+"""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from config.errors import Conflict, DomainError
+from sprockets.models import ChartPointReason, Factory, Location, ProductionChartPoint, Sprocket, SprocketType
+
+# A batch larger than this is refused (sprockets/bulk/).
+SPROCKETS_BATCH_MAX = 1000
+# Clocks of the machines recording production drift a little; beyond this a time is a mistake.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+LOCATION_FIELDS = ("name", "address_1", "address_2", "city", "state", "country_code", "postal_code")
+SPROCKET_TYPE_FIELDS = ("name", "teeth", "pitch_diameter", "pitch", "outside_diameter")
+FACTORY_FIELDS = ("name", "location_id", "sprocket_production_goal")
+SPROCKET_FIELDS = ("name", "sprocket_type_id", "factory_id", "produced_at", "serial_number")
+
+
+class SprocketsError(DomainError):
+    pass
+
+
+class SprocketsConflict(Conflict):
+    pass
+
+
+def _unknown_fields(data, allowed):
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise SprocketsError(f"These fields cannot be set: {', '.join(sorted(unknown))}.")
+
+
+def _save(instance, *, exclude=None):
+    """full_clean then save; a race lost on a unique constraint becomes a 409, never a 500."""
+    instance.full_clean(exclude=exclude)
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as error:
+        raise SprocketsConflict("This change clashes with a row saved at the same moment; try again.") from error
+    return instance
+
+
+def _delete(instance, *, in_use, message):
+    if in_use:
+        raise SprocketsConflict(message, code="in_use")
+    instance.delete()
+
+
+def _record_point(*, factory, reason, at=None):
+    return ProductionChartPoint.objects.create(
+        factory=factory,
+        time=at or timezone.now(),
+        reason=reason,
+        sprocket_production_goal=factory.sprocket_production_goal,
+        sprocket_production_actual=factory.sprocket_production_actual,
+    )
+
+
+# --- Locations and sprocket types ---------------------------------------------------------------
+
+
+@transaction.atomic
+def location_create(*, data):
+    _unknown_fields(data, LOCATION_FIELDS)
+    return _save(Location(**data))
+
+
+@transaction.atomic
+def location_update(*, location, data):
+    _unknown_fields(data, LOCATION_FIELDS)
+    for field, value in data.items():
+        setattr(location, field, value)
+    return _save(location)
+
+
+@transaction.atomic
+def location_delete(*, location):
+    _delete(
+        location,
+        in_use=location.factories.exists(),
+        message="This location still has factories; move or delete them first.",
+    )
+
+
+@transaction.atomic
+def sprocket_type_create(*, data):
+    _unknown_fields(data, SPROCKET_TYPE_FIELDS)
+    return _save(SprocketType(**data))
+
+
+@transaction.atomic
+def sprocket_type_update(*, sprocket_type, data):
+    _unknown_fields(data, SPROCKET_TYPE_FIELDS)
+    for field, value in data.items():
+        setattr(sprocket_type, field, value)
+    return _save(sprocket_type)
+
+
+@transaction.atomic
+def sprocket_type_delete(*, sprocket_type):
+    _delete(
+        sprocket_type,
+        in_use=sprocket_type.sprockets.exists(),
+        message="Sprockets of this type were produced; it cannot be deleted.",
+    )
+
+
+# --- Factories ---------------------------------------------------------------------------------
+
+
+def _check_location(location_id):
+    if not Location.objects.filter(pk=location_id).exists():
+        raise SprocketsError(f"Location {location_id} does not exist.", field="location_id", code="does_not_exist")
+
+
+@transaction.atomic
+def factory_create(*, data):
+    """Create a factory and record its first chart point (goal, actual 0)."""
+    _unknown_fields(data, FACTORY_FIELDS)
+    if "location_id" in data:
+        _check_location(data["location_id"])
+    factory = _save(Factory(**data))
+    _record_point(factory=factory, reason=ChartPointReason.CREATED)
+    return factory
+
+
+@transaction.atomic
+def factory_update(*, factory, data):
+    """Rename, move or change the goal; a goal change records a chart point."""
+    _unknown_fields(data, FACTORY_FIELDS)
+    if "location_id" in data:
+        _check_location(data["location_id"])
+    # Lock: a recording running now must not save the old goal over the new one (or vice versa).
+    locked = Factory.objects.select_for_update().get(pk=factory.pk)
+    old_goal = locked.sprocket_production_goal
+    for field, value in data.items():
+        setattr(locked, field, value)
+    _save(locked)
+    if locked.sprocket_production_goal != old_goal:
+        _record_point(factory=locked, reason=ChartPointReason.GOAL)
+    return locked
+
+
+@transaction.atomic
+def factory_delete(*, factory):
+    _delete(
+        factory,
+        in_use=factory.sprockets.exists(),
+        message="This factory has recorded production; it cannot be deleted.",
+    )
+
+
+# --- Production --------------------------------------------------------------------------------
+
+
+def _lock_factories(factory_ids):
+    """Lock the factories' rows, always in id order so that two batches never deadlock."""
+    return {
+        factory.pk: factory for factory in Factory.objects.select_for_update().filter(pk__in=factory_ids).order_by("pk")
+    }
+
+
+def _add_production(factories, counts, *, reason):
+    """Change each locked factory's running total by its count and record one chart point each."""
+    now = timezone.now()
+    for factory_id, count in counts.items():
+        if not count:
+            continue
+        factory = factories[factory_id]
+        factory.sprocket_production_actual += count
+        factory.save(update_fields=["sprocket_production_actual"])
+        _record_point(factory=factory, reason=reason, at=now)
+
+
+def _check_produced_at(produced_at, *, prefix=""):
+    if produced_at is None or timezone.is_naive(produced_at):
+        raise SprocketsError(f"{prefix}Give a date and time with a time zone.", field="produced_at")
+    if produced_at > timezone.now() + FUTURE_TOLERANCE:
+        raise SprocketsError(f"{prefix}The production time is in the future.", field="produced_at")
+
+
+@transaction.atomic
+def sprockets_record(*, items):
+    """Record a batch of produced sprockets, all or nothing, and update each factory's actual.
+
+    `items` are dicts of SPROCKET_FIELDS. A factory or type that does not exist, a serial number
+    already used in its factory (or twice in the batch) refuses the whole batch.
+    """
+    if not items:
+        raise SprocketsError("Record at least one sprocket.", field="sprockets")
+    if len(items) > SPROCKETS_BATCH_MAX:
+        raise SprocketsError(f"Record at most {SPROCKETS_BATCH_MAX} sprockets at once.", field="sprockets")
+    single = len(items) == 1
+    for item in items:
+        _unknown_fields(item, SPROCKET_FIELDS)
+
+    def prefix(index):
+        return "" if single else f"Sprocket {index + 1}: "
+
+    # Lock first, then read: no other recording for these factories runs until we commit.
+    factories = _lock_factories({item.get("factory_id") for item in items})
+    type_ids = set(
+        SprocketType.objects.filter(pk__in={item.get("sprocket_type_id") for item in items}).values_list(
+            "pk", flat=True
+        )
+    )
+    sprockets, seen_serials = [], set()
+    for index, item in enumerate(items):
+        if item.get("factory_id") not in factories:
+            raise SprocketsError(
+                f"{prefix(index)}factory {item.get('factory_id')} does not exist.",
+                field="factory_id",
+                code="does_not_exist",
+            )
+        if item.get("sprocket_type_id") not in type_ids:
+            raise SprocketsError(
+                f"{prefix(index)}sprocket type {item.get('sprocket_type_id')} does not exist.",
+                field="sprocket_type_id",
+                code="does_not_exist",
+            )
+        _check_produced_at(item.get("produced_at"), prefix=prefix(index))
+        sprocket = Sprocket(**{"name": "", "serial_number": "", **item})
+        sprocket.serial_number = sprocket.serial_number.strip()
+        try:
+            sprocket.clean_fields(exclude=["factory", "sprocket_type"])
+        except ValidationError as error:
+            field, messages = next(iter(error.message_dict.items()))
+            raise SprocketsError(f"{prefix(index)}{' '.join(messages)}", field=field) from error
+        if sprocket.serial_number:
+            key = (sprocket.factory_id, sprocket.serial_number)
+            if key in seen_serials:
+                raise SprocketsError(
+                    f"{prefix(index)}serial number {sprocket.serial_number} appears twice in this batch.",
+                    field="serial_number",
+                    code="duplicate",
+                )
+            seen_serials.add(key)
+        sprockets.append(sprocket)
+    _check_serials_unused(seen_serials, single=single)
+    created = Sprocket.objects.bulk_create(sprockets, batch_size=500)
+    counts = {}
+    for sprocket in created:
+        counts[sprocket.factory_id] = counts.get(sprocket.factory_id, 0) + 1
+    _add_production(factories, counts, reason=ChartPointReason.PRODUCTION)
+    return created
+
+
+def _check_serials_unused(serials, *, single, exclude_pk=None):
+    """One query for the whole batch; the factory locks keep anyone from taking a serial meanwhile."""
+    if not serials:
+        return
+    taken = (
+        Sprocket.objects.filter(
+            factory_id__in={factory_id for factory_id, _serial in serials},
+            serial_number__in={serial for _factory_id, serial in serials},
+        )
+        .exclude(pk=exclude_pk)
+        .values_list("factory_id", "serial_number")
+    )
+    clash = next((pair for pair in taken if pair in serials), None)
+    if clash:
+        where = "" if single else f" (factory {clash[0]})"
+        raise SprocketsError(
+            f"Serial number {clash[1]} is already used in this factory{where}.",
+            field="serial_number",
+            code="duplicate",
+        )
+
+
+def sprocket_record(**fields):
+    """Record one produced sprocket (see `sprockets_record`)."""
+    return sprockets_record(items=[fields])[0]
+
+
+@transaction.atomic
+def sprocket_update(*, sprocket, data):
+    """Correct a recorded sprocket. Moving it to another factory moves it between the totals."""
+    _unknown_fields(data, SPROCKET_FIELDS)
+    new_factory_id = data.get("factory_id", sprocket.factory_id)
+    factories = _lock_factories({sprocket.factory_id, new_factory_id})
+    if new_factory_id not in factories:
+        raise SprocketsError(f"Factory {new_factory_id} does not exist.", field="factory_id", code="does_not_exist")
+    if "sprocket_type_id" in data and not SprocketType.objects.filter(pk=data["sprocket_type_id"]).exists():
+        raise SprocketsError(
+            f"Sprocket type {data['sprocket_type_id']} does not exist.", field="sprocket_type_id", code="does_not_exist"
+        )
+    if "produced_at" in data:
+        _check_produced_at(data["produced_at"])
+    locked = Sprocket.objects.select_for_update().get(pk=sprocket.pk)
+    old_factory_id = locked.factory_id
+    for field, value in data.items():
+        setattr(locked, field, value.strip() if field == "serial_number" else value)
+    if locked.serial_number:
+        _check_serials_unused({(locked.factory_id, locked.serial_number)}, single=True, exclude_pk=locked.pk)
+    _save(locked, exclude=["factory", "sprocket_type"])
+    if old_factory_id != locked.factory_id:
+        _add_production(factories, {old_factory_id: -1, locked.factory_id: 1}, reason=ChartPointReason.CORRECTION)
+    return locked
+
+
+@transaction.atomic
+def sprocket_delete(*, sprocket):
+    """Remove a sprocket recorded by mistake; its factory's total goes down by one."""
+    factories = _lock_factories({sprocket.factory_id})
+    deleted, _ = Sprocket.objects.filter(pk=sprocket.pk).delete()
+    if deleted:
+        _add_production(factories, {sprocket.factory_id: -1}, reason=ChartPointReason.CORRECTION)
