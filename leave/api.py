@@ -1,8 +1,484 @@
-"""This app's part of /api/v1/: serializers and viewsets, registered by config/api.py."""
+"""This app's part of /api/v1/: serializers and viewsets, registered by config/api.py.
+
+Thin adapters: every write goes through `leave.services`; every read is a QuerySet method.
+"""
+
+import calendar
+import re
+from datetime import date
+
+import django_filters
+import holidays as holidays_package
+from django.http import FileResponse, Http404
+from django.urls import path
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from leave import calendars, services
+from leave.models import EndPart, LeaveRequest, LeaveStatus, LeaveType, StartPart
+
+# --- Serializers ----------------------------------------------------------------------------------
+
+
+class LeaveTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LeaveType
+        fields = [
+            "id",
+            "name",
+            "code",
+            "color",
+            "paid",
+            "deducts_allowance",
+            "requires_approval",
+            "unit",
+            "attachment_required_after_days",
+            "allow_negative",
+        ]
+        read_only_fields = fields
+
+
+class LeaveRequestSerializer(serializers.ModelSerializer):
+    user_name = serializers.CharField(source="user.__str__", read_only=True)
+    leave_type_name = serializers.CharField(source="leave_type.name", read_only=True)
+    unit = serializers.CharField(source="leave_type.unit", read_only=True)
+    has_attachment = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LeaveRequest
+        fields = [
+            "id",
+            "user",
+            "user_name",
+            "leave_type",
+            "leave_type_name",
+            "unit",
+            "start_date",
+            "end_date",
+            "start_part",
+            "end_part",
+            "hours",
+            "amount",
+            "reason",
+            "status",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "has_attachment",
+            "attachment_name",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_has_attachment(self, obj) -> bool:
+        return bool(obj.attachment)
+
+
+class DraftSerializer(serializers.Serializer):
+    leave_type = serializers.PrimaryKeyRelatedField(queryset=LeaveType.objects.active())
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    start_part = serializers.ChoiceField(choices=StartPart.choices, default=StartPart.FULL)
+    end_part = serializers.ChoiceField(choices=EndPart.choices, default=EndPart.FULL)
+    hours = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, allow_null=True, default=None)
+
+
+class LeaveRequestCreateSerializer(DraftSerializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    attachment = serializers.FileField(required=False, allow_null=True, default=None, max_length=255)
+
+
+class DecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    attachment = serializers.FileField(max_length=255)
+
+
+class DaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=4, decimal_places=2)
+    note = serializers.CharField()
+
+
+class WarningSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    field = serializers.CharField(allow_null=True)
+
+
+class BalanceSerializer(serializers.Serializer):
+    leave_type = serializers.IntegerField(source="leave_type.pk")
+    leave_type_name = serializers.CharField(source="leave_type.name")
+    unit = serializers.CharField()
+    year = serializers.IntegerField()
+    entitled = serializers.DecimalField(max_digits=7, decimal_places=2)
+    carried = serializers.DecimalField(max_digits=7, decimal_places=2)
+    used = serializers.DecimalField(max_digits=7, decimal_places=2)
+    pending = serializers.DecimalField(max_digits=7, decimal_places=2)
+    balance = serializers.DecimalField(max_digits=7, decimal_places=2)
+    available = serializers.DecimalField(max_digits=7, decimal_places=2)
+
+
+class PreviewSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=6, decimal_places=2)
+    unit = serializers.CharField()
+    days = DaySerializer(many=True)
+    warnings = WarningSerializer(many=True)
+    balance = BalanceSerializer(allow_null=True)
+
+
+class HolidaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["public_holiday", "closure"])
+    half_day = serializers.BooleanField()
+
+
+class CalendarMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    country = serializers.CharField()
+    subdivision = serializers.CharField()
+    holidays = HolidaySerializer(many=True)
+
+
+class CalendarAbsenceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    user = serializers.IntegerField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    start_part = serializers.CharField()
+    end_part = serializers.CharField()
+    status = serializers.CharField()
+    label = serializers.CharField(help_text="The leave type, or 'Away' for people whose details you may not see.")
+    color = serializers.CharField()
+
+
+class CalendarSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    members = CalendarMemberSerializer(many=True)
+    absences = CalendarAbsenceSerializer(many=True)
+
+
+# --- Views ----------------------------------------------------------------------------------------
+
+
+class LeaveTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The active leave types anyone can request."""
+
+    serializer_class = LeaveTypeSerializer
+    ordering_fields = ["name", "code"]
+    ordering = ["name"]
+
+    def get_queryset(self):
+        return LeaveType.objects.active()
+
+
+class LeaveRequestFilter(django_filters.FilterSet):
+    date_from = django_filters.DateFilter(field_name="end_date", lookup_expr="gte", label="Ends on or after")
+    date_to = django_filters.DateFilter(field_name="start_date", lookup_expr="lte", label="Starts on or before")
+    status = django_filters.MultipleChoiceFilter(choices=LeaveStatus.choices)
+    user = django_filters.NumberFilter(field_name="user_id")
+    leave_type = django_filters.NumberFilter(field_name="leave_type_id")
+    to_decide = django_filters.BooleanFilter(method="filter_to_decide", label="Only pending requests I may decide")
+
+    class Meta:
+        model = LeaveRequest
+        fields = ["status", "user", "leave_type"]
+
+    def filter_to_decide(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.pending().decidable_by(self.request.user)
+
+
+# `from` and `to` are Python keywords: rename the query parameters after the class exists.
+for _attribute, _param in (("date_from", "from"), ("date_to", "to")):
+    LeaveRequestFilter.base_filters[_param] = LeaveRequestFilter.base_filters.pop(_attribute)
+
+
+def _warning(error):
+    return {"code": error.code, "message": error.message, "field": error.field}
+
+
+class LeaveRequestViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Leave requests: own, a manager's reports' and (HR) everyone's. Others' are 404."""
+
+    filterset_class = LeaveRequestFilter
+    ordering_fields = ["start_date", "end_date", "created_at", "status", "id"]
+    ordering = ["-start_date", "-id"]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return LeaveRequest.objects.none()
+        # with_related: user, leave type and decider would cost three queries per row.
+        return LeaveRequest.objects.visible_to(self.request.user).with_related()
+
+    def get_serializer_class(self):
+        return {
+            "create": LeaveRequestCreateSerializer,
+            "preview": DraftSerializer,
+            "approve": DecisionSerializer,
+            "reject": DecisionSerializer,
+            "attachment": AttachmentUploadSerializer,
+        }.get(self.action, LeaveRequestSerializer)
+
+    @extend_schema(request=LeaveRequestCreateSerializer, responses={201: LeaveRequestSerializer})
+    def create(self, request, *args, **kwargs):
+        """Submit a request (JSON, or multipart with an `attachment`). Types without approval are approved at once."""
+        serializer = LeaveRequestCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        leave_request = services.leave_request_submit(user=request.user, **serializer.validated_data)
+        return Response(LeaveRequestSerializer(leave_request).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DraftSerializer, responses=PreviewSerializer)
+    @action(detail=False, methods=["post"])
+    def preview(self, request):
+        """The amount a draft would cost and what submitting it would refuse; writes nothing."""
+        serializer = DraftSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        draft = services.leave_request_preview(user=request.user, **serializer.validated_data)
+        data = {
+            "amount": draft.amount,
+            "unit": draft.unit,
+            "days": [{"date": d.date, "amount": d.amount, "note": d.note} for d in draft.days],
+            "warnings": [_warning(problem) for problem in draft.problems],
+            "balance": draft.balance,
+        }
+        return Response(PreviewSerializer(data).data)
+
+    def _decide(self, request, approve):
+        leave_request = self.get_object()  # 404 for requests the caller may not see
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        decide = services.leave_request_approve if approve else services.leave_request_reject
+        decided = decide(leave_request_id=leave_request.pk, actor=request.user, note=serializer.validated_data["note"])
+        return Response(LeaveRequestSerializer(decided).data)
+
+    @extend_schema(request=DecisionSerializer, responses=LeaveRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Approve (the requester's manager or HR; never one's own). Already decided: 409."""
+        return self._decide(request, approve=True)
+
+    @extend_schema(request=DecisionSerializer, responses=LeaveRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Reject with a note (the requester's manager or HR). Already decided: 409."""
+        return self._decide(request, approve=False)
+
+    @extend_schema(request=None, responses=LeaveRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel a pending request, or an approved one that has not started (HR: any open request)."""
+        leave_request = self.get_object()
+        cancelled = services.leave_request_cancel(leave_request_id=leave_request.pk, actor=request.user)
+        return Response(LeaveRequestSerializer(cancelled).data)
+
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        description="Download the document (requester, their manager and HR; others 404).",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses=LeaveRequestSerializer,
+        description="Attach or replace the document: PDF, PNG or JPEG (checked by content), at most 5 MB.",
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    def attachment(self, request, pk=None):
+        leave_request = self.get_object()
+        if request.method == "POST":
+            serializer = AttachmentUploadSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            updated = services.leave_request_attach(
+                leave_request=leave_request, actor=request.user, upload=serializer.validated_data["attachment"]
+            )
+            return Response(LeaveRequestSerializer(updated).data)
+        return attachment_response(leave_request)
+
+
+def attachment_response(leave_request):
+    if not leave_request.attachment:
+        raise Http404("This request has no attachment.")
+    extension = leave_request.attachment.name.rsplit(".", 1)[-1]
+    content_type = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}.get(
+        extension, "application/octet-stream"
+    )
+    response = FileResponse(
+        leave_request.attachment.open("rb"),
+        as_attachment=True,
+        filename=f"leave-{leave_request.pk}.{extension}",
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _year_param(request):
+    raw = request.query_params.get("year")
+    if raw in (None, ""):
+        return timezone.localdate().year
+    if not re.fullmatch(r"\d{4}", raw) or not 2000 <= int(raw) <= 2100:
+        raise serializers.ValidationError({"year": ["A year between 2000 and 2100."]})
+    return int(raw)
+
+
+class LeaveBalanceView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("year", int, description="Default: this year."),
+            OpenApiParameter("user", int, description="Someone you may see (a report; HR: anyone). Default: you."),
+        ],
+        responses=BalanceSerializer(many=True),
+    )
+    def get(self, request):
+        """Per leave type for one year: entitled, carried, used, pending, balance and available."""
+        from accounts.models import User
+
+        year = _year_param(request)
+        user = request.user
+        raw_user = request.query_params.get("user")
+        if raw_user:
+            if not raw_user.isdigit():
+                raise serializers.ValidationError({"user": ["A user id."]})
+            user = User.objects.visible_to(request.user).filter(pk=int(raw_user)).first()
+            if user is None:
+                raise Http404
+        return Response(BalanceSerializer(services.balances_for(user=user, year=year), many=True).data)
+
+
+def holidays_list(country, subdivision, start, end):
+    rows = [
+        {"date": day, "name": name, "kind": "public_holiday", "half_day": False}
+        for day, name in calendars.public_holidays(country, subdivision, start, end).items()
+    ]
+    rows += [
+        {"date": day, "name": closure.name, "kind": "closure", "half_day": closure.half_day}
+        for day, closure in calendars.closures(country, start, end).items()
+    ]
+    return sorted(rows, key=lambda row: row["date"])
+
+
+class HolidayView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("year", int, description="Default: this year."),
+            OpenApiParameter("country", str, description="ISO 3166 code. Default: yours."),
+            OpenApiParameter("subdivision", str, description="E.g. BY, ENG, CA. Default: yours (with your country)."),
+        ],
+        responses=HolidaySerializer(many=True),
+    )
+    def get(self, request):
+        """Public holidays of a country/subdivision and the company closures that apply there."""
+        year = _year_param(request)
+        country = (request.query_params.get("country") or request.user.country or "").upper()[:2]
+        default_subdivision = request.user.subdivision if country == request.user.country else ""
+        subdivision = (request.query_params.get("subdivision", default_subdivision) or "").upper()[:10]
+        supported = holidays_package.list_supported_countries()
+        if country not in supported:
+            raise serializers.ValidationError({"country": [f"{country!r} is not a supported country code."]})
+        if subdivision and subdivision not in supported[country]:
+            raise serializers.ValidationError({"subdivision": [f"{subdivision!r} is not a subdivision of {country}."]})
+        rows = holidays_list(country, subdivision, date(year, 1, 1), date(year, 12, 31))
+        return Response(HolidaySerializer(rows, many=True).data)
+
+
+def month_bounds(raw):
+    """'2026-07' -> (first day, last day); None -> the current month."""
+    if raw in (None, ""):
+        today = timezone.localdate()
+        year, month = today.year, today.month
+    else:
+        match = re.fullmatch(r"(\d{4})-(\d{2})", raw)
+        if not match or not 1 <= int(match[2]) <= 12 or not 2000 <= int(match[1]) <= 2100:
+            raise serializers.ValidationError({"month": ["A month as YYYY-MM, e.g. 2026-07."]})
+        year, month = int(match[1]), int(match[2])
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def team_calendar(viewer, start, end):
+    """Members of the viewer's team with their holidays, and the absences overlapping [start, end]."""
+    from leave.models import team_of
+
+    members = list(team_of(viewer))
+    visible = {member.pk for member in members if viewer.can_see(member)}
+    absences = (
+        LeaveRequest.objects.filter(user__in=members)
+        .active()
+        .overlapping(start, end)
+        .select_related("leave_type")
+        .order_by("start_date")
+    )
+    rows = []
+    for absence in absences:
+        detailed = absence.user_id in visible
+        if not detailed and absence.status != LeaveStatus.APPROVED:
+            continue  # colleagues see approved absences only, and not their kind
+        rows.append(
+            {
+                "id": absence.pk,
+                "user": absence.user_id,
+                "start_date": absence.start_date,
+                "end_date": absence.end_date,
+                "start_part": absence.start_part,
+                "end_part": absence.end_part,
+                "status": absence.status,
+                "label": absence.leave_type.name if detailed else "Away",
+                "color": absence.leave_type.color if detailed else "#757575",
+                "request": absence,
+            }
+        )
+    member_rows = [
+        {
+            "id": member.pk,
+            "name": str(member),
+            "country": member.country,
+            "subdivision": member.subdivision,
+            "holidays": holidays_list(member.country, member.subdivision, start, end),
+            "user": member,
+        }
+        for member in members
+    ]
+    return member_rows, rows
+
+
+class LeaveCalendarView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("month", str, description="YYYY-MM. Default: this month.")],
+        responses=CalendarSerializer,
+    )
+    def get(self, request):
+        """Who in your team is off during a month, with each member's public holidays and closures."""
+        start, end = month_bounds(request.query_params.get("month"))
+        members, absences = team_calendar(request.user, start, end)
+        data = {"month": f"{start:%Y-%m}", "start": start, "end": end, "members": members, "absences": absences}
+        return Response(CalendarSerializer(data).data)
 
 
 def register(router):
     """Add this app's viewsets to the /api/v1/ router."""
+    router.register("leave-types", LeaveTypeViewSet, basename="leave-type")
+    router.register("leave-requests", LeaveRequestViewSet, basename="leave-request")
 
 
-urlpatterns = []
+urlpatterns = [
+    path("leave-balances/", LeaveBalanceView.as_view(), name="leave-balances"),
+    path("holidays/", HolidayView.as_view(), name="holidays"),
+    path("leave-calendar/", LeaveCalendarView.as_view(), name="leave-calendar"),
+]

@@ -381,3 +381,14 @@ class CalendarFeedToken(models.Model):
     @staticmethod
     def new_token():
         return secrets.token_urlsafe(32)
+
+
+def team_of(user):
+    """The people whose leave `user` sees in the team calendar: themself, their manager and
+    that manager's other reports (colleagues), and their own reports."""
+    from django.contrib.auth import get_user_model
+
+    team = Q(pk=user.pk) | Q(manager_id=user.pk)
+    if user.manager_id:
+        team |= Q(pk=user.manager_id) | Q(manager_id=user.manager_id)
+    return get_user_model().objects.filter(team, is_active=True).order_by("first_name", "last_name", "username")
