@@ -43,7 +43,7 @@ class TimeTrackingError(DomainError):
     """A time tracking rule refused the input (400)."""
 
 
-class TimeTrackingConflict(Conflict):
+class TimeTrackingConflict(TimeTrackingError, Conflict):
     """The write clashes with the user's other entries or their running timer (409)."""
 
 

@@ -1,3 +1,16 @@
+from django.urls import path
+
+from timetracking import views
+
 app_name = "timetracking"
 
-urlpatterns = []
+urlpatterns = [
+    path("time/", views.week, name="week"),
+    path("time/entries/new/", views.entry_create, name="entry-create"),
+    path("time/entries/<int:pk>/edit/", views.entry_edit, name="entry-edit"),
+    path("time/entries/<int:pk>/delete/", views.entry_delete, name="entry-delete"),
+    path("time/copy-last-week/", views.copy_last_week, name="copy-last-week"),
+    path("time/timer/", views.timer_panel, name="timer"),
+    path("time/timer/start/", views.timer_start, name="timer-start"),
+    path("time/timer/stop/", views.timer_stop, name="timer-stop"),
+]

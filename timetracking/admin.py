@@ -1,0 +1,120 @@
+"""Admin for clients, projects (with their tasks), tags and time entries.
+
+Time entries are read-only here (delete allowed): their rules (overlap, one running timer,
+membership) live in services, which the pages and the API call. HR corrects entries there.
+"""
+
+from django.contrib import admin
+from django.db.models import Count
+
+from timetracking import services
+from timetracking.models import Client, Project, Tag, Task, TimeEntry
+
+
+class TaskInline(admin.TabularInline):
+    model = Task
+    extra = 1
+    fields = ["name", "active"]
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "project_count", "created_at"]
+    search_fields = ["name"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        # project_count in the same query as the list (not one COUNT per client).
+        return super().get_queryset(request).annotate(project_count=Count("projects"))
+
+    @admin.display(description="projects", ordering="project_count")
+    def project_count(self, client):
+        return client.project_count
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "client", "code", "active", "billable", "budget_hours", "member_count"]
+    list_filter = ["active", "billable", "client"]
+    list_select_related = ["client"]
+    search_fields = ["name", "code", "client__name"]
+    autocomplete_fields = ["client", "members"]
+    date_hierarchy = "created_at"
+    inlines = [TaskInline]
+    actions = ["archive", "unarchive"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("members"))
+
+    @admin.display(description="members", ordering="member_count")
+    def member_count(self, project):
+        return project.member_count or "everyone"
+
+    @admin.action(description="Archive the selected projects (no new time)")
+    def archive(self, request, queryset):
+        self.message_user(request, f"{queryset.update(active=False)} project(s) archived.")
+
+    @admin.action(description="Reopen the selected projects")
+    def unarchive(self, request, queryset):
+        self.message_user(request, f"{queryset.update(active=True)} project(s) reopened.")
+
+    def delete_queryset(self, request, queryset):
+        for project in queryset:
+            services.catalog_delete(instance=project)
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ["name", "project", "active"]
+    list_filter = ["active", "project__client"]
+    list_select_related = ["project"]
+    search_fields = ["name", "project__name"]
+    autocomplete_fields = ["project"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "entry_count"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(entry_count=Count("time_entries"))
+
+    @admin.display(description="entries", ordering="entry_count")
+    def entry_count(self, tag):
+        return tag.entry_count
+
+
+@admin.register(TimeEntry)
+class TimeEntryAdmin(admin.ModelAdmin):
+    list_display = ["started_at", "ended_at", "user", "project", "task", "hours", "billable", "source"]
+    list_filter = ["source", "billable", ("ended_at", admin.EmptyFieldListFilter), "project__client", "project"]
+    list_select_related = ["user", "project", "task"]
+    search_fields = ["description", "user__username", "user__last_name", "project__name", "task__name"]
+    date_hierarchy = "started_at"
+    readonly_fields = [
+        "user",
+        "project",
+        "task",
+        "tags",
+        "description",
+        "started_at",
+        "ended_at",
+        "billable",
+        "source",
+        "created_at",
+        "updated_at",
+    ]
+
+    def get_queryset(self, request):
+        # Managers (staff) see their reports' entries and their own; HR everyone's.
+        return super().get_queryset(request).visible_to(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or request.user.is_hr)

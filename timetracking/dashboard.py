@@ -1,0 +1,45 @@
+"""The dashboard panel: the running timer (start/stop/switch), today's entries and this week's total."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from timetracking import services
+from timetracking.forms import TimerStartForm
+from timetracking.models import TimeEntry
+
+
+def widget(request, *, error=None, form=None):
+    user = request.user
+    tzinfo = user.tzinfo
+    today = timezone.localdate(timezone=tzinfo)
+    monday = today - timedelta(days=today.weekday())
+    now = timezone.now()
+    running = services.timer_current(user=user)
+    # One query for the week; today's entries are a slice of it.
+    week_entries = list(
+        TimeEntry.objects.for_user(user).on_local_days(monday, monday + timedelta(days=6), tzinfo).with_details()
+    )
+    today_entries = []
+    week_seconds = 0
+    for entry in week_entries:
+        entry.local_start = timezone.localtime(entry.started_at, tzinfo)
+        entry.local_end = timezone.localtime(entry.ended_at, tzinfo) if entry.ended_at else None
+        entry.seconds = int(((entry.ended_at or now) - entry.started_at).total_seconds())
+        week_seconds += entry.seconds
+        if entry.local_start.date() == today:
+            today_entries.append(entry)
+    today_entries.sort(key=lambda entry: entry.started_at)
+    return {
+        "template": "timetracking/_dashboard.html",
+        "context": {
+            "running": running,
+            "running_seconds": int((now - running.started_at).total_seconds()) if running else 0,
+            "form": form or TimerStartForm(user=user),
+            "error": error,
+            "today_entries": today_entries,
+            "today_seconds": sum(entry.seconds for entry in today_entries),
+            "week_seconds": week_seconds,
+            "expected_seconds": int(user.weekly_hours * 3600),
+        },
+    }

@@ -1,0 +1,146 @@
+"""Demo data for `manage.py seed_demo`: clients, projects, tasks, tags and about four weeks of
+realistic entries for every demo user, in their own time zone. Idempotent: catalog rows are
+looked up by name, and a day that already has entries for a user is left alone."""
+
+import random
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+import holidays
+from django.utils import timezone
+
+from timetracking import services
+from timetracking.models import Client, Project, Tag, Task, TimeEntry
+
+WEEKS = 4
+
+CLIENTS = ["Acme Corp", "Globex", "Sprocket Corp"]
+# (client, name, code, color, billable, budget hours, member usernames or None, active, tasks)
+PROJECTS = [
+    ("Acme Corp", "Website relaunch", "ACME-WEB", "#2563eb", True, "400", None, True,
+     ["Design", "Frontend", "Backend", "Content"]),
+    ("Globex", "Mobile app", "GLX-APP", "#16a34a", True, "600", ["alice", "bob", "manager"], True,
+     ["iOS", "Android", "API"]),
+    ("Sprocket Corp", "Factory dashboard", "SPR-DASH", "#ea580c", True, None, None, True,
+     ["Charts", "Data import"]),
+    (None, "Internal", "INT", "#6b7280", False, None, None, True,
+     ["Meetings", "Hiring", "Training", "Administration"]),
+    ("Acme Corp", "Legacy intranet", "ACME-OLD", "#9ca3af", True, None, None, False, ["Maintenance"]),
+]  # fmt: skip
+TAGS = ["meeting", "review", "development", "support", "planning", "bugfix"]
+DESCRIPTIONS = {
+    "Design": ["Wireframes for the landing page", "Design review with the client"],
+    "Frontend": ["Navigation component", "Accessibility fixes", "Responsive layout"],
+    "Backend": ["Search endpoint", "Fix slow product query", "Payment webhook"],
+    "Content": ["Migrate blog posts", "Proofread product pages"],
+    "iOS": ["Login screen", "Push notifications", "Crash on resume"],
+    "Android": ["Offline mode", "Play Store release"],
+    "API": ["Pagination for orders", "Rate limiting"],
+    "Charts": ["Goal vs actual chart", "Hourly buckets"],
+    "Data import": ["CSV import of production data", "Import validation"],
+    "Meetings": ["Weekly team meeting", "1:1", "Sprint planning"],
+    "Hiring": ["Interview", "Review applications"],
+    "Training": ["Django workshop", "Security training"],
+    "Administration": ["Expenses", "Timesheet cleanup"],
+}
+TAGS_FOR_TASK = {
+    "Meetings": ["meeting"],
+    "Design": ["review"],
+    "Backend": ["development"],
+    "Frontend": ["development"],
+    "iOS": ["development"],
+    "Android": ["development", "bugfix"],
+    "API": ["development"],
+    "Charts": ["development"],
+    "Data import": ["support"],
+}
+
+
+def _seed_catalog(stdout, users):
+    clients = {}
+    for name in CLIENTS:
+        clients[name], created = Client.objects.get_or_create(name=name)
+        stdout.write(f"  client  {name:<20} {'created' if created else 'exists'}")
+    projects = []
+    for client, name, code, color, billable, budget, members, active, tasks in PROJECTS:
+        project, created = Project.objects.get_or_create(
+            code=code,
+            defaults={
+                "client": clients.get(client),
+                "name": name,
+                "color": color,
+                "billable": billable,
+                "budget_hours": Decimal(budget) if budget else None,
+                "active": active,
+            },
+        )
+        if created and members:
+            project.members.set([users[username] for username in members])
+        for task_name in tasks:
+            Task.objects.get_or_create(project=project, name=task_name)
+        projects.append(project)
+        stdout.write(f"  project {name:<20} {'created' if created else 'exists'}")
+    for name in TAGS:
+        Tag.objects.get_or_create(name=name)
+    return projects
+
+
+def _day_plan(rng, day, tzinfo):
+    """(start, end) local intervals for one working day: a morning and an afternoon with breaks."""
+    start = datetime.combine(day, time(8, rng.choice([0, 15, 30, 45])), tzinfo=tzinfo)
+    intervals = []
+    for block_minutes in (rng.choice([90, 120, 150]), rng.choice([60, 90])):
+        end = start + timedelta(minutes=block_minutes)
+        intervals.append((start, end))
+        start = end + timedelta(minutes=rng.choice([0, 5, 15]))
+    start += timedelta(minutes=rng.choice([30, 45, 60]))  # lunch
+    for block_minutes in (rng.choice([90, 120, 150]), rng.choice([45, 60, 90])):
+        end = start + timedelta(minutes=block_minutes)
+        intervals.append((start, end))
+        start = end + timedelta(minutes=rng.choice([0, 10]))
+    return intervals
+
+
+def _seed_entries(stdout, user, projects):
+    rng = random.Random(f"timetracking-demo-{user.username}")
+    loggable = [project for project in projects if project.active]
+    tasks = {project.pk: list(project.tasks.filter(active=True)) for project in loggable}
+    allowed = set(Project.objects.loggable_by(user).values_list("pk", flat=True))
+    loggable = [project for project in loggable if project.pk in allowed]
+    tags = {tag.name: tag for tag in Tag.objects.all()}
+    tzinfo = user.tzinfo
+    today = timezone.localdate(timezone=tzinfo)
+    first_day = today - timedelta(days=today.weekday() + 7 * (WEEKS - 1))
+    busy_days = {
+        timezone.localtime(started_at, tzinfo).date()
+        for started_at in TimeEntry.objects.for_user(user).values_list("started_at", flat=True)
+    }
+    public_holidays = holidays.country_holidays(
+        user.country, subdiv=user.subdivision or None, years={first_day.year, today.year}
+    )
+    created = 0
+    day = first_day
+    while day < today:
+        if day.isoweekday() in user.workdays and day not in busy_days and day not in public_holidays:
+            for start, end in _day_plan(rng, day, tzinfo):
+                project = rng.choice(loggable)
+                task = rng.choice(tasks[project.pk]) if tasks[project.pk] else None
+                description = rng.choice(DESCRIPTIONS.get(task.name if task else "", ["Work"]))
+                services.entry_create(
+                    user=user,
+                    started_at=start,
+                    ended_at=end,
+                    project=project,
+                    task=task,
+                    description=description,
+                    tags=[tags[name] for name in TAGS_FOR_TASK.get(task.name if task else "", []) if name in tags],
+                )
+                created += 1
+        day += timedelta(days=1)
+    stdout.write(f"  entries {user.username:<20} {created} created")
+
+
+def seed(stdout, users):
+    projects = _seed_catalog(stdout, users)
+    for username in ("alice", "bob", "carol", "manager", "hr"):
+        _seed_entries(stdout, users[username], projects)
