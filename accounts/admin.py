@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.models import User
+from accounts.models import AuditEvent, User
 
 
 @admin.register(User)
@@ -22,3 +22,33 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("username", "email", "password1", "password2")}),
         ("Work", {"fields": ("manager", "timezone", "country", "subdivision", "weekly_hours", "working_weekdays")}),
     )
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the trail is append-only (the database refuses updates and deletes too)."""
+
+    list_display = ["created_at", "actor_username", "action", "object_type", "object_id", "ip_address"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["actor_username", "object_id", "request_id", "action"]
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in AuditEvent._meta.fields]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_hr else queryset.none()
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_hr
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -4,11 +4,13 @@ import django_filters
 from django.urls import path
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework_simplejwt import views as jwt_views
 
 from accounts import services
-from accounts.models import User
+from accounts.models import AuditEvent, User
+from accounts.permissions import IsHR
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -111,8 +113,53 @@ class LogoutView(jwt_views.TokenBlacklistView):
     throttle_scope = "auth"
 
 
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "created_at",
+            "actor",
+            "actor_username",
+            "action",
+            "object_type",
+            "object_id",
+            "changes",
+            "ip_address",
+            "request_id",
+        ]
+        read_only_fields = fields
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    actor = django_filters.NumberFilter(field_name="actor_id")
+    action = django_filters.CharFilter(max_length=64)
+    object_type = django_filters.CharFilter(max_length=100)
+    object_id = django_filters.CharFilter(max_length=64)
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["actor", "action", "object_type", "object_id"]
+
+
+class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
+    """The audit trail, for HR only. Read-only: nothing can change or remove an event."""
+
+    serializer_class = AuditEventSerializer
+    permission_classes = [IsAuthenticated, IsHR]
+    filterset_class = AuditEventFilter
+    ordering_fields = ["created_at", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        return AuditEvent.objects.all()
+
+
 def register(router):
     router.register("users", UserViewSet, basename="user")
+    router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
 
 urlpatterns = [

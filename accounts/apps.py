@@ -5,3 +5,14 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self):
+        from celery.schedules import crontab
+        from django.conf import settings
+
+        from accounts import signals  # noqa: F401 - connects the receivers
+
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "purge-audit-events",
+            {"task": "accounts.tasks.purge_audit_events", "schedule": crontab(hour=3, minute=17)},
+        )

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 ISO_WEEKDAYS = "1234567"  # Monday = 1 ... Sunday = 7, as date.isoweekday()
@@ -146,3 +147,44 @@ class User(AbstractUser):
     def can_see(self, other):
         """May this user see `other`'s data (entries, leave)?"""
         return other.pk == self.pk or other.manager_id == self.pk or self.is_hr
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def older_than(self, cutoff):
+        return self.filter(created_at__lt=cutoff)
+
+    def for_object(self, obj):
+        return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+
+
+class AuditEvent(models.Model):
+    """One write with a business meaning. Append-only: database triggers refuse UPDATE and
+    DELETE (see migration 0003); only the retention purge removes rows, through a permit."""
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # No database FK: the trail outlives the users it names and must never be rewritten
+    # by an ON DELETE SET NULL.
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64, db_index=True, help_text="e.g. time_entry.created, auth.login_failed")
+    object_type = models.CharField(max_length=100, blank=True, help_text="app_label.model")
+    object_id = models.CharField(max_length=64, blank=True)
+    changes = models.JSONField(default=dict, blank=True, help_text='{"field": [before, after]}')
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # audit-events/?object_type=&object_id= (the history of one object)
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # audit-events/?actor= ordered by time
+            models.Index(fields=["actor", "created_at"], name="audit_actor_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_username or '-'} {self.action}"

@@ -16,3 +16,13 @@ def send_user_email(self, user_id, subject, body):
         return send_mail(subject, body, None, [user.email])
     except OSError as error:  # SMTP unreachable: try again later
         raise self.retry(exc=error) from error
+
+
+@shared_task(acks_late=True)
+def purge_audit_events():
+    """Daily: remove audit events older than AUDIT_RETENTION_DAYS (idempotent)."""
+    from django.conf import settings
+
+    from accounts import services
+
+    return services.audit_purge(older_than_days=settings.AUDIT_RETENTION_DAYS)

@@ -5,6 +5,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse_lazy
 
 from accounts import services
@@ -25,7 +26,9 @@ def _dashboard_widgets(request):
             continue
         widget = module.widget(request)
         if widget:
-            widgets.append(widget)
+            # The panel's values are available both by name and under `context`.
+            values = {**widget.get("context", {}), "context": widget.get("context", {})}
+            widgets.append(render_to_string(widget["template"], values, request=request))
     return widgets
 
 
