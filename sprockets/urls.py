@@ -1,3 +1,10 @@
+from django.urls import path
+
+from sprockets import views
+
 app_name = "sprockets"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.factory_list, name="factory-list"),
+    path("<int:pk>/", views.factory_detail, name="factory-detail"),
+]

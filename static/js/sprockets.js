@@ -1,0 +1,102 @@
+// Factory page: Chart.js line chart of goal vs actual production. The first chart comes from
+// the page's json_script data; the bucket and range controls refetch from the chart API.
+// Loaded as a file (no inline script) so the strict CSP holds.
+(() => {
+  "use strict";
+
+  const pad = (number) => String(number).padStart(2, "0");
+
+  function label(isoTime, bucket) {
+    const moment = new Date(isoTime);
+    const day = `${moment.getUTCFullYear()}-${pad(moment.getUTCMonth() + 1)}-${pad(moment.getUTCDate())}`;
+    if (bucket === "hour") return `${day} ${pad(moment.getUTCHours())}:00`;
+    if (bucket === "week") return `Week of ${day}`;
+    return day;
+  }
+
+  function toDatasets(data) {
+    const number = (value) => (value === null || value === undefined ? null : Number(value));
+    return {
+      labels: data.time.map((time) => label(time, data.bucket)),
+      datasets: [
+        {
+          label: `Goal (per ${data.bucket})`,
+          data: data.sprocket_production_goal.map(number),
+          borderColor: "#8e24aa",
+          backgroundColor: "#8e24aa",
+          borderDash: [6, 4],
+          pointRadius: 0,
+          stepped: true,
+        },
+        {
+          label: `Produced (per ${data.bucket})`,
+          data: data.sprocket_production_actual.map(number),
+          borderColor: "#1e88e5",
+          backgroundColor: "rgba(30, 136, 229, 0.15)",
+          fill: true,
+          pointRadius: 2,
+          tension: 0.2,
+        },
+      ],
+    };
+  }
+
+  function draw(canvas, data) {
+    return new window.Chart(canvas, {
+      type: "line",
+      data: toDatasets(data),
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        interaction: { mode: "index", intersect: false },
+        scales: { y: { beginAtZero: true, title: { display: true, text: "Sprockets" } } },
+      },
+    });
+  }
+
+  function nextDay(dateText) {
+    const date = new Date(`${dateText}T00:00:00Z`);
+    date.setUTCDate(date.getUTCDate() + 1);
+    return date.toISOString();
+  }
+
+  function firstError(body) {
+    if (!body || typeof body !== "object") return "The chart could not be loaded.";
+    if (body.detail) return body.detail;
+    const messages = Object.values(body).find((value) => Array.isArray(value));
+    return messages ? messages.join(" ") : "The chart could not be loaded.";
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const canvas = document.getElementById("production-chart");
+    const initial = document.getElementById("production-chart-data");
+    if (!canvas || !initial || !window.Chart) return;
+    let chart = draw(canvas, JSON.parse(initial.textContent));
+
+    const form = document.getElementById("chart-controls");
+    const error = document.getElementById("chart-error");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      const params = new URLSearchParams({
+        bucket: form.elements.bucket.value,
+        from: `${form.elements.from.value}T00:00:00Z`,
+        to: nextDay(form.elements.to.value), // the "to" day is inclusive
+      });
+      try {
+        const response = await fetch(`${form.dataset.chartUrl}?${params}`, {
+          credentials: "same-origin",
+          headers: { Accept: "application/json" },
+        });
+        const body = await response.json();
+        if (!response.ok) throw new Error(firstError(body));
+        chart.destroy();
+        chart = draw(canvas, body);
+      } catch (failure) {
+        error.textContent = failure.message;
+        error.hidden = false;
+      }
+    });
+  });
+})();
