@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.models import AuditEvent, User
+from accounts.models import ApiKey, AuditEvent, User
 
 
 @admin.register(User)
@@ -52,3 +52,25 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "prefix", "read_only", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["read_only"]
+    list_select_related = ["user"]
+    search_fields = ["name", "prefix", "user__username"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["prefix", "last_used_at", "revoked_at", "created_at"]
+    actions = ["revoke_selected"]
+
+    def has_add_permission(self, request):
+        return False  # keys are created by their owner through the API, which shows them once
+
+    @admin.action(description="Revoke selected API keys")
+    def revoke_selected(self, request, queryset):
+        from accounts import services
+
+        for api_key in queryset:
+            services.api_key_revoke(api_key=api_key, actor=request.user)
+        self.message_user(request, f"{queryset.count()} key(s) revoked.")

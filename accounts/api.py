@@ -2,6 +2,7 @@
 
 import django_filters
 from django.urls import path
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -9,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework_simplejwt import views as jwt_views
 
 from accounts import services
-from accounts.models import AuditEvent, User
+from accounts.models import ApiKey, AuditEvent, User
 from accounts.permissions import IsHR
 
 
@@ -157,9 +158,68 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
         return AuditEvent.objects.all()
 
 
+class ApiKeySerializer(serializers.ModelSerializer):
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ApiKey
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "read_only",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "created_at",
+            "is_active",
+        ]
+        read_only_fields = ["id", "prefix", "last_used_at", "revoked_at", "created_at", "is_active"]
+
+
+class ApiKeyCreatedSerializer(ApiKeySerializer):
+    key = serializers.CharField(read_only=True, help_text="The full key. Shown only in this response.")
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = [*ApiKeySerializer.Meta.fields, "key"]
+
+
+class ApiKeyViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The caller's own API keys. Create shows the key once; DELETE revokes it at once."""
+
+    serializer_class = ApiKeySerializer
+    filterset_fields = ["read_only"]
+    ordering_fields = ["created_at", "name"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ApiKey.objects.none()
+        return ApiKey.objects.filter(user=self.request.user)
+
+    @extend_schema(request=ApiKeySerializer, responses={201: ApiKeyCreatedSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = ApiKeySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        api_key, full_key = services.api_key_create(user=request.user, **serializer.validated_data)
+        api_key.key = full_key
+        return Response(ApiKeyCreatedSerializer(api_key).data, status=201)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, *args, **kwargs):
+        services.api_key_revoke(api_key=self.get_object(), actor=request.user)
+        return Response(status=204)
+
+
 def register(router):
     router.register("users", UserViewSet, basename="user")
     router.register("audit-events", AuditEventViewSet, basename="audit-event")
+    router.register("api-keys", ApiKeyViewSet, basename="api-key")
 
 
 urlpatterns = [

@@ -126,3 +126,71 @@ def audit_purge(*, older_than_days):
         changes={"deleted": [None, deleted], "older_than_days": [None, older_than_days]},
     )
     return deleted
+
+
+# --- API keys -----------------------------------------------------------------------------------
+
+
+def _hash_key(key):
+    import hashlib
+
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_key_create(*, user, name, read_only=False, expires_at=None):
+    """Create a key; returns (api_key, full_key). The full key is never stored or shown again."""
+    import secrets
+
+    from django.utils import timezone
+
+    from accounts.models import ApiKey
+
+    if expires_at is not None and expires_at <= timezone.now():
+        raise AccountsError("The expiry must be in the future.", field="expires_at")
+    prefix = secrets.token_hex(6)
+    full_key = f"{prefix}.{secrets.token_urlsafe(32)}"
+    api_key = ApiKey.objects.create(
+        user=user, name=name, prefix=prefix, key_hash=_hash_key(full_key), read_only=read_only, expires_at=expires_at
+    )
+    audit_record(
+        actor=user,
+        action="api_key.created",
+        obj=api_key,
+        changes={"name": [None, name], "read_only": [None, read_only], "expires_at": [None, expires_at]},
+    )
+    return api_key, full_key
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key, actor):
+    from django.utils import timezone
+
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="api_key.revoked", obj=api_key)
+    return api_key
+
+
+def api_key_authenticate(*, key):
+    """The usable ApiKey for a presented key, or None. Marks it used (at most once a minute)."""
+    import hmac
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import ApiKey
+
+    prefix, _, secret = key.partition(".")
+    if not prefix or not secret or len(key) > 128:
+        return None
+    api_key = ApiKey.objects.usable().select_related("user").filter(prefix=prefix).first()
+    if api_key is None or not hmac.compare_digest(api_key.key_hash, _hash_key(key)):
+        return None
+    now = timezone.now()
+    if api_key.last_used_at is None or now - api_key.last_used_at > timedelta(minutes=1):
+        # A plain UPDATE, not a save(): concurrent requests must not overwrite each other's fields.
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now
+    return api_key
