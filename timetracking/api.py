@@ -528,10 +528,13 @@ class TimeEntryBulkView(APIView):
         serializer = BulkCreateSerializer(data=request.data, context={"request": request})
         if not serializer.is_valid():
             rows = serializer.errors.get("entries")
+            # Per-row errors come as a list (one dict per row) or a dict keyed by row index.
             if isinstance(rows, list) and rows and isinstance(rows[0], dict):
+                rows = dict(enumerate(rows))
+            if isinstance(rows, dict) and rows and all(str(key).isdigit() for key in rows):
                 errors = [
-                    {"index": index, "status": 400, "errors": row_errors}
-                    for index, row_errors in enumerate(rows)
+                    {"index": int(index), "status": 400, "errors": row_errors}
+                    for index, row_errors in sorted(rows.items(), key=lambda item: int(item[0]))
                     if row_errors
                 ]
                 raise services.BulkError(errors)
