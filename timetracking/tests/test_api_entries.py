@@ -13,7 +13,12 @@ from timetracking.tests.factories import ProjectFactory, TagFactory, TaskFactory
 pytestmark = pytest.mark.django_db
 
 LIST_URL = reverse("api:time-entry-list")
-SHORT = timedelta(minutes=10)
+
+
+def short_entry(user, start):
+    return TimeEntryFactory(user=user, started_at=start, ended_at=start + timedelta(minutes=10))
+
+
 BULK_URL = reverse("api:time-entry-bulk")
 
 
@@ -223,10 +228,10 @@ def test_filters_project_task_tag_billable_user(client_for, employee, colleague,
 def test_local_day_filter_across_the_dst_change(client_for, employee):
     """Berlin leaves summer time on 2026-10-25 (a 25-hour day): the day is 2026-10-24 22:00 UTC
     to 2026-10-25 23:00 UTC, not a fixed 24 hours from either offset."""
-    before = TimeEntryFactory(user=employee, started_at=utc(2026, 10, 24, 21, 30), ended_at=utc(2026, 10, 24, 21, 30) + SHORT)  # 23:30 CEST on the 24th
-    first = TimeEntryFactory(user=employee, started_at=utc(2026, 10, 24, 22, 30), ended_at=utc(2026, 10, 24, 22, 30) + SHORT)  # 00:30 CEST on the 25th
-    last = TimeEntryFactory(user=employee, started_at=utc(2026, 10, 25, 22, 30), ended_at=utc(2026, 10, 25, 22, 30) + SHORT)  # 23:30 CET on the 25th
-    after = TimeEntryFactory(user=employee, started_at=utc(2026, 10, 25, 23, 0), ended_at=utc(2026, 10, 25, 23, 0) + SHORT)  # 00:00 CET on the 26th
+    before = short_entry(employee, utc(2026, 10, 24, 21, 30))  # 23:30 CEST on the 24th
+    first = short_entry(employee, utc(2026, 10, 24, 22, 30))  # 00:30 CEST on the 25th
+    last = short_entry(employee, utc(2026, 10, 25, 22, 30))  # 23:30 CET on the 25th
+    after = short_entry(employee, utc(2026, 10, 25, 23, 0))  # 00:00 CET on the 26th
     client = client_for(employee)
     assert ids(client.get(LIST_URL, {"from": "2026-10-25", "to": "2026-10-25"})) == [first.pk, last.pk]
     assert ids(client.get(LIST_URL, {"to": "2026-10-24"})) == [before.pk]
