@@ -363,14 +363,17 @@ class LeaveBalanceView(APIView):
         return Response(BalanceSerializer(services.balances_for(user=user, year=year), many=True).data)
 
 
-def holidays_list(country, subdivision, start, end):
+def holidays_list(country, subdivision, start, end, closures=None):
+    """Public holidays and closures; pass `closures` ({date: closure}) to reuse one query."""
+    if closures is None:
+        closures = calendars.closures(country, start, end)
     rows = [
         {"date": day, "name": name, "kind": "public_holiday", "half_day": False}
         for day, name in calendars.public_holidays(country, subdivision, start, end).items()
     ]
     rows += [
         {"date": day, "name": closure.name, "kind": "closure", "half_day": closure.half_day}
-        for day, closure in calendars.closures(country, start, end).items()
+        for day, closure in closures.items()
     ]
     return sorted(rows, key=lambda row: row["date"])
 
@@ -444,13 +447,16 @@ def team_calendar(viewer, start, end):
                 "request": absence,
             }
         )
+    closures_by_country = {country: calendars.closures(country, start, end) for country in {m.country for m in members}}
     member_rows = [
         {
             "id": member.pk,
             "name": str(member),
             "country": member.country,
             "subdivision": member.subdivision,
-            "holidays": holidays_list(member.country, member.subdivision, start, end),
+            "holidays": holidays_list(
+                member.country, member.subdivision, start, end, closures_by_country[member.country]
+            ),
             "user": member,
         }
         for member in members

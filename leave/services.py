@@ -56,7 +56,7 @@ class LeaveForbidden(LeaveError):
     default_code = "forbidden"
 
 
-def _fmt(amount, unit):
+def format_amount(amount, unit):
     amount = amount.normalize() if amount == amount.to_integral() else amount
     word = "hours" if unit == LeaveUnit.HOURS else "days"
     if amount == 1:
@@ -207,8 +207,8 @@ def _problems(draft, *, exclude_request=None):
     if leave_type.deducts_allowance and not leave_type.allow_negative and draft.amount > draft.balance.available:
         problems.append(
             LeaveError(
-                f"Not enough {leave_type.name} left: {_fmt(draft.balance.available, draft.unit)} available, "
-                f"{_fmt(draft.amount, draft.unit)} requested.",
+                f"Not enough {leave_type.name} left: {format_amount(draft.balance.available, draft.unit)} available, "
+                f"{format_amount(draft.amount, draft.unit)} requested.",
                 field="leave_type",
                 code="insufficient_balance",
             )
@@ -413,8 +413,8 @@ def _approve(leave_request, *, decided_by, note):
         balance = _balance(user=leave_request.user, leave_type=leave_type, year=leave_request.start_date.year)
         if not leave_type.allow_negative and balance.balance - leave_request.amount < 0:
             raise LeaveError(
-                f"Not enough {leave_type.name} left: {_fmt(balance.balance, leave_type.unit)} left, "
-                f"{_fmt(leave_request.amount, leave_type.unit)} requested.",
+                f"Not enough {leave_type.name} left: {format_amount(balance.balance, leave_type.unit)} left, "
+                f"{format_amount(leave_request.amount, leave_type.unit)} requested.",
                 code="insufficient_balance",
             )
         LedgerEntry.objects.create(
@@ -564,7 +564,7 @@ def ledger_adjust(*, user, leave_type, year, amount, reason, actor=None):
         balance = _balance(user=user, leave_type=leave_type, year=year)
         if balance.balance + amount < 0:
             raise LeaveError(
-                f"This would leave {_fmt(balance.balance + amount, leave_type.unit)}; "
+                f"This would leave {format_amount(balance.balance + amount, leave_type.unit)}; "
                 f"{leave_type.name} cannot go below zero.",
                 field="amount",
                 code="insufficient_balance",
@@ -805,7 +805,7 @@ def approvers_of(user):
 def _describe(leave_request):
     return (
         f"{leave_request.leave_type.name}, {leave_request.start_date:%a %d %b %Y} to "
-        f"{leave_request.end_date:%a %d %b %Y} ({_fmt(leave_request.amount, leave_request.leave_type.unit)})"
+        f"{leave_request.end_date:%a %d %b %Y} ({format_amount(leave_request.amount, leave_request.leave_type.unit)})"
     )
 
 

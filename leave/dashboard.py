@@ -1,0 +1,16 @@
+from leave import services
+from leave.models import LeaveRequest
+
+
+def widget(request):
+    """The dashboard panel: this year's balances (deducting types) and the approval count."""
+    user = request.user
+    year = services.today_for(user).year
+    balances = [b for b in services.balances_for(user=user, year=year) if b.leave_type.deducts_allowance]
+    to_decide = 0
+    if user.is_manager or user.is_hr:
+        to_decide = LeaveRequest.objects.pending().decidable_by(user).count()
+    return {
+        "template": "leave/_dashboard.html",
+        "context": {"year": year, "balances": balances, "to_decide": to_decide},
+    }

@@ -1,0 +1,40 @@
+from django import forms
+
+from leave.models import EndPart, LeaveType, StartPart
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DraftForm(forms.Form):
+    leave_type = forms.ModelChoiceField(queryset=LeaveType.objects.active(), empty_label=None)
+    start_date = forms.DateField(widget=DateInput)
+    end_date = forms.DateField(widget=DateInput)
+    start_part = forms.ChoiceField(label="First day", choices=StartPart.choices, initial=StartPart.FULL)
+    end_part = forms.ChoiceField(label="Last day", choices=EndPart.choices, initial=EndPart.FULL)
+    hours = forms.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text="Only for leave counted in hours (one day at a time).",
+    )
+
+    def clean_hours(self):
+        return self.cleaned_data.get("hours") or None
+
+
+class LeaveRequestForm(DraftForm):
+    reason = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    attachment = forms.FileField(
+        required=False,
+        max_length=255,
+        help_text="PDF, PNG or JPEG, at most 5 MB (e.g. a sick note).",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"}),
+    )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    note = forms.CharField(max_length=500, required=False)

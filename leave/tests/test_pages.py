@@ -1,0 +1,199 @@
+"""Leave pages: my leave with the live preview, approvals, the team calendar, iCal feeds."""
+
+import re
+from datetime import date
+
+import pytest
+from django.urls import reverse
+from icalendar import Calendar
+
+from leave import services
+from leave.models import CalendarFeedToken, LeaveRequest, LeaveStatus
+from leave.tests.conftest import upload
+from leave.tests.factories import LeaveRequestFactory, SickLeaveTypeFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
+
+FORM = {"start_date": "2026-07-06", "end_date": "2026-07-10", "start_part": "full", "end_part": "full"}
+
+
+@pytest.fixture
+def pending(funded_employee, vacation):
+    return services.leave_request_submit(
+        user=funded_employee, leave_type=vacation, start_date=date(2026, 7, 6), end_date=date(2026, 7, 10)
+    )
+
+
+def test_pages_need_login(client):
+    for name in ("leave:index", "leave:approvals", "leave:calendar"):
+        assert client.get(reverse(name)).status_code == 302
+
+
+def test_index_shows_balances_and_submits(client, funded_employee, vacation):
+    client.force_login(funded_employee)
+    page = client.get(reverse("leave:index")).content.decode()
+    assert "Balances 2026" in page and "Vacation" in page
+    response = client.post(reverse("leave:index"), {**FORM, "leave_type": vacation.pk, "reason": "Sea"}, follow=True)
+    assert "Your request for 5 days was sent for approval." in response.content.decode()
+    assert LeaveRequest.objects.get().reason == "Sea"
+
+
+def test_index_shows_refusals_next_to_the_field(client, funded_employee, vacation):
+    client.force_login(funded_employee)
+    response = client.post(reverse("leave:index"), {**FORM, "end_date": "2026-07-01", "leave_type": vacation.pk})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_end_date_error"' in html and "The end date must be on or after the start date." in html
+    assert LeaveRequest.objects.count() == 0
+
+
+def test_index_uploads_a_sick_note(client, employee):
+    sick = SickLeaveTypeFactory()
+    client.force_login(employee)
+    response = client.post(reverse("leave:index"), {**FORM, "leave_type": sick.pk, "attachment": upload()})
+    assert response.status_code == 302
+    assert LeaveRequest.objects.get().attachment
+    exe = client.post(
+        reverse("leave:index"),
+        {
+            **FORM,
+            "start_date": "2026-07-13",
+            "end_date": "2026-07-17",
+            "leave_type": sick.pk,
+            "attachment": upload("n.pdf", b"MZ" + b"\x00" * 300),
+        },
+    )
+    assert "must be a PDF, PNG or JPEG" in exe.content.decode()
+
+
+def test_preview_partial(client, funded_employee, vacation):
+    client.force_login(funded_employee)
+    response = client.post(reverse("leave:preview"), {**FORM, "leave_type": vacation.pk, "end_part": "morning"})
+    html = response.content.decode()
+    assert "4.5 days" in html and "30 available" in html
+    weekend = client.post(
+        reverse("leave:preview"),
+        {**FORM, "start_date": "2026-07-11", "end_date": "2026-07-12", "leave_type": vacation.pk},
+    )
+    assert "covers no working day" in weekend.content.decode()
+    backwards = client.post(reverse("leave:preview"), {**FORM, "end_date": "2026-07-01", "leave_type": vacation.pk})
+    assert "end date must be on or after" in backwards.content.decode()
+    assert LeaveRequest.objects.count() == 0
+
+
+def test_cancel_from_the_page(client, pending, funded_employee, outsider):
+    client.force_login(outsider)
+    assert client.post(reverse("leave:cancel", args=[pending.pk])).status_code == 404
+    client.force_login(funded_employee)
+    client.post(reverse("leave:cancel", args=[pending.pk]))
+    pending.refresh_from_db()
+    assert pending.status == LeaveStatus.CANCELLED
+
+
+def test_approvals_queue_shows_balance_and_overlap(client, pending, manager, colleague, vacation):
+    LeaveRequestFactory(
+        user=colleague,
+        leave_type=vacation,
+        start_date=date(2026, 7, 8),
+        end_date=date(2026, 7, 9),
+        status="approved",
+        decided_at="2026-06-01T00:00Z",
+    )
+    client.force_login(manager)
+    html = client.get(reverse("leave:approvals")).content.decode()
+    assert "Balance: 30 → <strong>25</strong>" in html
+    assert f"{colleague} (08 Jul–09 Jul, approved)" in html
+
+
+def test_approvals_is_404_for_employees(client, employee):
+    client.force_login(employee)
+    assert client.get(reverse("leave:approvals")).status_code == 404
+
+
+def test_decide_from_the_page(client, pending, manager, other_manager):
+    client.force_login(other_manager)
+    assert client.post(reverse("leave:decide", args=[pending.pk]), {"decision": "approve"}).status_code == 404
+    client.force_login(manager)
+    response = client.post(reverse("leave:decide", args=[pending.pk]), {"decision": "reject", "note": ""}, follow=True)
+    assert "Say why the request is rejected." in response.content.decode()
+    client.post(reverse("leave:decide", args=[pending.pk]), {"decision": "approve"})
+    pending.refresh_from_db()
+    assert pending.status == LeaveStatus.APPROVED
+
+
+def test_approvals_query_count_does_not_grow(
+    client, manager, employee, colleague, vacation, django_assert_max_num_queries
+):
+    for day in range(1, 15):
+        LeaveRequestFactory(
+            user=employee if day % 2 else colleague,
+            leave_type=vacation,
+            start_date=date(2026, 8, day),
+            end_date=date(2026, 8, day),
+            amount=1,
+        )
+    client.force_login(manager)
+    with django_assert_max_num_queries(14):
+        html = client.get(reverse("leave:approvals")).content.decode()
+    assert html.count('class="leave-approval"') == 14
+
+
+def test_calendar_page(client, pending, manager, colleague, django_assert_max_num_queries):
+    services.leave_request_approve(leave_request_id=pending.pk, actor=manager)
+    client.force_login(colleague)
+    with django_assert_max_num_queries(14):
+        html = client.get(reverse("leave:calendar"), {"month": "2026-07"}).content.decode()
+    assert "July 2026" in html and "Away (approved)" in html
+    assert client.get(reverse("leave:calendar"), {"month": "junk"}).status_code == 200
+
+
+def test_calendar_marks_holidays(client, employee):
+    client.force_login(employee)
+    html = client.get(reverse("leave:calendar"), {"month": "2026-06"}).content.decode()
+    assert "Corpus Christi" in html
+
+
+def _feed_urls(client, user):
+    client.force_login(user)
+    html = client.get(reverse("leave:calendar")).content.decode()
+    return re.findall(r'value="http://testserver(/leave/feeds/[^"]+)"', html)
+
+
+def test_ical_feeds_are_valid_and_need_no_session(client, pending, funded_employee, manager, colleague):
+    services.leave_request_approve(leave_request_id=pending.pk, actor=manager)
+    personal, team = _feed_urls(client, funded_employee)
+    client.logout()
+    feed = Calendar.from_ical(client.get(personal).content)
+    summaries = [str(event["SUMMARY"]) for event in feed.walk("VEVENT")]
+    assert "Vacation" in summaries and "Corpus Christi" in summaries  # own leave and own public holidays
+    vacation_event = next(e for e in feed.walk("VEVENT") if str(e["SUMMARY"]) == "Vacation")
+    assert vacation_event.decoded("DTSTART") == date(2026, 7, 6)
+    assert vacation_event.decoded("DTEND") == date(2026, 7, 11)
+    colleague_team = _feed_urls(client, colleague)[1]
+    client.logout()
+    team_feed = Calendar.from_ical(client.get(colleague_team).content)
+    assert [str(e["SUMMARY"]) for e in team_feed.walk("VEVENT")] == [f"{funded_employee}: Away"]
+    assert client.get(team).status_code == 200
+
+
+def test_feed_reset_revokes_old_links(client, employee):
+    personal, _team = _feed_urls(client, employee)
+    client.post(reverse("leave:feed-reset"))
+    client.logout()
+    assert client.get(personal).status_code == 404
+    assert client.get("/leave/feeds/not-a-token/personal.ics").status_code == 404
+    assert CalendarFeedToken.objects.count() == 1
+
+
+def test_dashboard_widget_shows_balances(client, funded_employee, manager, pending):
+    client.force_login(funded_employee)
+    html = client.get("/").content.decode()
+    assert "Leave 2026" in html and "<strong>25</strong> days available" in html
+    client.force_login(manager)
+    assert "1 request to approve" in client.get("/").content.decode()
+
+
+def test_navigation_shows_leave_links(client, manager, employee):
+    client.force_login(manager)
+    html = client.get("/").content.decode()
+    assert 'href="/leave/"' in html and 'href="/leave/calendar/"' in html and 'href="/leave/approvals/"' in html

@@ -1,0 +1,307 @@
+"""Leave pages: my leave (balances, requests, a form with a live preview), the approvals
+queue, the team calendar, and the iCal feeds. Thin: rules live in leave.services."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.db.models import Sum
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from icalendar import Calendar, Event
+from rest_framework.exceptions import ValidationError as ApiValidationError
+
+from leave import services
+from leave.api import attachment_response, month_bounds, team_calendar
+from leave.calendars import dates, public_holidays
+from leave.forms import DecisionForm, DraftForm, LeaveRequestForm
+from leave.models import CalendarFeedToken, LeaveRequest, LeaveStatus, LedgerEntry, team_of
+from leave.services import LeaveError
+
+
+def _attach_error(form, error):
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+def index(request):
+    user = request.user
+    year = services.today_for(user).year
+    form = LeaveRequestForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            leave_request = services.leave_request_submit(user=user, **form.cleaned_data)
+        except LeaveError as error:
+            _attach_error(form, error)
+        else:
+            verb = "approved" if leave_request.status == LeaveStatus.APPROVED else "sent for approval"
+            amount = services.format_amount(leave_request.amount, leave_request.unit)
+            messages.success(request, f"Your request for {amount} was {verb}.")
+            return redirect("leave:index")
+    requests = (
+        LeaveRequest.objects.filter(user=user, start_date__year__gte=year - 1)
+        .select_related("leave_type", "decided_by")
+        .order_by("-start_date", "-id")
+    )
+    context = {
+        "form": form,
+        "balances": services.balances_for(user=user, year=year),
+        "year": year,
+        "requests": requests,
+        "today": services.today_for(user),
+    }
+    return render(request, "leave/index.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def preview(request):
+    """htmx: the amount and warnings of the draft in the form, without writing anything."""
+    form = DraftForm(request.POST)
+    context = {"form": form}
+    if form.is_valid():
+        try:
+            context["draft"] = services.leave_request_preview(user=request.user, **form.cleaned_data)
+        except LeaveError as error:
+            context["error"] = error.message
+    return render(request, "leave/_preview.html", context)
+
+
+@require_POST
+def cancel(request, pk):
+    leave_request = get_object_or_404(LeaveRequest.objects.visible_to(request.user), pk=pk)
+    try:
+        services.leave_request_cancel(leave_request_id=leave_request.pk, actor=request.user)
+    except LeaveError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "The request was cancelled.")
+    return redirect("leave:index")
+
+
+@require_GET
+def attachment(request, pk):
+    # Requester, their manager and HR; anyone else gets 404.
+    return attachment_response(get_object_or_404(LeaveRequest.objects.visible_to(request.user), pk=pk))
+
+
+def _balance_lookup(requests):
+    """{(user_id, type_id, year): balance} for all requests at once (one query, not one per row)."""
+    users = {r.user_id for r in requests}
+    rows = (
+        LedgerEntry.objects.filter(user_id__in=users)
+        .values("user_id", "leave_type_id", "year")
+        .annotate(total=Sum("amount"))
+    )
+    return {(row["user_id"], row["leave_type_id"], row["year"]): row["total"] for row in rows}
+
+
+def _overlaps(requests):
+    """{request id: [other requests of the same team off on those days]} in one query."""
+    if not requests:
+        return {}
+    start = min(r.start_date for r in requests)
+    end = max(r.end_date for r in requests)
+    managers = {r.user.manager_id for r in requests if r.user.manager_id}
+    others = list(
+        LeaveRequest.objects.active()
+        .overlapping(start, end)
+        .filter(user__manager_id__in=managers)
+        .select_related("user", "leave_type")
+    )
+    result = {}
+    for leave_request in requests:
+        result[leave_request.pk] = [
+            other
+            for other in others
+            if other.pk != leave_request.pk
+            and other.user.manager_id == leave_request.user.manager_id
+            and other.start_date <= leave_request.end_date
+            and other.end_date >= leave_request.start_date
+        ]
+    return result
+
+
+def approvals(request):
+    if not (request.user.is_manager or request.user.is_hr):
+        raise Http404
+    pending = list(
+        LeaveRequest.objects.pending()
+        .decidable_by(request.user)
+        .select_related("user", "leave_type")
+        .order_by("start_date", "id")
+    )
+    balances = _balance_lookup(pending)
+    overlaps = _overlaps(pending)
+    rows = []
+    for leave_request in pending:
+        before = balances.get((leave_request.user_id, leave_request.leave_type_id, leave_request.start_date.year), 0)
+        rows.append(
+            {
+                "request": leave_request,
+                "balance_before": before,
+                "balance_after": before - leave_request.amount,
+                "deducts": leave_request.leave_type.deducts_allowance,
+                "overlaps": overlaps.get(leave_request.pk, []),
+            }
+        )
+    return render(request, "leave/approvals.html", {"rows": rows, "decision_form": DecisionForm()})
+
+
+@require_POST
+def decide(request, pk):
+    leave_request = get_object_or_404(LeaveRequest.objects.visible_to(request.user), pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose approve or reject; the note has at most 500 characters.")
+        return redirect("leave:approvals")
+    approve = form.cleaned_data["decision"] == "approve"
+    decide_request = services.leave_request_approve if approve else services.leave_request_reject
+    try:
+        decide_request(leave_request_id=leave_request.pk, actor=request.user, note=form.cleaned_data["note"])
+    except LeaveError as error:
+        messages.error(request, f"{leave_request.user}: {error.message}")
+    else:
+        messages.success(request, f"{leave_request.user}'s request was {'approved' if approve else 'rejected'}.")
+    return redirect("leave:approvals")
+
+
+def calendar_page(request):
+    try:
+        start, end = month_bounds(request.GET.get("month"))
+    except ApiValidationError:
+        start, end = month_bounds(None)
+        messages.error(request, "Give the month as YYYY-MM; showing this month.")
+    members, absences = team_calendar(request.user, start, end)
+    days = list(dates(start, end))
+    by_user = {}
+    for absence in absences:
+        by_user.setdefault(absence["user"], []).append(absence)
+    rows = []
+    for member in members:
+        holidays = {h["date"]: h for h in member["holidays"]}
+        workdays = member["user"].workdays
+        cells = []
+        for day in days:
+            cell = {"date": day, "kind": "", "label": "", "title": "", "color": ""}
+            if day.isoweekday() not in workdays:
+                cell.update(kind="weekend", title="Not a working day")
+            if day in holidays and not holidays[day]["half_day"]:
+                cell.update(kind="holiday", label="H", title=holidays[day]["name"])
+            for absence in by_user.get(member["id"], []):
+                if absence["start_date"] <= day <= absence["end_date"] and cell["kind"] not in ("weekend", "holiday"):
+                    cell.update(
+                        kind=absence["status"],
+                        label=absence["label"][:1],
+                        title=f"{absence['label']} ({absence['status']})",
+                        color=absence["color"],
+                    )
+            cells.append(cell)
+        rows.append({"member": member, "cells": cells})
+    token = services.feed_token_get_or_create(user=request.user)
+    context = {
+        "start": start,
+        "days": days,
+        "rows": rows,
+        "previous": (start - timedelta(days=1)).strftime("%Y-%m"),
+        "next": (end + timedelta(days=1)).strftime("%Y-%m"),
+        "personal_feed": request.build_absolute_uri(reverse("leave:feed-personal", args=[token.token])),
+        "team_feed": request.build_absolute_uri(reverse("leave:feed-team", args=[token.token])),
+    }
+    return render(request, "leave/calendar.html", context)
+
+
+@require_POST
+def feed_reset(request):
+    services.feed_token_reset(user=request.user)
+    messages.success(request, "New calendar links were created; the old ones no longer work.")
+    return redirect("leave:calendar")
+
+
+# --- iCal feeds: reachable without a session, the secret token in the URL is the key ------------
+
+
+def _calendar(name):
+    calendar = Calendar()
+    calendar.add("prodid", "-//Timetrack//Leave//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def _event(uid, summary, start, end, status=None):
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", start)
+    event.add("dtend", end + timedelta(days=1))  # all-day events end on the next day, exclusive
+    event.add("summary", summary)
+    if status:
+        event.add("status", status)
+    return event
+
+
+def _ics(calendar):
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=900"
+    return response
+
+
+def _feed_owner(token):
+    feed = CalendarFeedToken.objects.select_related("user").filter(token=token, user__is_active=True).first()
+    if feed is None:
+        raise Http404
+    return feed.user
+
+
+def _window():
+    today = timezone.localdate()
+    return today - timedelta(days=180), today + timedelta(days=400)
+
+
+@login_not_required
+@require_GET
+def feed_personal(request, token):
+    user = _feed_owner(token)
+    start, end = _window()
+    calendar = _calendar(f"Leave of {user}")
+    requests = LeaveRequest.objects.filter(user=user).active().overlapping(start, end).select_related("leave_type")
+    for leave_request in requests:
+        pending = leave_request.status == LeaveStatus.PENDING
+        calendar.add_component(
+            _event(
+                f"leave-request-{leave_request.pk}@timetrack",
+                f"{leave_request.leave_type.name}{' (pending)' if pending else ''}",
+                leave_request.start_date,
+                leave_request.end_date,
+                "TENTATIVE" if pending else "CONFIRMED",
+            )
+        )
+    for day, name in public_holidays(user.country, user.subdivision, start, end).items():
+        calendar.add_component(_event(f"holiday-{day:%Y%m%d}-{user.country}@timetrack", name, day, day))
+    return _ics(calendar)
+
+
+@login_not_required
+@require_GET
+def feed_team(request, token):
+    user = _feed_owner(token)
+    start, end = _window()
+    calendar = _calendar(f"Team leave of {user}")
+    _members, absences = team_calendar(user, start, end)
+    names = {member.pk: str(member) for member in team_of(user)}
+    for absence in absences:
+        if absence["status"] != LeaveStatus.APPROVED:
+            continue
+        calendar.add_component(
+            _event(
+                f"leave-request-{absence['id']}@timetrack",
+                f"{names.get(absence['user'], 'Someone')}: {absence['label']}",
+                absence["start_date"],
+                absence["end_date"],
+                "CONFIRMED",
+            )
+        )
+    return _ics(calendar)
