@@ -11,7 +11,7 @@ constraint violation that slips through a race to the same 409.
 """
 
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -255,8 +255,19 @@ def _clean_description(description):
     return description
 
 
+def _utc(moment):
+    # Arithmetic on aware datetimes in a local zone is wall-clock arithmetic (01:30 + 2 h across a
+    # DST change is not 2 real hours); in UTC it is real elapsed time.
+    if moment is None:
+        return None
+    if timezone.is_naive(moment):
+        raise TimeTrackingError("A time needs a time zone.", field="started_at")
+    return moment.astimezone(UTC)
+
+
 def _resolve_times(*, started_at, ended_at, duration, now):
     """Start + end, start + duration, end + duration, or a duration alone that ends now."""
+    started_at, ended_at = _utc(started_at), _utc(ended_at)
     if duration in (None, ""):
         if started_at is None:
             raise TimeTrackingError(
@@ -332,8 +343,8 @@ def entry_update(*, entry, actor=None, **changes):
     entry = TimeEntry.objects.select_related("user", "project", "task").get(pk=entry.pk)
     user = entry.user
 
-    started_at = changes.get("started_at", entry.started_at)
-    ended_at = changes.get("ended_at", entry.ended_at)
+    started_at = _utc(changes.get("started_at", entry.started_at))
+    ended_at = _utc(changes.get("ended_at", entry.ended_at))
     if changes.get("duration") not in (None, ""):
         if "ended_at" in changes and changes["ended_at"] is not None:
             raise TimeTrackingError("Give an end or a duration, not both.", field="duration")
@@ -409,7 +420,7 @@ def timer_start(
     """Start the user's timer. If one runs: 409 `timer_running`, unless `switch`, which stops it
     at the same instant the new one starts."""
     now = timezone.now()
-    started_at = started_at or now
+    started_at = _utc(started_at) or now
     if started_at > now:
         raise TimeTrackingError("A timer cannot start in the future.", field="started_at")
     description = _clean_description(description)
@@ -443,7 +454,7 @@ def timer_start(
 def timer_stop(*, user, ended_at=None):
     """Stop the running timer now (or at `ended_at`, e.g. when it was forgotten). 409 if none runs."""
     now = timezone.now()
-    ended_at = ended_at or now
+    ended_at = _utc(ended_at) or now
     if ended_at > now:
         raise TimeTrackingError("A timer cannot stop in the future.", field="ended_at")
     _lock_user(user)

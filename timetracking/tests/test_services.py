@@ -378,3 +378,14 @@ def test_deleting_a_project_in_use_is_a_409(employee):
     with pytest.raises(services.TimeTrackingConflict):
         services.catalog_delete(instance=project)
     services.catalog_delete(instance=ProjectFactory())
+
+
+def test_a_duration_across_the_dst_change_is_real_elapsed_time(employee):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    # 01:30 in Berlin on 2026-03-29; clocks jump from 02:00 to 03:00. Two real hours end at 04:30 local.
+    start = datetime(2026, 3, 29, 1, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+    entry = services.entry_create(user=employee, started_at=start, duration="2:00")
+    assert entry.ended_at - entry.started_at == timedelta(hours=2)
+    assert entry.ended_at == utc(2026, 3, 29, 2, 30)
