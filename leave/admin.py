@@ -127,6 +127,8 @@ class AdjustmentForm(forms.ModelForm):
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.actor = actor
+        if "user" not in self.fields:  # the read-only page of an existing row
+            return
         self.fields["user"].queryset = _active_users()
         self.fields["year"].initial = timezone.localdate().year
         self.fields["reason"].required = True
@@ -134,7 +136,7 @@ class AdjustmentForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.errors:
+        if self.errors or "user" not in self.fields:
             return cleaned
         try:
             # Booked here so that a refusal shows on the form; the admin view is atomic.
