@@ -247,7 +247,11 @@ def sprockets_record(*, items):
             seen_serials.add(key)
         sprockets.append(sprocket)
     _check_serials_unused(seen_serials, single=single)
-    created = Sprocket.objects.bulk_create(sprockets, batch_size=500)
+    try:
+        with transaction.atomic():
+            created = Sprocket.objects.bulk_create(sprockets, batch_size=500)
+    except IntegrityError as error:  # the database constraint, should anything bypass the factory lock
+        raise SprocketsConflict("A serial number was taken at the same moment; try again.") from error
     counts = {}
     for sprocket in created:
         counts[sprocket.factory_id] = counts.get(sprocket.factory_id, 0) + 1

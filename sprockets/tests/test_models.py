@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 
 from sprockets.countries import COUNTRY_CODES
-from sprockets.models import PRODUCTION_GROUP_NAME, Location, Sprocket, SprocketType
+from sprockets.models import PRODUCTION_GROUP_NAME, Factory, Location, Sprocket, SprocketType
 from sprockets.tests.factories import FactoryFactory, LocationFactory, SprocketFactory, SprocketTypeFactory
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +89,15 @@ def test_string_representations_and_url():
     assert sprocket.factory.get_absolute_url() == f"/factories/{sprocket.factory.pk}/"
     assert "teeth" in str(sprocket.sprocket_type)
     assert sprocket.factory.location.city in str(sprocket.factory.location)
+
+
+def test_with_chart_data_keeps_each_factorys_latest_points_in_one_query(django_assert_num_queries):
+    from sprockets import services
+
+    first, second = FactoryFactory(sprocket_production_goal=1), FactoryFactory(sprocket_production_goal=1)
+    for goal in (2, 3, 4):
+        services.factory_update(factory=first, data={"sprocket_production_goal": goal})
+    with django_assert_num_queries(2):  # factories, then all their chart points
+        factories = list(Factory.objects.filter(pk__in=[first.pk, second.pk]).with_chart_data(limit=2).order_by("id"))
+    assert [point.sprocket_production_goal for point in factories[0].recent_chart_points] == [4, 3]
+    assert [point.sprocket_production_goal for point in factories[1].recent_chart_points] == [1]
