@@ -194,6 +194,8 @@ class Sprocket(models.Model):
             models.Index(fields=["factory", "produced_at"], name="sprocket_factory_produced"),
             # The sprocket list filtered by type and date range.
             models.Index(fields=["sprocket_type", "produced_at"], name="sprocket_type_produced"),
+            # The unfiltered sprocket list, newest first, and date-range filters across factories.
+            models.Index(fields=["produced_at"], name="sprocket_produced"),
         ]
 
     def __str__(self):

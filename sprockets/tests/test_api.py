@@ -193,6 +193,14 @@ def test_unknown_location_is_a_400_on_location_id(client_for, planner):
     assert response.status_code == 400 and "location_id" in response.json()
 
 
+def test_duplicate_factory_name_is_a_field_error(client_for, planner):
+    existing = FactoryFactory()
+    data = {"name": existing.name, "location_id": existing.location_id, "sprocket_production_goal": 1}
+    response = client_for(planner).post(FACTORIES, data)
+    assert response.status_code == 400 and "name" in response.json()
+    assert Factory.objects.count() == 1
+
+
 def test_negative_goal_is_a_field_error(client_for, planner):
     factory = FactoryFactory()
     response = client_for(planner).patch(factory_url(factory), {"sprocket_production_goal": -5})

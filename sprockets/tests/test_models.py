@@ -101,3 +101,19 @@ def test_with_chart_data_keeps_each_factorys_latest_points_in_one_query(django_a
         factories = list(Factory.objects.filter(pk__in=[first.pk, second.pk]).with_chart_data(limit=2).order_by("id"))
     assert [point.sprocket_production_goal for point in factories[0].recent_chart_points] == [4, 3]
     assert [point.sprocket_production_goal for point in factories[1].recent_chart_points] == [1]
+
+
+def test_seed_migration_reverse_removes_only_unused_rows():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("sprockets.migrations.0002_seed_locations_and_sprocket_types")
+    used = Location.objects.get(postal_code="80331")
+    FactoryFactory(location=used)
+    migration.unseed(apps, None)
+    assert list(Location.objects.filter(postal_code__in=["80331", "S4 7WZ", "93725"])) == [used]
+    assert not SprocketType.objects.filter(name__startswith="ANSI").exists()
+    migration.seed(apps, None)  # forward again: idempotent, nothing doubled
+    assert Location.objects.filter(postal_code__in=["80331", "S4 7WZ", "93725"]).count() == 3
+    assert SprocketType.objects.filter(name__startswith="ANSI").count() == 3
