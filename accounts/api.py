@@ -1,17 +1,24 @@
 """Accounts API: JWT auth endpoints, `users/me/` and `users/`."""
 
 import django_filters
+from django.db import transaction
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt import views as jwt_views
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import services
 from accounts.models import ApiKey, AuditEvent, User
 from accounts.permissions import IsHR
+from config.throttling import LoginRateThrottle
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -96,22 +103,59 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(ProfileSerializer(request.user).data)
 
 
+class AtomicTokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
+    """simplejwt's refresh checks the blacklist, then blacklists: two concurrent refreshes
+    of one token both pass the check and both get a new pair. Here the check and the
+    blacklisting happen under a row lock on the token (on SQLite, the IMMEDIATE
+    transaction serialises writers), so exactly one refresh wins."""
+
+    def validate(self, attrs):
+        refresh = self.token_class(attrs["refresh"])  # signature, expiry, first blacklist check
+        jti = refresh.payload.get(jwt_settings.JTI_CLAIM)
+        with transaction.atomic():
+            # order_by(): the model's default ordering joins the (nullable) user, and
+            # PostgreSQL cannot lock the nullable side of an outer join.
+            outstanding = OutstandingToken.objects.select_for_update().filter(jti=jti).order_by().first()
+            if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+                raise InvalidToken("Token is blacklisted")
+            BlacklistedToken.objects.create(token=outstanding)
+            user_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
+            user = User.objects.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
+            if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
+                raise AuthenticationFailed("No active account found for the given token.", "no_active_account")
+            data = {"access": str(refresh.access_token)}
+            refresh.set_jti()
+            refresh.set_exp()
+            refresh.set_iat()
+            refresh.outstand()
+            data["refresh"] = str(refresh)
+        return data
+
+
 class TokenObtainPairView(jwt_views.TokenObtainPairView):
-    throttle_scope = "auth"
+    throttle_classes = [LoginRateThrottle]
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 200:
+            user = User.objects.filter(username=request.data.get("username")).first()
+            services.audit_record(actor=user, action="auth.token_obtained", obj=user)
+        return response
 
 
 class TokenRefreshView(jwt_views.TokenRefreshView):
-    throttle_scope = "auth"
+    serializer_class = AtomicTokenRefreshSerializer
+    throttle_classes = [LoginRateThrottle]
 
 
 class TokenVerifyView(jwt_views.TokenVerifyView):
-    throttle_scope = "auth"
+    throttle_classes = [LoginRateThrottle]
 
 
 class LogoutView(jwt_views.TokenBlacklistView):
     """Blacklist the given refresh token: it can no longer be refreshed."""
 
-    throttle_scope = "auth"
+    throttle_classes = [LoginRateThrottle]
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

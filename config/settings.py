@@ -6,6 +6,7 @@ startup with a message naming the variable.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -129,6 +130,12 @@ if "sqlite" in _engine:
     # IMMEDIATE takes the write lock when a transaction starts, so two writers
     # serialise instead of one failing with "database is locked" half-way through.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+    # Tests use a file, not shared-cache memory: concurrency tests then see SQLite's real
+    # locking (busy timeout + IMMEDIATE), as in production, not shared-cache table locks.
+    # One file per test process, so that parallel runs never share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"timetrack-test-{os.getpid()}.sqlite3")
+    }
 elif "postgresql" in _engine:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", _env_or_fail(env.int, "DATABASE_CONNECT_TIMEOUT", default=5)
@@ -240,9 +247,9 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
+        "config.throttling.AnonRateThrottle",
+        "config.throttling.UserRateThrottle",
+        "config.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": _env_or_fail(env.str, "THROTTLE_ANON_RATE", default="60/minute"),
