@@ -264,7 +264,7 @@ def production_chart(*, factory, start, end, bucket):
         .in_range(start, end)
         .annotate(bucket=BUCKET_TRUNC[bucket]("produced_at", tzinfo=UTC))
         .values("bucket")
-        .annotate(count=Count("id"))
+        .annotate(count=Count("*"))  # COUNT(*): an index-only scan of (factory, produced_at) can answer it
         .order_by("bucket")
         .values_list("bucket", "count")
     )
