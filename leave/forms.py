@@ -7,8 +7,21 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+class LeaveTypeSelect(forms.Select):
+    """Each option carries its unit, so leave.js shows the hours field only for hourly types."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-unit"] = instance.unit
+        return option
+
+
 class DraftForm(forms.Form):
-    leave_type = forms.ModelChoiceField(queryset=LeaveType.objects.active(), empty_label=None)
+    leave_type = forms.ModelChoiceField(
+        queryset=LeaveType.objects.active(), empty_label=None, widget=LeaveTypeSelect(attrs={"data-leave-type": ""})
+    )
     start_date = forms.DateField(widget=DateInput)
     end_date = forms.DateField(widget=DateInput)
     start_part = forms.ChoiceField(label="First day", choices=StartPart.choices, initial=StartPart.FULL)

@@ -310,3 +310,13 @@ def test_calendar_query_count_does_not_grow(
 def test_approve_through_api_books_the_ledger(client_for, pending, manager):
     client_for(manager).post(detail(pending.pk, "approve"), {})
     assert LedgerEntry.objects.get(request=pending).amount == Decimal("-5")
+
+
+def test_balances_and_types_query_counts(client_for, funded_employee, django_assert_max_num_queries):
+    for number in range(8):
+        LeaveTypeFactory(code=f"type{number}", name=f"Type {number}")
+    client = client_for(funded_employee)
+    with django_assert_max_num_queries(4):
+        assert len(client.get(reverse("api:leave-balances")).json()) == 9
+    with django_assert_max_num_queries(3):
+        assert client.get(reverse("api:leave-type-list")).json()["count"] == 9

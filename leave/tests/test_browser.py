@@ -41,6 +41,7 @@ def test_request_approve_in_admin_and_see_the_balance(browser, page, login, live
     login(page, employee)
     page.goto(f"{live_server.url}/leave/")
     page.get_by_label("Leave type").select_option(label="Vacation")
+    assert not page.get_by_label("Hours").is_visible()  # leave.js: hours only for hourly types
     page.get_by_label("Start date").fill(start.isoformat())
     page.get_by_label("End date").fill(end.isoformat())
     page.get_by_label("End date").dispatch_event("change")

@@ -197,3 +197,21 @@ def test_navigation_shows_leave_links(client, manager, employee):
     client.force_login(manager)
     html = client.get("/").content.decode()
     assert 'href="/leave/"' in html and 'href="/leave/calendar/"' in html and 'href="/leave/approvals/"' in html
+
+
+def test_index_query_count_does_not_grow(client, funded_employee, vacation, django_assert_max_num_queries):
+    for day in range(1, 20):
+        LeaveRequestFactory(
+            user=funded_employee,
+            leave_type=vacation,
+            start_date=date(2026, 8, day),
+            end_date=date(2026, 8, day),
+            amount=1,
+            status="rejected",
+            decided_at="2026-06-01T00:00Z",
+            decided_by=funded_employee.manager,
+        )
+    client.force_login(funded_employee)
+    with django_assert_max_num_queries(12):
+        html = client.get(reverse("leave:index")).content.decode()
+    assert html.count('id="request-') == 19
