@@ -16,3 +16,7 @@ class AccountsConfig(AppConfig):
             "purge-audit-events",
             {"task": "accounts.tasks.purge_audit_events", "schedule": crontab(hour=3, minute=17)},
         )
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "purge-idempotency-records",
+            {"task": "accounts.tasks.purge_idempotency_records", "schedule": crontab(minute=41)},
+        )

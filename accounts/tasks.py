@@ -26,3 +26,18 @@ def purge_audit_events():
     from accounts import services
 
     return services.audit_purge(older_than_days=settings.AUDIT_RETENTION_DAYS)
+
+
+@shared_task(acks_late=True)
+def purge_idempotency_records():
+    """Hourly: forget Idempotency-Keys older than IDEMPOTENCY_KEY_TTL_HOURS (idempotent)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from accounts.models import IdempotencyRecord
+
+    cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

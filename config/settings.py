@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.PageLoginRequiredMiddleware",
+    "config.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -321,6 +322,7 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Domain settings ------------------------------------------------------------------------
 AUDIT_RETENTION_DAYS = _env_or_fail(env.int, "AUDIT_RETENTION_DAYS", default=180)
+IDEMPOTENCY_KEY_TTL_HOURS = _env_or_fail(env.int, "IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 WORKING_TIME_MAX_WEEKLY_HOURS = _env_or_fail(env.int, "WORKING_TIME_MAX_WEEKLY_HOURS", default=48)
 WORKING_TIME_REFERENCE_WEEKS = _env_or_fail(env.int, "WORKING_TIME_REFERENCE_WEEKS", default=17)
 WORKING_TIME_MIN_DAILY_REST_HOURS = _env_or_fail(env.int, "WORKING_TIME_MIN_DAILY_REST_HOURS", default=11)
