@@ -87,9 +87,19 @@ class TagAdmin(admin.ModelAdmin):
 
 @admin.register(TimeEntry)
 class TimeEntryAdmin(admin.ModelAdmin):
-    list_display = ["started_at", "ended_at", "user", "project", "task", "hours", "billable", "source"]
+    list_display = [
+        "started_at",
+        "ended_at",
+        "user",
+        "project",
+        "task",
+        "short_description",
+        "hours",
+        "billable",
+        "source",
+    ]
     list_filter = ["source", "billable", ("ended_at", admin.EmptyFieldListFilter), "project__client", "project"]
-    list_select_related = ["user", "project", "task"]
+    list_select_related = ["user", "project", "task__project"]
     search_fields = ["description", "user__username", "user__last_name", "project__name", "task__name"]
     date_hierarchy = "started_at"
     readonly_fields = [
@@ -105,6 +115,10 @@ class TimeEntryAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
+
+    @admin.display(description="description")
+    def short_description(self, entry):
+        return entry.description[:60]
 
     def get_queryset(self, request):
         # Managers (staff) see their reports' entries and their own; HR everyone's.

@@ -29,16 +29,16 @@ def picker_choices(user, *, include_project=None, include_task=None):
     projects = list(Project.objects.loggable_by(user).select_related("client"))
     if include_project is not None and include_project.pk not in {p.pk for p in projects}:
         projects.append(include_project)
-    projects.sort(key=lambda project: str(project).lower())
+    projects.sort(key=lambda project: project.label.lower())
     tasks = Task.objects.filter(project__in=[p.pk for p in projects], active=True).order_by("name")
     tasks_by_project = {}
     for task in tasks:
         tasks_by_project.setdefault(task.project_id, []).append(task)
     if include_task is not None and include_task not in tasks_by_project.get(include_task.project_id, []):
         tasks_by_project.setdefault(include_task.project_id, []).append(include_task)
-    project_choices = [("", "— No project —")] + [(str(p.pk), str(p)) for p in projects]
+    project_choices = [("", "— No project —")] + [(str(p.pk), p.label) for p in projects]
     task_choices = [("", "— No task —")] + [
-        (str(project), [(str(task.pk), task.name) for task in tasks_by_project[project.pk]])
+        (project.label, [(str(task.pk), task.name) for task in tasks_by_project[project.pk]])
         for project in projects
         if tasks_by_project.get(project.pk)
     ]

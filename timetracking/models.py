@@ -77,6 +77,11 @@ class Project(models.Model):
         ]
 
     def __str__(self):
+        return self.name
+
+    @property
+    def label(self):
+        """ "Client · Project" for pickers (select_related the client)."""
         return f"{self.client.name} · {self.name}" if self.client_id else self.name
 
 

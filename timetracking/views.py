@@ -71,9 +71,12 @@ def week_context(request, target, monday, form=None):
         row_seconds.setdefault(key, defaultdict(int))
         row_labels[key] = (row.project, row.task)
     grid = []
-    for key, (project, task) in sorted(
-        row_labels.items(), key=lambda item: (item[1][0] is None, str(item[1][0] or ""), str(item[1][1] or ""))
-    ):
+
+    def row_order(item):
+        project, task = item[1]
+        return (project is None, project.name.lower() if project else "", task.name.lower() if task else "")
+
+    for key, (project, task) in sorted(row_labels.items(), key=row_order):
         grid.append(
             {
                 "project": project,
@@ -145,7 +148,7 @@ def entry_create(request):
     day = getattr(form, "cleaned_data", {}).get("date")
     monday = _monday(day) if day else _parse_week(request.POST.get("date"), request.user.tzinfo)
     context = week_context(request, request.user, monday, form=form)
-    return render(request, "timetracking/week.html", context, status=400)
+    return render(request, "timetracking/week.html", context)
 
 
 def _own_entry(request, pk):
@@ -165,12 +168,10 @@ def entry_edit(request, pk):
             else:
                 messages.success(request, "Entry saved.")
                 return HttpResponseRedirect(_week_url(_entry_monday(entry), entry.user, request.user))
-        status = 400
     else:
         form = EntryForm(user=request.user, entry=entry)
-        status = 200
     context = {"form": form, "entry": entry, "week_url": _week_url(_entry_monday(entry), entry.user, request.user)}
-    return render(request, "timetracking/entry_form.html", context, status=status)
+    return render(request, "timetracking/entry_form.html", context)
 
 
 def entry_delete(request, pk):

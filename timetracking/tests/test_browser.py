@@ -1,0 +1,74 @@
+"""In a real headless Chromium: the dashboard timer, and adding/editing an entry on /time/."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from timetracking.models import TimeEntry
+from timetracking.tests.factories import ProjectFactory, TaskFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def console_errors(page):
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    return errors
+
+
+def test_start_and_stop_the_timer_on_the_dashboard(page, login, live_server, employee):
+    task = TaskFactory(name="Frontend", project=ProjectFactory(name="Website"))
+    errors = console_errors(page)
+    login(page, employee)
+    panel = page.locator("#timetracking-widget")
+    panel.get_by_label("Project").select_option(label=task.project.label)
+    panel.get_by_label("Task").select_option(label="Frontend")
+    panel.get_by_label("Description").fill("Navigation bar")
+    panel.get_by_role("button", name="Start timer").click()
+    page.get_by_text("Timer running").wait_for()
+    assert page.url == f"{live_server.url}/"  # htmx swapped the panel, no navigation
+    entry = TimeEntry.objects.get()
+    assert entry.is_running and entry.task == task and entry.description == "Navigation bar"
+    # The clock ticks in the browser (JS loaded under the strict CSP).
+    expect(page.locator("[data-tt-elapsed]")).to_have_text(re.compile(r"^\d+:\d\d:\d\d$"))
+    page.get_by_role("button", name="Stop timer").click()
+    page.get_by_role("button", name="Start timer").wait_for()
+    entry.refresh_from_db()
+    assert entry.ended_at is not None and entry.ended_at > entry.started_at
+    assert errors == []
+
+
+def test_add_and_edit_an_entry_on_the_week_page(page, login, live_server, employee):
+    project = ProjectFactory(name="Internal")
+    errors = console_errors(page)
+    login(page, employee)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Timesheet").click()
+    page.wait_for_url(re.compile(r".*/time/$"))
+    form = page.locator("#add-entry form")
+    form.get_by_label("Start").fill("09:00")
+    form.get_by_label("End").fill("08:00")
+    form.get_by_role("button", name="Add entry").click()
+    page.locator("#id_end_error").wait_for()
+    assert "after the start" in page.locator("#id_end_error").inner_text()
+    assert not TimeEntry.objects.exists()
+
+    form = page.locator("#add-entry form")
+    form.get_by_label("End").fill("10:30")
+    form.get_by_label("Project").select_option(label=project.label)
+    form.get_by_label("Description").fill("Weekly planning")
+    form.get_by_label("Tags").fill("meeting")
+    form.get_by_role("button", name="Add entry").click()
+    page.get_by_text("Entry added.").wait_for()
+    assert page.get_by_test_id("week-total").inner_text() == "1:30"
+
+    page.get_by_role("link", name=re.compile(r"^Edit entry 09:00")).click()
+    page.get_by_label("End").fill("11:00")
+    page.get_by_label("Description").fill("Weekly planning and retro")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Entry saved.").wait_for()
+    assert page.get_by_test_id("week-total").inner_text() == "2:00"
+    entry = TimeEntry.objects.get()
+    assert entry.description == "Weekly planning and retro" and entry.hours == 2
+    assert [tag.name for tag in entry.tags.all()] == ["meeting"]
+    assert errors == []
