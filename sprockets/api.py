@@ -8,6 +8,7 @@ These objects are company-wide, so nothing is scoped per user. Writes go through
 from datetime import timedelta
 
 import django_filters
+from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
@@ -87,8 +88,6 @@ class LocationFilter(django_filters.FilterSet):
         fields = ["country_code", "city"]
 
     def filter_search(self, queryset, name, value):
-        from django.db.models import Q
-
         return queryset.filter(Q(name__icontains=value) | Q(city__icontains=value))
 
 

@@ -207,7 +207,9 @@ def sprockets_record(*, items):
     def prefix(index):
         return "" if single else f"Sprocket {index + 1}: "
 
-    # Lock first, then read: no other recording for these factories runs until we commit.
+    # The race: two batches for one factory both read actual = N and both write N + k, losing a
+    # batch. Locking the factory rows first makes the second wait until the first commits, then
+    # read N + k. Also keeps a serial number from being taken between our check and our insert.
     factories = _lock_factories({item.get("factory_id") for item in items})
     type_ids = set(
         SprocketType.objects.filter(pk__in={item.get("sprocket_type_id") for item in items}).values_list(
@@ -218,13 +220,13 @@ def sprockets_record(*, items):
     for index, item in enumerate(items):
         if item.get("factory_id") not in factories:
             raise SprocketsError(
-                f"{prefix(index)}factory {item.get('factory_id')} does not exist.",
+                f"{prefix(index)}Factory {item.get('factory_id')} does not exist.",
                 field="factory_id",
                 code="does_not_exist",
             )
         if item.get("sprocket_type_id") not in type_ids:
             raise SprocketsError(
-                f"{prefix(index)}sprocket type {item.get('sprocket_type_id')} does not exist.",
+                f"{prefix(index)}Sprocket type {item.get('sprocket_type_id')} does not exist.",
                 field="sprocket_type_id",
                 code="does_not_exist",
             )
@@ -240,7 +242,7 @@ def sprockets_record(*, items):
             key = (sprocket.factory_id, sprocket.serial_number)
             if key in seen_serials:
                 raise SprocketsError(
-                    f"{prefix(index)}serial number {sprocket.serial_number} appears twice in this batch.",
+                    f"{prefix(index)}Serial number {sprocket.serial_number} appears twice in this batch.",
                     field="serial_number",
                     code="duplicate",
                 )
@@ -301,6 +303,8 @@ def sprocket_update(*, sprocket, data):
     if "produced_at" in data:
         _check_produced_at(data["produced_at"])
     locked = Sprocket.objects.select_for_update().get(pk=sprocket.pk)
+    if locked.factory_id not in factories:
+        raise SprocketsConflict("This sprocket was moved to another factory meanwhile; reload it and try again.")
     old_factory_id = locked.factory_id
     for field, value in data.items():
         setattr(locked, field, value.strip() if field == "serial_number" else value)
@@ -316,6 +320,9 @@ def sprocket_update(*, sprocket, data):
 def sprocket_delete(*, sprocket):
     """Remove a sprocket recorded by mistake; its factory's total goes down by one."""
     factories = _lock_factories({sprocket.factory_id})
-    deleted, _ = Sprocket.objects.filter(pk=sprocket.pk).delete()
+    # Only while it is still in the factory we locked (and will count down).
+    deleted, _ = Sprocket.objects.filter(pk=sprocket.pk, factory_id=sprocket.factory_id).delete()
+    if not deleted and Sprocket.objects.filter(pk=sprocket.pk).exists():
+        raise SprocketsConflict("This sprocket was moved to another factory meanwhile; reload it and try again.")
     if deleted:
         _add_production(factories, {sprocket.factory_id: -1}, reason=ChartPointReason.CORRECTION)

@@ -324,3 +324,16 @@ def test_update_to_unknown_factory_or_taken_serial_is_refused():
     services.sprocket_update(sprocket=sprocket, data={"serial_number": "A", "name": "kept"})
     sprocket.refresh_from_db()
     assert sprocket.name == "kept"
+
+
+def test_a_stale_sprocket_moved_meanwhile_is_a_conflict_not_a_wrong_count():
+    sprocket = SprocketFactory()
+    stale = Sprocket.objects.get(pk=sprocket.pk)
+    other = FactoryFactory()
+    services.sprocket_update(sprocket=sprocket, data={"factory_id": other.pk})
+    with pytest.raises(services.SprocketsConflict):
+        services.sprocket_delete(sprocket=stale)
+    with pytest.raises(services.SprocketsConflict):
+        services.sprocket_update(sprocket=stale, data={"name": "x"})
+    other.refresh_from_db()
+    assert other.sprocket_production_actual == 1 and Sprocket.objects.filter(pk=sprocket.pk).exists()
