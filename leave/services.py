@@ -183,14 +183,13 @@ def _compute_amount(draft):
         )
 
 
-def _problems(draft, *, exclude_request=None):
+def _problems(draft):
     """Refusals that depend on other data (overlap, balance, attachment), in the order submit reports them."""
     problems = []
     overlapping = (
         LeaveRequest.objects.filter(user=draft.user)
         .active()
         .overlapping(draft.start_date, draft.end_date)
-        .exclude(pk=getattr(exclude_request, "pk", None))
         .order_by("start_date")
         .first()
     )
