@@ -35,7 +35,7 @@ def widget(request, *, error=None, form=None):
         "context": {
             "running": running,
             "running_seconds": int((now - running.started_at).total_seconds()) if running else 0,
-            "form": form or TimerStartForm(user=user),
+            "form": form or TimerStartForm(user=user, prefix="timer", initial={"switch": running is not None}),
             "error": error,
             "today_entries": today_entries,
             "today_seconds": sum(entry.seconds for entry in today_entries),

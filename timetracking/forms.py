@@ -164,6 +164,7 @@ class TimerStartForm(_PickerMixin, forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "What are you working on?"}),
     )
     tags = forms.CharField(max_length=500, required=False, help_text="Comma-separated.")
+    # Set (hidden) when a timer runs: the form then switches to the new timer.
     switch = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):

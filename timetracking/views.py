@@ -217,7 +217,7 @@ def _timer_response(request, error=None, form=None):
 
 @require_POST
 def timer_start(request):
-    form = TimerStartForm(request.POST, user=request.user)
+    form = TimerStartForm(request.POST, user=request.user, prefix="timer")
     if not form.is_valid():
         return _timer_response(request, error="Please correct the timer fields.", form=form)
     try:

@@ -32,10 +32,18 @@ def test_start_and_stop_the_timer_on_the_dashboard(page, login, live_server, emp
     assert entry.is_running and entry.task == task and entry.description == "Navigation bar"
     # The clock ticks in the browser (JS loaded under the strict CSP).
     expect(page.locator("[data-tt-elapsed]")).to_have_text(re.compile(r"^\d+:\d\d:\d\d$"))
+
+    # Switch to another task: the first timer stops at the instant the second starts.
+    page.get_by_text("Switch to another task").click()
+    panel.get_by_label("Description").fill("Code review")
+    panel.get_by_role("button", name="Switch").click()
+    expect(panel.locator(".tt-running")).to_contain_text("Code review")
+    first, second = TimeEntry.objects.order_by("started_at")
+    assert first.ended_at == second.started_at and second.is_running and second.description == "Code review"
     page.get_by_role("button", name="Stop timer").click()
     page.get_by_role("button", name="Start timer").wait_for()
-    entry.refresh_from_db()
-    assert entry.ended_at is not None and entry.ended_at > entry.started_at
+    assert not TimeEntry.objects.running().exists()
+    assert all(entry.ended_at > entry.started_at for entry in TimeEntry.objects.all())
     assert errors == []
 
 

@@ -33,7 +33,8 @@ def test_dashboard_shows_the_start_form_today_and_week(logged_in, employee, froz
 
 def test_start_and_stop_without_javascript(logged_in, employee, frozen):
     task = TaskFactory()
-    response = logged_in.post(START_URL, {"project": task.project.pk, "task": task.pk, "description": "Coding"})
+    data = {"timer-project": task.project.pk, "timer-task": task.pk, "timer-description": "Coding"}
+    response = logged_in.post(START_URL, data)
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert TimeEntry.objects.running().get().task == task
     html = logged_in.get("/").content.decode()
@@ -44,7 +45,7 @@ def test_start_and_stop_without_javascript(logged_in, employee, frozen):
 
 
 def test_start_and_stop_with_htmx_returns_the_panel(logged_in, frozen):
-    response = logged_in.post(START_URL, {"description": "htmx"}, **HTMX)
+    response = logged_in.post(START_URL, {"timer-description": "htmx"}, **HTMX)
     assert response.status_code == 200
     html = response.content.decode()
     assert html.lstrip().startswith("<article") or 'id="timetracking-widget"' in html
@@ -55,18 +56,18 @@ def test_start_and_stop_with_htmx_returns_the_panel(logged_in, frozen):
 
 
 def test_switch(logged_in, frozen):
-    logged_in.post(START_URL, {"description": "first"})
+    logged_in.post(START_URL, {"timer-description": "first"})
     frozen.shift(timedelta(minutes=10))
-    logged_in.post(START_URL, {"description": "second", "switch": "on"})
+    logged_in.post(START_URL, {"timer-description": "second", "timer-switch": "on"})
     first, second = TimeEntry.objects.order_by("started_at")
     assert first.ended_at == second.started_at == NOW + timedelta(minutes=10) and second.is_running
 
 
 def test_second_start_without_switch_shows_the_conflict(logged_in, frozen):
-    logged_in.post(START_URL, {"description": "first"})
-    html = logged_in.post(START_URL, {"description": "second"}, **HTMX).content.decode()
+    logged_in.post(START_URL, {"timer-description": "first"})
+    html = logged_in.post(START_URL, {"timer-description": "second"}, **HTMX).content.decode()
     assert "already running" in html
-    response = logged_in.post(START_URL, {"description": "second"}, follow=True)
+    response = logged_in.post(START_URL, {"timer-description": "second"}, follow=True)
     assert "already running" in response.content.decode()
     assert TimeEntry.objects.count() == 1
 
@@ -78,7 +79,7 @@ def test_stop_without_timer_shows_an_error(logged_in):
 
 def test_start_with_an_archived_project_is_refused(logged_in):
     project = ProjectFactory(active=False)
-    html = logged_in.post(START_URL, {"project": project.pk}, **HTMX).content.decode()
+    html = logged_in.post(START_URL, {"timer-project": project.pk}, **HTMX).content.decode()
     assert 'role="alert"' in html
     assert not TimeEntry.objects.exists()
 
