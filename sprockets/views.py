@@ -32,6 +32,15 @@ def factory_detail(request, pk):
         {
             "factory": factory,
             "chart": chart,
+            # The same series as a table, for screen readers and anyone who wants the numbers.
+            "chart_rows": list(
+                zip(
+                    series["time"],
+                    series["sprocket_production_goal"],
+                    series["sprocket_production_actual"],
+                    strict=True,
+                )
+            ),
             "chart_url": reverse("api:factory-chart", args=[factory.pk]),
             "buckets": Bucket.choices,
             "default_bucket": DEFAULT_BUCKET,

@@ -45,6 +45,8 @@ def test_factory_chart_draws_and_redraws(page, live_server, login, employee):
     page.wait_for_function(f"() => {chart}.data.labels.length === 72")
     assert page.evaluate(f"{chart}.data.datasets[0].data.at(-1)") == 2  # 48 a day = 2 an hour
     assert page.evaluate(PAINTED_PIXELS) > 1000
+    assert page.locator("#production-chart-table tr").count() == 72
+    assert page.locator("#production-chart-table tr").last.locator("td").nth(1).text_content() == "2.00"
 
     # A range the API refuses shows its message instead of a broken chart.
     page.get_by_label("From (UTC)").fill("2000-01-01")

@@ -75,6 +75,9 @@ def test_detail_embeds_chart_data_and_loads_scripts_as_files(client, employee):
     assert reverse("api:factory-chart", args=[factory.pk]) in html
     assert "chart.umd.min.js" in html and "js/sprockets.js" in html
     assert "SN-77" in html
+    # The chart's numbers as a table too (31 days), for screen readers.
+    table = html.split('id="production-chart-table"')[1].split("</tbody>")[0]
+    assert table.count("<tr>") == 31 and "24.00" in table
     for tag in re.findall(r"<script[^>]*>", html):
         assert "src=" in tag or 'type="application/json"' in tag, tag
     assert " style=" not in html and " onclick=" not in html
@@ -90,7 +93,8 @@ def test_detail_query_count_does_not_grow(client, employee, django_assert_max_nu
     SprocketFactory.create_batch(30, factory=factory)
     with django_assert_max_num_queries(len(first)):
         response = client.get(detail_url(factory))
-    assert response.content.decode().count("<tr>") == 21  # header + the 20 most recent
+    recent = response.content.decode().split('id="recent-heading"')[1]
+    assert recent.count("<tr>") == 21  # header + the 20 most recent
 
 
 def test_unknown_factory_page_is_404(client, employee):

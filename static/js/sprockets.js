@@ -55,6 +55,28 @@
     });
   }
 
+  // Keep the table under the chart in step with it (screen readers read the table).
+  function fillTable(tbody, data) {
+    if (!tbody) return;
+    const rows = data.time.map((time, index) => {
+      const row = document.createElement("tr");
+      const moment = new Date(time);
+      const cells = [
+        `${label(time, "day")} ${pad(moment.getUTCHours())}:${pad(moment.getUTCMinutes())}`,
+        data.sprocket_production_goal[index] === null ? "–" : Number(data.sprocket_production_goal[index]).toFixed(2),
+        data.sprocket_production_actual[index],
+      ];
+      cells.forEach((value, column) => {
+        const cell = document.createElement("td");
+        cell.textContent = String(value);
+        if (column > 0) cell.className = "numeric";
+        row.appendChild(cell);
+      });
+      return row;
+    });
+    tbody.replaceChildren(...rows);
+  }
+
   function nextDay(dateText) {
     const date = new Date(`${dateText}T00:00:00Z`);
     date.setUTCDate(date.getUTCDate() + 1);
@@ -93,6 +115,7 @@
         if (!response.ok) throw new Error(firstError(body));
         chart.destroy();
         chart = draw(canvas, body);
+        fillTable(document.getElementById("production-chart-table"), body);
       } catch (failure) {
         error.textContent = failure.message;
         error.hidden = false;
