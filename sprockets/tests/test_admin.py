@@ -101,3 +101,13 @@ def test_chart_history_is_read_only_in_the_admin(admin_client):
     assert admin_client.get(reverse("admin:sprockets_productionchartpoint_add")).status_code == 403
     assert admin_client.post(reverse("admin:sprockets_productionchartpoint_delete", args=[point.pk])).status_code == 403
     assert ProductionChartPoint.objects.filter(pk=point.pk).exists()
+
+
+def test_production_group_staff_use_the_admin_but_cannot_touch_history(client, planner):
+    planner.is_staff = True
+    planner.save(update_fields=["is_staff"])
+    client.force_login(planner)
+    assert client.get(reverse("admin:sprockets_factory_add")).status_code == 200
+    assert client.get(reverse("admin:sprockets_sprocket_changelist")).status_code == 200
+    assert client.get(reverse("admin:sprockets_productionchartpoint_changelist")).status_code == 200
+    assert client.get(reverse("admin:accounts_user_changelist")).status_code == 403
