@@ -89,12 +89,12 @@ def _day_plan(rng, day, tzinfo):
     """(start, end) local intervals for one working day: a morning and an afternoon with breaks."""
     start = datetime.combine(day, time(8, rng.choice([0, 15, 30, 45])), tzinfo=tzinfo)
     intervals = []
-    for block_minutes in (rng.choice([90, 120, 150]), rng.choice([60, 90])):
+    for block_minutes in (rng.choice([120, 150, 180]), rng.choice([60, 90])):
         end = start + timedelta(minutes=block_minutes)
         intervals.append((start, end))
         start = end + timedelta(minutes=rng.choice([0, 5, 15]))
     start += timedelta(minutes=rng.choice([30, 45, 60]))  # lunch
-    for block_minutes in (rng.choice([90, 120, 150]), rng.choice([45, 60, 90])):
+    for block_minutes in (rng.choice([120, 150]), rng.choice([60, 90, 120])):
         end = start + timedelta(minutes=block_minutes)
         intervals.append((start, end))
         start = end + timedelta(minutes=rng.choice([0, 10]))
