@@ -15,3 +15,17 @@
     document.addEventListener("DOMContentLoaded", tick);
   }
 })();
+
+// Task pickers: once a project is chosen, offer only its tasks (the optgroup carries the project's label).
+document.addEventListener("change", (event) => {
+  const project = event.target;
+  if (!(project instanceof HTMLSelectElement) || !/(^|-)project$/.test(project.name)) return;
+  const task = project.form && project.form.querySelector("select[name$='task']");
+  if (!task) return;
+  const label = project.value ? project.options[project.selectedIndex].text : null;
+  task.querySelectorAll("optgroup").forEach((group) => {
+    group.hidden = label !== null && group.label !== label;
+  });
+  const chosen = task.options[task.selectedIndex];
+  if (chosen && chosen.parentElement.hidden) task.value = "";
+});

@@ -19,10 +19,14 @@ def console_errors(page):
 
 def test_start_and_stop_the_timer_on_the_dashboard(page, login, live_server, employee):
     task = TaskFactory(name="Frontend", project=ProjectFactory(name="Website"))
+    TaskFactory(name="Other project's task")
     errors = console_errors(page)
     login(page, employee)
     panel = page.locator("#timetracking-widget")
+    expect(panel.get_by_label("Task").locator("optgroup")).to_have_count(2)
     panel.get_by_label("Project").select_option(label=task.project.label)
+    # Only the chosen project's tasks remain on offer.
+    expect(panel.get_by_label("Task").locator("optgroup:not([hidden])")).to_have_count(1)
     panel.get_by_label("Task").select_option(label="Frontend")
     panel.get_by_label("Description").fill("Navigation bar")
     panel.get_by_role("button", name="Start timer").click()

@@ -175,6 +175,12 @@ def test_a_manager_opens_a_reports_week_read_only(client, manager, employee, fro
     assert 'action="/time/entries/new/"' not in html and "/edit/" not in html
 
 
+def test_hr_opens_anyones_week_read_only(client, hr, outsider):
+    client.force_login(hr)
+    response = client.get(WEEK_URL, {"user": outsider.pk})
+    assert response.status_code == 200 and "read-only" in response.content.decode()
+
+
 @pytest.mark.parametrize("who", ["colleague", "outsider", "other_manager"])
 def test_others_cannot_open_someones_week(request, client, employee, who):
     client.force_login(request.getfixturevalue(who))
