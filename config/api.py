@@ -8,8 +8,9 @@ from accounts import api as accounts_api
 from leave import api as leave_api
 from sprockets import api as sprockets_api
 from timetracking import api as timetracking_api
+from webhooks import api as webhooks_api
 
-APPS = [accounts_api, timetracking_api, leave_api, sprockets_api]
+APPS = [accounts_api, timetracking_api, leave_api, sprockets_api, webhooks_api]
 
 router = DefaultRouter()
 for module in APPS:

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "timetracking",
     "leave",
     "sprockets",
+    "webhooks",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class WebhooksConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "webhooks"
+    verbose_name = "Webhooks"
+
+    def ready(self):
+        from django.conf import settings
+
+        # The relay also runs right after each commit that publishes; this catches
+        # whatever a broker outage left behind.
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "relay-webhook-outbox", {"task": "webhooks.tasks.relay_outbox", "schedule": 30.0}
+        )

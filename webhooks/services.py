@@ -1,0 +1,150 @@
+"""Publishing events, relaying the outbox, signing and sending deliveries."""
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from config.errors import DomainError
+from webhooks.models import EVENT_TYPES, Delivery, Endpoint, OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Timetrack-Signature"
+EVENT_HEADER = "X-Timetrack-Event"
+DELIVERY_TIMEOUT_SECONDS = 10
+
+
+class WebhookError(DomainError):
+    pass
+
+
+def outbox_publish(*, event_type, payload):
+    """Record an event in the caller's transaction; it is relayed once that commits."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"Unknown webhook event type {event_type!r}")
+    event = OutboxEvent.objects.create(
+        event_type=event_type, payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    )
+
+    def relay_soon():
+        from webhooks.tasks import relay_outbox
+
+        try:
+            relay_outbox.delay()
+        except Exception:
+            logger.warning("Could not enqueue the outbox relay; the periodic relay will send it.", exc_info=True)
+
+    transaction.on_commit(relay_soon)
+    return event
+
+
+def endpoint_validate_events(events):
+    unknown = sorted(set(events) - set(EVENT_TYPES))
+    if unknown:
+        raise WebhookError(f"Unknown event types: {', '.join(unknown)}.", field="events")
+    if not events:
+        raise WebhookError("Choose at least one event type.", field="events")
+    return sorted(set(events))
+
+
+@transaction.atomic
+def outbox_relay(*, batch_size=500):
+    """Turn pending events into deliveries. Returns the ids of the deliveries created.
+
+    SKIP LOCKED lets several relays run at once without handling an event twice (and the
+    unique (endpoint, event) constraint backs that up).
+    """
+    events = list(OutboxEvent.objects.pending().select_for_update(skip_locked=True).order_by("id")[:batch_size])
+    if not events:
+        return []
+    endpoints = list(Endpoint.objects.filter(is_active=True))
+    deliveries = [
+        Delivery(endpoint=endpoint, event=event)
+        for event in events
+        for endpoint in endpoints
+        if endpoint.wants(event.event_type)
+    ]
+    created = Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+    OutboxEvent.objects.filter(pk__in=[event.pk for event in events]).update(relayed_at=timezone.now())
+    created_ids = list(
+        Delivery.objects.filter(event__in=events, status=Delivery.Status.PENDING).values_list("pk", flat=True)
+    )
+    del created
+    return created_ids
+
+
+def sign(*, secret, timestamp, body):
+    """HMAC-SHA256 over "<timestamp>.<body>", hex. See README "Verifying a webhook"."""
+    message = f"{timestamp}.".encode() + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def delivery_body(delivery):
+    event = delivery.event
+    document = {
+        "id": event.pk,
+        "type": event.event_type,
+        "created_at": event.created_at.isoformat(),
+        "data": event.payload,
+    }
+    return json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
+
+
+def delivery_send(*, delivery_id):
+    """POST one delivery. Returns True when delivered (2xx); False when it should be retried."""
+    delivery = Delivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
+    if delivery.status == Delivery.Status.SUCCEEDED:
+        return True  # a duplicate task run: already delivered, do nothing twice
+    body = delivery_body(delivery)
+    timestamp = str(int(time.time()))
+    signature = sign(secret=delivery.endpoint.secret, timestamp=timestamp, body=body)
+    request = urllib.request.Request(  # noqa: S310 - endpoint URLs are http(s) only (URLField)
+        delivery.endpoint.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "Timetrack-Webhooks/1",
+            EVENT_HEADER: delivery.event.event_type,
+            SIGNATURE_HEADER: f"t={timestamp},v1={signature}",
+        },
+    )
+    status, error = None, ""
+    try:
+        with urllib.request.urlopen(request, timeout=DELIVERY_TIMEOUT_SECONDS) as response:  # noqa: S310
+            status = response.status
+    except urllib.error.HTTPError as http_error:
+        status, error = http_error.code, f"HTTP {http_error.code}"
+    except (urllib.error.URLError, OSError) as network_error:
+        error = str(network_error)[:500]
+    succeeded = status is not None and 200 <= status < 300
+    Delivery.objects.filter(pk=delivery.pk).update(
+        attempts=delivery.attempts + 1,
+        response_status=status,
+        last_error=error,
+        last_attempt_at=timezone.now(),
+        status=Delivery.Status.SUCCEEDED if succeeded else Delivery.Status.PENDING,
+    )
+    return succeeded
+
+
+def delivery_give_up(*, delivery_id):
+    Delivery.objects.filter(pk=delivery_id).exclude(status=Delivery.Status.SUCCEEDED).update(
+        status=Delivery.Status.FAILED
+    )
+
+
+def delivery_resend(*, delivery):
+    """Send again (from the admin): back to pending and enqueued."""
+    from webhooks.tasks import deliver
+
+    Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.PENDING)
+    transaction.on_commit(lambda: deliver.delay(delivery.pk))
