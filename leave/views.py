@@ -250,6 +250,8 @@ def _ics(calendar):
 
 
 def _feed_owner(token):
+    if len(token) > 64:
+        raise Http404
     feed = CalendarFeedToken.objects.select_related("user").filter(token=token, user__is_active=True).first()
     if feed is None:
         raise Http404

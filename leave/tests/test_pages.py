@@ -215,3 +215,24 @@ def test_index_query_count_does_not_grow(client, funded_employee, vacation, djan
     with django_assert_max_num_queries(12):
         html = client.get(reverse("leave:index")).content.decode()
     assert html.count('id="request-') == 19
+
+
+def test_attachment_download_from_the_pages(client, employee, manager, outsider, hr):
+    sick = SickLeaveTypeFactory()
+    leave_request = services.leave_request_submit(
+        user=employee, leave_type=sick, start_date=date(2026, 7, 6), end_date=date(2026, 7, 10), attachment=upload()
+    )
+    url = reverse("leave:attachment", args=[leave_request.pk])
+    for user, expected in ((employee, 200), (manager, 200), (hr, 200), (outsider, 404)):
+        client.force_login(user)
+        assert client.get(url).status_code == expected
+    client.force_login(manager)
+    assert 'attachment; filename="leave-' in client.get(url)["Content-Disposition"]
+
+
+def test_pending_requests_are_tentative_in_the_personal_feed(client, pending, funded_employee):
+    personal, _team = _feed_urls(client, funded_employee)
+    feed = Calendar.from_ical(client.get(personal).content)
+    event = next(e for e in feed.walk("VEVENT") if str(e["SUMMARY"]).startswith("Vacation"))
+    assert str(event["SUMMARY"]) == "Vacation (pending)" and str(event["STATUS"]) == "TENTATIVE"
+    assert client.get("/leave/feeds/" + "x" * 100 + "/team.ics").status_code == 404

@@ -155,3 +155,20 @@ def test_beat_schedule_has_the_leave_tasks():
     tasks_scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"leave.tasks.run_policies", "leave.tasks.send_pending_reminders"} <= tasks_scheduled
     assert "leave-run-policies" in app.conf.beat_schedule
+
+
+def test_the_reminder_task_emails_the_manager(employee, vacation, manager, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.core import mail
+
+    from leave.models import LeaveRequest
+    from leave.tests.factories import LeaveRequestFactory
+
+    old = LeaveRequestFactory(user=employee, leave_type=vacation)
+    LeaveRequest.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.send_pending_reminders.delay().get() == 1
+    old.refresh_from_db()
+    assert old.reminded_at is not None
+    assert [m.to for m in mail.outbox] == [[manager.email]]
