@@ -188,10 +188,16 @@ def calendar_page(request):
             cell = {"date": day, "kind": "", "label": "", "title": "", "color": ""}
             if day.isoweekday() not in workdays:
                 cell.update(kind="weekend", title="Not a working day")
-            if day in holidays and not holidays[day]["half_day"]:
-                cell.update(kind="holiday", label="H", title=holidays[day]["name"])
+            if day in holidays and cell["kind"] != "weekend":
+                half = holidays[day]["half_day"]
+                cell.update(
+                    kind="half-closure" if half else "holiday",
+                    label="½" if half else "H",
+                    title=holidays[day]["name"] + (" (half day)" if half else ""),
+                )
             for absence in by_user.get(member["id"], []):
                 if absence["start_date"] <= day <= absence["end_date"] and cell["kind"] not in ("weekend", "holiday"):
+                    # A half-day closure still counts as a day of leave (half of it).
                     cell.update(
                         kind=absence["status"],
                         label=absence["label"][:1],

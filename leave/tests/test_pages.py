@@ -236,3 +236,12 @@ def test_pending_requests_are_tentative_in_the_personal_feed(client, pending, fu
     event = next(e for e in feed.walk("VEVENT") if str(e["SUMMARY"]).startswith("Vacation"))
     assert str(event["SUMMARY"]) == "Vacation (pending)" and str(event["STATUS"]) == "TENTATIVE"
     assert client.get("/leave/feeds/" + "x" * 100 + "/team.ics").status_code == 404
+
+
+def test_calendar_marks_half_day_closures(client, employee):
+    from leave.tests.factories import CompanyClosureFactory
+
+    CompanyClosureFactory(date=date(2026, 12, 24), name="Christmas Eve", half_day=True)
+    client.force_login(employee)
+    html = client.get(reverse("leave:calendar"), {"month": "2026-12"}).content.decode()
+    assert "Christmas Eve (half day)" in html and "leave-cell-half-closure" in html
