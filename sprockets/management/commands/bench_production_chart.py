@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from sprockets import services
-from sprockets.models import Bucket, Location, Sprocket, SprocketType, production_chart
+from sprockets.models import Bucket, Factory, Location, Sprocket, SprocketType, production_chart
 
 # PostgreSQL makes the rows itself: a million in seconds, evenly spread over the period.
 INSERT_SERIES = (
@@ -76,6 +76,12 @@ class Command(BaseCommand):
                     batch = []
             Sprocket.objects.bulk_create(batch)
         self.stdout.write(f"Inserted {count} sprockets over {days} days in {time.perf_counter() - began:.1f} s")
+        timings = []
+        for _ in range(3):
+            began = time.perf_counter()
+            list(Factory.objects.with_location().with_produced_today())
+            timings.append(time.perf_counter() - began)
+        self.stdout.write(f"  factory cards (today's count): best of 3 {min(timings) * 1000:.0f} ms")
         for bucket, span in (
             (Bucket.HOUR, timedelta(days=30)),
             (Bucket.DAY, timedelta(days=days)),
