@@ -29,7 +29,7 @@ from sprockets.models import (
     production_chart,
 )
 
-# A chart answer never has more points than this (e.g. 41 days of hours, 5 years of days).
+# A chart answer never has more points than this: about 41 days of hours, 2.7 years of days, 19 years of weeks.
 CHART_MAX_BUCKETS = 1000
 CHART_DEFAULT_SPAN = {Bucket.HOUR: timedelta(days=2), Bucket.DAY: timedelta(days=30), Bucket.WEEK: timedelta(weeks=26)}
 
