@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-browser install install-dev assets migrate seed lint format check-deploy bench clean
+.PHONY: run test test-browser install install-dev assets migrate seed lint security format check-deploy bench clean
 
 run: install assets migrate seed ## Set up everything and serve the app with demo data
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -48,6 +48,9 @@ seed: migrate
 lint: install-dev ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+security: install-dev ## bandit (medium and high findings fail)
+	$(BIN)/bandit -q -r accounts config timetracking leave sprockets webhooks -ll -x '*/tests/*,*/migrations/*'
 
 format: install-dev
 	$(BIN)/ruff check --fix .
