@@ -272,13 +272,13 @@ class LeaveRequestAdmin(admin.ModelAdmin):
         "amount_display",
         "status",
         "decided_by",
-        "created_at",
     ]
     list_filter = ["status", "leave_type", ("start_date", admin.DateFieldListFilter), TeamFilter]
     list_select_related = ["user", "leave_type", "decided_by"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "reason"]
     date_hierarchy = "start_date"
     actions = ["approve_selected", "reject_selected"]
+    change_form_template = "admin/leave/leaverequest/change_form.html"
     fields = [
         "user",
         "leave_type",

@@ -34,6 +34,13 @@ class DraftForm(forms.Form):
         help_text="Only for leave counted in hours (one day at a time).",
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Preselect the usual case: the first type counted in days that uses an allowance (vacation).
+        usual = self.fields["leave_type"].queryset.filter(unit="days", deducts_allowance=True).first()
+        if usual is not None:
+            self.fields["leave_type"].initial = usual.pk
+
     def clean_hours(self):
         return self.cleaned_data.get("hours") or None
 

@@ -244,3 +244,17 @@ def test_managers_cannot_touch_hr_models(client, manager_with_perms):
     client.force_login(manager_with_perms)
     assert client.get(reverse("admin:leave_leavetype_changelist")).status_code == 403
     assert client.get(reverse("admin:leave_ledgerentry_add")).status_code == 403
+
+
+def test_request_page_has_approve_and_reject_buttons_that_use_the_actions(
+    client, manager_with_perms, funded_employee, vacation
+):
+    request = submit(funded_employee, vacation)
+    client.force_login(manager_with_perms)
+    html = client.get(reverse("admin:leave_leaverequest_change", args=[request.pk])).content.decode()
+    assert 'value="approve_selected"' in html and 'value="reject_selected"' in html
+    response = client.post(CHANGELIST, {"action": "approve_selected", "_selected_action": [request.pk]}, follow=True)
+    assert messages_of(response) == ["1 approved."]
+    html = client.get(reverse("admin:leave_leaverequest_change", args=[request.pk])).content.decode()
+    assert 'value="approve_selected"' not in html
+    assert "30 → 25 days in 2026 (booked)" in html
