@@ -279,6 +279,7 @@ class LeaveRequestAdmin(admin.ModelAdmin):
     date_hierarchy = "start_date"
     actions = ["approve_selected", "reject_selected"]
     change_form_template = "admin/leave/leaverequest/change_form.html"
+    view_on_site = False  # the site shows a request on its requester's own page
     fields = [
         "user",
         "leave_type",

@@ -6,7 +6,12 @@ def widget(request):
     """The dashboard panel: this year's balances (deducting types) and the approval count."""
     user = request.user
     year = services.today_for(user).year
-    balances = [b for b in services.balances_for(user=user, year=year) if b.leave_type.deducts_allowance]
+    balances = [
+        balance
+        for balance in services.balances_for(user=user, year=year)
+        if balance.leave_type.deducts_allowance
+        and (balance.entitled or balance.carried or balance.used or balance.pending)
+    ]
     to_decide = 0
     if user.is_manager or user.is_hr:
         to_decide = LeaveRequest.objects.pending().decidable_by(user).count()

@@ -188,7 +188,7 @@ def test_feed_reset_revokes_old_links(client, employee):
 def test_dashboard_widget_shows_balances(client, funded_employee, manager, pending):
     client.force_login(funded_employee)
     html = client.get("/").content.decode()
-    assert "Leave 2026" in html and "<strong>25</strong> days available" in html
+    assert "Leave 2026" in html and "<strong>25</strong> days" in html
     client.force_login(manager)
     assert "1 request to approve" in client.get("/").content.decode()
 
