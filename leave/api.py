@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -162,6 +162,21 @@ class CalendarAbsenceSerializer(serializers.Serializer):
     color = serializers.CharField()
 
 
+class ErrorSerializer(serializers.Serializer):
+    """A refusal: `detail` and `code`, or the name of the field at fault with its messages."""
+
+    detail = serializers.CharField(required=False)
+    code = serializers.CharField()
+
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="A rule refused the input (field errors or detail)."),
+    403: OpenApiResponse(ErrorSerializer, description="Not allowed, e.g. deciding one's own request."),
+    404: OpenApiResponse(ErrorSerializer, description="No such request, or not yours to see."),
+    409: OpenApiResponse(ErrorSerializer, description="Conflict: overlap, already decided, already started."),
+}
+
+
 class CalendarSerializer(serializers.Serializer):
     month = serializers.CharField()
     start = serializers.DateField()
@@ -236,7 +251,7 @@ class LeaveRequestViewSet(
             "attachment": AttachmentUploadSerializer,
         }.get(self.action, LeaveRequestSerializer)
 
-    @extend_schema(request=LeaveRequestCreateSerializer, responses={201: LeaveRequestSerializer})
+    @extend_schema(request=LeaveRequestCreateSerializer, responses={201: LeaveRequestSerializer, **ERRORS})
     def create(self, request, *args, **kwargs):
         """Submit a request (JSON, or multipart with an `attachment`). Types without approval are approved at once."""
         serializer = LeaveRequestCreateSerializer(data=request.data, context=self.get_serializer_context())
@@ -244,7 +259,7 @@ class LeaveRequestViewSet(
         leave_request = services.leave_request_submit(user=request.user, **serializer.validated_data)
         return Response(LeaveRequestSerializer(leave_request).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=DraftSerializer, responses=PreviewSerializer)
+    @extend_schema(request=DraftSerializer, responses={200: PreviewSerializer, 400: ERRORS[400]})
     @action(detail=False, methods=["post"])
     def preview(self, request):
         """The amount a draft would cost and what submitting it would refuse; writes nothing."""
@@ -268,19 +283,19 @@ class LeaveRequestViewSet(
         decided = decide(leave_request_id=leave_request.pk, actor=request.user, note=serializer.validated_data["note"])
         return Response(LeaveRequestSerializer(decided).data)
 
-    @extend_schema(request=DecisionSerializer, responses=LeaveRequestSerializer)
+    @extend_schema(request=DecisionSerializer, responses={200: LeaveRequestSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """Approve (the requester's manager or HR; never one's own). Already decided: 409."""
         return self._decide(request, approve=True)
 
-    @extend_schema(request=DecisionSerializer, responses=LeaveRequestSerializer)
+    @extend_schema(request=DecisionSerializer, responses={200: LeaveRequestSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         """Reject with a note (the requester's manager or HR). Already decided: 409."""
         return self._decide(request, approve=False)
 
-    @extend_schema(request=None, responses=LeaveRequestSerializer)
+    @extend_schema(request=None, responses={200: LeaveRequestSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Cancel a pending request, or an approved one that has not started (HR: any open request)."""
@@ -297,7 +312,7 @@ class LeaveRequestViewSet(
     @extend_schema(
         methods=["POST"],
         request={"multipart/form-data": AttachmentUploadSerializer},
-        responses=LeaveRequestSerializer,
+        responses={200: LeaveRequestSerializer, **ERRORS},
         description="Attach or replace the document: PDF, PNG or JPEG (checked by content), at most 5 MB.",
     )
     @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
