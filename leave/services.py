@@ -350,6 +350,8 @@ def leave_request_submit(
         with transaction.atomic():
             leave_request.save()
     except IntegrityError as error:  # PostgreSQL's exclusion constraint, should the lock ever be bypassed
+        if leave_request.attachment:
+            leave_request.attachment.delete(save=False)  # no orphan file for a refused request
         raise LeaveConflict("This overlaps another of your requests.", code="overlap") from error
     if not leave_type.requires_approval:
         _approve(leave_request, decided_by=None, note="Approved automatically.")
