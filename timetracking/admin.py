@@ -7,7 +7,6 @@ membership) live in services, which the pages and the API call. HR corrects entr
 from django.contrib import admin
 from django.db.models import Count
 
-from timetracking import services
 from timetracking.models import Client, Project, Tag, Task, TimeEntry
 
 
@@ -57,10 +56,6 @@ class ProjectAdmin(admin.ModelAdmin):
     @admin.action(description="Reopen the selected projects")
     def unarchive(self, request, queryset):
         self.message_user(request, f"{queryset.update(active=True)} project(s) reopened.")
-
-    def delete_queryset(self, request, queryset):
-        for project in queryset:
-            services.catalog_delete(instance=project)
 
 
 @admin.register(Task)

@@ -511,6 +511,15 @@ def timesheet_copy_previous_week(*, user, week_start):
     return len(new_rows)
 
 
+@transaction.atomic
+def timesheet_row_remove(*, user, week_start, project_id, task_id=None):
+    """Unpin a project/task row from the user's week. Its entries, if any, stay (and keep the row shown)."""
+    deleted, _ = TimesheetRow.objects.filter(
+        user=user, week_start=week_start, project_id=project_id, task_id=task_id
+    ).delete()
+    return deleted
+
+
 # --- Catalog (clients, projects, tasks, tags) ---------------------------------------------
 
 

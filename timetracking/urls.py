@@ -10,6 +10,7 @@ urlpatterns = [
     path("time/entries/<int:pk>/edit/", views.entry_edit, name="entry-edit"),
     path("time/entries/<int:pk>/delete/", views.entry_delete, name="entry-delete"),
     path("time/copy-last-week/", views.copy_last_week, name="copy-last-week"),
+    path("time/rows/remove/", views.row_remove, name="row-remove"),
     path("time/timer/", views.timer_panel, name="timer"),
     path("time/timer/start/", views.timer_start, name="timer-start"),
     path("time/timer/stop/", views.timer_stop, name="timer-stop"),

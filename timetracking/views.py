@@ -66,8 +66,10 @@ def week_context(request, target, monday, form=None):
         key = (entry.project_id, entry.task_id)
         row_seconds[key][local_start.date()] += entry.seconds
         row_labels[key] = (entry.project, entry.task)
+    pinned = set()
     for row in TimesheetRow.objects.filter(user=target, week_start=monday).select_related("project", "task"):
         key = (row.project_id, row.task_id)
+        pinned.add(key)
         row_seconds.setdefault(key, defaultdict(int))
         row_labels[key] = (row.project, row.task)
     grid = []
@@ -83,6 +85,7 @@ def week_context(request, target, monday, form=None):
                 "task": task,
                 "cells": [{"day": day, "seconds": row_seconds[key].get(day, 0)} for day in days],
                 "total": sum(row_seconds[key].values()),
+                "pinned": key in pinned,
             }
         )
     day_rows = [
@@ -192,6 +195,18 @@ def copy_last_week(request):
         messages.success(request, f"Added {added} project row(s) from last week.")
     else:
         messages.info(request, "Nothing to copy: last week's projects are already here (or last week is empty).")
+    return HttpResponseRedirect(_week_url(monday))
+
+
+@require_POST
+def row_remove(request):
+    monday = _parse_week(request.POST.get("week"), request.user.tzinfo)
+    project_id, task_id = request.POST.get("project", ""), request.POST.get("task", "")
+    if not project_id.isdigit() or (task_id and not task_id.isdigit()):
+        raise Http404("No such row.")
+    services.timesheet_row_remove(
+        user=request.user, week_start=monday, project_id=int(project_id), task_id=int(task_id) if task_id else None
+    )
     return HttpResponseRedirect(_week_url(monday))
 
 

@@ -74,3 +74,11 @@ def test_a_manager_sees_only_their_teams_entries_in_the_admin(client, manager, e
     html = client.get(reverse("admin:timetracking_timeentry_changelist")).content.decode()
     assert "alpha-entry" in html and "beta-entry" not in html
     assert client.get(reverse("admin:timetracking_timeentry_change", args=[mine.pk])).status_code == 200
+
+
+def test_deleting_a_project_in_use_is_refused_by_the_admin(admin_client, employee):
+    project = ProjectFactory()
+    TimeEntryFactory(user=employee, project=project)
+    response = admin_client.post(reverse("admin:timetracking_project_delete", args=[project.pk]), {"post": "yes"})
+    assert response.status_code == 200  # the "cannot delete: protected" page
+    assert Project.objects.filter(pk=project.pk).exists()

@@ -199,6 +199,12 @@ def test_copy_last_weeks_projects(logged_in, employee, frozen):
     assert f"project={task.project.pk}&amp;task={task.pk}" in html  # the row's add links
     logged_in.post(reverse("timetracking:copy-last-week"), {"week": "2026-03-09"})
     assert TimesheetRow.objects.count() == 1
+    # An empty pinned row can be removed again.
+    assert "Remove the row" in html
+    remove = {"week": "2026-03-09", "project": task.project.pk, "task": task.pk}
+    assert logged_in.post(reverse("timetracking:row-remove"), remove).status_code == 302
+    assert not TimesheetRow.objects.exists()
+    assert logged_in.post(reverse("timetracking:row-remove"), {"project": "x"}).status_code == 404
 
 
 def test_week_page_query_count_does_not_grow_with_entries(logged_in, employee, frozen, django_assert_max_num_queries):
