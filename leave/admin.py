@@ -277,7 +277,7 @@ class LeaveRequestAdmin(admin.ModelAdmin):
     list_select_related = ["user", "leave_type", "decided_by"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "reason"]
     date_hierarchy = "start_date"
-    actions = ["approve_selected", "reject_selected"]
+    actions = ["approve_selected", "reject_selected", "cancel_selected"]
     change_form_template = "admin/leave/leaverequest/change_form.html"
     view_on_site = False  # the site shows a request on its requester's own page
     fields = [
@@ -388,6 +388,19 @@ class LeaveRequestAdmin(admin.ModelAdmin):
         ids = list(queryset.order_by("start_date", "pk").values_list("pk", flat=True))
         result = services.leave_requests_decide(leave_request_ids=ids, actor=request.user, approve=True)
         self._report(request, result, "approved")
+
+    def has_hr_permission(self, request):
+        return request.user.is_hr
+
+    @admin.action(description="Cancel selected leave requests (HR; restores the balance)", permissions=["hr"])
+    def cancel_selected(self, request, queryset):
+        result = services.BulkResult()
+        for pk in queryset.order_by("start_date", "pk").values_list("pk", flat=True):
+            try:
+                result.done.append(services.leave_request_cancel(leave_request_id=pk, actor=request.user))
+            except LeaveError as error:
+                result.skipped.append((pk, error.message.rstrip(".")))
+        self._report(request, result, "cancelled")
 
     @admin.action(description="Reject selected leave requests (with a note)", permissions=["change"])
     def reject_selected(self, request, queryset):

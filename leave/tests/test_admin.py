@@ -258,3 +258,20 @@ def test_request_page_has_approve_and_reject_buttons_that_use_the_actions(
     html = client.get(reverse("admin:leave_leaverequest_change", args=[request.pk])).content.decode()
     assert 'value="approve_selected"' not in html
     assert "30 → 25 days in 2026 (booked)" in html
+
+
+def test_hr_cancels_in_bulk_and_managers_do_not_have_the_action(
+    client, hr, manager_with_perms, funded_employee, vacation, frozen_today
+):
+    request = submit(funded_employee, vacation)
+    services.leave_request_approve(leave_request_id=request.pk, actor=manager_with_perms)
+    client.force_login(manager_with_perms)
+    actions = [value for value, _label in client.get(CHANGELIST).context["action_form"].fields["action"].choices]
+    assert "cancel_selected" not in actions
+    frozen_today.move_to("2026-07-07 09:00:00+00:00")  # already started: only HR may cancel
+    client.force_login(hr)
+    response = client.post(CHANGELIST, {"action": "cancel_selected", "_selected_action": [request.pk]}, follow=True)
+    assert messages_of(response) == ["1 cancelled."]
+    assert services.balances_for(user=funded_employee, year=2026, leave_types=[vacation])[0].balance == Decimal("30")
+    again = client.post(CHANGELIST, {"action": "cancel_selected", "_selected_action": [request.pk]}, follow=True)
+    assert messages_of(again)[-1] == "0 cancelled, 1 skipped: This request is already cancelled."
