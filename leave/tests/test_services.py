@@ -316,3 +316,32 @@ def test_reminders_go_to_approvers_once_a_day(
         assert services.leave_send_pending_reminders() == 1
         assert services.leave_send_pending_reminders() == 0  # already reminded today
     assert [m.to for m in mail.outbox if "waiting for you" in m.subject] == [[manager.email]]
+
+
+def test_without_a_manager_hr_is_asked(vacation, hr, django_capture_on_commit_callbacks):
+    from accounts.tests.factories import UserFactory
+
+    loner = UserFactory(username="loner")
+    give_allowance(loner, vacation)
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(loner, vacation)
+    assert [m.to for m in mail.outbox] == [[hr.email]]
+
+
+def test_hr_cancelling_someones_leave_tells_them(funded_employee, vacation, hr, django_capture_on_commit_callbacks):
+    request = submit(funded_employee, vacation)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.leave_request_cancel(leave_request_id=request.pk, actor=hr)
+    assert [m.to for m in mail.outbox] == [[funded_employee.email]]
+    assert mail.outbox[0].subject == "Your leave request was cancelled"
+
+
+def test_a_rolled_back_decision_sends_nothing(employee, vacation, manager, django_capture_on_commit_callbacks):
+    give_allowance(employee, vacation, "5")
+    request = submit(employee, vacation)
+    services.ledger_adjust(user=employee, leave_type=vacation, year=2026, amount=Decimal("-1"), reason="Fix")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(LeaveError):
+        services.leave_request_approve(leave_request_id=request.pk, actor=manager)
+    assert mail.outbox == []
