@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from accounts.services import audit_changes, audit_record
 from config.errors import Conflict, DomainError
 from timetracking.models import (
     END_AFTER_START_CONSTRAINT,
@@ -32,6 +33,7 @@ from timetracking.models import (
     TimesheetRow,
     local_day_bounds,
 )
+from webhooks.services import outbox_publish
 
 TAG_NAME_MAX_LENGTH = 50
 MAX_TAGS_PER_ENTRY = 20
@@ -285,6 +287,47 @@ def _resolve_times(*, started_at, ended_at, duration, now):
     return end - duration, end
 
 
+# --- Audit trail and webhooks ------------------------------------------------------------------
+
+SNAPSHOT_ATTRIBUTES = {
+    "user": "user_id",
+    "project": "project_id",
+    "task": "task_id",
+    "description": "description",
+    "started_at": "started_at",
+    "ended_at": "ended_at",
+    "billable": "billable",
+    "source": "source",
+}
+
+
+def _snapshot(entry, tag_names):
+    """The entry's fields as plain values, for the audit diff and the webhook payload."""
+    snapshot = {field: getattr(entry, attribute) for field, attribute in SNAPSHOT_ATTRIBUTES.items()}
+    snapshot["tags"] = sorted(tag_names)
+    return snapshot
+
+
+def _announce(event_type, *, entry, actor, before=None, after=None):
+    """Audit the write and publish its webhook event, in the write's own transaction: a refused or
+    rolled-back change leaves neither."""
+    object_id = entry.pk if after is not None else before["id"]
+    audit_record(
+        actor=actor,
+        action=event_type,
+        object_type=TimeEntry._meta.label_lower,
+        object_id=object_id,
+        changes=audit_changes(
+            {key: value for key, value in (before or {}).items() if key != "id"},
+            after or {},
+        ),
+    )
+    payload = {"id": object_id, **(after if after is not None else {"user": before["user"]})}
+    if after is not None:
+        payload["hours"] = entry.hours
+    outbox_publish(event_type=event_type, payload=payload)
+
+
 # --- Entries --------------------------------------------------------------------------------
 
 
@@ -324,7 +367,10 @@ def entry_create(
         billable=project.billable if billable is None and project else bool(billable),
         source=source,
     )
-    return _save(entry, tag_list)
+    _save(entry, tag_list)
+    after = _snapshot(entry, [tag.name for tag in tag_list])
+    _announce("time_entry.created", entry=entry, actor=actor or user, after=after)
+    return entry
 
 
 UPDATABLE_FIELDS = {"started_at", "ended_at", "duration", "project", "task", "tags", "description", "billable"}
@@ -342,6 +388,8 @@ def entry_update(*, entry, actor=None, **changes):
     # Re-read under the lock: the entry may have been stopped or changed meanwhile.
     entry = TimeEntry.objects.select_related("user", "project", "task").get(pk=entry.pk)
     user = entry.user
+    old_tag_names = [tag.name for tag in entry.tags.all()]
+    before = _snapshot(entry, old_tag_names)
 
     started_at = _utc(changes.get("started_at", entry.started_at))
     ended_at = _utc(changes.get("ended_at", entry.ended_at))
@@ -371,13 +419,18 @@ def entry_update(*, entry, actor=None, **changes):
     if "billable" in changes and changes["billable"] is not None:
         entry.billable = bool(changes["billable"])
     tag_list = tags_resolve(refs=changes["tags"]) if "tags" in changes else None
-    return _save(entry, tag_list)
+    _save(entry, tag_list)
+    after = _snapshot(entry, [tag.name for tag in tag_list] if tag_list is not None else old_tag_names)
+    _announce("time_entry.updated", entry=entry, actor=actor or user, before=before, after=after)
+    return entry
 
 
 @transaction.atomic
 def entry_delete(*, entry, actor=None):
     _check_owner(actor=actor, user=entry.user)
+    before = {"id": entry.pk, **_snapshot(entry, [tag.name for tag in entry.tags.all()])}
     entry.delete()
+    _announce("time_entry.deleted", entry=entry, actor=actor or entry.user, before=before)
 
 
 @transaction.atomic
@@ -434,8 +487,7 @@ def timer_start(
                 "A timer is already running. Stop it first, or switch to the new one.", code="timer_running"
             )
         _check_times(running.started_at, started_at)
-        running.ended_at = started_at
-        _save(running)
+        _stop(running, ended_at=started_at, actor=user)
     _check_overlap(user=user, started_at=started_at, ended_at=None)
     entry = TimeEntry(
         user=user,
@@ -447,7 +499,18 @@ def timer_start(
         billable=project.billable if billable is None and project else bool(billable),
         source=TimeEntry.Source.TIMER,
     )
-    return _save(entry, tag_list)
+    _save(entry, tag_list)
+    _announce("time_entry.created", entry=entry, actor=user, after=_snapshot(entry, [tag.name for tag in tag_list]))
+    return entry
+
+
+def _stop(running, *, ended_at, actor):
+    tag_names = [tag.name for tag in running.tags.all()]
+    before = _snapshot(running, tag_names)
+    running.ended_at = ended_at
+    _save(running)
+    _announce("time_entry.updated", entry=running, actor=actor, before=before, after=_snapshot(running, tag_names))
+    return running
 
 
 @transaction.atomic
@@ -462,8 +525,7 @@ def timer_stop(*, user, ended_at=None):
     if running is None:
         raise TimeTrackingConflict("No timer is running.", code="no_timer")
     _check_times(running.started_at, ended_at)
-    running.ended_at = ended_at
-    return _save(running)
+    return _stop(running, ended_at=ended_at, actor=user)
 
 
 @transaction.atomic
