@@ -20,25 +20,18 @@ from sprockets import services
 from sprockets.models import (
     BUCKET_LENGTH,
     CHART_DATA_MAX_POINTS,
-    PRODUCTION_GROUP_NAME,
     Bucket,
     Factory,
     Location,
     Sprocket,
     SprocketType,
+    can_manage_production,
     production_chart,
 )
 
 # A chart answer never has more points than this: about 41 days of hours, 2.7 years of days, 19 years of weeks.
 CHART_MAX_BUCKETS = 1000
 CHART_DEFAULT_SPAN = {Bucket.HOUR: timedelta(days=2), Bucket.DAY: timedelta(days=30), Bucket.WEEK: timedelta(weeks=26)}
-
-
-def can_manage_production(user):
-    """The `production` group and HR write production data; everyone signed in reads it."""
-    if not (user and user.is_authenticated):
-        return False
-    return user.is_hr or user.groups.filter(name=PRODUCTION_GROUP_NAME).exists()
 
 
 class IsProductionPlannerOrReadOnly(permissions.BasePermission):

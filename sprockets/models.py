@@ -48,6 +48,13 @@ def bucket_start(moment, bucket):
     return day
 
 
+def can_manage_production(user):
+    """The `production` group and HR write production data; everyone signed in reads it."""
+    if not (user and user.is_authenticated):
+        return False
+    return user.is_hr or user.groups.filter(name=PRODUCTION_GROUP_NAME).exists()
+
+
 def start_of_today():
     return bucket_start(timezone.now(), Bucket.DAY)
 

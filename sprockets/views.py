@@ -1,10 +1,16 @@
 """Production pages: factory cards and a factory's goal-vs-actual chart. Read-only, for every signed-in user."""
 
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from sprockets.models import Bucket, Factory, Sprocket, production_chart
+from config.errors import DomainError
+from sprockets import services
+from sprockets.forms import GoalForm
+from sprockets.models import Bucket, Factory, Sprocket, can_manage_production, production_chart
 
 RECENT_SPROCKETS = 20
 DEFAULT_BUCKET = Bucket.DAY
@@ -17,7 +23,7 @@ def factory_list(request):
     return render(request, "sprockets/factory_list.html", {"factories": factories})
 
 
-def factory_detail(request, pk):
+def factory_detail(request, pk, goal_form=None):
     factory = get_object_or_404(Factory.objects.with_location().with_produced_today(), pk=pk)
     end = timezone.now()
     start = end - timezone.timedelta(days=DEFAULT_DAYS)
@@ -26,10 +32,14 @@ def factory_detail(request, pk):
     # The JSON encoder writes times as ISO 8601 and goals (Decimal) as strings, the JS reads both.
     chart = {"bucket": DEFAULT_BUCKET, **series}
     recent = Sprocket.objects.filter(factory=factory).select_related("sprocket_type")[:RECENT_SPROCKETS]
+    can_manage = can_manage_production(request.user)
+    if can_manage and goal_form is None:
+        goal_form = GoalForm(initial={"sprocket_production_goal": factory.sprocket_production_goal})
     return render(
         request,
         "sprockets/factory_detail.html",
         {
+            "goal_form": goal_form if can_manage else None,
             "factory": factory,
             "chart": chart,
             # The same series as a table, for screen readers and anyone who wants the numbers.
@@ -48,4 +58,26 @@ def factory_detail(request, pk):
             "range_end": end.date().isoformat(),
             "recent_sprockets": recent,
         },
+        status=400 if goal_form is not None and goal_form.errors else 200,
     )
+
+
+@require_POST
+def factory_goal(request, pk):
+    """Change a factory's daily goal (production group and HR); the change is a chart point."""
+    if not can_manage_production(request.user):
+        raise PermissionDenied("Only the production group and HR may change goals.")
+    factory = get_object_or_404(Factory, pk=pk)
+    form = GoalForm(request.POST)
+    if form.is_valid():
+        try:
+            services.factory_update(factory=factory, data=form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            message = error.message if isinstance(error, DomainError) else " ".join(error.messages)
+            form.add_error("sprocket_production_goal", message)
+    if form.errors:
+        return factory_detail(request, pk, goal_form=form)
+    messages.success(
+        request, f"The daily goal of {factory.name} is now {form.cleaned_data['sprocket_production_goal']}."
+    )
+    return redirect(factory)

@@ -87,8 +87,9 @@ def test_detail_query_count_does_not_grow(client, employee, django_assert_max_nu
     factory = FactoryFactory()
     client.force_login(employee)
     SprocketFactory(factory=factory)
-    # layout (4), factory with today's count, chart counts, goal timeline, recent sprockets with types
-    with django_assert_max_num_queries(8) as first:
+    # layout (4), factory with today's count, may-change-goal check, chart counts, goal timeline,
+    # recent sprockets with their types
+    with django_assert_max_num_queries(9) as first:
         client.get(detail_url(factory))
     SprocketFactory.create_batch(30, factory=factory)
     with django_assert_max_num_queries(len(first)):
@@ -108,3 +109,49 @@ def test_dashboard_panel(client, employee, django_assert_max_num_queries):
     FactoryFactory(name="Leipzig Works")
     html = client.get("/").content.decode()
     assert "Production today" in html and "Leipzig Works" in html
+
+
+def goal_url(factory):
+    return reverse("sprockets:factory-goal", args=[factory.pk])
+
+
+def test_planner_changes_the_goal_on_the_page(client, planner):
+    factory = FactoryFactory(sprocket_production_goal=100)
+    client.force_login(planner)
+    assert 'action="' + goal_url(factory) + '"' in client.get(detail_url(factory)).content.decode()
+    response = client.post(goal_url(factory), {"sprocket_production_goal": 140}, follow=True)
+    assert response.redirect_chain[-1][0] == detail_url(factory)
+    assert "is now 140" in response.content.decode()
+    factory.refresh_from_db()
+    assert factory.sprocket_production_goal == 140
+    assert factory.chart_points.last().reason == "goal"
+
+
+@pytest.mark.parametrize("value", ["-1", "abc", "", "3000000000"])
+def test_bad_goal_is_shown_next_to_the_field(client, hr, value):
+    factory = FactoryFactory(sprocket_production_goal=100)
+    client.force_login(hr)
+    response = client.post(goal_url(factory), {"sprocket_production_goal": value})
+    assert response.status_code == 400
+    assert 'id="id_sprocket_production_goal_error"' in response.content.decode()
+    factory.refresh_from_db()
+    assert factory.sprocket_production_goal == 100 and factory.chart_points.count() == 1
+
+
+@pytest.mark.parametrize("role", ["employee", "manager", "outsider"])
+def test_others_see_no_goal_form_and_cannot_post(request, client, role):
+    factory = FactoryFactory(sprocket_production_goal=100)
+    client.force_login(request.getfixturevalue(role))
+    assert goal_url(factory) not in client.get(detail_url(factory)).content.decode()
+    assert client.post(goal_url(factory), {"sprocket_production_goal": 5}).status_code == 403
+    factory.refresh_from_db()
+    assert factory.sprocket_production_goal == 100
+
+
+def test_goal_for_unknown_factory_is_404_and_get_is_405(client, planner):
+    client.force_login(planner)
+    assert (
+        client.post(reverse("sprockets:factory-goal", args=[999_999]), {"sprocket_production_goal": 5}).status_code
+        == 404
+    )
+    assert client.get(goal_url(FactoryFactory())).status_code == 405

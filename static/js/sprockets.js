@@ -50,7 +50,7 @@
         maintainAspectRatio: false,
         animation: false,
         interaction: { mode: "index", intersect: false },
-        scales: { y: { beginAtZero: true, title: { display: true, text: "Sprockets" } } },
+        scales: { y: { beginAtZero: true, grace: "5%", title: { display: true, text: "Sprockets" } } },
       },
     });
   }
