@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import holidays
+from django.apps import apps
 from django.utils import timezone
 
 from timetracking import services
@@ -101,6 +102,21 @@ def _day_plan(rng, day, tzinfo):
     return intervals
 
 
+def _leave_days(user, first_day, last_day):
+    """Days of the user's pending/approved leave, if the leave app has seeded any (no time is logged then)."""
+    try:
+        leave_request = apps.get_model("leave", "LeaveRequest")
+    except LookupError:
+        return set()
+    days = set()
+    for request in leave_request.objects.filter(user=user).active().overlapping(first_day, last_day):
+        day = request.start_date
+        while day <= request.end_date:
+            days.add(day)
+            day += timedelta(days=1)
+    return days
+
+
 def _seed_entries(stdout, user, projects):
     rng = random.Random(f"timetracking-demo-{user.username}")
     loggable = [project for project in projects if project.active]
@@ -115,13 +131,14 @@ def _seed_entries(stdout, user, projects):
         timezone.localtime(started_at, tzinfo).date()
         for started_at in TimeEntry.objects.for_user(user).values_list("started_at", flat=True)
     }
+    skipped = busy_days | _leave_days(user, first_day, today)
     public_holidays = holidays.country_holidays(
         user.country, subdiv=user.subdivision or None, years={first_day.year, today.year}
     )
     created = 0
     day = first_day
     while day < today:
-        if day.isoweekday() in user.workdays and day not in busy_days and day not in public_holidays:
+        if day.isoweekday() in user.workdays and day not in skipped and day not in public_holidays:
             for start, end in _day_plan(rng, day, tzinfo):
                 project = rng.choice(loggable)
                 task = rng.choice(tasks[project.pk]) if tasks[project.pk] else None
