@@ -3,7 +3,6 @@
 Thin adapters: every write goes through `leave.services`; every read is a QuerySet method.
 """
 
-import calendar
 import re
 from datetime import date
 
@@ -378,21 +377,6 @@ class LeaveBalanceView(APIView):
         return Response(BalanceSerializer(services.balances_for(user=user, year=year), many=True).data)
 
 
-def holidays_list(country, subdivision, start, end, closures=None):
-    """Public holidays and closures; pass `closures` ({date: closure}) to reuse one query."""
-    if closures is None:
-        closures = calendars.closures(country, start, end)
-    rows = [
-        {"date": day, "name": name, "kind": "public_holiday", "half_day": False}
-        for day, name in calendars.public_holidays(country, subdivision, start, end).items()
-    ]
-    rows += [
-        {"date": day, "name": closure.name, "kind": "closure", "half_day": closure.half_day}
-        for day, closure in closures.items()
-    ]
-    return sorted(rows, key=lambda row: row["date"])
-
-
 class HolidayView(APIView):
     @extend_schema(
         parameters=[
@@ -413,70 +397,8 @@ class HolidayView(APIView):
             raise serializers.ValidationError({"country": [f"{country!r} is not a supported country code."]})
         if subdivision and subdivision not in supported[country]:
             raise serializers.ValidationError({"subdivision": [f"{subdivision!r} is not a subdivision of {country}."]})
-        rows = holidays_list(country, subdivision, date(year, 1, 1), date(year, 12, 31))
+        rows = calendars.holidays_list(country, subdivision, date(year, 1, 1), date(year, 12, 31))
         return Response(HolidaySerializer(rows, many=True).data)
-
-
-def month_bounds(raw):
-    """'2026-07' -> (first day, last day); None -> the current month."""
-    if raw in (None, ""):
-        today = timezone.localdate()
-        year, month = today.year, today.month
-    else:
-        match = re.fullmatch(r"(\d{4})-(\d{2})", raw)
-        if not match or not 1 <= int(match[2]) <= 12 or not 2000 <= int(match[1]) <= 2100:
-            raise serializers.ValidationError({"month": ["A month as YYYY-MM, e.g. 2026-07."]})
-        year, month = int(match[1]), int(match[2])
-    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
-
-
-def team_calendar(viewer, start, end):
-    """Members of the viewer's team with their holidays, and the absences overlapping [start, end]."""
-    from leave.models import team_of
-
-    members = list(team_of(viewer))
-    visible = {member.pk for member in members if viewer.can_see(member)}
-    absences = (
-        LeaveRequest.objects.filter(user__in=members)
-        .active()
-        .overlapping(start, end)
-        .select_related("leave_type")
-        .order_by("start_date")
-    )
-    rows = []
-    for absence in absences:
-        detailed = absence.user_id in visible
-        if not detailed and absence.status != LeaveStatus.APPROVED:
-            continue  # colleagues see approved absences only, and not their kind
-        rows.append(
-            {
-                "id": absence.pk,
-                "user": absence.user_id,
-                "start_date": absence.start_date,
-                "end_date": absence.end_date,
-                "start_part": absence.start_part,
-                "end_part": absence.end_part,
-                "status": absence.status,
-                "label": absence.leave_type.name if detailed else "Away",
-                "color": absence.leave_type.color if detailed else "#757575",
-                "request": absence,
-            }
-        )
-    closures_by_country = {country: calendars.closures(country, start, end) for country in {m.country for m in members}}
-    member_rows = [
-        {
-            "id": member.pk,
-            "name": str(member),
-            "country": member.country,
-            "subdivision": member.subdivision,
-            "holidays": holidays_list(
-                member.country, member.subdivision, start, end, closures_by_country[member.country]
-            ),
-            "user": member,
-        }
-        for member in members
-    ]
-    return member_rows, rows
 
 
 class LeaveCalendarView(APIView):
@@ -486,8 +408,11 @@ class LeaveCalendarView(APIView):
     )
     def get(self, request):
         """Who in your team is off during a month, with each member's public holidays and closures."""
-        start, end = month_bounds(request.query_params.get("month"))
-        members, absences = team_calendar(request.user, start, end)
+        try:
+            start, end = calendars.month_bounds(request.query_params.get("month"))
+        except ValueError as error:
+            raise serializers.ValidationError({"month": [str(error)]}) from error
+        members, absences = calendars.team_calendar(request.user, start, end)
         data = {"month": f"{start:%Y-%m}", "start": start, "end": end, "members": members, "absences": absences}
         return Response(CalendarSerializer(data).data)
 

@@ -1,9 +1,12 @@
-"""Public holidays (the `holidays` package), company closures and working-day counting.
+"""Public holidays (the `holidays` package), company closures, working-day counting and the
+team calendar.
 
 Pure reads: no writes here. `day_amounts()` is the single definition of how much leave a
 date range costs a given user; submission, preview and the calendar all use it.
 """
 
+import calendar
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -11,8 +14,9 @@ from functools import lru_cache
 
 import holidays as holidays_package
 from django.db.models import Q
+from django.utils import timezone
 
-from leave.models import CompanyClosure
+from leave.models import CompanyClosure, LeaveRequest, LeaveStatus, team_of
 
 FULL = Decimal("1")
 HALF = Decimal("0.5")
@@ -92,3 +96,81 @@ def day_amounts(user, start, end, start_part="full", end_part="full"):
 
 def working_days(user, start, end, start_part="full", end_part="full"):
     return sum((day.amount for day in day_amounts(user, start, end, start_part, end_part)), ZERO)
+
+
+# --- Team calendar ------------------------------------------------------------------------------
+
+
+def holidays_list(country, subdivision, start, end, closed=None):
+    """Public holidays and closures; pass `closed` ({date: closure}) to reuse one query."""
+    if closed is None:
+        closed = closures(country, start, end)
+    rows = [
+        {"date": day, "name": name, "kind": "public_holiday", "half_day": False}
+        for day, name in public_holidays(country, subdivision, start, end).items()
+    ]
+    rows += [
+        {"date": day, "name": closure.name, "kind": "closure", "half_day": closure.half_day}
+        for day, closure in closed.items()
+    ]
+    return sorted(rows, key=lambda row: row["date"])
+
+
+def month_bounds(raw):
+    """'2026-07' -> (first day, last day); None -> the current month."""
+    if raw in (None, ""):
+        today = timezone.localdate()
+        year, month = today.year, today.month
+    else:
+        match = re.fullmatch(r"(\d{4})-(\d{2})", raw)
+        if not match or not 1 <= int(match[2]) <= 12 or not 2000 <= int(match[1]) <= 2100:
+            raise ValueError("A month as YYYY-MM, e.g. 2026-07.")
+        year, month = int(match[1]), int(match[2])
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def team_calendar(viewer, start, end):
+    """Members of the viewer's team with their holidays, and the absences overlapping [start, end]."""
+    members = list(team_of(viewer))
+    visible = {member.pk for member in members if viewer.can_see(member)}
+    absences = (
+        LeaveRequest.objects.filter(user__in=members)
+        .active()
+        .overlapping(start, end)
+        .select_related("leave_type")
+        .order_by("start_date")
+    )
+    rows = []
+    for absence in absences:
+        detailed = absence.user_id in visible
+        if not detailed and absence.status != LeaveStatus.APPROVED:
+            continue  # colleagues see approved absences only, and not their kind
+        rows.append(
+            {
+                "id": absence.pk,
+                "user": absence.user_id,
+                "start_date": absence.start_date,
+                "end_date": absence.end_date,
+                "start_part": absence.start_part,
+                "end_part": absence.end_part,
+                "status": absence.status,
+                "label": absence.leave_type.name if detailed else "Away",
+                "color": absence.leave_type.color if detailed else "#757575",
+                "request": absence,
+            }
+        )
+    closures_by_country = {country: closures(country, start, end) for country in {m.country for m in members}}
+    member_rows = [
+        {
+            "id": member.pk,
+            "name": str(member),
+            "country": member.country,
+            "subdivision": member.subdivision,
+            "holidays": holidays_list(
+                member.country, member.subdivision, start, end, closures_by_country[member.country]
+            ),
+            "user": member,
+        }
+        for member in members
+    ]
+    return member_rows, rows

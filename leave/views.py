@@ -12,11 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from icalendar import Calendar, Event
-from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from leave import services
-from leave.api import attachment_response, month_bounds, team_calendar
-from leave.calendars import dates, public_holidays
+from leave.api import attachment_response
+from leave.calendars import dates, month_bounds, public_holidays, team_calendar
 from leave.forms import DecisionForm, DraftForm, LeaveRequestForm
 from leave.models import CalendarFeedToken, LeaveRequest, LeaveStatus, LedgerEntry, team_of
 from leave.services import LeaveError
@@ -171,7 +170,7 @@ def decide(request, pk):
 def calendar_page(request):
     try:
         start, end = month_bounds(request.GET.get("month"))
-    except ApiValidationError:
+    except ValueError:
         start, end = month_bounds(None)
         messages.error(request, "Give the month as YYYY-MM; showing this month.")
     members, absences = team_calendar(request.user, start, end)
