@@ -5,7 +5,6 @@ none of them re-implements a rule. Each raises `LeaveError` (400), `LeaveConflic
 `LeaveForbidden` (403) with a message for people.
 """
 
-import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,7 +13,7 @@ import filetype
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from rest_framework import status
 
@@ -35,8 +34,6 @@ from leave.models import (
     LedgerEntry,
     StartPart,
 )
-
-logger = logging.getLogger(__name__)
 
 ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 ATTACHMENT_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
@@ -74,8 +71,6 @@ def today_for(user):
 
 def balances_for(*, user, year, leave_types=None):
     """Balances of every (or the given) leave type for one user and year, in 2 queries."""
-    from django.db.models import Sum
-
     if leave_types is None:
         leave_types = list(LeaveType.objects.active())
     result = {t.pk: Balance(user_id=user.pk, leave_type=t, year=year) for t in leave_types}
@@ -684,8 +679,6 @@ def leave_run_carry_over(*, today):
         leave_type__is_active=True, carry_over_cap__gt=0
     )
     for policy in policies:
-        from django.db.models import Sum
-
         remaining = (
             LedgerEntry.objects.filter(leave_type=policy.leave_type, year=year - 1)
             .values("user_id")
@@ -710,8 +703,6 @@ def leave_run_carry_over_expiry(*, today):
     """After the expiry date, carried-over days not used by then lapse. Idempotent: one row
     per user, type and year, booked even when nothing lapses, so a later cancellation
     cannot make a second run lapse days that were legitimately carried."""
-    from django.db.models import Sum
-
     booked = 0
     year = today.year
     for policy in AllowancePolicy.objects.select_related("leave_type").filter(carry_over_expiry_month__isnull=False):
