@@ -389,3 +389,15 @@ def test_a_duration_across_the_dst_change_is_real_elapsed_time(employee):
     entry = services.entry_create(user=employee, started_at=start, duration="2:00")
     assert entry.ended_at - entry.started_at == timedelta(hours=2)
     assert entry.ended_at == utc(2026, 3, 29, 2, 30)
+
+
+def test_constraint_violations_past_the_checks_map_to_domain_errors(employee):
+    """What a race would hit: the database refuses, the service answers 409/400, never a 500."""
+    TimeEntry.objects.create(user=employee, started_at=utc(2026, 3, 9, 12))
+    with pytest.raises(services.TimeTrackingConflict) as excinfo:
+        services._save(TimeEntry(user=employee, started_at=utc(2026, 3, 10, 12)))
+    assert excinfo.value.code in {"timer_running", "overlap"}  # PostgreSQL may name either constraint
+    with pytest.raises(services.TimeTrackingError) as excinfo:
+        services._save(TimeEntry(user=employee, started_at=utc(2026, 3, 1, 9), ended_at=utc(2026, 3, 1, 8)))
+    assert excinfo.value.field == "ended_at"
+    assert TimeEntry.objects.count() == 1
