@@ -70,7 +70,7 @@ def today_for(user):
 
 
 def balances_for(*, user, year, leave_types=None):
-    """Balances of every (or the given) leave type for one user and year, in 2 queries."""
+    """Balances of every (or the given) leave type for one user and year, in 2 or 3 queries."""
     if leave_types is None:
         leave_types = list(LeaveType.objects.active())
     result = {t.pk: Balance(user_id=user.pk, leave_type=t, year=year) for t in leave_types}
@@ -629,52 +629,76 @@ def _eligible_users(year_end):
     return User.objects.filter(is_active=True, date_joined__date__lte=year_end).order_by("pk")
 
 
+def _book_missing(entries):
+    """Insert the periodic rows that do not exist yet; returns how many were missing.
+
+    One query reads what exists, one inserts the rest. Idempotent even when two runs race:
+    the unique constraint `ledger_periodic_once` refuses a duplicate, which
+    ignore_conflicts skips instead of failing the whole batch.
+    """
+    if not entries:
+        return 0
+    existing = set(
+        LedgerEntry.objects.filter(
+            leave_type_id__in={e.leave_type_id for e in entries},
+            year__in={e.year for e in entries},
+            kind__in={e.kind for e in entries},
+            user_id__in={e.user_id for e in entries},
+        ).values_list("user_id", "leave_type_id", "year", "kind", "period")
+    )
+    missing = [e for e in entries if (e.user_id, e.leave_type_id, e.year, e.kind, e.period) not in existing]
+    LedgerEntry.objects.bulk_create(missing, ignore_conflicts=True)
+    return len(missing)
+
+
 @transaction.atomic
 def leave_run_accruals(*, today):
     """Book this year's allowances up to `today`: the yearly amount (pro-rated for joiners)
     or one accrual per month elapsed. Idempotent. Returns the number of rows booked."""
-    booked = 0
     year = today.year
+    entries = []
     policies = AllowancePolicy.objects.select_related("leave_type").filter(leave_type__is_active=True)
+    users = list(_eligible_users(today))
     for policy in policies:
-        for user in _eligible_users(today):
+        for user in users:
             joined = _joined(user)
-            first_month = joined.month if (joined.year == year and policy.prorate_joiners) else 1
             if joined.year > year:
                 continue
+            first_month = joined.month if (joined.year == year and policy.prorate_joiners) else 1
+            common = {"user_id": user.pk, "leave_type_id": policy.leave_type_id, "year": year}
             if policy.accrual == AccrualMethod.YEARLY:
                 share = Decimal(13 - first_month) / Decimal(12)
-                amount = _round_half(policy.yearly_amount * share)
-                booked += _book_once(
-                    user_id=user.pk,
-                    leave_type=policy.leave_type,
-                    year=year,
-                    kind=EntryKind.INITIAL,
-                    period=0,
-                    amount=amount,
-                    reason=f"Allowance {year}" + (" (pro-rated)" if first_month > 1 else ""),
+                reason = f"Allowance {year}" + (" (pro-rated)" if first_month > 1 else "")
+                entries.append(
+                    LedgerEntry(
+                        **common,
+                        kind=EntryKind.INITIAL,
+                        period=0,
+                        amount=_round_half(policy.yearly_amount * share),
+                        reason=reason,
+                    )
                 )
                 continue
             for month in range(first_month, today.month + 1):
                 # Cumulative rounding: twelve monthly rows add up to the yearly amount exactly.
                 amount = _cents(policy.yearly_amount * month / 12) - _cents(policy.yearly_amount * (month - 1) / 12)
-                booked += _book_once(
-                    user_id=user.pk,
-                    leave_type=policy.leave_type,
-                    year=year,
-                    kind=EntryKind.ACCRUAL,
-                    period=month,
-                    amount=amount,
-                    reason=f"Accrual {year}-{month:02d}",
+                entries.append(
+                    LedgerEntry(
+                        **common,
+                        kind=EntryKind.ACCRUAL,
+                        period=month,
+                        amount=amount,
+                        reason=f"Accrual {year}-{month:02d}",
+                    )
                 )
-    return booked
+    return _book_missing(entries)
 
 
 @transaction.atomic
 def leave_run_carry_over(*, today):
     """Move unused allowance of last year into this year, up to each policy's cap. Idempotent."""
-    booked = 0
     year = today.year
+    entries = []
     policies = AllowancePolicy.objects.select_related("leave_type").filter(
         leave_type__is_active=True, carry_over_cap__gt=0
     )
@@ -685,17 +709,18 @@ def leave_run_carry_over(*, today):
             .annotate(total=Sum("amount"))
         )
         for row in remaining:
-            amount = min(max(row["total"], ZERO), policy.carry_over_cap)
-            booked += _book_once(
-                user_id=row["user_id"],
-                leave_type=policy.leave_type,
-                year=year,
-                kind=EntryKind.CARRY_OVER,
-                period=0,
-                amount=amount,
-                reason=f"Carried over from {year - 1} (cap {policy.carry_over_cap})",
+            entries.append(
+                LedgerEntry(
+                    user_id=row["user_id"],
+                    leave_type_id=policy.leave_type_id,
+                    year=year,
+                    kind=EntryKind.CARRY_OVER,
+                    period=0,
+                    amount=min(max(row["total"], ZERO), policy.carry_over_cap),
+                    reason=f"Carried over from {year - 1} (cap {policy.carry_over_cap})",
+                )
             )
-    return booked
+    return _book_missing(entries)
 
 
 @transaction.atomic
@@ -703,39 +728,44 @@ def leave_run_carry_over_expiry(*, today):
     """After the expiry date, carried-over days not used by then lapse. Idempotent: one row
     per user, type and year, booked even when nothing lapses, so a later cancellation
     cannot make a second run lapse days that were legitimately carried."""
-    booked = 0
     year = today.year
+    entries = []
     for policy in AllowancePolicy.objects.select_related("leave_type").filter(carry_over_expiry_month__isnull=False):
         expiry = policy.expiry_date(year)
         if today <= expiry:
             continue
-        carried = (
+        carried = dict(
             LedgerEntry.objects.filter(leave_type=policy.leave_type, year=year, kind=EntryKind.CARRY_OVER)
             .exclude(amount=0)
             .values_list("user_id", "amount")
         )
-        for user_id, amount in carried:
-            used = -(
-                LedgerEntry.objects.filter(
-                    user_id=user_id,
-                    leave_type=policy.leave_type,
-                    year=year,
-                    kind__in=[EntryKind.USAGE, EntryKind.RESTORATION],
-                    request__start_date__lte=expiry,
-                ).aggregate(total=Sum("amount"))["total"]
-                or ZERO
-            )
-            lapse = max(amount - max(used, ZERO), ZERO)
-            booked += _book_once(
-                user_id=user_id,
+        # Days taken by the expiry date use the carried days first: one grouped query for everyone.
+        used_by_expiry = dict(
+            LedgerEntry.objects.filter(
+                user_id__in=list(carried),
                 leave_type=policy.leave_type,
                 year=year,
-                kind=EntryKind.CARRY_OVER_EXPIRY,
-                period=0,
-                amount=-lapse,
-                reason=f"Carried-over days not used by {expiry:%d %b %Y}",
+                kind__in=[EntryKind.USAGE, EntryKind.RESTORATION],
+                request__start_date__lte=expiry,
             )
-    return booked
+            .values("user_id")
+            .annotate(total=Sum("amount"))
+            .values_list("user_id", "total")
+        )
+        for user_id, amount in carried.items():
+            used = max(-used_by_expiry.get(user_id, ZERO), ZERO)
+            entries.append(
+                LedgerEntry(
+                    user_id=user_id,
+                    leave_type_id=policy.leave_type_id,
+                    year=year,
+                    kind=EntryKind.CARRY_OVER_EXPIRY,
+                    period=0,
+                    amount=-max(amount - used, ZERO),
+                    reason=f"Carried-over days not used by {expiry:%d %b %Y}",
+                )
+            )
+    return _book_missing(entries)
 
 
 def leave_run_policies(*, today):

@@ -172,3 +172,15 @@ def test_the_reminder_task_emails_the_manager(employee, vacation, manager, djang
     old.refresh_from_db()
     assert old.reminded_at is not None
     assert [m.to for m in mail.outbox] == [[manager.email]]
+
+
+def test_policy_runs_do_not_query_per_user(policy, django_assert_max_num_queries):
+    for _ in range(15):
+        UserFactory(date_joined=joined(2020, 1))
+    for user in list(UserFactory._meta.model.objects.all()):
+        LedgerEntryFactory(user=user, leave_type=policy.leave_type, year=2025, amount=Decimal("3"))
+    # Per step: savepoint and release (2), policies (1), users or totals (1-2), existing rows (1),
+    # one insert (1): about 19 in all, however many people there are.
+    with django_assert_max_num_queries(20):
+        booked = services.leave_run_policies(today=date(2026, 4, 1))
+    assert booked == {"carry_over": 15, "accruals": 15, "expiry": 15}
