@@ -1,6 +1,7 @@
 """JWT flows: obtain, refresh with rotation, reuse of a rotated token, verify, logout, throttling."""
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.urls import reverse
 
@@ -101,6 +102,7 @@ def test_password_change_revokes_refresh_tokens(api_client, client, employee):
     assert api_client.post(REFRESH_URL, {"refresh": tokens["refresh"]}).status_code == 401
 
 
+@time_machine.travel("2026-11-22 10:00:05", tick=False)  # one fixed window, however slow the machine
 def test_token_endpoint_is_throttled_with_429(api_client, employee):
     limit = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth"].split("/")[0])
     statuses = [obtain(api_client, employee, password="wrong").status_code for _ in range(limit)]

@@ -26,6 +26,7 @@ def client_for():
 
     return make
 
+
 URL = reverse("api:api-key-list")
 
 

@@ -8,6 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connection
 from django.urls import reverse
@@ -49,6 +50,7 @@ def test_twenty_concurrent_refreshes_of_one_token_give_exactly_one_new_pair(empl
 
 
 @pytest.mark.django_db(transaction=True)
+@time_machine.travel("2026-11-22 10:00:05", tick=False)  # one fixed window, however slow the machine
 def test_fifty_concurrent_bad_logins_evaluate_at_most_the_limit(employee):
     limit = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth"].split("/")[0])
 
@@ -68,6 +70,7 @@ def test_fifty_concurrent_bad_logins_evaluate_at_most_the_limit(employee):
 
 
 @pytest.mark.django_db
+@time_machine.travel("2026-11-22 10:00:05", tick=False)
 def test_login_page_is_throttled_too(client, employee):
     limit = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth"].split("/")[0])
     for _ in range(limit):
