@@ -13,7 +13,7 @@ from config.throttling import login_attempt_allowed
 
 # Apps that contribute a panel to the dashboard: each has a `dashboard.py` with
 # `widget(request) -> {"template": ..., "context": {...}} | None`.
-DASHBOARD_APPS = ["timetracking", "leave", "sprockets"]
+DASHBOARD_APPS = ["timetracking", "leave", "sprockets", "reports"]
 
 
 def _dashboard_widgets(request):

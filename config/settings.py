@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "leave",
     "sprockets",
     "webhooks",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("timetracking.urls")),
     path("leave/", include("leave.urls")),
     path("factories/", include("sprockets.urls")),
+    path("reports/", include("reports.urls")),
 ]
 
 if settings.DEBUG:
