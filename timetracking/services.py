@@ -524,6 +524,13 @@ def timer_stop(*, user, ended_at=None):
     running = TimeEntry.objects.for_user(user).running().first()
     if running is None:
         raise TimeTrackingConflict("No timer is running.", code="no_timer")
+    if ended_at - running.started_at > max_entry_duration():
+        raise TimeTrackingError(
+            f"This timer has run for more than {settings.TIME_ENTRY_MAX_HOURS} hours: give the time you actually "
+            "stopped (edit it on the timesheet, or send ended_at).",
+            field="ended_at",
+            code="too_long",
+        )
     _check_times(running.started_at, ended_at)
     return _stop(running, ended_at=ended_at, actor=user)
 
