@@ -9,7 +9,7 @@ class PageLoginRequiredMiddleware(LoginRequiredMiddleware):
     rather than redirecting to a login page, so it is left to DRF.
     """
 
-    exempt_prefixes = ("/api/", "/health/", "/" + settings.STATIC_URL.lstrip("/"))
+    exempt_prefixes = ("/api/", "/health/", "/favicon.ico", "/" + settings.STATIC_URL.lstrip("/"))
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.path.startswith(self.exempt_prefixes):

@@ -6,8 +6,8 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from leave import api as leave_api
-from sprockets import api as sprockets_api
 from reports import api as reports_api
+from sprockets import api as sprockets_api
 from timetracking import api as timetracking_api
 from webhooks import api as webhooks_api
 

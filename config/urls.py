@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from accounts.views import dashboard
 from config.health import health
@@ -10,6 +12,8 @@ admin.site.site_title = "Timetrack admin"
 
 urlpatterns = [
     path("health/", health, name="health"),
+    # Browsers ask for /favicon.ico on pages (like the admin) that do not name an icon.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("", dashboard, name="dashboard"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("config.api", "api"), namespace="api")),
