@@ -285,6 +285,31 @@ def _store_attachment(leave_request, upload):
     leave_request.attachment.save(f"upload.{extension}", upload, save=False)
 
 
+def _record(leave_request, event, *, actor, before_status=None):
+    """Audit trail and webhook outbox for a request's transition, in the caller's transaction."""
+    from accounts.services import audit_record
+    from webhooks.services import outbox_publish
+
+    audit_record(
+        actor=actor,
+        action=f"leave_request.{event}",
+        obj=leave_request,
+        changes={"status": [before_status, leave_request.status]},
+    )
+    outbox_publish(
+        event_type=f"leave_request.{event}",
+        payload={
+            "id": leave_request.pk,
+            "user_id": leave_request.user_id,
+            "leave_type": leave_request.leave_type.code,
+            "start_date": leave_request.start_date,
+            "end_date": leave_request.end_date,
+            "amount": leave_request.amount,
+            "status": leave_request.status,
+        },
+    )
+
+
 def _lock_user(user_id):
     # Every change to a user's requests or ledger locks the user's row first: two
     # submissions (or a submission and an approval) for the same person at the same time
@@ -348,6 +373,7 @@ def leave_request_submit(
         if leave_request.attachment:
             leave_request.attachment.delete(save=False)  # no orphan file for a refused request
         raise LeaveConflict("This overlaps another of your requests.", code="overlap") from error
+    _record(leave_request, "submitted", actor=user)
     if not leave_type.requires_approval:
         _approve(leave_request, decided_by=None, note="Approved automatically.")
         _notify_approvers(leave_request, automatic=True)
@@ -427,6 +453,7 @@ def _approve(leave_request, *, decided_by, note):
     leave_request.decided_at = timezone.now()
     leave_request.decision_note = note
     leave_request.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
+    _record(leave_request, "approved", actor=decided_by, before_status=LeaveStatus.PENDING)
 
 
 @transaction.atomic
@@ -453,6 +480,7 @@ def leave_request_reject(*, leave_request_id, actor, note=""):
     leave_request.decided_at = timezone.now()
     leave_request.decision_note = note
     leave_request.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
+    _record(leave_request, "rejected", actor=actor, before_status=LeaveStatus.PENDING)
     _notify_requester(leave_request)
     return leave_request
 
@@ -495,6 +523,12 @@ def leave_request_cancel(*, leave_request_id, actor):
         leave_request.decided_by = actor
         leave_request.decided_at = timezone.now()
     leave_request.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    _record(
+        leave_request,
+        "cancelled",
+        actor=actor,
+        before_status=LeaveStatus.APPROVED if was_approved else LeaveStatus.PENDING,
+    )
     if not is_owner:
         _notify_requester(leave_request)
     elif was_approved:
@@ -565,7 +599,7 @@ def ledger_adjust(*, user, leave_type, year, amount, reason, actor=None):
                 field="amount",
                 code="insufficient_balance",
             )
-    return LedgerEntry.objects.create(
+    entry = LedgerEntry.objects.create(
         user=user,
         leave_type=leave_type,
         year=year,
@@ -574,6 +608,20 @@ def ledger_adjust(*, user, leave_type, year, amount, reason, actor=None):
         reason=reason,
         created_by=actor,
     )
+    from accounts.services import audit_record
+
+    audit_record(
+        actor=actor,
+        action="leave_ledger.adjusted",
+        obj=entry,
+        changes={
+            "user": [None, user.pk],
+            "leave_type": [None, leave_type.code],
+            "amount": [None, amount],
+            "reason": [None, reason],
+        },
+    )
+    return entry
 
 
 def _book_once(*, user_id, leave_type, year, kind, period, amount, reason, actor=None):

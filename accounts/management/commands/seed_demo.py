@@ -8,7 +8,7 @@ from django.db import transaction
 from accounts import demo as accounts_demo
 
 # Each app may have a `demo.py` with `seed(stdout, users)`; they run in this order.
-DEMO_APPS = ["timetracking", "leave", "sprockets", "reports"]
+DEMO_APPS = ["leave", "timetracking", "sprockets", "reports"]
 
 
 class Command(BaseCommand):
