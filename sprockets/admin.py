@@ -117,7 +117,7 @@ class SprocketAdmin(ServiceAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        obj.pk = services.sprocket_record(**self._data(obj, form, change)).pk
+        obj.pk = services.sprocket_record(actor=request.user, **self._data(obj, form, change)).pk
 
 
 @admin.register(ProductionChartPoint)

@@ -406,7 +406,7 @@ class SprocketViewSet(ServiceModelViewSet):
         return Sprocket.objects.all()
 
     def perform_create(self, serializer):
-        serializer.instance = services.sprocket_record(**serializer.validated_data)
+        serializer.instance = services.sprocket_record(actor=self.request.user, **serializer.validated_data)
 
     @extend_schema(
         summary="Record up to 1,000 sprockets at once",
@@ -420,7 +420,7 @@ class SprocketViewSet(ServiceModelViewSet):
     def bulk(self, request):
         serializer = SprocketBulkSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        created = services.sprockets_record(items=serializer.validated_data["sprockets"])
+        created = services.sprockets_record(items=serializer.validated_data["sprockets"], actor=request.user)
         return Response(
             SprocketBulkResultSerializer({"count": len(created), "results": created}).data,
             status=status.HTTP_201_CREATED,

@@ -11,8 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.services import audit_record
 from config.errors import Conflict, DomainError
 from sprockets.models import ChartPointReason, Factory, Location, ProductionChartPoint, Sprocket, SprocketType
+from webhooks.services import outbox_publish
 
 # A batch larger than this is refused (sprockets/bulk/).
 SPROCKETS_BATCH_MAX = 1000
@@ -135,8 +137,8 @@ def factory_create(*, data):
 
 
 @transaction.atomic
-def factory_update(*, factory, data):
-    """Rename, move or change the goal; a goal change records a chart point."""
+def factory_update(*, factory, data, actor=None):
+    """Rename, move or change the goal; a goal change records a chart point (and an audit event)."""
     _unknown_fields(data, FACTORY_FIELDS)
     if "location_id" in data:
         _check_location(data["location_id"])
@@ -148,6 +150,12 @@ def factory_update(*, factory, data):
     _save(locked)
     if locked.sprocket_production_goal != old_goal:
         _record_point(factory=locked, reason=ChartPointReason.GOAL)
+        audit_record(
+            actor=actor,
+            action="factory.goal_changed",
+            obj=locked,
+            changes={"sprocket_production_goal": [old_goal, locked.sprocket_production_goal]},
+        )
     return locked
 
 
@@ -170,16 +178,34 @@ def _lock_factories(factory_ids):
     }
 
 
-def _add_production(factories, counts, *, reason):
-    """Change each locked factory's running total by its count and record one chart point each."""
+def _add_production(factories, counts, *, reason, actor=None):
+    """Change each locked factory's running total by its count and record one chart point each,
+    with an audit event and a `production.recorded` webhook event in the same transaction."""
     now = timezone.now()
     for factory_id, count in counts.items():
         if not count:
             continue
         factory = factories[factory_id]
+        before = factory.sprocket_production_actual
         factory.sprocket_production_actual += count
         factory.save(update_fields=["sprocket_production_actual"])
         _record_point(factory=factory, reason=reason, at=now)
+        audit_record(
+            actor=actor,
+            action=f"production.{reason}",
+            obj=factory,
+            changes={"sprocket_production_actual": [before, factory.sprocket_production_actual]},
+        )
+        outbox_publish(
+            event_type="production.recorded",
+            payload={
+                "factory_id": factory.pk,
+                "count": count,
+                "sprocket_production_goal": factory.sprocket_production_goal,
+                "sprocket_production_actual": factory.sprocket_production_actual,
+                "recorded_at": now,
+            },
+        )
 
 
 def _check_produced_at(produced_at, *, prefix=""):
@@ -190,7 +216,7 @@ def _check_produced_at(produced_at, *, prefix=""):
 
 
 @transaction.atomic
-def sprockets_record(*, items):
+def sprockets_record(*, items, actor=None):
     """Record a batch of produced sprockets, all or nothing, and update each factory's actual.
 
     `items` are dicts of SPROCKET_FIELDS. A factory or type that does not exist, a serial number
@@ -257,7 +283,7 @@ def sprockets_record(*, items):
     counts = {}
     for sprocket in created:
         counts[sprocket.factory_id] = counts.get(sprocket.factory_id, 0) + 1
-    _add_production(factories, counts, reason=ChartPointReason.PRODUCTION)
+    _add_production(factories, counts, reason=ChartPointReason.PRODUCTION, actor=actor)
     return created
 
 
@@ -283,9 +309,9 @@ def _check_serials_unused(serials, *, single, exclude_pk=None):
         )
 
 
-def sprocket_record(**fields):
+def sprocket_record(*, actor=None, **fields):
     """Record one produced sprocket (see `sprockets_record`)."""
-    return sprockets_record(items=[fields])[0]
+    return sprockets_record(items=[fields], actor=actor)[0]
 
 
 @transaction.atomic

@@ -71,7 +71,7 @@ def factory_goal(request, pk):
     form = GoalForm(request.POST)
     if form.is_valid():
         try:
-            services.factory_update(factory=factory, data=form.cleaned_data)
+            services.factory_update(factory=factory, data=form.cleaned_data, actor=request.user)
         except (DomainError, ValidationError) as error:
             message = error.message if isinstance(error, DomainError) else " ".join(error.messages)
             form.add_error("sprocket_production_goal", message)

@@ -283,8 +283,9 @@ def test_a_full_batch_of_1000_is_recorded(django_assert_max_num_queries):
     factory, sprocket_type = FactoryFactory(), SprocketTypeFactory()
     items = [item(factory, sprocket_type, serial_number=f"S{n}") for n in range(services.SPROCKETS_BATCH_MAX)]
     # Lock, types, serial check, the inserts (2 of 500; 6 on SQLite's variable limit), the actual,
-    # one chart point and two savepoints: a fixed handful, never one per sprocket.
-    with django_assert_max_num_queries(16):
+    # one chart point, its audit event and webhook outbox event, and two savepoints: a fixed
+    # handful, never one per sprocket.
+    with django_assert_max_num_queries(18):
         services.sprockets_record(items=items)
     factory.refresh_from_db()
     assert factory.sprocket_production_actual == Sprocket.objects.count() == 1000
