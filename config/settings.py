@@ -88,6 +88,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "accounts.request_context.RequestContextMiddleware",
+    "config.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -342,3 +343,31 @@ LOGGING = {
 # --- Leave (leave app) ----------------------------------------------------------------------
 # Approvers get a daily reminder about requests pending longer than this many days.
 LEAVE_REMINDER_AFTER_DAYS = _env_or_fail(env.int, "LEAVE_REMINDER_AFTER_DAYS", default=2)
+
+# --- Reports (reports app) ------------------------------------------------------------------
+from datetime import date as _date  # noqa: E402
+
+# Exports with more rows than this run as a Celery task with progress (ExportJob) instead of
+# streaming in the request; imports with more rows than the second one run as a task too.
+REPORTS_ASYNC_EXPORT_THRESHOLD = _env_or_fail(env.int, "REPORTS_ASYNC_EXPORT_THRESHOLD", default=20000)
+REPORTS_ASYNC_IMPORT_THRESHOLD = _env_or_fail(env.int, "REPORTS_ASYNC_IMPORT_THRESHOLD", default=1000)
+# The overtime balance counts from each user's first day (first entry or joining date), but
+# never from before this date (YYYY-MM-DD) when it is set, e.g. when the tool was adopted.
+REPORTS_OVERTIME_START = _env_or_fail(
+    lambda name, default: _date.fromisoformat(env.str(name, default="")) if env.str(name, default="") else default,
+    "REPORTS_OVERTIME_START",
+    default=None,
+)
+
+# --- Benchmark (bench app) ------------------------------------------------------------------
+# `make bench`: the data generator (bench_generate) and its marker table. No setting of its own.
+INSTALLED_APPS += ["bench"]
+
+# --- Compliance (timetracking) --------------------------------------------------------------
+# Weekly rest: this many hours plus the daily rest, in one stretch, in every ISO week (24 + 11 h).
+WORKING_TIME_MIN_WEEKLY_REST_HOURS = _env_or_fail(env.int, "WORKING_TIME_MIN_WEEKLY_REST_HOURS", default=24)
+# Breaks a day needs when its work exceeds 6 h / 9 h (the gaps between its entries count).
+WORKING_TIME_BREAK_AFTER_6H_MINUTES = _env_or_fail(env.int, "WORKING_TIME_BREAK_AFTER_6H_MINUTES", default=30)
+WORKING_TIME_BREAK_AFTER_9H_MINUTES = _env_or_fail(env.int, "WORKING_TIME_BREAK_AFTER_9H_MINUTES", default=45)
+# When on, an entry write that creates a violation is refused (409) instead of answered with warnings.
+WORKING_TIME_BLOCK_ON_VIOLATION = env_bool("WORKING_TIME_BLOCK_ON_VIOLATION", False)

@@ -1,8 +1,449 @@
-"""This app's part of /api/v1/: serializers and viewsets, registered by config/api.py."""
+"""Reports under /api/v1/: summaries, overtime, exports (with jobs), leave export, imports.
+
+Thin adapters: parameters are parsed by `summary.parse_filters`, the numbers come from
+`summary` and `overtime`, and writes (jobs, imports) go through `services`.
+"""
+
+from django.http import FileResponse, HttpResponseBase
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from reports import exports, overtime, services, summary
+from reports.models import ExportFormat, ExportJob, ExportKind, ImportFormat, ImportJob, JobStatus
+
+# --- Serializers ------------------------------------------------------------------------------
+
+
+class SummaryTotalSerializer(serializers.Serializer):
+    seconds = serializers.IntegerField()
+    hours = serializers.DecimalField(max_digits=12, decimal_places=2)
+    billable_hours = serializers.DecimalField(max_digits=12, decimal_places=2)
+    entries = serializers.IntegerField()
+
+
+class SummaryRowSerializer(SummaryTotalSerializer):
+    """One group. Only the keys of the chosen dimensions are present; ids are null for
+    "no project/task/tag"."""
+
+    day = serializers.DateField(required=False)
+    week = serializers.DateField(required=False, help_text="Monday of the ISO week.")
+    month = serializers.DateField(required=False, help_text="First day of the month.")
+    project = serializers.IntegerField(required=False, allow_null=True)
+    project_name = serializers.CharField(required=False)
+    project_color = serializers.CharField(required=False)
+    task = serializers.IntegerField(required=False, allow_null=True)
+    task_name = serializers.CharField(required=False)
+    tag = serializers.IntegerField(required=False, allow_null=True)
+    tag_name = serializers.CharField(required=False)
+    user = serializers.IntegerField(required=False)
+    user_name = serializers.CharField(required=False)
+
+
+class SummarySerializer(serializers.Serializer):
+    from_ = serializers.DateField()
+    to = serializers.DateField()
+    group_by = serializers.ListField(child=serializers.CharField())
+    users = serializers.ListField(child=serializers.IntegerField())
+    total = SummaryTotalSerializer()
+    rows = SummaryRowSerializer(many=True)
+
+    def to_representation(self, instance):
+        data = super().to_representation({**instance, "from_": instance["from"]})
+        data["from"] = data.pop("from_")
+        return data
+
+    def get_fields(self):
+        fields = super().get_fields()
+        return fields
+
+
+class OvertimeRowSerializer(serializers.Serializer):
+    period = serializers.DateField(help_text="The day, the Monday of the week, or the first of the month.")
+    expected_hours = serializers.DecimalField(max_digits=12, decimal_places=2)
+    actual_hours = serializers.DecimalField(max_digits=12, decimal_places=2)
+    overtime_hours = serializers.DecimalField(max_digits=12, decimal_places=2)
+    balance_hours = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Running overtime balance at the end of the period."
+    )
+
+
+class OvertimeSerializer(serializers.Serializer):
+    user = serializers.IntegerField()
+    from_ = serializers.DateField()
+    to = serializers.DateField()
+    group_by = serializers.CharField()
+    balance_start = serializers.DateField()
+    opening_balance_hours = serializers.DecimalField(max_digits=12, decimal_places=2)
+    closing_balance_hours = serializers.DecimalField(max_digits=12, decimal_places=2)
+    expected_hours = serializers.DecimalField(max_digits=12, decimal_places=2)
+    actual_hours = serializers.DecimalField(max_digits=12, decimal_places=2)
+    overtime_hours = serializers.DecimalField(max_digits=12, decimal_places=2)
+    rows = OvertimeRowSerializer(many=True)
+
+    def to_representation(self, instance):
+        data = super().to_representation({**instance, "from_": instance["from"]})
+        data["from"] = data.pop("from_")
+        return data
+
+
+class ExportJobSerializer(serializers.ModelSerializer):
+    # Plain strings, not enums: other apps' `status`/`format` enums would collide by name.
+    format = serializers.CharField(read_only=True, help_text="csv or xlsx.")
+    status = serializers.CharField(read_only=True, help_text="pending, running, done or failed.")
+    kind = serializers.CharField(read_only=True, help_text="entries or summary.")
+    progress = serializers.IntegerField(read_only=True, help_text="0-100.")
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExportJob
+        fields = [
+            "id",
+            "kind",
+            "format",
+            "status",
+            "total_rows",
+            "processed_rows",
+            "progress",
+            "error",
+            "created_at",
+            "finished_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, job) -> str | None:
+        from django.urls import reverse
+
+        if job.status != JobStatus.DONE:
+            return None
+        return reverse("api:report-export-job-download", args=[job.pk])
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    format = serializers.CharField(read_only=True, help_text="toggl, clockify or native.")
+    status = serializers.CharField(read_only=True, help_text="pending, running, done or failed.")
+    processed_rows = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "user",
+            "format",
+            "file_name",
+            "create_missing",
+            "status",
+            "total_rows",
+            "processed_rows",
+            "created_count",
+            "skipped_count",
+            "errors",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_processed_rows(self, job) -> int:
+        return services.import_job_progress(job)
+
+
+class ImportRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(max_length=255, help_text="A CSV file (at most 20 MB).")
+    format = serializers.ChoiceField(choices=ImportFormat.choices)
+    user = serializers.IntegerField(required=False, help_text="Whose time (HR only; default: you).")
+    create_missing = serializers.BooleanField(
+        default=False, help_text="Create projects, tasks and tags that do not exist (projects: HR and managers)."
+    )
+    dry_run = serializers.BooleanField(default=False, help_text="Check every row and save nothing.")
+
+
+class ImportPreviewRowSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="Line number in the file (the header is line 1).")
+    started_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    hours = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+    project = serializers.CharField()
+    task = serializers.CharField()
+    description = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    outcome = serializers.ChoiceField(choices=["created", "duplicate", "error"])
+
+
+class ImportRowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(allow_null=True)
+    errors = serializers.DictField(help_text='{"field": ["message"]} or {"detail": "message"}')
+
+
+class ImportResultSerializer(serializers.Serializer):
+    rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    skipped = serializers.IntegerField(help_text="Rows imported before (duplicates).")
+    errors = ImportRowErrorSerializer(many=True)
+    dry_run = serializers.BooleanField()
+    preview = ImportPreviewRowSerializer(many=True)
+
+
+class ImportRefusedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = ImportRowErrorSerializer(many=True)
+
+
+class ReportErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+# --- Parameters -------------------------------------------------------------------------------
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("from", OpenApiTypes.DATE, description="First local day (default: 30 days before `to`)."),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Last local day, inclusive (default: today)."),
+    OpenApiParameter(
+        "user",
+        OpenApiTypes.STR,
+        description="User id(s), comma-separated or repeated, or `all` (managers: themself and their reports; "
+        "HR: everyone). Default: you. A user you cannot see is 404.",
+    ),
+    OpenApiParameter("project", OpenApiTypes.STR, description="Project id(s)."),
+    OpenApiParameter("task", OpenApiTypes.STR, description="Task id(s)."),
+    OpenApiParameter("tag", OpenApiTypes.STR, description="Tag id(s): entries with any of them."),
+    OpenApiParameter("billable", OpenApiTypes.BOOL),
+]
+GROUP_BY = OpenApiParameter(
+    "group_by",
+    OpenApiTypes.STR,
+    description="One or two of day, week, month, project, task, tag, user, comma-separated (default: day). "
+    "An entry with two tags counts in both tag rows; the total counts it once.",
+)
+NOT_FOUND = OpenApiResponse(ReportErrorSerializer, description="A user named in `user` is not visible to you.")
+
+
+class ReportSummaryView(APIView):
+    """Hours grouped by one or two dimensions, each user's days in their own time zone."""
+
+    @extend_schema(parameters=[*FILTER_PARAMETERS, GROUP_BY], responses={200: SummarySerializer, 404: NOT_FOUND})
+    def get(self, request):
+        filters = summary.parse_filters(request.user, request.query_params)
+        group_by = summary.parse_group_by(request.query_params.get("group_by"))
+        return Response(SummarySerializer(summary.summarize(filters, group_by)).data)
+
+
+class ReportOvertimeView(APIView):
+    """Expected vs actual hours, overtime and the running overtime balance of one user."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE),
+            OpenApiParameter("to", OpenApiTypes.DATE),
+            OpenApiParameter("user", OpenApiTypes.INT, description="Default: you. Someone you cannot see is 404."),
+            OpenApiParameter("group_by", OpenApiTypes.STR, enum=list(overtime.PERIODS), description="Default: week."),
+        ],
+        responses={200: OvertimeSerializer, 404: NOT_FOUND},
+    )
+    def get(self, request):
+        raw_user = request.query_params.get("user")
+        if raw_user and raw_user.strip() == "all":
+            raise services.ReportError("Overtime is per person: give one user id.", field="user")
+        query = request.query_params.copy()
+        filters = summary.parse_filters(request.user, query)
+        if len(filters.users) != 1:
+            raise services.ReportError("Overtime is per person: give one user id.", field="user")
+        report = overtime.overtime_report(
+            filters.users[0], filters.start, filters.end, period=request.query_params.get("group_by") or "week"
+        )
+        return Response(OvertimeSerializer(report).data)
+
+
+class _DownloadView(APIView):
+    """Downloads answer with a file: `?format=csv|xlsx` names the file type, not a DRF renderer,
+    so content negotiation always picks JSON (used for errors and job answers)."""
+
+    def perform_content_negotiation(self, request, force=False):
+        renderer = JSONRenderer()
+        return renderer, renderer.media_type
+
+
+class ReportExportView(_DownloadView):
+    """Time entries (or a summary) as CSV (streamed) or XLSX. Larger than
+    REPORTS_ASYNC_EXPORT_THRESHOLD rows: 202 with an export job to poll."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", OpenApiTypes.STR, enum=ExportFormat.values, description="Default: csv."),
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=ExportKind.values, description="Default: entries."),
+            *FILTER_PARAMETERS,
+            GROUP_BY,
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, exports.XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+            202: ExportJobSerializer,
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request):
+        params = request.query_params
+        filters = summary.parse_filters(request.user, params)
+        kind = params.get("kind") or ExportKind.ENTRIES
+        group_by = summary.parse_group_by(params.get("group_by")) if kind == ExportKind.SUMMARY else None
+        result = services.export_start(
+            requested_by=request.user,
+            filters=filters,
+            export_format=(params.get("format") or ExportFormat.CSV)[:10],
+            kind=kind[:10],
+            group_by=group_by,
+        )
+        if isinstance(result, HttpResponseBase):
+            return result
+        return Response(ExportJobSerializer(result).data, status=status.HTTP_202_ACCEPTED)
+
+
+class LeaveExportView(_DownloadView):
+    """Leave requests as CSV (streamed), for HR."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="Requests overlapping [from, to]."),
+            OpenApiParameter("to", OpenApiTypes.DATE),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=["pending", "approved", "rejected", "cancelled"]),
+        ],
+        responses={(200, "text/csv"): OpenApiTypes.BINARY, 403: ReportErrorSerializer},
+    )
+    def get(self, request):
+        if not request.user.is_hr:
+            raise PermissionDenied("Only HR can export everyone's leave.")
+        start = summary._date(request.query_params.get("from"), "from", None)
+        end = summary._date(request.query_params.get("to"), "to", None)
+        if (start is None) != (end is None) or (start and end and start > end):
+            raise services.ReportError("Give both `from` and `to`, `to` not before `from`.", field="to")
+        status_value = request.query_params.get("status") or None
+        if status_value and status_value not in ("pending", "approved", "rejected", "cancelled"):
+            raise services.ReportError("Unknown status.", field="status")
+        queryset = exports.leave_queryset(start=start, end=end, status=status_value)
+        return exports.csv_response("leave.csv", exports.LEAVE_COLUMNS, exports.leave_rows(queryset))
+
+
+class ReportImportView(APIView):
+    """Import time entries from Toggl, Clockify or our own CSV export. All or nothing: a refused
+    row refuses the file (400, every refused row with its line number). Re-imported rows are
+    skipped. Files with more than REPORTS_ASYNC_IMPORT_THRESHOLD rows: 202 with a job to poll."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ImportRequestSerializer},
+        responses={
+            200: OpenApiResponse(ImportResultSerializer, description="dry_run: what would happen."),
+            201: ImportResultSerializer,
+            202: ImportJobSerializer,
+            400: ImportRefusedSerializer,
+            404: NOT_FOUND,
+            409: ReportErrorSerializer,
+        },
+    )
+    def post(self, request):
+        serializer = ImportRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user = request.user
+        if data.get("user") and data["user"] != request.user.pk:
+            user = User.objects.visible_to(request.user).filter(pk=data["user"]).first()
+            if user is None:
+                raise services.ReportNotFound("No such user.", field="user")
+        if data["dry_run"]:
+            rows = services.parse_upload(data=data["file"].read(), file_format=data["format"], user=user)
+            result = services.entries_import(
+                actor=request.user, user=user, rows=rows, create_missing=data["create_missing"], dry_run=True
+            )
+            return Response(ImportResultSerializer(result).data)
+        job = services.import_job_create(
+            requested_by=request.user,
+            user=user,
+            uploaded=data["file"],
+            file_format=data["format"],
+            create_missing=data["create_missing"],
+        )
+        if services.import_is_large(job.total_rows):
+            job = services.import_job_start(job=job)
+            return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        job = services.import_job_start(job=job)
+        if job.status == JobStatus.FAILED:
+            return Response(
+                {"detail": f"{len(job.errors)} row(s) were refused; nothing was imported.", "code": "invalid_rows",
+                 "errors": job.errors},
+                status=status.HTTP_400_BAD_REQUEST,
+            )  # fmt: skip
+        result = {
+            "rows": job.total_rows,
+            "created": job.created_count,
+            "skipped": job.skipped_count,
+            "errors": [],
+            "dry_run": False,
+            "preview": [],
+        }
+        return Response(ImportResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Your export jobs (someone else's is 404). Poll one until `status` is done, then download."""
+
+    serializer_class = ExportJobSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ExportJob.objects.none()
+        return ExportJob.objects.for_user(self.request.user)
+
+    def perform_content_negotiation(self, request, force=False):
+        renderer = JSONRenderer()
+        return renderer, renderer.media_type
+
+    @extend_schema(
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, exports.XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+            404: ReportErrorSerializer,
+        }
+    )
+    @action(detail=True, methods=["get"], url_path="download", url_name="download")
+    def download(self, request, pk=None):
+        job = self.get_object()
+        if job.status != JobStatus.DONE:
+            raise NotFound("This export is not ready yet.")
+        return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name)
+
+
+class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Your import jobs (someone else's is 404), with progress while they run."""
+
+    serializer_class = ImportJobSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ImportJob.objects.none()
+        return ImportJob.objects.for_user(self.request.user)
 
 
 def register(router):
     """Add this app's viewsets to the /api/v1/ router."""
+    router.register("reports/export-jobs", ExportJobViewSet, basename="report-export-job")
+    router.register("reports/import-jobs", ImportJobViewSet, basename="report-import-job")
 
 
-urlpatterns = []
+urlpatterns = [
+    path("reports/summary/", ReportSummaryView.as_view(), name="report-summary"),
+    path("reports/overtime/", ReportOvertimeView.as_view(), name="report-overtime"),
+    path("reports/export/", ReportExportView.as_view(), name="report-export"),
+    path("reports/leave-export/", LeaveExportView.as_view(), name="report-leave-export"),
+    path("reports/import/", ReportImportView.as_view(), name="report-import"),
+]

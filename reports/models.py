@@ -1,1 +1,172 @@
-from django.db import models  # noqa: F401
+"""Export and import jobs, and the key of every imported row (what makes re-imports idempotent).
+
+Reports themselves have no tables: they are aggregates over timetracking's entries (see
+`summary.py` and `overtime.py`).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+FINISHED_STATUSES = [JobStatus.DONE, JobStatus.FAILED]
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "Excel (XLSX)"
+
+
+class ExportKind(models.TextChoices):
+    ENTRIES = "entries", "Time entries"
+    SUMMARY = "summary", "Summary"
+
+
+class ImportFormat(models.TextChoices):
+    TOGGL = "toggl", "Toggl Track detailed report (CSV)"
+    CLOCKIFY = "clockify", "Clockify detailed report (CSV)"
+    NATIVE = "native", "Timetrack export (CSV)"
+
+
+class JobQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """A job is only ever visible to the person who asked for it (everyone else: 404)."""
+        return self.filter(requested_by=user)
+
+
+def export_path(instance, filename):
+    # The stored name is random: a download URL never reveals or guesses another job's file.
+    return f"reports/exports/{uuid.uuid4().hex}/{filename}"
+
+
+def import_path(instance, filename):
+    extension = filename.rsplit(".", 1)[-1][:10] if "." in filename else "csv"
+    return f"reports/imports/{uuid.uuid4().hex}.{extension}"
+
+
+class ExportJob(models.Model):
+    """A large export running as a Celery task; the page polls `progress`, then downloads `file`."""
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_exports")
+    kind = models.CharField(max_length=10, choices=ExportKind.choices, default=ExportKind.ENTRIES)
+    format = models.CharField(max_length=4, choices=ExportFormat.choices, default=ExportFormat.CSV)
+    params = models.JSONField(default=dict, help_text="The resolved filters: dates, user ids, projects ...")
+    status = models.CharField(max_length=7, choices=JobStatus.choices, default=JobStatus.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to=export_path, blank=True, max_length=200)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # "My recent exports": WHERE requested_by = ? ORDER BY created_at DESC
+            models.Index(fields=["requested_by", "created_at"], name="reports_export_user_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="reports_export_status_valid"),
+            models.CheckConstraint(condition=Q(format__in=ExportFormat.values), name="reports_export_format_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=JobStatus.DONE) | ~Q(file=""), name="reports_export_done_has_file"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Export {self.pk} ({self.format}, {self.status})"
+
+    @property
+    def progress(self):
+        """0-100; a finished job is 100 whatever the count said."""
+        if self.status == JobStatus.DONE:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, self.processed_rows * 100 // self.total_rows)
+
+    @property
+    def is_finished(self):
+        return self.status in FINISHED_STATUSES
+
+    @property
+    def file_name(self):
+        return f"time-entries-{self.pk}.{self.format}" if self.kind == ExportKind.ENTRIES else f"summary-{self.pk}.csv"
+
+
+class ImportJob(models.Model):
+    """An uploaded file: previewed, then imported (in a Celery task when it is large)."""
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_imports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", help_text="Whose time the rows are."
+    )
+    format = models.CharField(max_length=8, choices=ImportFormat.choices)
+    file = models.FileField(upload_to=import_path, max_length=200)
+    file_name = models.CharField(max_length=255, blank=True, help_text="The file name as uploaded.")
+    create_missing = models.BooleanField(
+        default=False, help_text="Create projects, tasks and tags that do not exist yet (else: row errors)."
+    )
+    status = models.CharField(max_length=7, choices=JobStatus.choices, default=JobStatus.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0, help_text="Rows imported before (duplicates).")
+    errors = models.JSONField(default=list, blank=True, help_text='[{"row": 3, "errors": {...}}]')
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["requested_by", "created_at"], name="reports_import_user_created")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="reports_import_status_valid"),
+            models.CheckConstraint(condition=Q(format__in=ImportFormat.values), name="reports_import_format_valid"),
+        ]
+
+    def __str__(self):
+        return f"Import {self.pk} ({self.format}, {self.status})"
+
+    @property
+    def is_finished(self):
+        return self.status in FINISHED_STATUSES
+
+
+class ImportedRowQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(user=user)
+
+
+class ImportedRow(models.Model):
+    """One imported row's stable key. Re-importing a file finds its keys here and skips those rows;
+    deleting the entry deletes the key, so the row can be imported again."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64, help_text="SHA-256 of the row's start, end, project, task, description.")
+    entry = models.OneToOneField("timetracking.TimeEntry", on_delete=models.CASCADE, related_name="import_key")
+    job = models.ForeignKey(ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="rows")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ImportedRowQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # Two imports of the same file at once: the second's insert fails instead of duplicating.
+            models.UniqueConstraint(fields=["user", "key"], name="reports_imported_row_once_per_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}:{self.key[:12]}"

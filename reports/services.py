@@ -1,0 +1,416 @@
+"""Every write of the reports app: export jobs, imports and import jobs.
+
+The app's one error type is `ReportError` (defined next to the report parameters in
+summary.py, re-exported here); a refused import raises `ImportRefused` with the row-numbered
+errors. Entries are created through `timetracking.services.entry_create`, so an imported row
+obeys exactly the rules of a typed one (overlap, archived project, membership, max length).
+"""
+
+import logging
+import tempfile
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from config.errors import Conflict, DomainError
+from reports import exports, imports
+from reports.models import ExportFormat, ExportJob, ExportKind, ImportedRow, ImportFormat, ImportJob, JobStatus
+from reports.summary import ReportError, ReportFilters, ReportNotFound, summarize
+from timetracking import services as timetracking_services
+from timetracking.models import Client, Project, Tag, Task, TimeEntry
+
+__all__ = ["ImportRefused", "ReportError", "ReportNotFound"]
+
+logger = logging.getLogger(__name__)
+PREVIEW_ROWS = 50
+PROGRESS_EVERY = 50
+
+
+class ImportRefused(ReportError):
+    """Some rows were refused; nothing was imported."""
+
+    default_code = "invalid_rows"
+
+    def __init__(self, errors):
+        super().__init__(f"{len(errors)} row(s) were refused; nothing was imported.")
+        self.errors = errors
+
+    def as_dict(self):
+        return {"detail": self.message, "code": self.code, "errors": self.errors}
+
+
+class ImportConflict(ReportError, Conflict):
+    """Another import of the same rows committed first (409)."""
+
+
+# --- Exports ---------------------------------------------------------------------------------
+
+
+def export_is_large(row_count):
+    return row_count > settings.REPORTS_ASYNC_EXPORT_THRESHOLD
+
+
+@transaction.atomic
+def export_job_create(*, requested_by, filters, export_format, kind=ExportKind.ENTRIES, group_by=None, total_rows=0):
+    """Record an export and hand it to a Celery worker once the job row is committed."""
+    if export_format not in ExportFormat.values:
+        raise ReportError("Export as csv or xlsx.", field="format")
+    params = filters.as_params()
+    params["group_by"] = list(group_by or [])
+    job = ExportJob.objects.create(
+        requested_by=requested_by, kind=kind, format=export_format, params=params, total_rows=total_rows
+    )
+    from reports.tasks import run_export
+
+    transaction.on_commit(lambda: run_export.delay(job.pk))
+    return job
+
+
+def export_job_run(*, job_id):
+    """Write the export to storage, updating `processed_rows` as it goes. Safe to run twice:
+    a job that is no longer pending is left alone."""
+    with transaction.atomic():
+        # Lock: a redelivered task (acks_late) and the first run never both start the job.
+        job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status != JobStatus.PENDING:
+            return job
+        job.status = JobStatus.RUNNING
+        job.save(update_fields=["status"])
+    try:
+        filters = ReportFilters.from_params(job.params)
+
+        def progress(count):
+            ExportJob.objects.filter(pk=job.pk).update(processed_rows=count)
+
+        with tempfile.TemporaryFile() as handle:
+            if job.kind == ExportKind.SUMMARY:
+                report = summarize(filters, job.params.get("group_by") or ["day"])
+                _write_csv(handle, exports.summary_columns(report), exports.summary_rows(report), progress)
+            elif job.format == ExportFormat.XLSX:
+                exports.write_xlsx(handle, exports.ENTRY_COLUMNS, exports.entry_rows(filters), progress=progress)
+            else:
+                _write_csv(handle, exports.ENTRY_COLUMNS, exports.entry_rows(filters), progress)
+            handle.seek(0)
+            job.file.save(job.file_name, File(handle), save=False)
+    except Exception as error:
+        logger.exception("Export %s failed", job.pk)
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED, error=str(error)[:500], finished_at=timezone.now()
+        )
+        job.refresh_from_db()
+        return job
+    job.status, job.finished_at = JobStatus.DONE, timezone.now()
+    job.processed_rows = max(job.processed_rows, job.total_rows)
+    job.save(update_fields=["file", "status", "finished_at", "processed_rows"])
+    return job
+
+
+def _write_csv(handle, header, rows, progress):
+    count = 0
+    for count, line in enumerate(exports.csv_lines(header, rows)):
+        handle.write(line.encode())
+        if count and count % exports.CHUNK_SIZE == 0:
+            progress(count)
+    progress(count)
+
+
+# --- Imports ---------------------------------------------------------------------------------
+
+
+def check_import_target(*, actor, user):
+    """You import your own time; HR anyone's. A manager sees their reports but cannot write
+    their time (400); someone you cannot see is 404."""
+    if actor.pk == user.pk or actor.is_hr:
+        return
+    if actor.can_see(user):
+        raise ReportError("You can only import your own time.", field="user", code="not_allowed")
+    raise ReportNotFound("No such user.", field="user")
+
+
+class _Catalog:
+    """Projects, tasks and tags by name, read once per name (not once per row)."""
+
+    def __init__(self, *, actor, create_missing):
+        self.actor, self.create_missing = actor, create_missing
+        self.projects, self.tasks, self.tags = {}, {}, {}
+
+    def _may_create(self, what, name, field):
+        if not self.create_missing:
+            raise ReportError(f"There is no {what} named “{name}” (choose “create missing” to create it).", field=field)
+
+    def project(self, client_name, name):
+        if not name:
+            return None
+        key = (client_name.lower(), name.lower())
+        if key not in self.projects:
+            candidates = Project.objects.filter(name__iexact=name).select_related("client").order_by("pk")
+            if client_name:
+                candidates = candidates.filter(client__name__iexact=client_name)
+            project = candidates.first()
+            if project is None:
+                self._may_create("project", name, "project")
+                if not timetracking_services.can_manage_catalog(self.actor):
+                    raise ReportError(
+                        f"There is no project named “{name}”; only HR and managers can create projects.",
+                        field="project",
+                    )
+                client = None
+                if client_name:
+                    client = Client.objects.filter(name__iexact=client_name).first() or Client.objects.create(
+                        name=client_name
+                    )
+                project = Project.objects.create(client=client, name=name)
+            self.projects[key] = project
+        return self.projects[key]
+
+    def task(self, project, name):
+        if not name:
+            return None
+        if project is None:
+            raise ReportError("A task needs a project.", field="task")
+        key = (project.pk, name.lower())
+        if key not in self.tasks:
+            task = Task.objects.filter(project=project, name__iexact=name).first()
+            if task is None:
+                self._may_create("task", name, "task")
+                if not timetracking_services.can_manage_catalog(self.actor):
+                    raise ReportError(
+                        f"There is no task named “{name}”; only HR and managers can create tasks.", field="task"
+                    )
+                task = Task.objects.create(project=project, name=name)
+            self.tasks[key] = task
+        return self.tasks[key]
+
+    def tag(self, name):
+        key = name.lower()
+        if key not in self.tags:
+            tag = Tag.objects.filter(name__iexact=name).first()
+            if tag is None:
+                self._may_create("tag", name, "tags")
+                tag = timetracking_services.tag_get_or_create(name=name)
+            self.tags[key] = tag
+        return self.tags[key]
+
+
+def _lock_user(user):
+    # Two imports of the same file at once: without the lock both read "no key yet" and both
+    # create the rows. With the user's row locked, the second waits for the first to commit,
+    # then finds its keys and skips those rows as duplicates.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).get()
+
+
+@transaction.atomic
+def entries_import(*, actor, user, rows, create_missing=False, dry_run=False, job=None, progress=None):
+    """Import parsed rows as `user`'s entries, all or nothing.
+
+    Rows already imported (same key) are skipped. Every other row goes through
+    `entry_create`; if any row is refused, nothing is saved and ImportRefused lists each
+    refused row by its line number. `dry_run` checks everything and saves nothing.
+    """
+    check_import_target(actor=actor, user=user)
+    if not rows:
+        raise ReportError("The file has no rows.", field="file")
+    _lock_user(user)
+    catalog = _Catalog(actor=actor, create_missing=create_missing)
+    keys = {row.line: row.key for row in rows}
+    existing = set(ImportedRow.objects.for_user(user).filter(key__in=set(keys.values())).values_list("key", flat=True))
+    seen, keys_to_save, errors, preview = set(), [], [], []
+    created = skipped = 0
+    for index, row in enumerate(rows, start=1):
+        outcome = "created"
+        if row.errors:
+            errors.append({"row": row.line, "errors": row.errors})
+            outcome = "error"
+        elif keys[row.line] in existing or keys[row.line] in seen:
+            skipped += 1
+            outcome = "duplicate"
+        else:
+            seen.add(keys[row.line])
+            try:
+                with transaction.atomic():  # a savepoint: a refused row leaves the import usable
+                    project = catalog.project(row.client, row.project)
+                    task = catalog.task(project, row.task)
+                    tags = [catalog.tag(name) for name in row.tags]
+                    entry = timetracking_services.entry_create(
+                        user=user,
+                        actor=actor,
+                        started_at=row.started_at,
+                        ended_at=row.ended_at,
+                        project=project,
+                        task=task,
+                        tags=tags,
+                        description=row.description,
+                        billable=row.billable,
+                        source=TimeEntry.Source.IMPORT,
+                    )
+                keys_to_save.append(ImportedRow(user=user, key=keys[row.line], entry=entry, job=job))
+                created += 1
+            except DomainError as error:
+                errors.append({"row": row.line, "errors": error.as_dict()})
+                outcome = "error"
+        if len(preview) < PREVIEW_ROWS:
+            preview.append(
+                {
+                    "row": row.line,
+                    "started_at": row.started_at,
+                    "ended_at": row.ended_at,
+                    "hours": row.hours,
+                    "project": row.project,
+                    "task": row.task,
+                    "description": row.description,
+                    "tags": row.tags,
+                    "outcome": outcome,
+                }
+            )
+        if progress is not None and index % PROGRESS_EVERY == 0:
+            progress(index)
+    if errors and not dry_run:
+        raise ImportRefused(errors)
+    try:
+        with transaction.atomic():
+            ImportedRow.objects.bulk_create(keys_to_save)
+    except IntegrityError as error:  # pragma: no cover - the user lock above serialises imports
+        raise ImportConflict("Another import of the same rows finished first; try again.") from error
+    if dry_run:
+        transaction.set_rollback(True)
+    return {
+        "rows": len(rows),
+        "created": created,
+        "skipped": skipped,
+        "errors": errors,
+        "dry_run": dry_run,
+        "preview": preview,
+    }
+
+
+def import_is_large(row_count):
+    return row_count > settings.REPORTS_ASYNC_IMPORT_THRESHOLD
+
+
+def parse_upload(*, data, file_format, user):
+    """Bytes -> parsed rows, or ReportError on the file field."""
+    try:
+        return imports.parse(data, file_format, user.tzinfo)
+    except imports.FileError as error:
+        raise ReportError(str(error), field="file") from error
+
+
+@transaction.atomic
+def import_job_create(*, requested_by, user, uploaded, file_format, create_missing=False):
+    """Store an uploaded file as a job to preview and run. The file is parsed once here to check it."""
+    if file_format not in ImportFormat.values:
+        raise ReportError("Choose toggl, clockify or native.", field="format")
+    check_import_target(actor=requested_by, user=user)
+    if uploaded.size > imports.MAX_FILE_BYTES:
+        raise ReportError("The file is larger than 20 MB.", field="file")
+    data = uploaded.read()
+    rows = parse_upload(data=data, file_format=file_format, user=user)
+    if not rows:
+        raise ReportError("The file has no rows.", field="file")
+    uploaded.seek(0)
+    return ImportJob.objects.create(
+        requested_by=requested_by,
+        user=user,
+        format=file_format,
+        file=uploaded,
+        file_name=(uploaded.name or "")[:255],
+        create_missing=create_missing,
+        total_rows=len(rows),
+    )
+
+
+def import_job_rows(job):
+    with job.file.open("rb") as handle:
+        return parse_upload(data=handle.read(), file_format=job.format, user=job.user)
+
+
+def import_job_preview(*, job):
+    return entries_import(
+        actor=job.requested_by,
+        user=job.user,
+        rows=import_job_rows(job),
+        create_missing=job.create_missing,
+        dry_run=True,
+    )
+
+
+def import_progress_key(job_id):
+    return f"reports:import-progress:{job_id}"
+
+
+def import_job_progress(job):
+    """Rows processed so far. A running import's rows are inside its uncommitted transaction, so
+    its progress is kept in the cache, not in the job row."""
+    if job.is_finished:
+        return job.total_rows
+    return cache.get(import_progress_key(job.pk), 0)
+
+
+def import_job_start(*, job):
+    """Run the job: in a Celery task when the file is large, else right away. Returns the job.
+    A job that has already started is refused (409); the run itself locks the job row, so a
+    double submit never imports twice."""
+    if job.status != JobStatus.PENDING:
+        raise ImportConflict("This import has already run.", code="already_started")
+    if import_is_large(job.total_rows):
+        from reports.tasks import run_import
+
+        transaction.on_commit(lambda: run_import.delay(job.pk))
+        return job
+    return import_job_run(job_id=job.pk)
+
+
+def import_job_run(*, job_id):
+    """Import a pending job's file. Its own status changes commit outside the import's
+    transaction, so a refused import still records why."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().filter(pk=job_id).select_related("user", "requested_by").first()
+        if job is None or job.status != JobStatus.PENDING:
+            return job
+        job.status = JobStatus.RUNNING
+        job.save(update_fields=["status"])
+    try:
+        result = entries_import(
+            actor=job.requested_by,
+            user=job.user,
+            rows=import_job_rows(job),
+            create_missing=job.create_missing,
+            job=job,
+            progress=lambda count: cache.set(import_progress_key(job.pk), count, 3600),
+        )
+    except ImportRefused as error:
+        job.status, job.errors = JobStatus.FAILED, error.errors
+    except DomainError as error:
+        job.status, job.errors = JobStatus.FAILED, [{"row": None, "errors": error.as_dict()}]
+    else:
+        job.status, job.errors = JobStatus.DONE, []
+        job.created_count, job.skipped_count = result["created"], result["skipped"]
+    job.processed_rows = job.total_rows
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "errors", "created_count", "skipped_count", "processed_rows", "finished_at"])
+    cache.delete(import_progress_key(job.pk))
+    return job
+
+
+def export_start(*, requested_by, filters, export_format, kind=ExportKind.ENTRIES, group_by=None):
+    """A small export is answered at once (returns an HTTP response); a large one becomes a job
+    (returns the ExportJob)."""
+    if export_format not in ExportFormat.values:
+        raise ReportError("Export as csv or xlsx.", field="format")
+    if kind not in ExportKind.values:
+        raise ReportError("Export entries or summary.", field="kind")
+    row_count = exports.entries_in_scope(filters).count() if kind == ExportKind.ENTRIES else 0
+    if export_is_large(row_count):
+        return export_job_create(
+            requested_by=requested_by,
+            filters=filters,
+            export_format=export_format,
+            kind=kind,
+            group_by=group_by,
+            total_rows=row_count,
+        )
+    return exports.export_now(filters, kind=kind, export_format=export_format, group_by=group_by or ["day"])

@@ -1,0 +1,340 @@
+"""Summary reports: hours grouped by day / ISO week / month / project / task / tag / user.
+
+Everything is aggregated in the database. A day or week is the entry owner's local calendar
+(the day its start falls on in `user.timezone`), so users are grouped by time zone and each
+zone runs one aggregate with `Trunc*(tzinfo=...)`; the rows of the zones are then merged.
+The number of queries grows with the number of distinct time zones, never with entries.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, DateField, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum, Value
+from django.db.models.functions import Coalesce, Trunc, TruncDate
+
+from accounts.models import User
+from config.errors import DomainError, NotFound
+from timetracking.models import TimeEntry, local_day_bounds
+
+DIMENSIONS = ("day", "week", "month", "project", "task", "tag", "user")
+TIME_DIMENSIONS = ("day", "week", "month")
+MAX_GROUP_LEVELS = 2
+MAX_RANGE_DAYS = 3 * 366 + 1
+MAX_IDS = 100
+HOUR = Decimal(3600)
+CENTS = Decimal("0.01")
+ZERO_DURATION = Value(timedelta(0), output_field=DurationField())
+# An entry's length; only finished entries are reported, so ended_at is never NULL here.
+DURATION = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
+
+
+class ReportError(DomainError):
+    """The report's parameters were refused (400)."""
+
+
+class ReportNotFound(ReportError, NotFound):
+    """A user named in the filters is not visible to the viewer (404, as for any foreign object)."""
+
+
+def hours(seconds):
+    """Seconds (int/Decimal) -> decimal hours with 2 places."""
+    return (Decimal(seconds) / HOUR).quantize(CENTS, rounding=ROUND_HALF_UP)
+
+
+def duration_seconds(value):
+    """A database duration sum -> whole seconds (int). None (no rows) is 0."""
+    if value is None:
+        return 0
+    if isinstance(value, timedelta):
+        return value.days * 86400 + value.seconds + (1 if value.microseconds >= 500_000 else 0)
+    return round(value / 1_000_000)  # some backends return microseconds
+
+
+@dataclass
+class ReportFilters:
+    """Resolved, validated report parameters (shared by summaries, overtime and exports)."""
+
+    start: date
+    end: date
+    users: list = field(default_factory=list)
+    projects: list = field(default_factory=list)
+    tasks: list = field(default_factory=list)
+    tags: list = field(default_factory=list)
+    billable: bool | None = None
+
+    def as_params(self):
+        """JSON-friendly form, stored on export jobs and rebuilt by `from_params`."""
+        return {
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "users": [user.pk for user in self.users],
+            "projects": self.projects,
+            "tasks": self.tasks,
+            "tags": self.tags,
+            "billable": self.billable,
+        }
+
+    @classmethod
+    def from_params(cls, params):
+        users = list(User.objects.filter(pk__in=params["users"]))
+        return cls(
+            start=date.fromisoformat(params["from"]),
+            end=date.fromisoformat(params["to"]),
+            users=users,
+            projects=params.get("projects", []),
+            tasks=params.get("tasks", []),
+            tags=params.get("tags", []),
+            billable=params.get("billable"),
+        )
+
+
+# --- Parsing ---------------------------------------------------------------------------------
+
+
+def _ids(raw, name):
+    """'1,2' or ['1', '2'] -> [1, 2]; anything else is a field error."""
+    values = []
+    for chunk in raw or []:
+        for part in str(chunk).split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit() or len(part) > 12:
+                raise ReportError(f"Give {name} ids as whole numbers.", field=name)
+            values.append(int(part))
+    if len(values) > MAX_IDS:
+        raise ReportError(f"At most {MAX_IDS} {name} ids.", field=name)
+    return sorted(set(values))
+
+
+def _date(raw, name, default):
+    if raw in (None, ""):
+        return default
+    try:
+        if len(raw) > 10:
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ReportError("Give a date as YYYY-MM-DD.", field=name) from None
+
+
+def parse_group_by(raw, *, default="day"):
+    parts = [part.strip() for part in (raw or default).split(",") if part.strip()]
+    if not parts or len(parts) > MAX_GROUP_LEVELS or len(raw or "") > 40:
+        raise ReportError(f"Group by one or two of: {', '.join(DIMENSIONS)} (e.g. week,project).", field="group_by")
+    for part in parts:
+        if part not in DIMENSIONS:
+            raise ReportError(f"Unknown grouping {part[:20]!r}; use {', '.join(DIMENSIONS)}.", field="group_by")
+    if len(set(parts)) != len(parts):
+        raise ReportError("Group by two different dimensions.", field="group_by")
+    return parts
+
+
+def parse_bool(raw, name):
+    if raw in (None, ""):
+        return None
+    value = str(raw).strip().lower()
+    if value in ("true", "1", "yes"):
+        return True
+    if value in ("false", "0", "no"):
+        return False
+    raise ReportError("Give true or false.", field=name)
+
+
+def resolve_users(viewer, raw_ids, *, everyone=False):
+    """The users the report covers. None/empty: the viewer; `everyone` (user=all): all the viewer
+    may see (a manager: themself and their reports; HR: everyone). An id the viewer may not see
+    is 404, exactly as if the user did not exist."""
+    visible = User.objects.visible_to(viewer)
+    if everyone:
+        return list(visible.filter(is_active=True).order_by("username"))
+    ids = _ids(raw_ids, "user")
+    if not ids:
+        return [viewer]
+    users = list(visible.filter(pk__in=ids).order_by("username"))
+    if len(users) != len(ids):
+        raise ReportNotFound("No such user.", field="user")
+    return users
+
+
+def parse_filters(viewer, query, *, today=None, default_days=30):
+    """QueryDict/dict of the report's query parameters -> ReportFilters (raises ReportError)."""
+    getlist = query.getlist if hasattr(query, "getlist") else lambda key: [query[key]] if key in query else []
+    today = today or date.today()
+    end = _date(query.get("to"), "to", today)
+    start = _date(query.get("from"), "from", end - timedelta(days=default_days - 1))
+    if start > end:
+        raise ReportError("`to` must not be before `from`.", field="to")
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise ReportError("A report covers at most three years.", field="from")
+    raw_users = getlist("user")
+    everyone = any(str(value).strip() == "all" for value in raw_users)
+    return ReportFilters(
+        start=start,
+        end=end,
+        users=resolve_users(viewer, [] if everyone else raw_users, everyone=everyone),
+        projects=_ids(getlist("project"), "project"),
+        tasks=_ids(getlist("task"), "task"),
+        tags=_ids(getlist("tag"), "tag"),
+        billable=parse_bool(query.get("billable"), "billable"),
+    )
+
+
+# --- Queries ---------------------------------------------------------------------------------
+
+
+def users_by_timezone(users):
+    zones = defaultdict(list)
+    for user in users:
+        zones[user.timezone].append(user.pk)
+    return dict(zones)
+
+
+def filtered_entries(filters):
+    """Finished entries matching the filters, without the date range (that is per zone)."""
+    queryset = TimeEntry.objects.finished()
+    if filters.projects:
+        queryset = queryset.filter(project_id__in=filters.projects)
+    if filters.tasks:
+        queryset = queryset.filter(task_id__in=filters.tasks)
+    if filters.tags:
+        # EXISTS, not a join: a join would count an entry once per matching tag.
+        tagged = TimeEntry.tags.through.objects.filter(timeentry_id=OuterRef("pk"), tag_id__in=filters.tags)
+        queryset = queryset.filter(Exists(tagged))
+    if filters.billable is not None:
+        queryset = queryset.filter(billable=filters.billable)
+    return queryset
+
+
+def entries_in_scope(filters):
+    """All matching entries of all the filters' users, each user on their own local days (one query)."""
+    condition = Q(pk__in=[])
+    for zone, user_ids in users_by_timezone(filters.users).items():
+        start, end = local_day_bounds(filters.start, filters.end, ZoneInfo(zone))
+        condition |= Q(user_id__in=user_ids, started_at__gte=start, started_at__lt=end)
+    return filtered_entries(filters).filter(condition)
+
+
+# (annotation or field, label fields) of each dimension; time dimensions are built per zone.
+_KEY_FIELDS = {
+    "project": ("project_id", ["project__name", "project__color"]),
+    "task": ("task_id", ["task__name"]),
+    "tag": ("tags__id", ["tags__name"]),
+    "user": ("user_id", ["user__username", "user__first_name", "user__last_name"]),
+}
+
+
+def _time_bucket(dimension, tzinfo):
+    if dimension == "day":
+        return TruncDate("started_at", tzinfo=tzinfo)
+    # Django's week truncation is the ISO week (Monday).
+    return Trunc("started_at", dimension, output_field=DateField(), tzinfo=tzinfo)
+
+
+def _label(dimension, row):
+    if dimension == "project":
+        return row["project__name"] or "(no project)"
+    if dimension == "task":
+        return row["task__name"] or "(no task)"
+    if dimension == "tag":
+        return row["tags__name"] or "(no tag)"
+    if dimension == "user":
+        full = f"{row['user__first_name']} {row['user__last_name']}".strip()
+        return full or row["user__username"]
+    return None
+
+
+def _as_date(value):
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+def summarize(filters, group_by):
+    """{"total": {...}, "rows": [{<dimension>: key, <dimension>_name: label, seconds, hours, ...}]}."""
+    merged = {}
+    total_seconds = total_billable = total_entries = 0
+    for zone, user_ids in users_by_timezone(filters.users).items():
+        tzinfo = ZoneInfo(zone)
+        start, end = local_day_bounds(filters.start, filters.end, tzinfo)
+        queryset = filtered_entries(filters).filter(user_id__in=user_ids).in_range(start, end)
+        annotations, fields = {}, []
+        for dimension in group_by:
+            if dimension in TIME_DIMENSIONS:
+                annotations[f"bucket_{dimension}"] = _time_bucket(dimension, tzinfo)
+                fields.append(f"bucket_{dimension}")
+            else:
+                key, labels = _KEY_FIELDS[dimension]
+                fields += [key, *labels]
+        rows = (
+            queryset.annotate(**annotations)
+            .order_by()
+            .values(*fields)
+            .annotate(
+                total=Sum(DURATION),
+                billable_total=Coalesce(Sum(DURATION, filter=Q(billable=True)), ZERO_DURATION),
+                entries=Count("id"),
+            )
+        )
+        for row in rows:
+            key, labels = [], {}
+            for dimension in group_by:
+                if dimension in TIME_DIMENSIONS:
+                    key.append(_as_date(row[f"bucket_{dimension}"]))
+                else:
+                    key.append(row[_KEY_FIELDS[dimension][0]])
+                    labels[f"{dimension}_name"] = _label(dimension, row)
+                    if dimension == "project":
+                        labels["project_color"] = row["project__color"] or "#9ca3af"
+            bucket = merged.setdefault(tuple(key), {"labels": labels, "seconds": 0, "billable": 0, "entries": 0})
+            bucket["seconds"] += duration_seconds(row["total"])
+            bucket["billable"] += duration_seconds(row["billable_total"])
+            bucket["entries"] += row["entries"]
+        if "tag" in group_by:
+            # An entry with two tags is in two tag rows: the grand total is its own aggregate.
+            totals = queryset.aggregate(
+                total=Sum(DURATION),
+                billable_total=Sum(DURATION, filter=Q(billable=True)),
+                entries=Count("id"),
+            )
+            total_seconds += duration_seconds(totals["total"])
+            total_billable += duration_seconds(totals["billable_total"])
+            total_entries += totals["entries"]
+    if "tag" not in group_by:
+        total_seconds = sum(bucket["seconds"] for bucket in merged.values())
+        total_billable = sum(bucket["billable"] for bucket in merged.values())
+        total_entries = sum(bucket["entries"] for bucket in merged.values())
+
+    result_rows = []
+    for key in sorted(merged, key=_sort_key):
+        bucket = merged[key]
+        row = {}
+        for dimension, value in zip(group_by, key, strict=True):
+            row[dimension] = value
+        row.update(bucket["labels"])
+        row.update(
+            seconds=bucket["seconds"],
+            hours=hours(bucket["seconds"]),
+            billable_hours=hours(bucket["billable"]),
+            entries=bucket["entries"],
+        )
+        result_rows.append(row)
+    return {
+        "from": filters.start,
+        "to": filters.end,
+        "group_by": list(group_by),
+        "users": [user.pk for user in filters.users],
+        "total": {
+            "seconds": total_seconds,
+            "hours": hours(total_seconds),
+            "billable_hours": hours(total_billable),
+            "entries": total_entries,
+        },
+        "rows": result_rows,
+    }
+
+
+def _sort_key(key):
+    # None (no project/task/tag) sorts last; dates and ids sort naturally.
+    return tuple((value is None, value if value is not None else 0) for value in key)
