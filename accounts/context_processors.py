@@ -7,6 +7,7 @@ NAVIGATION = [
     ("Leave", "leave:index", "all"),
     ("Team calendar", "leave:calendar", "all"),
     ("Approvals", "leave:approvals", "manager"),
+    ("Team", "timetracking:team", "manager"),
     ("Reports", "reports:index", "all"),
     ("Factories", "sprockets:factory-list", "all"),
     ("Admin", "admin:index", "staff"),

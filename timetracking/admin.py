@@ -4,10 +4,12 @@ Time entries are read-only here (delete allowed): their rules (overlap, one runn
 membership) live in services, which the pages and the API call. HR corrects entries there.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
+from django.shortcuts import redirect
 
-from timetracking.models import Client, Project, Tag, Task, TimeEntry
+from timetracking import services
+from timetracking.models import Client, Project, Tag, Task, TimeEntry, TimesheetPeriod
 
 
 class TaskInline(admin.TabularInline):
@@ -127,3 +129,80 @@ class TimeEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (obj is None or request.user.is_hr)
+
+    # Deletes go through the service, like every entry write: an entry in an approved (locked)
+    # week is refused, and the delete is audited and published.
+    def delete_model(self, request, obj):
+        services.entry_delete(entry=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        refused = 0
+        for entry in queryset.select_related("user"):
+            try:
+                services.entry_delete(entry=entry, actor=request.user)
+            except services.TimeTrackingError as error:
+                refused += 1
+                self.message_user(request, f"{entry}: {error.message}", messages.ERROR)
+        if refused:
+            self.message_user(request, f"{refused} entr(y/ies) were not deleted.", messages.WARNING)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        entry = self.get_object(request, object_id)
+        if entry is not None and request.method == "POST":
+            try:
+                services.entry_delete(entry=entry, actor=request.user)
+            except services.TimeTrackingError as error:
+                self.message_user(request, error.message, messages.ERROR)
+                return redirect("admin:timetracking_timeentry_change", entry.pk)
+            self.message_user(request, f"The time entry “{entry}” was deleted.", messages.SUCCESS)
+            return redirect("admin:timetracking_timeentry_changelist")
+        return super().delete_view(request, object_id, extra_context)
+
+
+@admin.register(TimesheetPeriod)
+class TimesheetPeriodAdmin(admin.ModelAdmin):
+    """Weekly timesheets. Read-only: decisions go through the actions (the services' rules and audit)."""
+
+    list_display = ["week_start", "user", "status", "submitted_at", "decided_by", "decided_at"]
+    list_filter = ["status", "week_start"]
+    list_select_related = ["user", "decided_by"]
+    search_fields = ["user__username", "user__last_name"]
+    date_hierarchy = "week_start"
+    readonly_fields = [
+        "user",
+        "week_start",
+        "status",
+        "submitted_at",
+        "decided_by",
+        "decided_at",
+        "note",
+        "reopen_reason",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["approve"]
+
+    def get_queryset(self, request):
+        # Managers see their reports' weeks and their own; HR everyone's.
+        return super().get_queryset(request).visible_to(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Approve the selected submitted weeks (locks them)", permissions=["view"])
+    def approve(self, request, queryset):
+        approved = 0
+        for period in queryset.select_related("user"):
+            try:
+                services.period_approve(actor=request.user, period=period)
+                approved += 1
+            except services.TimeTrackingError as error:
+                self.message_user(request, f"{period}: {error.message}", messages.ERROR)
+        if approved:
+            self.message_user(request, f"{approved} week(s) approved and locked.", messages.SUCCESS)

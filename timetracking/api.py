@@ -1,23 +1,28 @@
-"""Time tracking under /api/v1/: clients, projects, tasks, tags, time entries, bulk and the timer.
+"""Time tracking under /api/v1/: clients, projects, tasks, tags, time entries, bulk, the timer,
+working-time compliance violations and the weekly period close (submit/approve/reject/reopen).
 
 Thin adapters: serializers parse and validate the shape of the input, `services` applies
 the rules. Clients/projects/tasks/tags are read by everyone and written by HR and managers
 (anyone may create a tag, as they can through an entry).
 """
 
+from datetime import timedelta
+
 import django_filters
 from django.db import IntegrityError
 from django.db.models import Q
 from django.urls import path
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import permissions, serializers, status, viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework import generics, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from timetracking import services
-from timetracking.models import Client, Project, Tag, Task, TimeEntry
+from timetracking import compliance, services
+from timetracking.models import Client, Project, Tag, Task, TimeEntry, TimesheetPeriod
 
 # --- Permissions ------------------------------------------------------------------------------
 
@@ -325,6 +330,32 @@ class TimeEntrySerializer(serializers.ModelSerializer):
         return int(entry.duration.total_seconds()) if entry.ended_at else None
 
 
+class ViolationSerializer(serializers.Serializer):
+    """One breach of a working-time rule: who, which local days, the figures (actual vs limit)."""
+
+    rule = serializers.ChoiceField(choices=compliance.Rule.choices)
+    rule_label = serializers.CharField()
+    user = serializers.IntegerField(source="user_id")
+    period_start = serializers.DateField(help_text="First local day concerned.")
+    period_end = serializers.DateField(help_text="Last local day concerned.")
+    actual = serializers.DecimalField(max_digits=8, decimal_places=2, help_text="What was tracked, in `unit`.")
+    limit = serializers.DecimalField(max_digits=8, decimal_places=2, help_text="The rule's limit, in `unit`.")
+    unit = serializers.ChoiceField(choices=["hours", "minutes"])
+    message = serializers.CharField()
+    starts_at = serializers.DateTimeField(allow_null=True, help_text="Start of the rest concerned (rest rules).")
+    ends_at = serializers.DateTimeField(allow_null=True, help_text="End of the rest concerned (rest rules).")
+
+
+class TimeEntryWithWarningsSerializer(TimeEntrySerializer):
+    """An entry as saved, with the working-time violations the write created (empty when none)."""
+
+    warnings = ViolationSerializer(many=True, read_only=True)
+
+    class Meta(TimeEntrySerializer.Meta):
+        fields = [*TimeEntrySerializer.Meta.fields, "warnings"]
+        read_only_fields = fields
+
+
 class _EntryFieldsMixin(serializers.Serializer):
     project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all(), required=False, allow_null=True)
     task = serializers.PrimaryKeyRelatedField(
@@ -377,6 +408,7 @@ class BulkCreateSerializer(serializers.Serializer):
 class BulkResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     entries = TimeEntrySerializer(many=True)
+    warnings = ViolationSerializer(many=True, help_text="Working-time violations the new entries created.")
 
 
 class BulkRowErrorSerializer(serializers.Serializer):
@@ -393,7 +425,13 @@ class BulkErrorSerializer(serializers.Serializer):
 
 class ConflictSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    code = serializers.CharField(help_text="overlap, timer_running, no_timer, in_use, duplicate")
+    code = serializers.CharField(
+        help_text="overlap, timer_running, no_timer, in_use, duplicate, period_locked, compliance_violation, "
+        "already_submitted, already_decided"
+    )
+    violations = ViolationSerializer(
+        many=True, required=False, help_text="With `compliance_violation` (WORKING_TIME_BLOCK_ON_VIOLATION on)."
+    )
 
 
 class TimerStartSerializer(_EntryFieldsMixin):
@@ -462,6 +500,24 @@ TimeEntryFilter.base_filters["from"] = django_filters.DateFilter(
 TimeEntryFilter.base_filters["to"] = django_filters.DateFilter(method=_ignore, label="Last local day (YYYY-MM-DD)")
 
 
+def _with_warnings(entry, context=None):
+    """The saved entry as read, plus the `warnings` its write produced."""
+    warnings = getattr(entry, "compliance_warnings", [])
+    fresh = TimeEntry.objects.with_details().get(pk=entry.pk)
+    fresh.warnings = warnings
+    return TimeEntryWithWarningsSerializer(fresh, context=context or {}).data
+
+
+def _unique_warnings(entries):
+    seen, warnings = set(), []
+    for entry in entries:
+        for violation in getattr(entry, "compliance_warnings", []):
+            if violation.key not in seen:
+                seen.add(violation.key)
+                warnings.append(violation)
+    return warnings
+
+
 class TimeEntryViewSet(viewsets.ModelViewSet):
     """Time entries. Employees see their own; managers also their reports' (read-only); HR everyone's.
     Someone else's entry is 404. `from`/`to` are local calendar days."""
@@ -484,10 +540,11 @@ class TimeEntryViewSet(viewsets.ModelViewSet):
         return entry
 
     def _read(self, entry, status_code=status.HTTP_200_OK):
-        entry = TimeEntry.objects.with_details().get(pk=entry.pk)
-        return Response(TimeEntrySerializer(entry, context=self.get_serializer_context()).data, status=status_code)
+        return Response(_with_warnings(entry, self.get_serializer_context()), status=status_code)
 
-    @extend_schema(request=TimeEntryCreateSerializer, responses={201: TimeEntrySerializer, 409: ConflictSerializer})
+    @extend_schema(
+        request=TimeEntryCreateSerializer, responses={201: TimeEntryWithWarningsSerializer, 409: ConflictSerializer}
+    )
     def create(self, request, *args, **kwargs):
         serializer = TimeEntryCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -496,7 +553,9 @@ class TimeEntryViewSet(viewsets.ModelViewSet):
         entry = services.entry_create(user=user, actor=request.user, **data)
         return self._read(entry, status.HTTP_201_CREATED)
 
-    @extend_schema(request=TimeEntryUpdateSerializer, responses={200: TimeEntrySerializer, 409: ConflictSerializer})
+    @extend_schema(
+        request=TimeEntryUpdateSerializer, responses={200: TimeEntryWithWarningsSerializer, 409: ConflictSerializer}
+    )
     def update(self, request, *args, **kwargs):
         entry = self._writable_object()
         serializer = TimeEntryUpdateSerializer(
@@ -506,10 +565,13 @@ class TimeEntryViewSet(viewsets.ModelViewSet):
         entry = services.entry_update(entry=entry, actor=request.user, **serializer.validated_data)
         return self._read(entry)
 
-    @extend_schema(request=TimeEntryUpdateSerializer, responses={200: TimeEntrySerializer, 409: ConflictSerializer})
+    @extend_schema(
+        request=TimeEntryUpdateSerializer, responses={200: TimeEntryWithWarningsSerializer, 409: ConflictSerializer}
+    )
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
 
+    @extend_schema(responses={204: None, 409: ConflictSerializer})
     def destroy(self, request, *args, **kwargs):
         services.entry_delete(entry=self._writable_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -521,7 +583,7 @@ class TimeEntryBulkView(APIView):
 
     @extend_schema(
         request=BulkCreateSerializer,
-        responses={201: BulkResultSerializer, 400: BulkErrorSerializer},
+        responses={201: BulkResultSerializer, 400: BulkErrorSerializer, 409: ConflictSerializer},
         operation_id="time_entries_bulk_create",
     )
     def post(self, request):
@@ -546,7 +608,11 @@ class TimeEntryBulkView(APIView):
             rows.append(row)
         created = services.entries_bulk_create(actor=request.user, rows=rows)
         entries = TimeEntry.objects.filter(pk__in=[entry.pk for entry in created]).with_details().order_by("started_at")
-        data = {"created": len(created), "entries": TimeEntrySerializer(entries, many=True).data}
+        data = {
+            "created": len(created),
+            "entries": TimeEntrySerializer(entries, many=True).data,
+            "warnings": ViolationSerializer(_unique_warnings(created), many=True).data,
+        }
         return Response(data, status=status.HTTP_201_CREATED)
 
 
@@ -582,7 +648,7 @@ class TimerView(APIView):
 class TimerStartView(APIView):
     @extend_schema(
         request=TimerStartSerializer,
-        responses={201: TimeEntrySerializer, 409: ConflictSerializer},
+        responses={201: TimeEntryWithWarningsSerializer, 409: ConflictSerializer},
         operation_id="timer_start",
     )
     def post(self, request):
@@ -590,14 +656,13 @@ class TimerStartView(APIView):
         serializer = TimerStartSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         entry = services.timer_start(user=request.user, **serializer.validated_data)
-        entry = TimeEntry.objects.with_details().get(pk=entry.pk)
-        return Response(TimeEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+        return Response(_with_warnings(entry), status=status.HTTP_201_CREATED)
 
 
 class TimerStopView(APIView):
     @extend_schema(
         request=TimerStopSerializer,
-        responses={200: TimeEntrySerializer, 409: ConflictSerializer},
+        responses={200: TimeEntryWithWarningsSerializer, 409: ConflictSerializer},
         operation_id="timer_stop",
     )
     def post(self, request):
@@ -605,8 +670,188 @@ class TimerStopView(APIView):
         serializer = TimerStopSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         entry = services.timer_stop(user=request.user, **serializer.validated_data)
-        entry = TimeEntry.objects.with_details().get(pk=entry.pk)
-        return Response(TimeEntrySerializer(entry).data)
+        return Response(_with_warnings(entry))
+
+
+# --- Compliance ------------------------------------------------------------------------------
+
+VIOLATIONS_MAX_DAYS = 366
+
+
+class ViolationQuerySerializer(serializers.Serializer):
+    to = serializers.DateField(required=False, help_text="Last local day (YYYY-MM-DD); default today.")
+    user = serializers.IntegerField(
+        required=False, min_value=1, help_text="Only this user (yourself, a report, or anyone for HR)."
+    )
+    rule = serializers.ChoiceField(choices=compliance.Rule.choices, required=False)
+
+
+# `from` is a Python keyword: declared after the class body.
+ViolationQuerySerializer._declared_fields["from"] = serializers.DateField(
+    required=False, help_text="First local day (YYYY-MM-DD); default 4 weeks before `to`."
+)
+
+
+class ViolationListView(generics.ListAPIView):
+    """Working-time violations on the local days [from, to] (at most 366 days), each user assessed in
+    their own time zone. Employees get their own; managers theirs and their reports'; HR everyone's.
+    A `user` the caller may not see is 404."""
+
+    serializer_class = ViolationSerializer
+    filter_backends = []
+
+    @extend_schema(parameters=[ViolationQuerySerializer], operation_id="compliance_violations_list")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return []
+        query = ViolationQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        viewer = self.request.user
+        last_day = params.get("to") or timezone.localdate(timezone=viewer.tzinfo)
+        first_day = params.get("from") or last_day - timedelta(days=27)
+        if first_day > last_day:
+            raise ValidationError({"to": ["`to` must not be before `from`."]})
+        if (last_day - first_day).days >= VIOLATIONS_MAX_DAYS:
+            raise ValidationError({"from": [f"At most {VIOLATIONS_MAX_DAYS} days at once."]})
+        users = User.objects.visible_to(viewer).filter(is_active=True).order_by("pk")
+        if "user" in params:
+            users = User.objects.visible_to(viewer).filter(pk=params["user"])
+            if not users:
+                raise NotFound("No such user.")
+        rules = [params["rule"]] if params.get("rule") else None
+        return compliance.violations_for(users, first_day, last_day, rules=rules)
+
+
+# --- Period close -----------------------------------------------------------------------------
+
+
+class PeriodSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    week_end = serializers.DateField(read_only=True)
+    is_locked = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = TimesheetPeriod
+        fields = [
+            "id",
+            "user",
+            "username",
+            "week_start",
+            "week_end",
+            "status",
+            "is_locked",
+            "submitted_at",
+            "decided_by",
+            "decided_at",
+            "note",
+            "reopen_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PeriodSubmitSerializer(serializers.Serializer):
+    week = serializers.DateField(help_text="Any day of the ISO week to submit (your local calendar).")
+
+
+class PeriodRejectSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=services.PERIOD_TEXT_MAX_LENGTH, help_text="What to fix.")
+
+
+class PeriodReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=services.PERIOD_TEXT_MAX_LENGTH, help_text="Why the week is reopened.")
+
+
+class PeriodFilter(django_filters.FilterSet):
+    user = django_filters.NumberFilter(field_name="user_id")
+    status = django_filters.ChoiceFilter(choices=TimesheetPeriod.Status.choices)
+
+    class Meta:
+        model = TimesheetPeriod
+        fields = []
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        first, last = self.form.cleaned_data.get("from"), self.form.cleaned_data.get("to")
+        if first and last and first > last:
+            raise ValidationError({"to": ["`to` must not be before `from`."]})
+        return queryset.in_range(first, last)
+
+
+PeriodFilter.base_filters["from"] = django_filters.DateFilter(method=_ignore, label="Weeks meeting this day or later")
+PeriodFilter.base_filters["to"] = django_filters.DateFilter(method=_ignore, label="Weeks meeting this day or earlier")
+
+
+class PeriodErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
+    """Weekly timesheets: submitted by their owner, approved (locked) or rejected by the owner's manager
+    or HR, reopened with a reason. Nobody decides their own week (403). Someone else's is 404.
+    A week without a row is a draft."""
+
+    serializer_class = PeriodSerializer
+    filterset_class = PeriodFilter
+    ordering_fields = ["week_start", "submitted_at", "decided_at", "id"]
+    ordering = ["-week_start", "user_id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return TimesheetPeriod.objects.none()
+        # select_related: `username` would be one query per row.
+        return TimesheetPeriod.objects.visible_to(self.request.user).select_related("user")
+
+    def _respond(self, period, status_code=status.HTTP_200_OK):
+        period = TimesheetPeriod.objects.select_related("user").get(pk=period.pk)
+        return Response(PeriodSerializer(period).data, status=status_code)
+
+    @extend_schema(
+        request=PeriodSubmitSerializer,
+        responses={200: PeriodSerializer, 400: PeriodErrorSerializer, 409: ConflictSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def submit(self, request):
+        """Submit your own week (the one containing `week`) to your manager."""
+        serializer = PeriodSubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._respond(services.period_submit(user=request.user, day=serializer.validated_data["week"]))
+
+    @extend_schema(request=None, responses={200: PeriodSerializer, 403: PeriodErrorSerializer, 409: ConflictSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Approve a submitted week: it is locked (no entry changes) until reopened."""
+        return self._respond(services.period_approve(actor=request.user, period=self.get_object()))
+
+    @extend_schema(
+        request=PeriodRejectSerializer,
+        responses={200: PeriodSerializer, 403: PeriodErrorSerializer, 409: ConflictSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Send a submitted week back to its owner (draft) with a note."""
+        period = self.get_object()
+        serializer = PeriodRejectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._respond(services.period_reject(actor=request.user, period=period, **serializer.validated_data))
+
+    @extend_schema(
+        request=PeriodReopenSerializer,
+        responses={200: PeriodSerializer, 403: PeriodErrorSerializer, 409: ConflictSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        """Unlock an approved week, with a reason."""
+        period = self.get_object()
+        serializer = PeriodReopenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._respond(services.period_reopen(actor=request.user, period=period, **serializer.validated_data))
 
 
 def register(router):
@@ -616,6 +861,7 @@ def register(router):
     router.register("tasks", TaskViewSet, basename="task")
     router.register("tags", TagViewSet, basename="tag")
     router.register("time-entries", TimeEntryViewSet, basename="time-entry")
+    router.register("periods", PeriodViewSet, basename="period")
 
 
 urlpatterns = [
@@ -623,4 +869,5 @@ urlpatterns = [
     path("timer/", TimerView.as_view(), name="timer"),
     path("timer/start/", TimerStartView.as_view(), name="timer-start"),
     path("timer/stop/", TimerStopView.as_view(), name="timer-stop"),
+    path("compliance/violations/", ViolationListView.as_view(), name="compliance-violations"),
 ]

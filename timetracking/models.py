@@ -175,6 +175,18 @@ class TimeEntryQuerySet(models.QuerySet):
             )
         return self.filter(description__icontains=text)
 
+    def intervals(self, start, end):
+        """(user_id, id, started_at, ended_at) of finished entries meeting [start, end), by user then start.
+
+        The compliance rules (compliance.py) read only these columns: one query for any number of users.
+        """
+        return (
+            self.finished()
+            .overlapping(start, end)
+            .order_by("user_id", "started_at")
+            .values_list("user_id", "id", "started_at", "ended_at")
+        )
+
     def with_details(self):
         # One query for the entry, its user, project, client and task; one for all tags.
         return self.select_related("user", "project__client", "task").prefetch_related("tags")
@@ -265,3 +277,90 @@ class TimesheetRow(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.week_start} {self.project}"
+
+
+class TimesheetPeriodQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Periods `user` may read: their own, their reports' (managers), everyone's (HR)."""
+        if user.is_hr:
+            return self
+        return self.filter(Q(user=user) | Q(user__manager=user))
+
+    def locked(self):
+        return self.filter(status=TimesheetPeriod.Status.APPROVED)
+
+    def awaiting_decision_by(self, user):
+        """Submitted weeks `user` may approve: their reports' (managers), everyone else's (HR); never their own."""
+        submitted = self.filter(status=TimesheetPeriod.Status.SUBMITTED).exclude(user=user)
+        return submitted if user.is_hr else submitted.filter(user__manager=user)
+
+    def in_range(self, first_day=None, last_day=None):
+        """Weeks that meet the local days [first_day, last_day] (either may be None)."""
+        queryset = self
+        if first_day is not None:
+            queryset = queryset.filter(week_start__gt=first_day - timedelta(days=7))
+        if last_day is not None:
+            queryset = queryset.filter(week_start__lte=last_day)
+        return queryset
+
+
+class TimesheetPeriod(models.Model):
+    """One user's ISO week (in their time zone) going through submit → approve (locked) → reopen.
+
+    A week without a row is a draft. While a week is approved, no entry in it can be created,
+    changed or deleted by anyone (services check it on every entry write).
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        APPROVED = "approved", "Approved (locked)"
+        REOPENED = "reopened", "Reopened"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="timesheet_periods")
+    week_start = models.DateField(help_text="The Monday of the ISO week, in the user's time zone.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=1000, blank=True, help_text="Why the week was sent back (rejection).")
+    reopen_reason = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TimesheetPeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-week_start", "user_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "week_start"], name="timesheetperiod_one_per_user_week"),
+            models.CheckConstraint(
+                condition=~Q(status="submitted") | Q(submitted_at__isnull=False),
+                name="timesheetperiod_submitted_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved") | Q(decided_at__isnull=False),
+                name="timesheetperiod_approved_has_decision",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="reopened") | ~Q(reopen_reason=""),
+                name="timesheetperiod_reopened_has_reason",
+            ),
+        ]
+        indexes = [
+            # The team page and the approval queue: WHERE status = 'submitted' ...
+            models.Index(fields=["status", "week_start"], name="timesheetperiod_status_week"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} week of {self.week_start} ({self.get_status_display()})"
+
+    @property
+    def week_end(self):
+        return self.week_start + timedelta(days=6)
+
+    @property
+    def is_locked(self):
+        return self.status == self.Status.APPROVED

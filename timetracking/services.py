@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.services import audit_changes, audit_record
 from config.errors import Conflict, DomainError
+from timetracking import compliance
 from timetracking.models import (
     END_AFTER_START_CONSTRAINT,
     NO_OVERLAP_CONSTRAINT,
@@ -30,6 +31,7 @@ from timetracking.models import (
     Tag,
     Task,
     TimeEntry,
+    TimesheetPeriod,
     TimesheetRow,
     local_day_bounds,
 )
@@ -47,6 +49,38 @@ class TimeTrackingError(DomainError):
 
 class TimeTrackingConflict(TimeTrackingError, Conflict):
     """The write clashes with the user's other entries or their running timer (409)."""
+
+
+class PeriodLocked(TimeTrackingConflict):
+    """The entry lies in an approved (locked) week (409 `period_locked`)."""
+
+    default_code = "period_locked"
+
+
+class PeriodNotAllowed(TimeTrackingError):
+    """The caller sees the week but may not take this decision on it (403)."""
+
+    status_code = 403
+    default_code = "not_allowed"
+
+
+class ComplianceBlocked(TimeTrackingConflict):
+    """WORKING_TIME_BLOCK_ON_VIOLATION is on and the write would breach a working-time rule (409)."""
+
+    default_code = "compliance_violation"
+
+    def __init__(self, violations):
+        super().__init__(
+            "This would breach the working-time rules: " + " ".join(violation.message for violation in violations)
+        )
+        self.violations = violations
+
+    def as_dict(self):
+        return {
+            "detail": self.message,
+            "code": self.code,
+            "violations": [violation.as_dict() for violation in self.violations],
+        }
 
 
 class BulkError(TimeTrackingError):
@@ -222,6 +256,67 @@ def _check_overlap(*, user, started_at, ended_at, exclude=None):
     raise TimeTrackingConflict(message, code="overlap")
 
 
+def _mondays(user, intervals):
+    """The Mondays (user's local ISO weeks) that the intervals [(start, end or None), ...] touch."""
+    tzinfo = user.tzinfo
+    mondays = set()
+    for started_at, ended_at in intervals:
+        # An end is exclusive: an entry ending at Monday 00:00 does not touch that week.
+        for moment in (started_at, ended_at - timedelta(microseconds=1) if ended_at else None):
+            if moment is not None:
+                day = timezone.localtime(moment, tzinfo).date()
+                mondays.add(day - timedelta(days=day.weekday()))
+    return mondays
+
+
+def _check_unlocked(user, *intervals):
+    """Refuse (409 `period_locked`) any entry write touching an approved week, whoever writes.
+
+    Every entry write (create, update, delete, bulk, timer start/stop/switch) calls this after
+    `_lock_user`: `period_approve` takes the same lock, so a write and an approval never interleave.
+    """
+    locked = (
+        TimesheetPeriod.objects.filter(user=user, week_start__in=_mondays(user, intervals))
+        .locked()
+        .order_by("week_start")
+        .first()
+    )
+    if locked is not None:
+        raise PeriodLocked(
+            f"The week of {locked.week_start:%d %b %Y} is approved and locked; it must be reopened "
+            "by a manager or HR before its entries can change."
+        )
+
+
+def _compliance_review(*, user, changed, exclude_ids=(), restore=()):
+    """The working-time violations this write creates (or changes) on the days it touches.
+
+    `changed`: the intervals written; `exclude_ids` + `restore`: how to rebuild the state before the
+    write (the new/changed entries left out, the old intervals put back). In block mode a new
+    violation refuses the write: the exception rolls the transaction back.
+    """
+    changed = [(start, end) for start, end in changed if start is not None and end is not None]
+    if not changed:
+        return []
+    tzinfo = user.tzinfo
+    days = [timezone.localtime(moment, tzinfo).date() for interval in changed for moment in interval]
+    first_day, last_day = min(days), max(days)
+    start, end = compliance.fetch_window(first_day, last_day)
+    rows = list(TimeEntry.objects.for_user(user).intervals(start, end))
+    after = [(started_at, ended_at) for _, _, started_at, ended_at in rows]
+    before = [(started_at, ended_at) for _, pk, started_at, ended_at in rows if pk not in set(exclude_ids)]
+    before += [(old_start, old_end) for old_start, old_end in restore if old_end is not None]
+
+    def assess(intervals):
+        return compliance.evaluate(intervals, user_id=user.pk, tzinfo=tzinfo, first_day=first_day, last_day=last_day)
+
+    known = {(violation.key, violation.actual) for violation in assess(before)}
+    new = [violation for violation in assess(after) if (violation.key, violation.actual) not in known]
+    if new and settings.WORKING_TIME_BLOCK_ON_VIOLATION:
+        raise ComplianceBlocked(new)
+    return new
+
+
 def _integrity_error(error):
     """Map a constraint violation (a race past the checks above) to the domain error it means."""
     constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or ""
@@ -345,8 +440,13 @@ def entry_create(
     description="",
     billable=None,
     source=TimeEntry.Source.MANUAL,
+    check_compliance=True,
 ):
-    """A finished entry from start + end, start + duration, end + duration or a duration ending now."""
+    """A finished entry from start + end, start + duration, end + duration or a duration ending now.
+
+    The returned entry carries `compliance_warnings`: the working-time violations it creates
+    (`check_compliance=False` leaves that to the caller, e.g. once for a whole bulk request).
+    """
     _check_owner(actor=actor, user=user)
     started_at, ended_at = _resolve_times(
         started_at=started_at, ended_at=ended_at, duration=duration, now=timezone.now()
@@ -356,6 +456,7 @@ def entry_create(
     project, task = _check_project_and_task(user=user, project=project, task=task)
     tag_list = tags_resolve(refs=tags)
     _lock_user(user)
+    _check_unlocked(user, (started_at, ended_at))
     _check_overlap(user=user, started_at=started_at, ended_at=ended_at)
     entry = TimeEntry(
         user=user,
@@ -370,6 +471,11 @@ def entry_create(
     _save(entry, tag_list)
     after = _snapshot(entry, [tag.name for tag in tag_list])
     _announce("time_entry.created", entry=entry, actor=actor or user, after=after)
+    entry.compliance_warnings = (
+        _compliance_review(user=user, changed=[(started_at, ended_at)], exclude_ids=[entry.pk])
+        if check_compliance
+        else []
+    )
     return entry
 
 
@@ -402,6 +508,8 @@ def entry_update(*, entry, actor=None, **changes):
     if entry.ended_at is None and started_at > timezone.now():
         raise TimeTrackingError("A running timer cannot start in the future.", field="started_at")
     _check_times(started_at, ended_at)
+    old_interval = (entry.started_at, entry.ended_at)
+    _check_unlocked(user, old_interval, (started_at, ended_at))
 
     project, task = entry.project, entry.task
     if "project" in changes or "task" in changes:
@@ -422,12 +530,17 @@ def entry_update(*, entry, actor=None, **changes):
     _save(entry, tag_list)
     after = _snapshot(entry, [tag.name for tag in tag_list] if tag_list is not None else old_tag_names)
     _announce("time_entry.updated", entry=entry, actor=actor or user, before=before, after=after)
+    entry.compliance_warnings = _compliance_review(
+        user=user, changed=[(started_at, ended_at)], exclude_ids=[entry.pk], restore=[old_interval]
+    )
     return entry
 
 
 @transaction.atomic
 def entry_delete(*, entry, actor=None):
     _check_owner(actor=actor, user=entry.user)
+    _lock_user(entry.user)
+    _check_unlocked(entry.user, (entry.started_at, entry.ended_at))
     before = {"id": entry.pk, **_snapshot(entry, [tag.name for tag in entry.tags.all()])}
     entry.delete()
     _announce("time_entry.deleted", entry=entry, actor=actor or entry.user, before=before)
@@ -451,11 +564,24 @@ def entries_bulk_create(*, actor, rows):
         row.setdefault("source", TimeEntry.Source.IMPORT)
         try:
             with transaction.atomic():
-                created.append(entry_create(actor=actor, **row))
+                created.append(entry_create(actor=actor, check_compliance=False, **row))
         except DomainError as error:
             errors.append({"index": index, "status": error.status_code, "errors": error.as_dict()})
     if errors:
         raise BulkError(errors)
+    # Compliance once per person over all their new rows: a later row may be the break an
+    # earlier one needed. Every entry of a person carries that person's warnings.
+    by_user = {}
+    for entry in created:
+        by_user.setdefault(entry.user_id, []).append(entry)
+    for entries in by_user.values():
+        warnings = _compliance_review(
+            user=entries[0].user,
+            changed=[(entry.started_at, entry.ended_at) for entry in entries],
+            exclude_ids=[entry.pk for entry in entries],
+        )
+        for entry in entries:
+            entry.compliance_warnings = warnings
     return created
 
 
@@ -480,14 +606,18 @@ def timer_start(
     project, task = _check_project_and_task(user=user, project=project, task=task)
     tag_list = tags_resolve(refs=tags)
     _lock_user(user)
+    _check_unlocked(user, (started_at, None))
     running = TimeEntry.objects.for_user(user).running().first()
+    warnings = []
     if running is not None:
         if not switch:
             raise TimeTrackingConflict(
                 "A timer is already running. Stop it first, or switch to the new one.", code="timer_running"
             )
         _check_times(running.started_at, started_at)
+        _check_unlocked(user, (running.started_at, started_at))
         _stop(running, ended_at=started_at, actor=user)
+        warnings = _compliance_review(user=user, changed=[(running.started_at, started_at)], exclude_ids=[running.pk])
     _check_overlap(user=user, started_at=started_at, ended_at=None)
     entry = TimeEntry(
         user=user,
@@ -501,6 +631,7 @@ def timer_start(
     )
     _save(entry, tag_list)
     _announce("time_entry.created", entry=entry, actor=user, after=_snapshot(entry, [tag.name for tag in tag_list]))
+    entry.compliance_warnings = warnings  # from stopping the previous timer, if any
     return entry
 
 
@@ -532,7 +663,12 @@ def timer_stop(*, user, ended_at=None):
             code="too_long",
         )
     _check_times(running.started_at, ended_at)
-    return _stop(running, ended_at=ended_at, actor=user)
+    _check_unlocked(user, (running.started_at, ended_at))
+    entry = _stop(running, ended_at=ended_at, actor=user)
+    entry.compliance_warnings = _compliance_review(
+        user=user, changed=[(entry.started_at, ended_at)], exclude_ids=[entry.pk]
+    )
+    return entry
 
 
 @transaction.atomic
@@ -604,3 +740,143 @@ def catalog_delete(*, instance):
             "archive it instead.",
             code="in_use",
         ) from error
+
+
+# --- Period close (submit → approve = locked → reopen) ---------------------------------------
+
+PERIOD_TEXT_MAX_LENGTH = 1000
+
+
+def period_week_start(*, user, day):
+    """The Monday of the ISO week containing `day` (a date, in the user's own calendar)."""
+    return day - timedelta(days=day.weekday())
+
+
+def can_decide_period(*, actor, period):
+    """The user's manager or HR decide a week; nobody decides their own, not even HR."""
+    if actor.pk == period.user_id:
+        return False
+    return actor.is_hr or period.user.manager_id == actor.pk
+
+
+def _lock_period(period):
+    # Lock the owner's row first (as every entry write does), then the period's: an approval and
+    # an entry write in that week serialise, and two approvers at once serialise too; the second
+    # then sees the first's decision and gets 409 instead of deciding again.
+    _lock_user(period.user)
+    return TimesheetPeriod.objects.select_for_update().select_related("user").get(pk=period.pk)
+
+
+def _period_event(action, *, actor, period, old_status, **changes):
+    audit_record(
+        actor=actor,
+        action=f"period.{action}",
+        obj=period,
+        changes={
+            "status": [old_status, period.status],
+            "week_start": [None, period.week_start.isoformat()],
+            **{name: [None, value] for name, value in changes.items()},
+        },
+    )
+
+
+def _clean_text(value, *, field, required):
+    value = (value or "").strip()
+    if required and not value:
+        raise TimeTrackingError("Give a reason.", field=field, code="required")
+    if len(value) > PERIOD_TEXT_MAX_LENGTH:
+        raise TimeTrackingError(f"At most {PERIOD_TEXT_MAX_LENGTH} characters.", field=field)
+    return value
+
+
+@transaction.atomic
+def period_submit(*, user, day):
+    """Submit the user's ISO week containing `day` for approval. Only its owner submits it;
+    a week that has not started yet cannot be submitted."""
+    week_start = period_week_start(user=user, day=day)
+    if week_start > timezone.localdate(timezone=user.tzinfo):
+        raise TimeTrackingError("This week has not started yet.", field="week", code="future_week")
+    _lock_user(user)
+    period, _ = TimesheetPeriod.objects.select_for_update().get_or_create(user=user, week_start=week_start)
+    if period.status == TimesheetPeriod.Status.SUBMITTED:
+        raise TimeTrackingConflict("This week is already submitted.", code="already_submitted")
+    if period.status == TimesheetPeriod.Status.APPROVED:
+        raise PeriodLocked("This week is already approved and locked.")
+    old_status = period.status
+    period.status = TimesheetPeriod.Status.SUBMITTED
+    period.submitted_at = timezone.now()
+    period.save(update_fields=["status", "submitted_at", "updated_at"])
+    _period_event("submitted", actor=user, period=period, old_status=old_status)
+    return period
+
+
+def _decide(*, actor, period, expected, verb):
+    period = _lock_period(period)
+    if not can_decide_period(actor=actor, period=period):
+        if actor.pk == period.user_id:
+            raise PeriodNotAllowed(f"You cannot {verb} your own week; your manager or HR does.")
+        raise PeriodNotAllowed(f"Only {period.user}'s manager or HR can {verb} this week.")
+    if period.status != expected:
+        raise TimeTrackingConflict(
+            f"This week is {period.get_status_display().lower()}; it cannot be {verb}d now.", code="already_decided"
+        )
+    return period
+
+
+@transaction.atomic
+def period_approve(*, actor, period):
+    """Approve a submitted week: it is locked for everyone until reopened."""
+    period = _decide(actor=actor, period=period, expected=TimesheetPeriod.Status.SUBMITTED, verb="approve")
+    week_start, week_end = local_day_bounds(period.week_start, period.week_end, period.user.tzinfo)
+    if TimeEntry.objects.for_user(period.user).running().filter(started_at__lt=week_end).exists():
+        raise TimeTrackingConflict(
+            "A timer started in this week is still running; it must be stopped first.", code="timer_running"
+        )
+    old_status = period.status
+    period.status = TimesheetPeriod.Status.APPROVED
+    period.decided_by, period.decided_at = actor, timezone.now()
+    period.note = ""
+    period.save(update_fields=["status", "decided_by", "decided_at", "note", "updated_at"])
+    _period_event("approved", actor=actor, period=period, old_status=old_status)
+    outbox_publish(
+        event_type="period.locked",
+        payload={
+            "id": period.pk,
+            "user": period.user_id,
+            "week_start": period.week_start,
+            "week_end": period.week_end,
+            "starts_at": week_start,
+            "ends_at": week_end,
+            "approved_by": actor.pk,
+            "approved_at": period.decided_at,
+        },
+    )
+    return period
+
+
+@transaction.atomic
+def period_reject(*, actor, period, note):
+    """Send a submitted week back to its owner (draft again) with a note saying what to fix."""
+    note = _clean_text(note, field="note", required=True)
+    period = _decide(actor=actor, period=period, expected=TimesheetPeriod.Status.SUBMITTED, verb="reject")
+    old_status = period.status
+    period.status = TimesheetPeriod.Status.DRAFT
+    period.decided_by, period.decided_at = actor, timezone.now()
+    period.note = note
+    period.save(update_fields=["status", "decided_by", "decided_at", "note", "updated_at"])
+    _period_event("rejected", actor=actor, period=period, old_status=old_status, note=note)
+    return period
+
+
+@transaction.atomic
+def period_reopen(*, actor, period, reason):
+    """Unlock an approved week (the manager or HR, with a reason); its owner can then change and resubmit it."""
+    reason = _clean_text(reason, field="reason", required=True)
+    period = _decide(actor=actor, period=period, expected=TimesheetPeriod.Status.APPROVED, verb="reopen")
+    old_status = period.status
+    period.status = TimesheetPeriod.Status.REOPENED
+    period.decided_by, period.decided_at = actor, timezone.now()
+    period.reopen_reason = reason
+    period.save(update_fields=["status", "decided_by", "decided_at", "reopen_reason", "updated_at"])
+    _period_event("reopened", actor=actor, period=period, old_status=old_status, reason=reason)
+    return period

@@ -1,0 +1,315 @@
+"""Working-time compliance: the rules of the EU Working Time Directive (and common national law),
+checked against the tracked time. Pure reads: nothing here writes.
+
+Rules (limits from settings, read at each call so they can be changed per deployment):
+- `daily_hours`: work on one day at most WORKING_TIME_MAX_DAILY_HOURS (10 h).
+- `breaks`: a day with more than 6 h of work needs WORKING_TIME_BREAK_AFTER_6H_MINUTES (30) of
+  breaks, more than 9 h needs WORKING_TIME_BREAK_AFTER_9H_MINUTES (45); the gaps between the
+  day's entries are its breaks.
+- `daily_rest`: between two working days at least WORKING_TIME_MIN_DAILY_REST_HOURS (11 h) off.
+- `weekly_rest`: in every ISO week at least WORKING_TIME_MIN_WEEKLY_REST_HOURS + the daily rest
+  (24 + 11 = 35 h) off in one stretch. A stretch counts for every week it touches, so a rest from
+  Sunday to Tuesday serves both weeks.
+- `average_weekly_hours`: the average week over the WORKING_TIME_REFERENCE_WEEKS (17) weeks ending
+  with the assessed week at most WORKING_TIME_MAX_WEEKLY_HOURS (48 h). Weeks without work count as 0.
+
+Days and weeks are the user's local calendar days / ISO weeks. An entry belongs, whole, to the
+local day it starts on (as on the timesheet and in the reports): a night shift from 22:00 to 06:00
+is 8 hours of the evening's day, and the rest after it runs from 06:00. Durations and rests are
+real elapsed time (computed in UTC), so across a DST change a night shift from 22:00 to 06:00 is
+7 or 9 hours, not 8, and a "day" is 23 or 25 hours long. Each user is assessed in their own time
+zone. Running timers are not counted until they are stopped.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from itertools import pairwise
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from timetracking.models import TimeEntry, local_day_bounds
+
+
+class Rule(models.TextChoices):
+    DAILY_HOURS = "daily_hours", "Maximum daily working time"
+    BREAKS = "breaks", "Breaks"
+    DAILY_REST = "daily_rest", "Minimum daily rest"
+    WEEKLY_REST = "weekly_rest", "Minimum weekly rest"
+    AVERAGE_WEEKLY_HOURS = "average_weekly_hours", "Average weekly working time"
+
+
+HOUR = Decimal(3600)
+MINUTE = Decimal(60)
+# Entries are read this far around the assessed days, so that rests and weeks at the edges see
+# their neighbours (a day in any time zone lies within one day of the same UTC date).
+EDGE = timedelta(days=9)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One breach of one rule by one user: the local days it concerns and the figures."""
+
+    rule: str
+    user_id: int
+    period_start: date  # local days, inclusive
+    period_end: date
+    actual: Decimal  # in `unit`
+    limit: Decimal
+    unit: str  # "hours" or "minutes"
+    message: str
+    starts_at: datetime | None = None  # the exact stretch, when the rule is about one (a rest)
+    ends_at: datetime | None = None
+    details: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def key(self):
+        return (self.rule, self.user_id, self.period_start, self.period_end)
+
+    @property
+    def rule_label(self):
+        return Rule(self.rule).label
+
+    def as_dict(self):
+        return {
+            "rule": self.rule,
+            "rule_label": self.rule_label,
+            "user": self.user_id,
+            "period_start": self.period_start.isoformat(),
+            "period_end": self.period_end.isoformat(),
+            "actual": str(self.actual),
+            "limit": str(self.limit),
+            "unit": self.unit,
+            "message": self.message,
+            "starts_at": self.starts_at.isoformat() if self.starts_at else None,
+            "ends_at": self.ends_at.isoformat() if self.ends_at else None,
+        }
+
+
+def limits():
+    """The configured limits, in seconds."""
+    return {
+        "max_daily": settings.WORKING_TIME_MAX_DAILY_HOURS * 3600,
+        "min_daily_rest": settings.WORKING_TIME_MIN_DAILY_REST_HOURS * 3600,
+        "min_weekly_rest": (settings.WORKING_TIME_MIN_WEEKLY_REST_HOURS + settings.WORKING_TIME_MIN_DAILY_REST_HOURS)
+        * 3600,
+        "break_after_6h": settings.WORKING_TIME_BREAK_AFTER_6H_MINUTES * 60,
+        "break_after_9h": settings.WORKING_TIME_BREAK_AFTER_9H_MINUTES * 60,
+        "max_weekly": settings.WORKING_TIME_MAX_WEEKLY_HOURS * 3600,
+        "reference_weeks": max(1, settings.WORKING_TIME_REFERENCE_WEEKS),
+    }
+
+
+def _hours(seconds):
+    return (Decimal(int(seconds)) / HOUR).quantize(Decimal("0.01"))
+
+
+def _minutes(seconds):
+    return (Decimal(int(seconds)) / MINUTE).quantize(Decimal("1"))
+
+
+def _monday(day):
+    return day - timedelta(days=day.weekday())
+
+
+def _fmt(seconds):
+    minutes = int(seconds) // 60
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def evaluate(intervals, *, user_id, tzinfo, first_day, last_day, rules=None):
+    """The violations of one user's `intervals` [(started_at, ended_at), ...] (aware, any order)
+    concerning the local days [first_day, last_day] in `tzinfo`.
+
+    `intervals` must hold every entry from `first_day - reference weeks - EDGE` to `last_day + EDGE`.
+    """
+    rules = set(rules or Rule.values)
+    limit = limits()
+    intervals = sorted((start, end) for start, end in intervals)
+    by_day = defaultdict(list)
+    for start, end in intervals:
+        by_day[timezone.localtime(start, tzinfo).date()].append((start, end))
+    violations = []
+
+    def in_range(day):
+        return first_day <= day <= last_day
+
+    # Daily rules: the day's work and the gaps between its entries.
+    for day in sorted(d for d in by_day if in_range(d)):
+        day_intervals = by_day[day]
+        work = sum((end - start).total_seconds() for start, end in day_intervals)
+        if Rule.DAILY_HOURS in rules and work > limit["max_daily"]:
+            violations.append(
+                Violation(
+                    rule=Rule.DAILY_HOURS,
+                    user_id=user_id,
+                    period_start=day,
+                    period_end=day,
+                    actual=_hours(work),
+                    limit=_hours(limit["max_daily"]),
+                    unit="hours",
+                    message=f"{day:%a %d %b}: {_fmt(work)} h of work, more than the {_fmt(limit['max_daily'])} h "
+                    "allowed in a day.",
+                )
+            )
+        if Rule.BREAKS in rules:
+            if work > 9 * 3600:
+                required = limit["break_after_9h"]
+            elif work > 6 * 3600:
+                required = limit["break_after_6h"]
+            else:
+                required = 0
+            taken = sum(max(0, (later[0] - earlier[1]).total_seconds()) for earlier, later in pairwise(day_intervals))
+            if taken < required:
+                violations.append(
+                    Violation(
+                        rule=Rule.BREAKS,
+                        user_id=user_id,
+                        period_start=day,
+                        period_end=day,
+                        actual=_minutes(taken),
+                        limit=_minutes(required),
+                        unit="minutes",
+                        message=f"{day:%a %d %b}: {_fmt(work)} h of work with {int(taken // 60)} min of breaks; "
+                        f"at least {required // 60} min are needed.",
+                    )
+                )
+
+    # Daily rest: from the last end of one working day to the first start of the next.
+    if Rule.DAILY_REST in rules:
+        days = sorted(by_day)
+        for earlier, later in pairwise(days):
+            if not in_range(later):
+                continue
+            rest_start = max(end for _, end in by_day[earlier])
+            rest_end = by_day[later][0][0]
+            rest = (rest_end - rest_start).total_seconds()
+            if rest < limit["min_daily_rest"]:
+                violations.append(
+                    Violation(
+                        rule=Rule.DAILY_REST,
+                        user_id=user_id,
+                        period_start=earlier,
+                        period_end=later,
+                        actual=_hours(rest),
+                        limit=_hours(limit["min_daily_rest"]),
+                        unit="hours",
+                        message=f"Only {_fmt(rest)} h of rest before {later:%a %d %b}; at least "
+                        f"{_fmt(limit['min_daily_rest'])} h are needed between two working days.",
+                        starts_at=rest_start,
+                        ends_at=rest_end,
+                    )
+                )
+
+    weeks = []
+    monday = _monday(first_day)
+    while monday <= last_day:
+        weeks.append(monday)
+        monday += timedelta(days=7)
+
+    # Weekly rest: the longest stretch off that touches the week.
+    if Rule.WEEKLY_REST in rules and intervals:
+        gaps = [(None, intervals[0][0])]
+        latest_end = intervals[0][1]
+        for start, end in intervals[1:]:
+            if start > latest_end:
+                gaps.append((latest_end, start))
+            latest_end = max(latest_end, end)
+        gaps.append((latest_end, None))
+        for monday in weeks:
+            week_start, week_end = local_day_bounds(monday, monday + timedelta(days=6), tzinfo)
+            touching = [
+                (start, end)
+                for start, end in gaps
+                if (start is None or start < week_end) and (end is None or end > week_start)
+            ]
+            if any(start is None or end is None for start, end in touching):
+                continue  # a stretch off without an end in sight (no work before or after it)
+            longest = max(touching, key=lambda gap: gap[1] - gap[0], default=None)
+            length = (longest[1] - longest[0]).total_seconds() if longest else 0
+            if length < limit["min_weekly_rest"]:
+                violations.append(
+                    Violation(
+                        rule=Rule.WEEKLY_REST,
+                        user_id=user_id,
+                        period_start=monday,
+                        period_end=monday + timedelta(days=6),
+                        actual=_hours(length),
+                        limit=_hours(limit["min_weekly_rest"]),
+                        unit="hours",
+                        message=f"Week of {monday:%d %b}: the longest rest was {_fmt(length)} h; at least "
+                        f"{_fmt(limit['min_weekly_rest'])} h in one stretch are needed every week.",
+                        starts_at=longest[0] if longest else None,
+                        ends_at=longest[1] if longest else None,
+                    )
+                )
+
+    # Average week over the reference period ending with the assessed week.
+    if Rule.AVERAGE_WEEKLY_HOURS in rules:
+        week_seconds = defaultdict(float)
+        for day, day_intervals in by_day.items():
+            week_seconds[_monday(day)] += sum((end - start).total_seconds() for start, end in day_intervals)
+        reference = limit["reference_weeks"]
+        for monday in weeks:
+            first_monday = monday - timedelta(days=7 * (reference - 1))
+            total = sum(seconds for week, seconds in week_seconds.items() if first_monday <= week <= monday)
+            if total > limit["max_weekly"] * reference:
+                average = total / reference
+                violations.append(
+                    Violation(
+                        rule=Rule.AVERAGE_WEEKLY_HOURS,
+                        user_id=user_id,
+                        period_start=monday,
+                        period_end=monday + timedelta(days=6),
+                        actual=_hours(average),
+                        limit=_hours(limit["max_weekly"]),
+                        unit="hours",
+                        message=f"Week of {monday:%d %b}: {_fmt(average)} h a week on average over the {reference} "
+                        f"weeks since {first_monday:%d %b %Y}, more than {_fmt(limit['max_weekly'])} h.",
+                        details={"reference_start": first_monday, "reference_weeks": reference},
+                    )
+                )
+
+    order = {rule: index for index, rule in enumerate(Rule.values)}
+    violations.sort(key=lambda violation: (violation.period_end, violation.period_start, order[violation.rule]))
+    return violations
+
+
+def fetch_window(first_day, last_day):
+    """The UTC instants between which entries are read to assess the local days [first_day, last_day]."""
+    reference = limits()["reference_weeks"]
+    start_day = _monday(first_day) - timedelta(days=7 * (reference - 1))
+    start = datetime.combine(start_day, time.min, tzinfo=UTC) - EDGE
+    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=UTC) + EDGE
+    return start, end
+
+
+def violations_for(users, first_day, last_day, *, rules=None):
+    """Violations of each of `users` (User objects, their own time zones) on the days [first_day, last_day].
+
+    One query for the entries of all of them, whatever their number.
+    """
+    users = list(users)
+    if not users:
+        return []
+    start, end = fetch_window(first_day, last_day)
+    intervals = defaultdict(list)
+    rows = TimeEntry.objects.filter(user_id__in=[user.pk for user in users]).intervals(start, end)
+    for user_id, _entry_id, started_at, ended_at in rows:
+        intervals[user_id].append((started_at, ended_at))
+    found = []
+    for user in users:
+        found.extend(
+            evaluate(
+                intervals.get(user.pk, []),
+                user_id=user.pk,
+                tzinfo=user.tzinfo,
+                first_day=first_day,
+                last_day=last_day,
+                rules=rules,
+            )
+        )
+    return found
