@@ -47,6 +47,11 @@ class SummaryRowSerializer(SummaryTotalSerializer):
     user = serializers.IntegerField(required=False)
     user_name = serializers.CharField(required=False)
 
+    def to_representation(self, instance):
+        # Only the chosen dimensions: a nullable key absent from the row is left out, not null.
+        data = super().to_representation(instance)
+        return {key: value for key, value in data.items() if key in instance}
+
 
 class SummarySerializer(serializers.Serializer):
     from_ = serializers.DateField()
@@ -60,10 +65,6 @@ class SummarySerializer(serializers.Serializer):
         data = super().to_representation({**instance, "from_": instance["from"]})
         data["from"] = data.pop("from_")
         return data
-
-    def get_fields(self):
-        fields = super().get_fields()
-        return fields
 
 
 class OvertimeRowSerializer(serializers.Serializer):
