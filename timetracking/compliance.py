@@ -128,7 +128,8 @@ def evaluate(intervals, *, user_id, tzinfo, first_day, last_day, rules=None):
     """
     rules = set(rules or Rule.values)
     limit = limits()
-    intervals = sorted((start, end) for start, end in intervals)
+    # In UTC: subtracting two datetimes of the same zone is wall-clock arithmetic (wrong across DST).
+    intervals = sorted((start.astimezone(UTC), end.astimezone(UTC)) for start, end in intervals)
     by_day = defaultdict(list)
     for start, end in intervals:
         by_day[timezone.localtime(start, tzinfo).date()].append((start, end))

@@ -1,15 +1,16 @@
-"""The dashboard panel: the running timer (start/stop/switch), today's entries and this week's total."""
+"""The dashboard panel: the running timer (start/stop/switch), today's entries, this week's total,
+working-time violations of this week and last, and (managers, HR) the weeks waiting for approval."""
 
 from datetime import timedelta
 
 from django.utils import timezone
 
-from timetracking import services
+from timetracking import compliance, services
 from timetracking.forms import TimerStartForm
-from timetracking.models import TimeEntry
+from timetracking.models import TimeEntry, TimesheetPeriod
 
 
-def widget(request, *, error=None, form=None):
+def widget(request, *, error=None, form=None, warnings=()):
     user = request.user
     tzinfo = user.tzinfo
     today = timezone.localdate(timezone=tzinfo)
@@ -41,5 +42,10 @@ def widget(request, *, error=None, form=None):
             "today_seconds": sum(entry.seconds for entry in today_entries),
             "week_seconds": week_seconds,
             "expected_seconds": int(user.weekly_hours * 3600),
+            "warnings": list(warnings),
+            "violations": compliance.violations_for([user], monday - timedelta(days=7), today),
+            "waiting_count": TimesheetPeriod.objects.awaiting_decision_by(user).count()
+            if user.is_manager or user.is_hr
+            else 0,
         },
     }

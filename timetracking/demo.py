@@ -1,6 +1,8 @@
 """Demo data for `manage.py seed_demo`: clients, projects, tasks, tags and about four weeks of
-realistic entries for every demo user, in their own time zone. Idempotent: catalog rows are
-looked up by name, and a day that already has entries for a user is left alone."""
+realistic entries for every demo user, in their own time zone; a working-time violation (alice
+worked a long Saturday without a break), a submitted week (alice, last week) and an approved,
+locked week (bob, the week before). Idempotent: catalog rows are looked up by name, a day that
+already has entries for a user is left alone, and a week that already has a status keeps it."""
 
 import random
 from datetime import datetime, time, timedelta
@@ -11,7 +13,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from timetracking import services
-from timetracking.models import Client, Project, Tag, Task, TimeEntry
+from timetracking.models import Client, Project, Tag, Task, TimeEntry, TimesheetPeriod, local_day_bounds
 
 WEEKS = 4
 
@@ -131,7 +133,12 @@ def _seed_entries(stdout, user, projects):
         timezone.localtime(started_at, tzinfo).date()
         for started_at in TimeEntry.objects.for_user(user).values_list("started_at", flat=True)
     }
-    skipped = busy_days | _leave_days(user, first_day, today)
+    locked_days = {
+        week_start + timedelta(days=offset)
+        for week_start in TimesheetPeriod.objects.filter(user=user).locked().values_list("week_start", flat=True)
+        for offset in range(7)
+    }
+    skipped = busy_days | locked_days | _leave_days(user, first_day, today)
     public_holidays = holidays.country_holidays(
         user.country, subdiv=user.subdivision or None, years={first_day.year, today.year}
     )
@@ -157,7 +164,47 @@ def _seed_entries(stdout, user, projects):
     stdout.write(f"  entries {user.username:<20} {created} created")
 
 
+def _monday_weeks_ago(user, weeks):
+    today = timezone.localdate(timezone=user.tzinfo)
+    return today - timedelta(days=today.weekday() + 7 * weeks)
+
+
+def _seed_long_saturday(stdout, user, project):
+    """11.5 hours without a break on last week's Saturday: over the daily maximum, no break."""
+    saturday = _monday_weeks_ago(user, 1) + timedelta(days=5)
+    start, end = local_day_bounds(saturday, saturday, user.tzinfo)
+    if TimeEntry.objects.for_user(user).in_range(start, end).exists():
+        stdout.write(f"  compliance {user.username:<17} long Saturday exists")
+        return
+    started_at = datetime.combine(saturday, time(7, 0), tzinfo=user.tzinfo)
+    services.entry_create(
+        user=user,
+        started_at=started_at,
+        ended_at=started_at + timedelta(hours=11, minutes=30),
+        project=project,
+        description="Go-live weekend",
+        check_compliance=False,  # the point is to record it, even when the setting blocks violations
+    )
+    stdout.write(f"  compliance {user.username:<17} long Saturday {saturday} created (daily maximum, breaks)")
+
+
+def _seed_periods(stdout, users):
+    alice, bob, manager = users["alice"], users["bob"], users["manager"]
+    submitted_week = _monday_weeks_ago(alice, 1)
+    if not TimesheetPeriod.objects.filter(user=alice, week_start=submitted_week).exists():
+        services.period_submit(user=alice, day=submitted_week)
+    stdout.write(f"  period  {alice.username:<20} week of {submitted_week} submitted")
+    approved_week = _monday_weeks_ago(bob, 2)
+    if not TimesheetPeriod.objects.filter(user=bob, week_start=approved_week).exists():
+        period = services.period_submit(user=bob, day=approved_week)
+        services.period_approve(actor=manager if bob.manager_id == manager.pk else users["hr"], period=period)
+    stdout.write(f"  period  {bob.username:<20} week of {approved_week} approved (locked)")
+
+
 def seed(stdout, users):
     projects = _seed_catalog(stdout, users)
     for username in ("alice", "bob", "carol", "manager", "hr"):
         _seed_entries(stdout, users[username], projects)
+    internal = next(project for project in projects if project.code == "INT")
+    _seed_long_saturday(stdout, users["alice"], internal)
+    _seed_periods(stdout, users)

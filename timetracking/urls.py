@@ -14,4 +14,9 @@ urlpatterns = [
     path("time/timer/", views.timer_panel, name="timer"),
     path("time/timer/start/", views.timer_start, name="timer-start"),
     path("time/timer/stop/", views.timer_stop, name="timer-stop"),
+    path("time/team/", views.team, name="team"),
+    path("time/periods/submit/", views.period_submit, name="period-submit"),
+    path("time/periods/<int:pk>/approve/", views.period_approve, name="period-approve"),
+    path("time/periods/<int:pk>/reject/", views.period_reject, name="period-reject"),
+    path("time/periods/<int:pk>/reopen/", views.period_reopen, name="period-reopen"),
 ]

@@ -1,10 +1,13 @@
-"""Pages: the week timesheet, entry add/edit/delete and the dashboard timer. Thin: rules are in services."""
+"""Pages: the week timesheet, entry add/edit/delete, the dashboard timer, the period close
+(submit on the week page; approve/reject/reopen on the team page) and the manager's team page.
+Thin: rules are in services, compliance reads in compliance.py."""
 
 import contextlib
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -13,9 +16,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from timetracking import dashboard, services
+from timetracking import compliance, dashboard, services
 from timetracking.forms import EntryForm, TimerStartForm
-from timetracking.models import TimeEntry, TimesheetRow
+from timetracking.models import TimeEntry, TimesheetPeriod, TimesheetRow
 
 # --- Week timesheet ---------------------------------------------------------------------------
 
@@ -94,7 +97,14 @@ def week_context(request, target, monday, form=None):
     ]
     read_only = target.pk != request.user.pk
     today = timezone.localdate(timezone=tzinfo)
-    if form is None and not read_only:
+    period = TimesheetPeriod.objects.filter(user=target, week_start=monday).select_related("decided_by").first()
+    locked = period is not None and period.is_locked
+    can_submit = (
+        not read_only
+        and monday <= today
+        and (period is None or period.status in (TimesheetPeriod.Status.DRAFT, TimesheetPeriod.Status.REOPENED))
+    )
+    if form is None and not read_only and not locked:
         initial = {"date": today if days[0] <= today <= days[-1] else days[0]}
         for name in ("project", "task"):
             if request.GET.get(name, "").isdigit():
@@ -117,6 +127,11 @@ def week_context(request, target, monday, form=None):
         "this_week_url": _week_url(today - timedelta(days=today.weekday()), target, request.user),
         "is_this_week": days[0] <= today <= days[-1],
         "form": form,
+        "period": period,
+        "locked": locked,
+        "can_submit": can_submit,
+        "can_decide": period is not None and services.can_decide_period(actor=request.user, period=period),
+        "violations": compliance.violations_for([target], days[0], days[-1]),
         "team": list(User.objects.filter(manager=request.user, is_active=True).order_by("username"))
         if request.user.is_manager
         else [],
@@ -137,6 +152,12 @@ def _entry_monday(entry):
     return _monday(timezone.localtime(entry.started_at, entry.user.tzinfo).date())
 
 
+def _warn(request, entry):
+    """Working-time violations the write created: shown, not blocking (unless the setting blocks)."""
+    for violation in getattr(entry, "compliance_warnings", []):
+        messages.warning(request, f"Working-time rule: {violation.message}")
+
+
 @require_POST
 def entry_create(request):
     form = EntryForm(request.POST, user=request.user)
@@ -147,6 +168,7 @@ def entry_create(request):
             form.add_service_error(error)
         else:
             messages.success(request, "Entry added.")
+            _warn(request, entry)
             return HttpResponseRedirect(_week_url(_entry_monday(entry)))
     day = getattr(form, "cleaned_data", {}).get("date")
     monday = _monday(day) if day else _parse_week(request.POST.get("date"), request.user.tzinfo)
@@ -170,6 +192,7 @@ def entry_edit(request, pk):
                 form.add_service_error(error)
             else:
                 messages.success(request, "Entry saved.")
+                _warn(request, entry)
                 return HttpResponseRedirect(_week_url(_entry_monday(entry), entry.user, request.user))
     else:
         form = EntryForm(user=request.user, entry=entry)
@@ -181,8 +204,12 @@ def entry_delete(request, pk):
     entry = _own_entry(request, pk)
     week_url = _week_url(_entry_monday(entry), entry.user, request.user)
     if request.method == "POST":
-        services.entry_delete(entry=entry, actor=request.user)
-        messages.success(request, "Entry deleted.")
+        try:
+            services.entry_delete(entry=entry, actor=request.user)
+        except services.TimeTrackingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Entry deleted.")
         return HttpResponseRedirect(week_url)
     return render(request, "timetracking/entry_confirm_delete.html", {"entry": entry, "week_url": week_url})
 
@@ -220,13 +247,15 @@ def _back(request):
     return HttpResponseRedirect(target)
 
 
-def _timer_response(request, error=None, form=None):
-    """htmx: the refreshed dashboard panel (200 so htmx swaps it, error inside). Plain form: redirect."""
+def _timer_response(request, error=None, form=None, entry=None):
+    """htmx: the refreshed dashboard panel (200 so htmx swaps it, error and warnings inside). Plain form: redirect."""
+    warnings = getattr(entry, "compliance_warnings", [])
     if request.headers.get("HX-Request"):
-        widget = dashboard.widget(request, error=error, form=form)
+        widget = dashboard.widget(request, error=error, form=form, warnings=warnings)
         return render(request, widget["template"], {"context": widget["context"]})
     if error:
         messages.error(request, error)
+    _warn(request, entry)
     return _back(request)
 
 
@@ -236,23 +265,148 @@ def timer_start(request):
     if not form.is_valid():
         return _timer_response(request, error="Please correct the timer fields.", form=form)
     try:
-        services.timer_start(user=request.user, **form.service_arguments())
+        entry = services.timer_start(user=request.user, **form.service_arguments())
     except services.TimeTrackingError as error:
         form.add_service_error(error)
         return _timer_response(request, error=error.message, form=form)
-    return _timer_response(request)
+    return _timer_response(request, entry=entry)
 
 
 @require_POST
 def timer_stop(request):
     try:
-        services.timer_stop(user=request.user)
+        entry = services.timer_stop(user=request.user)
     except services.TimeTrackingError as error:
         return _timer_response(request, error=error.message)
-    return _timer_response(request)
+    return _timer_response(request, entry=entry)
 
 
 def timer_panel(request):
     """The dashboard panel alone (for htmx refreshes)."""
     widget = dashboard.widget(request)
     return render(request, widget["template"], {"context": widget["context"]})
+
+
+# --- Period close -----------------------------------------------------------------------------
+
+
+def _back_to(request, fallback):
+    target = request.POST.get("next") or fallback
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = fallback
+    return HttpResponseRedirect(target)
+
+
+@require_POST
+def period_submit(request):
+    monday = _parse_week(request.POST.get("week"), request.user.tzinfo)
+    try:
+        services.period_submit(user=request.user, day=monday)
+    except services.TimeTrackingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Week of {monday:%d %b %Y} submitted for approval.")
+    return HttpResponseRedirect(_week_url(monday))
+
+
+def _visible_period(request, pk):
+    # Someone else's week (not a report's, for a manager) is 404, as everywhere.
+    return get_object_or_404(TimesheetPeriod.objects.visible_to(request.user).select_related("user"), pk=pk)
+
+
+def _decision(request, pk, decide, done):
+    period = _visible_period(request, pk)
+    try:
+        decide(period)
+    except services.TimeTrackingError as error:
+        messages.error(request, f"{period.user}, week of {period.week_start:%d %b}: {error.message}")
+    else:
+        messages.success(request, f"{period.user}, week of {period.week_start:%d %b}: {done}.")
+    return _back_to(request, f"{reverse('timetracking:team')}?week={period.week_start.isoformat()}")
+
+
+@require_POST
+def period_approve(request, pk):
+    return _decision(
+        request, pk, lambda period: services.period_approve(actor=request.user, period=period), "approved and locked"
+    )
+
+
+@require_POST
+def period_reject(request, pk):
+    note = request.POST.get("note", "")
+    return _decision(
+        request, pk, lambda period: services.period_reject(actor=request.user, period=period, note=note), "sent back"
+    )
+
+
+@require_POST
+def period_reopen(request, pk):
+    reason = request.POST.get("reason", "")
+    return _decision(
+        request, pk, lambda period: services.period_reopen(actor=request.user, period=period, reason=reason), "reopened"
+    )
+
+
+# --- Team page --------------------------------------------------------------------------------
+
+
+def team(request):
+    """A manager's (or HR's) view of their people's week: hours vs contract, working-time violations,
+    the week's status with approve/reject/reopen, and every submitted week waiting for them."""
+    viewer = request.user
+    if not (viewer.is_manager or viewer.is_hr):
+        raise PermissionDenied("The team page is for managers and HR.")
+    monday = _parse_week(request.GET.get("week"), viewer.tzinfo)
+    sunday = monday + timedelta(days=6)
+    members = User.objects.filter(is_active=True).exclude(pk=viewer.pk).order_by("last_name", "first_name", "username")
+    members = list(members if viewer.is_hr else members.filter(manager=viewer))
+    # One query for everyone's entries of the week (a day of margin for time zones), one for the
+    # violations, one for the week's periods, one for the waiting ones: none per person.
+    margin = timedelta(days=1)
+    start = datetime.combine(monday, time.min, tzinfo=UTC) - margin
+    end = datetime.combine(sunday + timedelta(days=1), time.min, tzinfo=UTC) + margin
+    seconds = defaultdict(int)
+    by_pk = {member.pk: member for member in members}
+    rows = (
+        TimeEntry.objects.filter(user_id__in=by_pk)
+        .in_range(start, end)
+        .values_list("user_id", "started_at", "ended_at")
+    )
+    now = timezone.now()
+    for user_id, started_at, ended_at in rows:
+        if monday <= timezone.localtime(started_at, by_pk[user_id].tzinfo).date() <= sunday:
+            seconds[user_id] += int(((ended_at or now) - started_at).total_seconds())
+    violations = defaultdict(list)
+    for violation in compliance.violations_for(members, monday, sunday):
+        violations[violation.user_id].append(violation)
+    periods = {
+        period.user_id: period
+        for period in TimesheetPeriod.objects.filter(user_id__in=by_pk, week_start=monday).select_related("user")
+    }
+    people = []
+    for member in members:
+        expected = int(member.weekly_hours * 3600)
+        people.append(
+            {
+                "user": member,
+                "seconds": seconds[member.pk],
+                "expected": expected,
+                "difference": seconds[member.pk] - expected,
+                "violations": violations[member.pk],
+                "period": periods.get(member.pk),
+                "week_url": _week_url(monday, member, viewer),
+            }
+        )
+    waiting = list(TimesheetPeriod.objects.awaiting_decision_by(viewer).select_related("user").order_by("week_start"))
+    context = {
+        "monday": monday,
+        "sunday": sunday,
+        "people": people,
+        "waiting": waiting,
+        "violation_count": sum(len(found) for found in violations.values()),
+        "previous_url": f"{reverse('timetracking:team')}?week={(monday - timedelta(days=7)).isoformat()}",
+        "next_url": f"{reverse('timetracking:team')}?week={(monday + timedelta(days=7)).isoformat()}",
+        "here": request.get_full_path(),
+    }
+    return render(request, "timetracking/team.html", context)

@@ -10,3 +10,9 @@ def hm(seconds):
         return ""
     minutes = int(seconds) // 60
     return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+@register.filter
+def negate(value):
+    """-value (for showing a negative difference with its own sign)."""
+    return -int(value or 0)
