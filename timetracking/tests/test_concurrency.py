@@ -93,3 +93,53 @@ def test_a_constraint_violation_past_the_checks_becomes_a_409(transactional_db):
     with pytest.raises(IntegrityError):
         TimeEntry.objects.create(user=user, started_at=utc(2026, 3, 1, 12), ended_at=utc(2026, 3, 1, 14))
         TimeEntry.objects.create(user=user, started_at=utc(2026, 3, 1, 13), ended_at=utc(2026, 3, 1, 15))
+
+
+def test_two_simultaneous_approvals_exactly_one_wins(transactional_db):
+    from datetime import date
+
+    from accounts.models import AuditEvent
+    from accounts.tests.factories import HRFactory
+    from timetracking.models import TimesheetPeriod
+    from webhooks.models import OutboxEvent
+
+    manager = UserFactory()
+    hr = HRFactory()
+    employee = UserFactory(manager=manager)
+    for attempt in range(3):  # a race can go either way: repeat it
+        period = services.period_submit(user=employee, day=date(2026, 1, 5) + timedelta(weeks=attempt))
+        results = run_at_once(
+            lambda period=period: services.period_approve(actor=manager, period=period),
+            lambda period=period: services.period_approve(actor=hr, period=period),
+        )
+        assert outcome(results) == ["TimeTrackingConflict", "TimesheetPeriod"]
+        conflict = next(result for result in results if isinstance(result, Exception))
+        assert conflict.code == "already_decided"
+        period.refresh_from_db()
+        assert period.status == TimesheetPeriod.Status.APPROVED
+        assert AuditEvent.objects.filter(action="period.approved", object_id=str(period.pk)).count() == 1
+    assert OutboxEvent.objects.filter(event_type="period.locked").count() == 3
+
+
+def test_an_entry_write_and_an_approval_at_once_never_leave_an_entry_changed_in_a_locked_week(transactional_db):
+    from datetime import date
+
+    from timetracking.models import TimesheetPeriod
+
+    manager = UserFactory()
+    employee = UserFactory(manager=manager)
+    for attempt in range(3):
+        monday = date(2026, 1, 5) + timedelta(weeks=attempt)
+        period = services.period_submit(user=employee, day=monday)
+        start = utc(monday.year, monday.month, monday.day + 1, 8)
+        results = run_at_once(
+            lambda period=period: services.period_approve(actor=manager, period=period),
+            lambda start=start: services.entry_create(user=employee, started_at=start, duration="1"),
+        )
+        period.refresh_from_db()
+        assert period.status == TimesheetPeriod.Status.APPROVED
+        created = [result for result in results if isinstance(result, TimeEntry)]
+        refused = [result for result in results if isinstance(result, services.PeriodLocked)]
+        # Either the entry came first (then the week was approved with it) or it was refused.
+        assert len(created) + len(refused) == 1
+        assert TimeEntry.objects.filter(user=employee, started_at=start).count() == len(created)
