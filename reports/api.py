@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from reports import exports, overtime, services, summary
+from reports import exports, imports, overtime, services, summary
 from reports.models import ExportFormat, ExportJob, ExportKind, ImportFormat, ImportJob, JobStatus
 
 # --- Serializers ------------------------------------------------------------------------------
@@ -323,8 +323,8 @@ class LeaveExportView(_DownloadView):
     def get(self, request):
         if not request.user.is_hr:
             raise PermissionDenied("Only HR can export everyone's leave.")
-        start = summary._date(request.query_params.get("from"), "from", None)
-        end = summary._date(request.query_params.get("to"), "to", None)
+        start = summary.parse_date(request.query_params.get("from"), "from", None)
+        end = summary.parse_date(request.query_params.get("to"), "to", None)
         if (start is None) != (end is None) or (start and end and start > end):
             raise services.ReportError("Give both `from` and `to`, `to` not before `from`.", field="to")
         status_value = request.query_params.get("status") or None
@@ -362,6 +362,8 @@ class ReportImportView(APIView):
             if user is None:
                 raise services.ReportNotFound("No such user.", field="user")
         if data["dry_run"]:
+            if data["file"].size > imports.MAX_FILE_BYTES:
+                raise services.ReportError("The file is larger than 20 MB.", field="file")
             rows = services.parse_upload(data=data["file"].read(), file_format=data["format"], user=user)
             result = services.entries_import(
                 actor=request.user, user=user, rows=rows, create_missing=data["create_missing"], dry_run=True

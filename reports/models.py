@@ -13,6 +13,7 @@ from django.db.models import Q
 
 class JobStatus(models.TextChoices):
     PENDING = "pending", "Waiting"
+    QUEUED = "queued", "Queued for a worker"
     RUNNING = "running", "Running"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"

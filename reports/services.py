@@ -359,8 +359,15 @@ def import_job_start(*, job):
     if import_is_large(job.total_rows):
         from reports.tasks import run_import
 
-        transaction.on_commit(lambda: run_import.delay(job.pk))
-        return job
+        with transaction.atomic():
+            # Only one start wins: the row lock makes a double submit see QUEUED and stop.
+            locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+            if locked.status != JobStatus.PENDING:
+                raise ImportConflict("This import has already run.", code="already_started")
+            locked.status = JobStatus.QUEUED
+            locked.save(update_fields=["status"])
+            transaction.on_commit(lambda: run_import.delay(locked.pk))
+        return locked
     return import_job_run(job_id=job.pk)
 
 
@@ -369,7 +376,7 @@ def import_job_run(*, job_id):
     transaction, so a refused import still records why."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().filter(pk=job_id).select_related("user", "requested_by").first()
-        if job is None or job.status != JobStatus.PENDING:
+        if job is None or job.status not in (JobStatus.PENDING, JobStatus.QUEUED):
             return job
         job.status = JobStatus.RUNNING
         job.save(update_fields=["status"])

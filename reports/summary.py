@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, DateField, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce, Trunc, TruncDate
+from django.utils import timezone
 
 from accounts.models import User
 from config.errors import DomainError, NotFound
@@ -110,7 +111,7 @@ def _ids(raw, name):
     return sorted(set(values))
 
 
-def _date(raw, name, default):
+def parse_date(raw, name, default):
     if raw in (None, ""):
         return default
     try:
@@ -163,9 +164,9 @@ def resolve_users(viewer, raw_ids, *, everyone=False):
 def parse_filters(viewer, query, *, today=None, default_days=30):
     """QueryDict/dict of the report's query parameters -> ReportFilters (raises ReportError)."""
     getlist = query.getlist if hasattr(query, "getlist") else lambda key: [query[key]] if key in query else []
-    today = today or date.today()
-    end = _date(query.get("to"), "to", today)
-    start = _date(query.get("from"), "from", end - timedelta(days=default_days - 1))
+    today = today or timezone.localdate(timezone=viewer.tzinfo)
+    end = parse_date(query.get("to"), "to", today)
+    start = parse_date(query.get("from"), "from", end - timedelta(days=default_days - 1))
     if start > end:
         raise ReportError("`to` must not be before `from`.", field="to")
     if (end - start).days >= MAX_RANGE_DAYS:

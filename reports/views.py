@@ -1,6 +1,7 @@
 """The /reports/ pages: charts + tables + exports, export job progress, and imports."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponseBase
@@ -14,6 +15,7 @@ from config.errors import DomainError
 from reports import overtime, services, summary
 from reports.forms import ImportForm
 from reports.models import ExportJob, ImportJob, JobStatus
+from timetracking.models import Project
 
 
 def _chart_data(filters, by_day, by_project, overtime_report):
@@ -74,7 +76,6 @@ def index(request):
     overtime_report = None
     if len(filters.users) == 1:
         overtime_report = overtime.overtime_report(filters.users[0], filters.start, filters.end, period="week")
-    export_query = filters.as_params()
     selected = query.get("user", "")
     return render(
         request,
@@ -89,18 +90,23 @@ def index(request):
             "by_user": by_user,
             "overtime": overtime_report,
             "chart": _chart_data(filters, by_day, by_project, overtime_report),
-            "export_params": _export_params(export_query, selected),
+            "projects": Project.objects.select_related("client").order_by("name"),
+            "selected_project": query.get("project", ""),
+            "selected_billable": query.get("billable", ""),
+            "export_params": _export_params(filters, selected),
             "recent_exports": ExportJob.objects.for_user(viewer)[:5],
         },
     )
 
 
-def _export_params(params, selected_user):
-    from urllib.parse import urlencode
-
-    pairs = [("from", params["from"]), ("to", params["to"])]
+def _export_params(filters, selected_user):
+    """The page's filters as a query string for the export links."""
+    pairs = [("from", filters.start.isoformat()), ("to", filters.end.isoformat())]
     if selected_user:
         pairs.append(("user", selected_user))
+    pairs += [("project", project) for project in filters.projects]
+    if filters.billable is not None:
+        pairs.append(("billable", "true" if filters.billable else "false"))
     return urlencode(pairs)
 
 

@@ -152,3 +152,13 @@ def test_dashboard_panel(logged_in, employee, frozen):
     assert "This week vs expected" in html
     assert "4.00 h" in html and "40.00 h" in html
     assert "-36.00 h" in html  # Monday to Friday (today) count 40 h expected against 4 h tracked
+
+
+def test_index_filters_by_project_and_the_export_links_keep_the_filters(logged_in, employee, frozen):
+    alpha, beta = ProjectFactory(name="Alpha"), ProjectFactory(name="Beta")
+    _entries(employee, 2, alpha)
+    _entries(employee, 1, beta, first=2)
+    response = logged_in(employee).get(INDEX, {"project": beta.pk, "billable": "false"})
+    assert response.context["by_project"]["total"]["hours"] == 2
+    assert f"project={beta.pk}" in response.context["export_params"]
+    assert "billable=false" in response.context["export_params"]
