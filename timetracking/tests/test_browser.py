@@ -84,3 +84,43 @@ def test_add_and_edit_an_entry_on_the_week_page(page, login, live_server, employ
     assert entry.description == "Weekly planning and retro" and entry.hours == 2
     assert [tag.name for tag in entry.tags.all()] == ["meeting"]
     assert errors == []
+
+
+def test_submit_approve_and_the_week_is_locked(browser, page, login, live_server, employee, manager):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from timetracking.models import TimesheetPeriod
+    from timetracking.tests.factories import TimeEntryFactory
+
+    started = timezone.now().replace(microsecond=0) - timedelta(hours=3)
+    TimeEntryFactory(user=employee, started_at=started, ended_at=started + timedelta(hours=1), description="Report")
+    errors = console_errors(page)
+    login(page, employee)
+    page.goto(f"{live_server.url}/time/")
+    expect(page.get_by_test_id("period-badge")).to_have_text("Draft")
+    page.get_by_role("button", name="Submit week for approval").click()
+    expect(page.get_by_test_id("period-badge")).to_have_text("Submitted")
+    period = TimesheetPeriod.objects.get(user=employee)
+
+    manager_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        manager_page = manager_context.new_page()
+        manager_page.set_default_timeout(10_000)
+        login(manager_page, manager)
+        manager_page.get_by_role("link", name="Team", exact=True).click()
+        row = manager_page.locator(f'tr[data-period-id="{period.pk}"]')
+        row.get_by_role("button", name="Approve").click()
+        expect(manager_page.locator(".messages")).to_contain_text("approved and locked")
+    finally:
+        manager_context.close()
+    period.refresh_from_db()
+    assert period.status == "approved"
+
+    page.goto(f"{live_server.url}/time/")
+    expect(page.get_by_test_id("period-badge")).to_have_text("Approved (locked)")
+    expect(page.locator(".tt-locked")).to_contain_text("approved and locked")
+    expect(page.locator("#add-entry")).to_have_count(0)
+    expect(page.get_by_role("link", name=re.compile("^Edit"))).to_have_count(0)
+    assert errors == []
