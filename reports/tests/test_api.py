@@ -257,3 +257,20 @@ def test_leave_export_is_for_hr(client_for, hr, employee):
     assert rows[1][4:6] == ["2026-03-02", "2026-03-03"]
     assert client_for(employee).get(LEAVE_EXPORT).status_code == 403
     assert client_for(hr).get(LEAVE_EXPORT, {"from": "2026-03-01"}).status_code == 400
+
+
+def test_entry_rows_are_read_in_chunks_not_all_at_once(employee, django_assert_num_queries):
+    from datetime import date
+
+    from reports import exports
+    from reports.summary import ReportFilters
+
+    _entries(employee, 5, tags=[TagFactory()])
+    filters = ReportFilters(start=date(2026, 3, 1), end=date(2026, 3, 31), users=[employee])
+    rows = exports.entry_rows(filters, chunk_size=2)
+    with django_assert_num_queries(2):  # the first chunk of entries, and its tags
+        first = next(rows)
+    assert first[0] == "employee"
+    with django_assert_num_queries(2):  # two more chunks' tags (the cursor fetches lazily)
+        rest = list(rows)
+    assert len(rest) == 4
