@@ -5,6 +5,7 @@ membership) live in services, which the pages and the API call. HR corrects entr
 """
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import redirect
 
@@ -149,6 +150,8 @@ class TimeEntryAdmin(admin.ModelAdmin):
     def delete_view(self, request, object_id, extra_context=None):
         entry = self.get_object(request, object_id)
         if entry is not None and request.method == "POST":
+            if not self.has_delete_permission(request, entry):
+                raise PermissionDenied
             try:
                 services.entry_delete(entry=entry, actor=request.user)
             except services.TimeTrackingError as error:

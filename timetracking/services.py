@@ -303,8 +303,9 @@ def _compliance_review(*, user, changed, exclude_ids=(), restore=()):
     first_day, last_day = min(days), max(days)
     start, end = compliance.fetch_window(first_day, last_day)
     rows = list(TimeEntry.objects.for_user(user).intervals(start, end))
+    excluded = set(exclude_ids)
     after = [(started_at, ended_at) for _, _, started_at, ended_at in rows]
-    before = [(started_at, ended_at) for _, pk, started_at, ended_at in rows if pk not in set(exclude_ids)]
+    before = [(started_at, ended_at) for _, pk, started_at, ended_at in rows if pk not in excluded]
     before += [(old_start, old_end) for old_start, old_end in restore if old_end is not None]
 
     def assess(intervals):

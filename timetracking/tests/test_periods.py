@@ -251,8 +251,8 @@ def test_reopen_allows_writes_again(client_for, employee, manager, locked):
     assert client_for(manager).post(action_url(period, "approve")).json()["status"] == "approved"
 
 
-def test_the_admin_refuses_deleting_an_entry_of_a_locked_week(client, hr, locked):
-    client.force_login(hr)
+def test_the_admin_refuses_deleting_an_entry_of_a_locked_week(admin_client, locked):
+    client = admin_client
     url = reverse("admin:timetracking_timeentry_delete", args=[locked.pk])
     response = client.post(url, {"post": "yes"})
     assert response.status_code == 302
@@ -367,3 +367,49 @@ def test_periods_are_read_only_through_the_api(client_for, employee, periods):
 
 def test_now_is_a_tuesday():
     assert NOW.date() == date(2026, 3, 10)
+
+
+def test_a_manager_cannot_delete_entries_through_the_admin(client, manager, employee, frozen):
+    entry = TimeEntryFactory(user=employee, started_at=utc(2026, 3, 9, 8), ended_at=utc(2026, 3, 9, 9))
+    client.force_login(manager)
+    response = client.post(reverse("admin:timetracking_timeentry_delete", args=[entry.pk]), {"post": "yes"})
+    assert response.status_code == 403
+    assert TimeEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_hr_deletes_an_entry_of_an_open_week_through_the_admin(admin_client, admin_user, employee, frozen):
+    entry = TimeEntryFactory(user=employee, started_at=utc(2026, 3, 9, 8), ended_at=utc(2026, 3, 9, 9))
+    response = admin_client.post(reverse("admin:timetracking_timeentry_delete", args=[entry.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not TimeEntry.objects.filter(pk=entry.pk).exists()
+    assert AuditEvent.objects.filter(action="time_entry.deleted", actor=admin_user).exists()
+
+
+def test_period_admin_lists_and_approves_through_the_service(admin_client, admin_user, employee, frozen):
+    period = services.period_submit(user=employee, day=WEEK)
+    client, hr = admin_client, admin_user
+    assert client.get(reverse("admin:timetracking_timesheetperiod_changelist")).status_code == 200
+    assert client.get(reverse("admin:timetracking_timesheetperiod_change", args=[period.pk])).status_code == 200
+    client.post(
+        reverse("admin:timetracking_timesheetperiod_changelist"),
+        {"action": "approve", "_selected_action": [period.pk]},
+    )
+    period.refresh_from_db()
+    assert period.status == "approved" and period.decided_by == hr
+    assert AuditEvent.objects.filter(action="period.approved", actor=hr).exists()
+
+
+def test_period_admin_changelist_does_not_grow(admin_client, frozen, django_assert_max_num_queries):
+    from accounts.tests.factories import UserFactory
+
+    def make(count, weeks_back):
+        for _ in range(count):
+            services.period_submit(user=UserFactory(), day=WEEK - timedelta(weeks=weeks_back))
+
+    url = reverse("admin:timetracking_timesheetperiod_changelist")
+    make(2, 0)
+    with django_assert_max_num_queries(20) as captured:
+        assert admin_client.get(url).status_code == 200
+    make(15, 1)
+    with django_assert_max_num_queries(len(captured.captured_queries)):
+        assert admin_client.get(url).status_code == 200
