@@ -61,5 +61,13 @@ check-deploy: install ## Django's deployment checklist with production-like sett
 		ALLOWED_HOSTS=timetrack.example.com SECURE_HTTPS=1 \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+bench: install assets ## Benchmark on PostgreSQL + Redis with a million rows (README "Performance")
+	@case "$${DATABASE_URL:-postgres://}" in postgres://*|postgresql://*) ;; \
+		*) echo "make bench: the benchmark runs on PostgreSQL only; unset DATABASE_URL (default postgres://postgres@127.0.0.1:5432/timetrack_bench) or point it at PostgreSQL" >&2; exit 2;; esac
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || \
+		{ echo "make bench: the load tool wrk is missing: apt-get install wrk" >&2; exit 2; }
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache

@@ -1,0 +1,126 @@
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+
+from accounts.models import User
+from bench import runner
+from bench.generator import GeneratorError, find_dataset
+from bench.models import Dataset
+from bench.tests.factories import DATA_END, TINY, generate
+from leave.models import EntryKind, LeaveRequest, LeaveStatus, LedgerEntry
+from sprockets.models import Factory, Sprocket
+from timetracking.models import Project, Tag, Task, TimeEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def test_generates_the_counts_of_its_scale():
+    dataset = generate()
+
+    assert User.objects.filter(username__startswith="bench").count() == TINY.users
+    assert Project.objects.count() == TINY.projects
+    assert Task.objects.count() == TINY.projects * 5
+    assert Tag.objects.count() == TINY.tags
+    assert TimeEntry.objects.count() == TINY.entries
+    assert LeaveRequest.objects.count() == TINY.leave_requests
+    assert Factory.objects.count() == TINY.factories
+    assert Sprocket.objects.count() == TINY.sprockets
+    assert dataset.finished_at is not None
+    assert find_dataset(TINY) == dataset
+
+
+def test_teams_have_managers_and_hr_sees_everyone():
+    generate()
+
+    users = User.objects.filter(username__startswith="bench")
+    hr = users.order_by("pk").first()
+    assert hr.is_hr
+    managers = users.filter(manager=hr)
+    assert managers.count() == 1
+    assert users.filter(manager__in=managers).count() == TINY.users - 2
+
+
+def test_entries_never_overlap_and_fall_on_local_workdays():
+    generate()
+
+    previous = {}
+    users = {user.pk: user for user in User.objects.all()}
+    for entry in TimeEntry.objects.order_by("user_id", "started_at"):
+        assert entry.ended_at > entry.started_at
+        assert entry.ended_at - entry.started_at <= timedelta(hours=16)
+        if entry.user_id in previous:
+            assert entry.started_at >= previous[entry.user_id], f"overlap for user {entry.user_id}"
+        previous[entry.user_id] = entry.ended_at
+        local_day = entry.started_at.astimezone(users[entry.user_id].tzinfo).date()
+        assert local_day.isoweekday() <= 5
+        assert local_day <= DATA_END
+
+
+def test_entries_skip_approved_leave():
+    generate()
+
+    for request in LeaveRequest.objects.filter(status=LeaveStatus.APPROVED).select_related("user")[:20]:
+        tzinfo = request.user.tzinfo
+        for entry in TimeEntry.objects.filter(user=request.user):
+            assert not request.start_date <= entry.started_at.astimezone(tzinfo).date() <= request.end_date
+
+
+def test_leave_requests_have_ledgers_and_factories_their_totals():
+    generate()
+
+    approved_vacation = LeaveRequest.objects.filter(status=LeaveStatus.APPROVED, leave_type__code="vacation")
+    usage = LedgerEntry.objects.filter(kind=EntryKind.USAGE)
+    assert usage.count() == approved_vacation.count() > 0
+    for entry in usage.select_related("request"):
+        assert entry.amount == -entry.request.amount
+    assert LedgerEntry.objects.filter(kind=EntryKind.INITIAL).count() == TINY.users  # 60 days, all in 2026
+    for factory in Factory.objects.annotate(made=Count("sprockets")):
+        assert factory.sprocket_production_actual == factory.made
+
+
+def test_the_command_reuses_a_finished_data_set():
+    options = TINY.as_dict()
+    first, second = StringIO(), StringIO()
+
+    call_command("bench_generate", stdout=first, **options)
+    call_command("bench_generate", stdout=second, **options)
+
+    assert "Generated" in first.getvalue()
+    assert "Reusing" in second.getvalue()
+    assert Dataset.objects.count() == 1
+    assert TimeEntry.objects.count() == TINY.entries
+
+
+def test_a_second_data_set_with_the_same_names_is_refused():
+    generate()
+
+    with pytest.raises(GeneratorError, match="already has bench"):
+        generate()
+    assert TimeEntry.objects.count() == TINY.entries
+
+
+def test_make_bench_refuses_sqlite(monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///db.sqlite3")
+
+    assert runner.main([]) == 2
+    assert "PostgreSQL only" in capsys.readouterr().err
+
+
+def test_targets_are_ratios_to_the_floor_and_the_database():
+    results = {
+        "a": {"rps": 300.0, "p50_ms": 5.0, "p95_ms": 6.0, "p99_ms": 7.0},
+        "b": {"rps": 90.0, "p50_ms": 11.0, "p95_ms": 12.0, "p99_ms": 13.0},
+        "c": {"rps": 100.0, "p50_ms": 14.0, "p95_ms": 16.0, "p99_ms": 20.0},
+        "h": {"rps": 50.0, "p50_ms": 20.0, "p95_ms": 22.0, "p99_ms": 30.0, "db_ms": 15.0},
+    }
+
+    runner.evaluate(results)
+
+    assert results["b"]["target_met"] is False  # 90 < 300 / 3
+    assert results["c"]["target_met"] is True  # 14 <= 3 * 5
+    assert results["h"]["target_met"] is True  # 20 <= 1.5 * 15
+    assert results["h"]["endpoint_to_db"] == pytest.approx(20 / 15)
+    assert results["b"]["rps_ratio_to_floor"] == pytest.approx(0.3)
