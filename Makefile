@@ -9,13 +9,16 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-browser install install-dev assets migrate seed lint security format check-deploy bench clean
+.PHONY: run test schemathesis test-browser install install-dev assets migrate seed lint security format check-deploy bench clean
 
 run: install assets migrate seed ## Set up everything and serve the app with demo data
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install-dev assets ## Install the test requirements and run the whole suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+schemathesis: install-dev assets ## Schemathesis against the OpenAPI schema (PostgreSQL: set DATABASE_URL)
+	$(BIN)/python -m pytest -m schemathesis -p no:cacheprovider $(PYTEST_ARGS)
 
 test-browser: install-dev assets ## Only the browser tests (headless Chromium)
 	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)

@@ -289,6 +289,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.add_error_responses",
+    ],
 }
 
 CORS_ALLOWED_ORIGINS = _env_or_fail(env.list, "CORS_ALLOWED_ORIGINS", default=[])
@@ -371,7 +375,3 @@ WORKING_TIME_BREAK_AFTER_6H_MINUTES = _env_or_fail(env.int, "WORKING_TIME_BREAK_
 WORKING_TIME_BREAK_AFTER_9H_MINUTES = _env_or_fail(env.int, "WORKING_TIME_BREAK_AFTER_9H_MINUTES", default=45)
 # When on, an entry write that creates a violation is refused (409) instead of answered with warnings.
 WORKING_TIME_BLOCK_ON_VIOLATION = env_bool("WORKING_TIME_BLOCK_ON_VIOLATION", False)
-
-# --- Benchmark (bench app) ------------------------------------------------------------------
-# `make bench`: the data generator (bench_generate) and its marker table. No setting of its own.
-INSTALLED_APPS += ["bench"]

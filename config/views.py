@@ -26,3 +26,20 @@ def server_error(request, *args, **kwargs):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Server error.", "code": "server_error"}, status=500)
     return django_server_error(request, *args, **kwargs)
+
+
+def page_not_found(request, exception=None, *args, **kwargs):
+    """Under /api/ a 404 is JSON like every other API error; pages keep Django's 404 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    from django.views.defaults import page_not_found as django_page_not_found
+
+    return django_page_not_found(request, exception, *args, **kwargs)
+
+
+def bad_request(request, exception=None, *args, **kwargs):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=400)
+    from django.views.defaults import bad_request as django_bad_request
+
+    return django_bad_request(request, exception, *args, **kwargs)

@@ -82,3 +82,19 @@ def test_dashboard_query_count_is_small(client, employee, django_assert_max_num_
     client.force_login(employee)
     with django_assert_max_num_queries(15):
         assert client.get("/").status_code == 200
+
+
+def test_unknown_api_url_is_a_json_404(client, employee):
+    client.force_login(employee)
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page.headers["Content-Type"].startswith("text/html")
+
+
+def test_nul_bytes_in_the_url_are_400(client, employee):
+    client.force_login(employee)
+    response = client.get("/api/v1/users/", {"search": "a\x00b"})
+    assert response.status_code == 400
+    assert client.get("/api/v1/users/%00/").status_code == 400

@@ -1,0 +1,42 @@
+"""OpenAPI post-processing shared by every app."""
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "An error: `detail` (and `code`) for general errors, or field names mapped to lists "
+    "of messages for 400 validation errors.",
+    # Not typed: a 400 names fields, and a model field may itself be called `code` or `detail`.
+    "properties": {
+        "detail": {"description": "What went wrong (general errors)."},
+        "code": {"description": "A machine-readable error code, or the `code` field's messages."},
+    },
+    "additionalProperties": True,
+}
+
+ERROR_RESPONSES = {
+    "400": "Invalid input: field errors, or `detail` naming the rule that refused it.",
+    "401": "Not authenticated, or the token/API key is invalid, expired or revoked.",
+    "403": "Authenticated but not allowed (role, read-only API key).",
+    "404": "Not found, or not yours to see.",
+    "409": "Conflict with the current state (overlap, already decided, timer running, locked period).",
+    "422": "Idempotency-Key reused with a different request body.",
+    "429": "Throttled: see the Retry-After header.",
+    "503": "Temporarily unavailable (database down): see the Retry-After header.",
+}
+
+
+def add_error_responses(result, generator, request, public):
+    """Document the JSON error responses every operation can give, so that clients generated
+    from the schema (and contract tests) know them."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = ERROR_SCHEMA
+    reference = {"$ref": "#/components/schemas/Error"}
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, description in ERROR_RESPONSES.items():
+                responses.setdefault(
+                    status, {"description": description, "content": {"application/json": {"schema": reference}}}
+                )
+    return result
