@@ -87,6 +87,9 @@ def read_text(data):
 
 def _clean(value, limit, row, name):
     value = " ".join((value or "").split()) if name != "description" else (value or "").strip()
+    if "\x00" in value:
+        row.error(name, "Contains a NUL character.")
+        return value.replace("\x00", "")
     if len(value) > limit:
         row.error(name, f"At most {limit} characters.")
         return value[:limit]
@@ -144,6 +147,9 @@ def _split_tags(text, row):
     for part in (text or "").split(","):
         name = " ".join(part.split())
         if not name:
+            continue
+        if "\x00" in name:
+            row.error("tags", "A tag contains a NUL character.")
             continue
         if len(name) > MAX_TAG_LENGTH:
             row.error("tags", f"A tag has at most {MAX_TAG_LENGTH} characters.")

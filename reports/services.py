@@ -317,7 +317,7 @@ def import_job_create(*, requested_by, user, uploaded, file_format, create_missi
         user=user,
         format=file_format,
         file=uploaded,
-        file_name=(uploaded.name or "")[:255],
+        file_name=(uploaded.name or "").replace("\x00", "")[:255],
         create_missing=create_missing,
         total_rows=len(rows),
     )

@@ -111,15 +111,22 @@ def _ids(raw, name):
     return sorted(set(values))
 
 
+FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2100, 12, 31)
+
+
 def parse_date(raw, name, default):
     if raw in (None, ""):
         return default
     try:
         if len(raw) > 10:
             raise ValueError
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         raise ReportError("Give a date as YYYY-MM-DD.", field=name) from None
+    if not FIRST_DATE <= value <= LAST_DATE:
+        # Far dates would overflow when turned into local day bounds.
+        raise ReportError("Give a date between 2000 and 2100.", field=name)
+    return value
 
 
 def parse_group_by(raw, *, default="day"):

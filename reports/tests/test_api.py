@@ -274,3 +274,16 @@ def test_entry_rows_are_read_in_chunks_not_all_at_once(employee, django_assert_n
     with django_assert_num_queries(2):  # two more chunks' tags (the cursor fetches lazily)
         rest = list(rows)
     assert len(rest) == 4
+
+
+@pytest.mark.parametrize("params", [{"from": "0001-01-01", "to": "0001-01-02"}, {"to": "9999-12-31"}])
+def test_far_dates_are_field_errors_not_overflows(client_for, employee, params):
+    for url in (SUMMARY, OVERTIME, EXPORT):
+        response = client_for(employee).get(url, params)
+        assert response.status_code == 400, url
+
+
+def test_from_is_named_from_in_the_body(client_for, employee):
+    body = client_for(employee).get(OVERTIME, RANGE).json()
+    assert body["from"] == "2026-03-01" and "from_" not in body
+    assert client_for(employee).get(SUMMARY, RANGE).json()["from"] == "2026-03-01"

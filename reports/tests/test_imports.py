@@ -282,3 +282,10 @@ def test_native_header_matches_the_export_columns():
     reader = csv.reader(io.StringIO(",".join(ENTRY_COLUMNS)))
     assert next(reader) == ENTRY_COLUMNS
     assert datetime.fromisoformat("2026-03-02T09:00:00+01:00").utcoffset().total_seconds() == 3600
+
+
+def test_nul_characters_are_row_errors(employee):
+    header = "User,Email,Client,Project,Task,Description,Billable,Start,End,Tags\n"
+    row = ",,,,,bad\x00text,No,2026-03-02T09:00:00+01:00,2026-03-02T10:00:00+01:00,a\x00b\n"
+    rows = imports.parse((header + row).encode(), "native", employee.tzinfo)
+    assert set(rows[0].errors) == {"description", "tags"}
