@@ -124,3 +124,27 @@ def test_targets_are_ratios_to_the_floor_and_the_database():
     assert results["h"]["target_met"] is True  # 20 <= 1.5 * 15
     assert results["h"]["endpoint_to_db"] == pytest.approx(20 / 15)
     assert results["b"]["rps_ratio_to_floor"] == pytest.approx(0.3)
+
+
+@pytest.mark.postgresql
+def test_indexes_and_constraints_are_rebuilt_after_the_copy():
+    from django.db import connection
+
+    def definitions():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid IN "
+                "('timetracking_timeentry'::regclass, 'sprockets_sprocket'::regclass) ORDER BY 1"
+            )
+            indexes = [row[0] for row in cursor.fetchall()]
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = "
+                "'timetracking_timeentry'::regclass ORDER BY 1"
+            )
+            return indexes, cursor.fetchall()
+
+    before = definitions()
+    generate()
+
+    assert definitions() == before
+    assert "timeentry_no_overlap" in [name for name, _definition in before[1]]
