@@ -341,7 +341,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.request": {"level": "ERROR" if TESTING else "WARNING"}},
+    "loggers": {
+        "django.request": {"level": "ERROR" if TESTING else "WARNING"},
+        # One line per task run is noise when tasks run eagerly in-process (the embedded default).
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }
 
 # --- Leave (leave app) ----------------------------------------------------------------------

@@ -14,3 +14,6 @@ class WebhooksConfig(AppConfig):
         settings.CELERY_BEAT_SCHEDULE.setdefault(
             "relay-webhook-outbox", {"task": "webhooks.tasks.relay_outbox", "schedule": 30.0}
         )
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "purge-webhook-outbox", {"task": "webhooks.tasks.purge_outbox", "schedule": 24 * 3600.0}
+        )

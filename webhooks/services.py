@@ -81,6 +81,14 @@ def outbox_relay(*, batch_size=500):
     return created_ids
 
 
+def outbox_purge(*, older_than_days):
+    from datetime import timedelta
+
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted, _ = OutboxEvent.objects.filter(relayed_at__lt=cutoff).delete()
+    return deleted
+
+
 def sign(*, secret, timestamp, body):
     """HMAC-SHA256 over "<timestamp>.<body>", hex. See README "Verifying a webhook"."""
     message = f"{timestamp}.".encode() + body

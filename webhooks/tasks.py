@@ -26,3 +26,9 @@ def deliver(self, delivery_id):
         # The embedded default has no broker to schedule a retry: try again at once, same cap.
         return deliver.apply(args=[delivery_id], retries=self.request.retries + 1).get(disable_sync_subtasks=False)
     raise self.retry(countdown=30 * 2**self.request.retries)
+
+
+@shared_task(acks_late=True)
+def purge_outbox(days=30):
+    """Daily: forget relayed events (and their delivery logs) older than `days` (idempotent)."""
+    return services.outbox_purge(older_than_days=days)

@@ -218,3 +218,19 @@ class TestApi:
         with django_assert_num_queries(3):  # HR check + count + one page with its events joined
             response = client_for(hr).get(reverse("api:webhook-delivery-list"))
         assert response.json()["count"] == 5
+
+
+def test_purge_forgets_old_relayed_events_only():
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from webhooks.tasks import purge_outbox
+
+    with time_machine.travel(timezone.now() - timedelta(days=40)):
+        services.outbox_publish(event_type="time_entry.created", payload={"id": 1})
+        relay_outbox.delay()
+    services.outbox_publish(event_type="time_entry.created", payload={"id": 2})  # recent, not relayed
+    assert purge_outbox.delay().get() == 1
+    assert list(OutboxEvent.objects.values_list("payload__id", flat=True)) == [2]
