@@ -164,6 +164,10 @@ def entry_create(request):
     if form.is_valid():
         try:
             entry = services.entry_create(user=request.user, actor=request.user, **form.service_arguments())
+        except services.PeriodLocked as error:
+            # The locked week shows no form: say it above the page instead.
+            messages.error(request, error.message)
+            return HttpResponseRedirect(_week_url(_monday(form.cleaned_data["date"])))
         except services.TimeTrackingError as error:
             form.add_service_error(error)
         else:

@@ -109,8 +109,8 @@ def test_a_locked_week_is_read_only(client, employee, locked_entry):
 
 def test_a_locked_week_refuses_writes_through_the_pages(client, employee, locked_entry):
     as_user(client, employee)
-    response = client.post(CREATE_URL, {"date": "2026-03-05", "start": "08:00", "end": "09:00"})
-    assert response.status_code == 200 and "approved and locked" in response.content.decode()
+    response = client.post(CREATE_URL, {"date": "2026-03-05", "start": "08:00", "end": "09:00"}, follow=True)
+    assert "is approved and locked; it must be reopened" in response.content.decode()
     response = client.post(
         reverse("timetracking:entry-edit", args=[locked_entry.pk]),
         {"date": "2026-03-04", "start": "09:00", "end": "12:00"},
