@@ -176,6 +176,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "timetrack"
+# A task taken by a worker that dies before acknowledging it (acks_late) goes back to the
+# queue after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _env_or_fail(env.int, "CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
 CELERY_BEAT_SCHEDULE = {}  # apps add their periodic tasks in their own AppConfig.ready()
 CELERY_TIMEZONE = "UTC"
 

@@ -1,0 +1,131 @@
+"""A Celery worker killed in the middle of a delivery: with acks_late and
+reject_on_worker_lost the task goes back to the queue, another worker runs it again, and the
+delivery is recorded once. Real worker processes on the real Redis broker and PostgreSQL."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.conf import settings
+
+from config.celery import app
+from webhooks import services
+from webhooks.models import Delivery, Endpoint
+from webhooks.tasks import deliver
+
+pytestmark = [
+    pytest.mark.postgresql,
+    pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL: real workers on the Redis broker"),
+    pytest.mark.django_db(transaction=True),
+]
+
+VISIBILITY_TIMEOUT = 3
+
+
+class SlowReceiver:
+    """Answers the first request only after a long pause (the worker is killed meanwhile)."""
+
+    def __init__(self):
+        self.requests = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests += 1
+                if receiver.requests == 1:
+                    time.sleep(20)
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def start_worker():
+    database = settings.DATABASES["default"]
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    env.update(
+        {
+            "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+            "REDIS_URL": settings.REDIS_URL,
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+            "SECRET_KEY": settings.SECRET_KEY,
+            "DEBUG": "0",
+            "SECURE_HTTPS": "0",
+        }
+    )
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-P",
+            "solo",
+            "--without-mingle",
+            "--without-gossip",
+            "-Q",
+            settings.CELERY_TASK_DEFAULT_QUEUE,
+            "-l",
+            "WARNING",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_for(condition, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_a_killed_worker_s_task_is_run_again_and_recorded_once():
+    receiver = SlowReceiver()
+    event = services.outbox_publish(event_type="period.locked", payload={"week": "2026-W47"})
+    endpoint = Endpoint.objects.create(url=receiver.url, events=["period.locked"])
+    delivery_id = Delivery.objects.create(endpoint=endpoint, event=event).pk
+    app.control.purge()
+    app.conf.task_always_eager = False
+    workers = []
+    try:
+        deliver.apply_async(args=[delivery_id])
+        workers.append(start_worker())
+        assert wait_for(lambda: receiver.requests == 1, 60), "the first worker never started the delivery"
+        workers[0].send_signal(signal.SIGKILL)  # mid-task: the receiver has not answered yet
+        workers[0].wait(timeout=10)
+        assert Delivery.objects.get(pk=delivery_id).status == Delivery.Status.PENDING
+        time.sleep(VISIBILITY_TIMEOUT + 1)
+        workers.append(start_worker())
+        assert wait_for(lambda: Delivery.objects.get(pk=delivery_id).status == Delivery.Status.SUCCEEDED, 90), (
+            "the task was not run again after the worker died"
+        )
+    finally:
+        app.conf.task_always_eager = True
+        for worker in workers:
+            if worker.poll() is None:
+                worker.terminate()
+                worker.wait(timeout=20)
+        receiver.server.shutdown()
+    delivery = Delivery.objects.get(pk=delivery_id)
+    assert Delivery.objects.count() == 1
+    assert delivery.attempts == 1  # the killed run never recorded an attempt; the re-run recorded one
+    assert receiver.requests == 2  # at-least-once: receivers dedupe on the event id in the body
