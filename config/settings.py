@@ -209,7 +209,9 @@ USE_TZ = True
 
 # --- Static and media files --------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Tests serve static files from the finders only, never from a collected folder that another
+# process (a benchmark's collectstatic) may be rewriting.
+STATIC_ROOT = None if TESTING else _env_or_fail(env.path, "STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 # npm-installed libraries are served by the app itself (no CDN at run time).
 STATICFILES_DIRS = [
     BASE_DIR / "static",
