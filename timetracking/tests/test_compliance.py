@@ -244,3 +244,17 @@ def test_violations_for_reads_entries_in_one_query(django_assert_num_queries):
     with django_assert_num_queries(1):
         violations = compliance.violations_for(users, date(2026, 1, 5), date(2026, 1, 11))
     assert {v.user_id for v in violations} == {user.pk for user in users}
+
+
+def test_weekly_rest_in_the_dst_week_is_real_time():
+    # The week of 23 March 2026 has 167 hours. Saturday 28th 16:00 CET to Monday 30th 04:00 CEST
+    # is 36 hours on the wall but 35 real hours: just enough; 03:59 is not.
+    monday = date(2026, 3, 23)
+    days = [monday + timedelta(days=offset) for offset in range(-1, 6)]
+    work = [(local(each, 8), local(each, 16)) for each in days]
+    next_monday = date(2026, 3, 30)
+    inside = [*work, (local(next_monday, 4), local(next_monday, 8))]
+    assert found(inside, Rule.WEEKLY_REST, first_day=monday) == []
+    outside = [*work, (local(next_monday, 3, 59), local(next_monday, 8))]
+    [violation] = found(outside, Rule.WEEKLY_REST, first_day=monday)
+    assert violation.actual == Decimal("34.98")
