@@ -1,6 +1,7 @@
 """Accounts API: JWT auth endpoints, `users/me/` and `users/`."""
 
 import django_filters
+from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.urls import path
 from drf_spectacular.utils import extend_schema
@@ -103,11 +104,34 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(ProfileSerializer(request.user).data)
 
 
+# Every string input has a maximum length (tokens are a few hundred characters).
+TOKEN_MAX_LENGTH = 2000
+
+
+class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[self.username_field].max_length = 150
+        self.fields["password"].max_length = 4096
+        for field in self.fields.values():
+            field.validators.append(MaxLengthValidator(field.max_length))
+
+
+class TokenVerifySerializer(jwt_serializers.TokenVerifySerializer):
+    token = serializers.CharField(max_length=TOKEN_MAX_LENGTH, write_only=True)
+
+
+class TokenBlacklistSerializer(jwt_serializers.TokenBlacklistSerializer):
+    refresh = serializers.CharField(max_length=TOKEN_MAX_LENGTH, write_only=True)
+
+
 class AtomicTokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
     """simplejwt's refresh checks the blacklist, then blacklists: two concurrent refreshes
     of one token both pass the check and both get a new pair. Here the check and the
     blacklisting happen under a row lock on the token (on SQLite, the IMMEDIATE
     transaction serialises writers), so exactly one refresh wins."""
+
+    refresh = serializers.CharField(max_length=TOKEN_MAX_LENGTH)
 
     def validate(self, attrs):
         refresh = self.token_class(attrs["refresh"])  # signature, expiry, first blacklist check
@@ -133,6 +157,7 @@ class AtomicTokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
 
 
 class TokenObtainPairView(jwt_views.TokenObtainPairView):
+    serializer_class = TokenObtainPairSerializer
     throttle_classes = [LoginRateThrottle]
 
     def post(self, request, *args, **kwargs):
@@ -149,12 +174,14 @@ class TokenRefreshView(jwt_views.TokenRefreshView):
 
 
 class TokenVerifyView(jwt_views.TokenVerifyView):
+    serializer_class = TokenVerifySerializer
     throttle_classes = [LoginRateThrottle]
 
 
 class LogoutView(jwt_views.TokenBlacklistView):
     """Blacklist the given refresh token: it can no longer be refreshed."""
 
+    serializer_class = TokenBlacklistSerializer
     throttle_classes = [LoginRateThrottle]
 
 

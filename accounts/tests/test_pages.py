@@ -98,3 +98,20 @@ def test_nul_bytes_in_the_url_are_400(client, employee):
     response = client.get("/api/v1/users/", {"search": "a\x00b"})
     assert response.status_code == 400
     assert client.get("/api/v1/users/%00/").status_code == 400
+
+
+def test_overlong_query_values_are_400(client, employee):
+    from config.middleware import MAX_QUERY_VALUE_LENGTH
+
+    client.force_login(employee)
+    assert client.get("/api/v1/users/", {"ordering": "x" * MAX_QUERY_VALUE_LENGTH}).status_code == 200
+    response = client.get("/api/v1/users/", {"ordering": "x" * (MAX_QUERY_VALUE_LENGTH + 1)})
+    assert response.status_code == 400
+    assert "ordering" in response.json()
+
+
+def test_token_inputs_are_bounded(api_client, employee):
+    response = api_client.post("/api/v1/auth/token/", {"username": "u" * 151, "password": "x"}, format="json")
+    assert response.status_code == 400
+    assert "username" in response.json()
+    assert api_client.post("/api/v1/auth/token/verify/", {"token": "t" * 2001}, format="json").status_code == 400
