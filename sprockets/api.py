@@ -252,6 +252,25 @@ class ChartSerializer(serializers.Serializer):
     )
 
 
+def _utc_iso(moment):
+    # What DRF's DateTimeField writes for a UTC datetime: ISO 8601 with "Z".
+    text = moment.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def chart_representation(bucket, series):
+    """ChartSerializer's output, built directly: a chart has up to a thousand buckets, and
+    running three serializer fields per bucket cost more than the database's own query
+    (found with `make bench`, scenario h). The times are UTC bucket starts and the goals are
+    already quantized Decimals, so the JSON is the same byte for byte."""
+    return {
+        "bucket": bucket,
+        "time": [_utc_iso(moment) for moment in series["time"]],
+        "sprocket_production_goal": series["sprocket_production_goal"],
+        "sprocket_production_actual": series["sprocket_production_actual"],
+    }
+
+
 WITH_CHART_DATA = OpenApiParameter(
     "with_chart_data",
     OpenApiTypes.BOOL,
@@ -332,7 +351,7 @@ class FactoryViewSet(ServiceModelViewSet):
         query = ChartQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         series = production_chart(factory=factory, **query.validated_data)
-        return Response(ChartSerializer({"bucket": query.validated_data["bucket"], **series}).data)
+        return Response(chart_representation(query.validated_data["bucket"], series))
 
 
 # --- Sprockets -----------------------------------------------------------------------------------

@@ -94,3 +94,21 @@ def test_a_chart_is_a_fixed_number_of_queries(factory, sprocket_type, django_ass
     with django_assert_num_queries(2):  # one grouped COUNT, one goal timeline
         chart = production_chart(factory=factory, start=at(4, 0), end=at(5, 0), bucket=Bucket.HOUR)
     assert sum(chart["sprocket_production_actual"]) == 300
+
+
+@pytest.mark.parametrize("bucket", [Bucket.HOUR, Bucket.DAY, Bucket.WEEK])
+def test_the_lean_chart_answer_is_what_the_serializer_writes(factory, sprocket_type, bucket):
+    from rest_framework.renderers import JSONRenderer
+
+    from sprockets.api import ChartSerializer, chart_representation
+
+    with time_machine.travel(at(5, 10), tick=False):
+        services.sprockets_record(
+            items=[{"factory_id": factory.pk, "sprocket_type_id": sprocket_type.pk, "produced_at": at(5, 9, 30)}]
+        )
+    series = production_chart(factory=factory, start=at(1, 0), end=at(8, 0), bucket=bucket)
+
+    lean = JSONRenderer().render(chart_representation(bucket, series))
+
+    assert lean == JSONRenderer().render(ChartSerializer({"bucket": bucket, **series}).data)
+    assert b'"2026-03-05T' in lean or bucket == Bucket.WEEK
