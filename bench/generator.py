@@ -37,7 +37,7 @@ from sprockets.models import ChartPointReason, Factory, Location, ProductionChar
 from timetracking.models import Client, Project, Tag, Task, TimeEntry
 
 # Bump when the shape of the generated data changes: `make bench` then rebuilds the database.
-VERSION = 3
+VERSION = 4
 USERNAME_PREFIX = "bench"
 PASSWORD = "bench-password"  # noqa: S105 - the benchmark's throwaway users, never a real account
 TEAM_SIZE = 20  # one manager and 19 reports
@@ -462,21 +462,27 @@ class Generator:
         tag_rows = []
         state = {"entry_id": entry_id, "through_id": through_id}
 
+        # How many entries each user logs on each of their working days.
+        plans = []
+        for (user_id, team, zone, country, subdivision), count in zip(self.users, per_user, strict=True):
+            closed = self.holidays[(country, subdivision)]
+            off = self.leave_days.get(user_id, set())
+            days = [day for day in all_days if day.isoweekday() <= 5 and day not in closed and day not in off]
+            if not days:
+                raise GeneratorError("No working day left to log time on.")
+            base, extra = divmod(count, len(days))
+            busier = set(self.random.sample(range(len(days)), extra))
+            pieces = {day: base + (1 if position in busier else 0) for position, day in enumerate(days)}
+            plans.append((user_id, zone, self.team_projects[team if team is not None else 0], pieces))
+
         def rows():
-            for (user_id, team, zone, country, subdivision), count in zip(self.users, per_user, strict=True):
-                closed = self.holidays[(country, subdivision)]
-                off = self.leave_days.get(user_id, set())
-                days = [day for day in all_days if day.isoweekday() <= 5 and day not in closed and day not in off]
-                if not days:
-                    raise GeneratorError("No working day left to log time on.")
-                base, extra = divmod(count, len(days))
-                busier = set(self.random.sample(range(len(days)), extra))
-                projects = self.team_projects[team if team is not None else 0]
-                for position, day in enumerate(days):
-                    pieces = base + (1 if position in busier else 0)
-                    if not pieces:
-                        continue
-                    yield from self._day(user_id, zone, day, pieces, projects, tag_rows, state)
+            # Day by day, everyone's entries of the day: the order in which a real database
+            # receives them, so the table's physical order (and the planner's statistics about
+            # it) follows time, not users.
+            for day in all_days:
+                for user_id, zone, projects, pieces in plans:
+                    if pieces.get(day):
+                        yield from self._day(user_id, zone, day, pieces[day], projects, tag_rows, state)
 
         columns = [
             "id",

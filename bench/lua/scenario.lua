@@ -38,6 +38,7 @@ function init(args)
    wrk.headers["Accept"] = mode == "plain" and "application/json, text/html" or "application/json"
    counter = 0
    failures = 0
+   running = false
 end
 
 function request()
@@ -47,10 +48,11 @@ function request()
       local body = string.format('{"started_at": "%s", "duration": "%s", "description": "bench"}', started, duration)
       return wrk.format("POST", path, nil, body)
    elseif mode == "timer" then
-      if counter % 2 == 1 then
-         return wrk.format("POST", path, nil, "{}")
+      -- Follows the answers, not a counter: wrk may build a request it never sends.
+      if running then
+         return wrk.format("POST", stop_path, nil, "{}")
       end
-      return wrk.format("POST", stop_path, nil, "{}")
+      return wrk.format("POST", path, nil, "{}")
    end
    return wrk.format(method, path, nil, nil)
 end
@@ -58,6 +60,16 @@ end
 function response(status, headers, body)
    if status >= 300 then
       failures = failures + 1
+   end
+   if mode == "timer" then
+      -- 201: a timer started; 200: it stopped; 409: the server's state was the other one.
+      if status == 201 then
+         running = true
+      elseif status == 200 then
+         running = false
+      elseif status == 409 then
+         running = not running
+      end
    end
 end
 
