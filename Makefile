@@ -53,7 +53,7 @@ lint: install-dev ## ruff lint and format check
 	$(BIN)/ruff format --check .
 
 security: install-dev ## bandit (medium and high findings fail)
-	$(BIN)/bandit -q -r accounts config timetracking leave sprockets webhooks reports -ll -x '*/tests/*,*/migrations/*'
+	$(BIN)/bandit -q -r accounts config timetracking leave sprockets webhooks reports bench -ll -x '*/tests/*,*/migrations/*'
 
 format: install-dev
 	$(BIN)/ruff check --fix .
