@@ -121,7 +121,7 @@ class _Writer:
         else:
             placeholders = ", ".join(["%s"] * len(columns))
             # Table and column names come from the models above, never from input.
-            sql = f"INSERT INTO {connection.ops.quote_name(table)} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
+            sql = f"INSERT INTO {connection.ops.quote_name(table)} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608 # nosec B608
             batch = []
             for row in rows:
                 batch.append([self._adapt(value) for value in row])
