@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -13,7 +12,8 @@ admin.site.site_title = "Timetrack admin"
 urlpatterns = [
     path("health/", health, name="health"),
     # Browsers ask for /favicon.ico on pages (like the admin) that do not name an icon.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    # The unhashed name: WhiteNoise serves it too, and nothing needs the manifest at import time.
+    path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True)),
     path("", dashboard, name="dashboard"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("config.api", "api"), namespace="api")),
