@@ -51,7 +51,7 @@ class SlowReceiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
-def start_worker():
+def start_worker(log_path):
     database = settings.DATABASES["default"]
     env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(
@@ -84,8 +84,8 @@ def start_worker():
         ],
         cwd=settings.BASE_DIR,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log_path.open("ab"),
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -98,7 +98,8 @@ def wait_for(condition, timeout):
     return False
 
 
-def test_a_killed_worker_s_task_is_run_again_and_recorded_once():
+def test_a_killed_worker_s_task_is_run_again_and_recorded_once(tmp_path):
+    log_path = tmp_path / "workers.log"
     receiver = SlowReceiver()
     event = services.outbox_publish(event_type="period.locked", payload={"week": "2026-W47"})
     endpoint = Endpoint.objects.create(url=receiver.url, events=["period.locked"])
@@ -108,13 +109,15 @@ def test_a_killed_worker_s_task_is_run_again_and_recorded_once():
     workers = []
     try:
         deliver.apply_async(args=[delivery_id])
-        workers.append(start_worker())
-        assert wait_for(lambda: receiver.requests == 1, 60), "the first worker never started the delivery"
+        workers.append(start_worker(log_path))
+        assert wait_for(lambda: receiver.requests == 1, 90), (
+            "the first worker never started the delivery:\n" + log_path.read_text(errors="replace")[-3000:]
+        )
         workers[0].send_signal(signal.SIGKILL)  # mid-task: the receiver has not answered yet
         workers[0].wait(timeout=10)
         assert Delivery.objects.get(pk=delivery_id).status == Delivery.Status.PENDING
         time.sleep(VISIBILITY_TIMEOUT + 1)
-        workers.append(start_worker())
+        workers.append(start_worker(log_path))
         assert wait_for(lambda: Delivery.objects.get(pk=delivery_id).status == Delivery.Status.SUCCEEDED, 90), (
             "the task was not run again after the worker died"
         )
