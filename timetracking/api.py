@@ -418,9 +418,10 @@ class BulkRowErrorSerializer(serializers.Serializer):
 
 
 class BulkErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = BulkRowErrorSerializer(many=True)
+    # Not required: a malformed body (e.g. no `entries`) is answered with plain field errors.
+    detail = serializers.CharField(required=False)
+    code = serializers.CharField(required=False)
+    errors = BulkRowErrorSerializer(many=True, required=False)
 
 
 class ConflictSerializer(serializers.Serializer):
@@ -788,8 +789,9 @@ PeriodFilter.base_filters["to"] = django_filters.DateFilter(method=_ignore, labe
 
 
 class PeriodErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
+    # Not required: invalid input is answered with plain field errors.
+    detail = serializers.CharField(required=False)
+    code = serializers.CharField(required=False)
 
 
 class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
