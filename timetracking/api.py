@@ -414,7 +414,9 @@ class BulkResultSerializer(serializers.Serializer):
 class BulkRowErrorSerializer(serializers.Serializer):
     index = serializers.IntegerField(help_text="Position of the row in `entries`, from 0.")
     status = serializers.IntegerField(help_text="400 for a refused value, 409 for an overlap.")
-    errors = serializers.DictField(help_text="Field errors of that row, or detail + code.")
+    errors = serializers.JSONField(
+        help_text="Field errors of that row, or detail + code (a list for a row that is not an object)."
+    )
 
 
 class BulkErrorSerializer(serializers.Serializer):
