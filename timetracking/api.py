@@ -7,6 +7,7 @@ the rules. Clients/projects/tasks/tags are read by everyone and written by HR an
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 import django_filters
 from django.db import IntegrityError
@@ -330,6 +331,76 @@ class TimeEntrySerializer(serializers.ModelSerializer):
         return int(entry.duration.total_seconds()) if entry.ended_at else None
 
 
+# The list endpoint's lean reader: `values()` rows turned into exactly what TimeEntrySerializer
+# gives (a test compares the two field by field), without a model instance, a related object or a
+# serializer field per value. make bench (b): the serializer was most of a 100-row page's time.
+LEAN_ENTRY_FIELDS = (
+    "id",
+    "user_id",
+    "project_id",
+    "project__name",
+    "task_id",
+    "task__name",
+    "description",
+    "started_at",
+    "ended_at",
+    "billable",
+    "source",
+    "created_at",
+    "updated_at",
+)
+_HOUR = Decimal(3600)
+_CENTS = Decimal("0.01")
+
+
+def _iso(moment, tzinfo):
+    """DRF's DateTimeField output: ISO 8601 in the current time zone, UTC as `Z`."""
+    text = moment.astimezone(tzinfo).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def lean_entries(rows):
+    """TimeEntrySerializer's representation of `values(*LEAN_ENTRY_FIELDS)` rows, with one tag query."""
+    rows = list(rows)
+    tags = {}
+    through = TimeEntry.tags.through.objects.filter(timeentry_id__in=[row["id"] for row in rows])
+    for entry_id, tag_id, name in through.order_by("tag__name", "tag_id").values_list(
+        "timeentry_id", "tag_id", "tag__name"
+    ):
+        tags.setdefault(entry_id, []).append({"id": tag_id, "name": name})
+    tzinfo = timezone.get_current_timezone()
+    result = []
+    for row in rows:
+        started_at, ended_at = row["started_at"], row["ended_at"]
+        if ended_at is None:
+            seconds = hours = None
+        else:
+            seconds = int((ended_at - started_at).total_seconds())
+            hours = f"{(Decimal(seconds) / _HOUR).quantize(_CENTS):f}"
+        result.append(
+            {
+                "id": row["id"],
+                "user": row["user_id"],
+                "project": row["project_id"],
+                "project_name": row["project__name"],
+                "task": row["task_id"],
+                "task_name": row["task__name"],
+                "tags": tags.get(row["id"], []),
+                "description": row["description"],
+                "started_at": _iso(started_at, tzinfo),
+                "ended_at": None if ended_at is None else _iso(ended_at, tzinfo),
+                "duration_seconds": seconds,
+                "hours": hours,
+                "is_running": ended_at is None,
+                "billable": row["billable"],
+                "source": row["source"],
+                "created_at": _iso(row["created_at"], tzinfo),
+                "updated_at": _iso(row["updated_at"], tzinfo),
+            }
+        )
+    return result
+
+
 class ViolationSerializer(serializers.Serializer):
     """One breach of a working-time rule: who, which local days, the figures (actual vs limit)."""
 
@@ -535,6 +606,12 @@ class TimeEntryViewSet(viewsets.ModelViewSet):
             return TimeEntry.objects.none()
         # with_details: user, project, task and tags would otherwise be queried per row.
         return TimeEntry.objects.visible_to(self.request.user).with_details()
+
+    def list(self, request, *args, **kwargs):
+        # Same filters, ordering and pagination as the stock list; rows read lean (lean_entries).
+        queryset = self.filter_queryset(TimeEntry.objects.visible_to(request.user))
+        page = self.paginate_queryset(queryset.values(*LEAN_ENTRY_FIELDS))
+        return self.get_paginated_response(lean_entries(page))
 
     def _writable_object(self):
         entry = self.get_object()  # 404 when not visible

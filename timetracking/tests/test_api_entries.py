@@ -280,12 +280,41 @@ def test_list_query_count_does_not_grow_with_rows(client_for, manager, employee,
     client = client_for(manager)
     make(1)
     client.get(LIST_URL)  # warm up: the role checks of `manager` are cached on the user
-    # count, page (entries + user + project + client + task), tags of the page
+    # count, page (entries + project + task names), tags of the page
     with django_assert_num_queries(3):
         assert client.get(LIST_URL).status_code == 200
     make(10)
     with django_assert_num_queries(3):
         assert len(client.get(LIST_URL).json()["results"]) == 22
+
+
+def test_the_lean_list_gives_exactly_what_the_serializer_gives(client_for, employee):
+    """The list reads `values()` rows (lean_entries); every field must match TimeEntrySerializer's."""
+    from timetracking.api import TimeEntrySerializer
+
+    task = TaskFactory()
+    start = utc(2026, 3, 9, 8)
+    TimeEntryFactory(
+        user=employee,
+        project=task.project,
+        task=task,
+        tags=[TagFactory(name="zeta"), TagFactory(name="alpha")],
+        description="=formula & ünïcode",
+        billable=True,
+        started_at=start,
+        ended_at=start + timedelta(hours=1, minutes=20, seconds=59),
+    )
+    TimeEntryFactory(user=employee, project=task.project, started_at=start + timedelta(hours=3, microseconds=5))
+    second = start + timedelta(hours=5)
+    TimeEntryFactory(user=employee, started_at=second, ended_at=second + timedelta(seconds=1))
+    TimeEntryFactory(user=employee, started_at=start + timedelta(days=1), ended_at=None, source="timer")
+
+    listed = client_for(employee).get(LIST_URL, {"ordering": "started_at"}).json()["results"]
+    expected = TimeEntrySerializer(TimeEntry.objects.with_details().order_by("started_at"), many=True).data
+    assert len(listed) == 4
+    assert listed == [dict(row) for row in expected]
+    assert [tag["name"] for tag in listed[0]["tags"]] == ["alpha", "zeta"]
+    assert listed[0]["hours"] == "1.35" and listed[3]["is_running"] and listed[3]["hours"] is None
 
 
 # --- bulk -----------------------------------------------------------------------------------------
