@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.errors import DomainError, NotFound
-from timetracking.models import TimeEntry, local_day_bounds
+from timetracking.models import Project, Tag, Task, TimeEntry, local_day_bounds
 
 DIMENSIONS = ("day", "week", "month", "project", "task", "tag", "user")
 TIME_DIMENSIONS = ("day", "week", "month")
@@ -54,6 +54,19 @@ def duration_seconds(value):
     return round(value / 1_000_000)  # some backends return microseconds
 
 
+@dataclass(frozen=True)
+class Person:
+    """What a report needs of someone: the id and the time zone. `user=all` resolves to these, not
+    to model instances (a company is thousands of people; make bench (f)). Duck-types `User` here."""
+
+    pk: int
+    timezone: str
+
+    @property
+    def tzinfo(self):
+        return ZoneInfo(self.timezone)
+
+
 @dataclass
 class ReportFilters:
     """Resolved, validated report parameters (shared by summaries, overtime and exports)."""
@@ -65,6 +78,15 @@ class ReportFilters:
     tasks: list = field(default_factory=list)
     tags: list = field(default_factory=list)
     billable: bool | None = None
+    # user=all: the viewer whose visible, active people `users` are. The queries then select them
+    # with a subquery per time zone instead of a list of (thousands of) ids in the SQL.
+    everyone_of: User | None = None
+
+    def members(self, zone, user_ids):
+        """The right-hand side of `user_id__in` for the report's people in `zone`."""
+        if self.everyone_of is None:
+            return user_ids
+        return User.objects.visible_to(self.everyone_of).filter(is_active=True, timezone=zone).values("pk")
 
     def as_params(self):
         """JSON-friendly form, stored on export jobs and rebuilt by `from_params`."""
@@ -78,9 +100,14 @@ class ReportFilters:
             "billable": self.billable,
         }
 
+    def single_user(self):
+        """The one person of a one-person report, as a `User` (overtime needs their contract)."""
+        (user,) = self.users
+        return user if isinstance(user, User) else User.objects.get(pk=user.pk)
+
     @classmethod
     def from_params(cls, params):
-        users = list(User.objects.filter(pk__in=params["users"]))
+        users = [Person(*row) for row in User.objects.filter(pk__in=params["users"]).values_list("pk", "timezone")]
         return cls(
             start=date.fromisoformat(params["from"]),
             end=date.fromisoformat(params["to"]),
@@ -158,7 +185,8 @@ def resolve_users(viewer, raw_ids, *, everyone=False):
     is 404, exactly as if the user did not exist."""
     visible = User.objects.visible_to(viewer)
     if everyone:
-        return list(visible.filter(is_active=True).order_by("username"))
+        people = visible.filter(is_active=True).order_by("username").values_list("pk", "timezone")
+        return [Person(*row) for row in people]
     ids = _ids(raw_ids, "user")
     if not ids:
         return [viewer]
@@ -188,6 +216,7 @@ def parse_filters(viewer, query, *, today=None, default_days=30):
         tasks=_ids(getlist("task"), "task"),
         tags=_ids(getlist("tag"), "tag"),
         billable=parse_bool(query.get("billable"), "billable"),
+        everyone_of=viewer if everyone else None,
     )
 
 
@@ -219,20 +248,29 @@ def filtered_entries(filters):
 
 def entries_in_scope(filters):
     """All matching entries of all the filters' users, each user on their own local days (one query)."""
-    condition = Q(pk__in=[])
+    condition, starts, ends = Q(pk__in=[]), [], []
     for zone, user_ids in users_by_timezone(filters.users).items():
         start, end = local_day_bounds(filters.start, filters.end, ZoneInfo(zone))
-        condition |= Q(user_id__in=user_ids, started_at__gte=start, started_at__lt=end)
-    return filtered_entries(filters).filter(condition)
+        condition |= Q(user_id__in=filters.members(zone, user_ids), started_at__gte=start, started_at__lt=end)
+        starts.append(start)
+        ends.append(end)
+    if not starts:
+        return filtered_entries(filters).none()
+    # The span of all zones' days, outside the OR: the planner can then range-scan the started_at
+    # index (an OR of per-zone subqueries alone reads the whole table).
+    return filtered_entries(filters).filter(condition, started_at__gte=min(starts), started_at__lt=max(ends))
 
 
-# (annotation or field, label fields) of each dimension; time dimensions are built per zone.
+# The grouped column of each non-time dimension; time dimensions are built per zone. Rows are
+# grouped by these keys alone and labelled afterwards with one small query per dimension: grouping
+# by the names too made PostgreSQL sort the whole month on disk instead of hashing ~200 groups.
 _KEY_FIELDS = {
-    "project": ("project_id", ["project__name", "project__color"]),
-    "task": ("task_id", ["task__name"]),
-    "tag": ("tags__id", ["tags__name"]),
-    "user": ("user_id", ["user__username", "user__first_name", "user__last_name"]),
+    "project": "project_id",
+    "task": "task_id",
+    "tag": "tags__id",
+    "user": "user_id",
 }
+NO_PROJECT_COLOR = "#9ca3af"
 
 
 def _time_bucket(dimension, tzinfo):
@@ -242,39 +280,55 @@ def _time_bucket(dimension, tzinfo):
     return Trunc("started_at", dimension, output_field=DateField(), tzinfo=tzinfo)
 
 
-def _label(dimension, row):
+def _labels(dimension, keys):
+    """{key: {"<dimension>_name": ..., ...}} for the keys of one dimension (one query)."""
+    ids = [key for key in keys if key is not None]
     if dimension == "project":
-        return row["project__name"] or "(no project)"
-    if dimension == "task":
-        return row["task__name"] or "(no task)"
-    if dimension == "tag":
-        return row["tags__name"] or "(no tag)"
-    if dimension == "user":
-        full = f"{row['user__first_name']} {row['user__last_name']}".strip()
-        return full or row["user__username"]
-    return None
+        labels = {
+            pk: {"project_name": name, "project_color": color or NO_PROJECT_COLOR}
+            for pk, name, color in Project.objects.filter(pk__in=ids).values_list("pk", "name", "color")
+        }
+        labels[None] = {"project_name": "(no project)", "project_color": NO_PROJECT_COLOR}
+    elif dimension == "task":
+        labels = {pk: {"task_name": name} for pk, name in Task.objects.filter(pk__in=ids).values_list("pk", "name")}
+        labels[None] = {"task_name": "(no task)"}
+    elif dimension == "tag":
+        labels = {pk: {"tag_name": name} for pk, name in Tag.objects.filter(pk__in=ids).values_list("pk", "name")}
+        labels[None] = {"tag_name": "(no tag)"}
+    else:
+        people = User.objects.filter(pk__in=ids).values_list("pk", "username", "first_name", "last_name")
+        labels = {pk: {"user_name": f"{first} {last}".strip() or username} for pk, username, first, last in people}
+    return labels
 
 
 def _as_date(value):
     return value.date() if hasattr(value, "date") and callable(value.date) else value
 
 
+def _scopes(filters, group_by):
+    """(tzinfo, entries) to aggregate: one per time zone when a day, week or month is a group (the
+    bucket is the owner's local one); otherwise a single query for everyone (entries_in_scope)."""
+    if not any(dimension in TIME_DIMENSIONS for dimension in group_by):
+        yield None, entries_in_scope(filters)
+        return
+    for zone, user_ids in users_by_timezone(filters.users).items():
+        tzinfo = ZoneInfo(zone)
+        start, end = local_day_bounds(filters.start, filters.end, tzinfo)
+        yield tzinfo, filtered_entries(filters).filter(user_id__in=filters.members(zone, user_ids)).in_range(start, end)
+
+
 def summarize(filters, group_by):
     """{"total": {...}, "rows": [{<dimension>: key, <dimension>_name: label, seconds, hours, ...}]}."""
     merged = {}
     total_seconds = total_billable = total_entries = 0
-    for zone, user_ids in users_by_timezone(filters.users).items():
-        tzinfo = ZoneInfo(zone)
-        start, end = local_day_bounds(filters.start, filters.end, tzinfo)
-        queryset = filtered_entries(filters).filter(user_id__in=user_ids).in_range(start, end)
+    for tzinfo, queryset in _scopes(filters, group_by):
         annotations, fields = {}, []
         for dimension in group_by:
             if dimension in TIME_DIMENSIONS:
                 annotations[f"bucket_{dimension}"] = _time_bucket(dimension, tzinfo)
                 fields.append(f"bucket_{dimension}")
             else:
-                key, labels = _KEY_FIELDS[dimension]
-                fields += [key, *labels]
+                fields.append(_KEY_FIELDS[dimension])
         rows = (
             queryset.annotate(**annotations)
             .order_by()
@@ -286,16 +340,11 @@ def summarize(filters, group_by):
             )
         )
         for row in rows:
-            key, labels = [], {}
-            for dimension in group_by:
-                if dimension in TIME_DIMENSIONS:
-                    key.append(_as_date(row[f"bucket_{dimension}"]))
-                else:
-                    key.append(row[_KEY_FIELDS[dimension][0]])
-                    labels[f"{dimension}_name"] = _label(dimension, row)
-                    if dimension == "project":
-                        labels["project_color"] = row["project__color"] or "#9ca3af"
-            bucket = merged.setdefault(tuple(key), {"labels": labels, "seconds": 0, "billable": 0, "entries": 0})
+            key = tuple(
+                _as_date(row[f"bucket_{dimension}"]) if dimension in TIME_DIMENSIONS else row[_KEY_FIELDS[dimension]]
+                for dimension in group_by
+            )
+            bucket = merged.setdefault(key, {"seconds": 0, "billable": 0, "entries": 0})
             bucket["seconds"] += duration_seconds(row["total"])
             bucket["billable"] += duration_seconds(row["billable_total"])
             bucket["entries"] += row["entries"]
@@ -314,13 +363,19 @@ def summarize(filters, group_by):
         total_billable = sum(bucket["billable"] for bucket in merged.values())
         total_entries = sum(bucket["entries"] for bucket in merged.values())
 
+    labels = {
+        position: _labels(dimension, {key[position] for key in merged})
+        for position, dimension in enumerate(group_by)
+        if dimension not in TIME_DIMENSIONS
+    }
     result_rows = []
     for key in sorted(merged, key=_sort_key):
         bucket = merged[key]
         row = {}
         for dimension, value in zip(group_by, key, strict=True):
             row[dimension] = value
-        row.update(bucket["labels"])
+        for position, by_key in labels.items():
+            row.update(by_key[key[position]])
         row.update(
             seconds=bucket["seconds"],
             hours=hours(bucket["seconds"]),

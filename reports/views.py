@@ -75,7 +75,7 @@ def index(request):
     by_user = summary.summarize(filters, ["user"]) if len(filters.users) > 1 else None
     overtime_report = None
     if len(filters.users) == 1:
-        overtime_report = overtime.overtime_report(filters.users[0], filters.start, filters.end, period="week")
+        overtime_report = overtime.overtime_report(filters.single_user(), filters.start, filters.end, period="week")
     selected = query.get("user", "")
     return render(
         request,

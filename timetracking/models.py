@@ -243,6 +243,8 @@ class TimeEntry(models.Model):
         indexes = [
             # The week page, the API's from/to filter and the overlap check: WHERE user_id = ? AND started_at ...
             models.Index(fields=["user", "started_at"], name="timeentry_user_started"),
+            # Everyone's entries of a period (company reports, exports ordered by start).
+            models.Index(fields=["started_at"], name="timeentry_started"),
         ]
 
     def __str__(self):
