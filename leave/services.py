@@ -5,6 +5,7 @@ none of them re-implements a rule. Each raises `LeaveError` (400), `LeaveConflic
 `LeaveForbidden` (403) with a message for people.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -38,6 +39,8 @@ from leave.models import (
 ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 ATTACHMENT_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 MAX_REQUEST_DAYS = 366
+
+logger = logging.getLogger(__name__)
 
 
 class LeaveError(DomainError):
@@ -854,8 +857,16 @@ def feed_token_reset(*, user):
 def _email(user_id, subject, body):
     from accounts.tasks import send_user_email
 
+    def enqueue():
+        # The change is committed already: a broker outage must not turn its answer into a 500
+        # (nor hold it ~20 s registering for a result nobody reads).
+        try:
+            send_user_email.apply_async(args=(user_id, subject, body), ignore_result=True)
+        except Exception:
+            logger.warning("Could not enqueue the e-mail %r to user %s (broker down).", subject, user_id, exc_info=True)
+
     # On commit: a rolled-back decision never sends an e-mail, and the worker finds the row.
-    transaction.on_commit(lambda: send_user_email.delay(user_id, subject, body))
+    transaction.on_commit(enqueue)
 
 
 def approvers_of(user):

@@ -38,7 +38,9 @@ def outbox_publish(*, event_type, payload):
         from webhooks.tasks import relay_outbox
 
         try:
-            relay_outbox.delay()
+            # ignore_result: nothing reads the result, and with the Redis result backend down
+            # registering for it retries for ~20 s, holding the request that committed the change.
+            relay_outbox.apply_async(ignore_result=True)
         except Exception:
             logger.warning("Could not enqueue the outbox relay; the periodic relay will send it.", exc_info=True)
 
