@@ -258,6 +258,11 @@ def _utc_iso(moment):
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def _as_floats(values):
+    floats = {None: None}
+    return [floats[value] if value in floats else floats.setdefault(value, float(value)) for value in values]
+
+
 def chart_representation(bucket, series):
     """ChartSerializer's output, built directly: a chart has up to a thousand buckets, and
     running three serializer fields per bucket cost more than the database's own query
@@ -266,7 +271,9 @@ def chart_representation(bucket, series):
     return {
         "bucket": bucket,
         "time": [_utc_iso(moment) for moment in series["time"]],
-        "sprocket_production_goal": series["sprocket_production_goal"],
+        # float() is what the JSON encoder does with a Decimal here (coerce_to_string=False); done
+        # once per distinct goal rather than through the encoder's fallback for every bucket.
+        "sprocket_production_goal": _as_floats(series["sprocket_production_goal"]),
         "sprocket_production_actual": series["sprocket_production_actual"],
     }
 

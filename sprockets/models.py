@@ -288,6 +288,13 @@ def production_chart(*, factory, start, end, bucket):
     )
     changes = ProductionChartPoint.objects.goal_changes(factory=factory, end=end)
     scale = Decimal(length.total_seconds()) / Decimal(86400)
+    scaled = {None: None}  # a goal scaled to the bucket, computed once per distinct goal, not per bucket
+
+    def scaled_goal(value):
+        if value not in scaled:
+            scaled[value] = (Decimal(value) * scale).quantize(Decimal("0.01"))
+        return scaled[value]
+
     series = {"time": [], "sprocket_production_goal": [], "sprocket_production_actual": []}
     goal, index, moment = None, 0, start
     while moment < end:
@@ -302,9 +309,7 @@ def production_chart(*, factory, start, end, bucket):
             highest = goal if highest is None else max(highest, goal)
             index += 1
         series["time"].append(moment)
-        series["sprocket_production_goal"].append(
-            None if highest is None else (Decimal(highest) * scale).quantize(Decimal("0.01"))
-        )
+        series["sprocket_production_goal"].append(scaled_goal(highest))
         series["sprocket_production_actual"].append(produced.get(moment, 0))
         moment = bucket_end
     return series
