@@ -333,16 +333,25 @@ def _integrity_error(error):
 
 
 def _save(entry, tags=None):
+    """Save the entry and, when given, its tags. The saved tags are kept on `entry.saved_tags`
+    (sorted by name, as the API lists them) so that the answer needs no re-read."""
+    adding = entry._state.adding
     try:
         with transaction.atomic():  # a savepoint: a violation leaves the outer transaction usable
             entry.save()
-            if tags is not None:
+            if tags is not None and adding:
+                # A new entry has no tags to compare with: one INSERT, not set()'s SELECT first.
+                through = TimeEntry.tags.through
+                through.objects.bulk_create([through(timeentry_id=entry.pk, tag_id=tag.pk) for tag in tags])
+            elif tags is not None:
                 entry.tags.set(tags)
     except IntegrityError as error:
         mapped = _integrity_error(error)
         if mapped is None:
             raise
         raise mapped from error
+    if tags is not None:
+        entry.saved_tags = sorted(tags, key=lambda tag: (tag.name, tag.pk))
     return entry
 
 
@@ -495,7 +504,8 @@ def entry_update(*, entry, actor=None, **changes):
     # Re-read under the lock: the entry may have been stopped or changed meanwhile.
     entry = TimeEntry.objects.select_related("user", "project", "task").get(pk=entry.pk)
     user = entry.user
-    old_tag_names = [tag.name for tag in entry.tags.all()]
+    old_tags = sorted(entry.tags.all(), key=lambda tag: (tag.name, tag.pk))
+    old_tag_names = [tag.name for tag in old_tags]
     before = _snapshot(entry, old_tag_names)
 
     started_at = _utc(changes.get("started_at", entry.started_at))
@@ -529,6 +539,8 @@ def entry_update(*, entry, actor=None, **changes):
         entry.billable = bool(changes["billable"])
     tag_list = tags_resolve(refs=changes["tags"]) if "tags" in changes else None
     _save(entry, tag_list)
+    if tag_list is None:
+        entry.saved_tags = old_tags
     after = _snapshot(entry, [tag.name for tag in tag_list] if tag_list is not None else old_tag_names)
     _announce("time_entry.updated", entry=entry, actor=actor or user, before=before, after=after)
     entry.compliance_warnings = _compliance_review(
@@ -608,7 +620,7 @@ def timer_start(
     tag_list = tags_resolve(refs=tags)
     _lock_user(user)
     _check_unlocked(user, (started_at, None))
-    running = TimeEntry.objects.for_user(user).running().first()
+    running = TimeEntry.objects.for_user(user).running().select_related("project", "task").first()
     warnings = []
     if running is not None:
         if not switch:
@@ -637,10 +649,12 @@ def timer_start(
 
 
 def _stop(running, *, ended_at, actor):
-    tag_names = [tag.name for tag in running.tags.all()]
+    tags = sorted(running.tags.all(), key=lambda tag: (tag.name, tag.pk))
+    tag_names = [tag.name for tag in tags]
     before = _snapshot(running, tag_names)
     running.ended_at = ended_at
     _save(running)
+    running.saved_tags = tags
     _announce("time_entry.updated", entry=running, actor=actor, before=before, after=_snapshot(running, tag_names))
     return running
 
@@ -653,7 +667,7 @@ def timer_stop(*, user, ended_at=None):
     if ended_at > now:
         raise TimeTrackingError("A timer cannot stop in the future.", field="ended_at")
     _lock_user(user)
-    running = TimeEntry.objects.for_user(user).running().first()
+    running = TimeEntry.objects.for_user(user).running().select_related("project", "task").first()
     if running is None:
         raise TimeTrackingConflict("No timer is running.", code="no_timer")
     if ended_at - running.started_at > max_entry_duration():
@@ -678,7 +692,7 @@ def timer_update(*, user, **changes):
     if "ended_at" in changes or "duration" in changes:
         raise TimeTrackingError("Stop the timer to give it an end.", field="ended_at")
     _lock_user(user)
-    running = TimeEntry.objects.for_user(user).running().first()
+    running = TimeEntry.objects.for_user(user).running().select_related("project", "task").first()
     if running is None:
         raise TimeTrackingConflict("No timer is running.", code="no_timer")
     return entry_update(entry=running, **changes)

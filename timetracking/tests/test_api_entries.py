@@ -368,3 +368,33 @@ def test_bulk_from_a_day_ago_with_durations(client_for, employee, frozen):
     start = NOW - timedelta(days=1)
     rows = [{"started_at": (start + timedelta(hours=n)).isoformat(), "duration": "0:30"} for n in range(3)]
     assert client_for(employee).post(BULK_URL, {"entries": rows}).status_code == 201
+
+
+def test_write_answers_equal_a_fresh_read_of_the_entry(client_for, employee):
+    """Writes answer from the saved instance (written_entry), not a re-read: it must be what a GET gives."""
+    timer_urls = reverse("api:timer"), reverse("api:timer-start"), reverse("api:timer-stop")
+    client = client_for(employee)
+    task = TaskFactory()
+    TagFactory(name="zeta")
+
+    def same_as_read(response, expected_status):
+        assert response.status_code == expected_status, response.json()
+        data = response.json()
+        assert data.pop("warnings", []) == []
+        assert data == client.get(detail_url(TimeEntry.objects.get(pk=data["id"]))).json()
+        return data
+
+    body = {"started_at": "2026-03-09T08:00:00.123456Z", "duration": "1:05", "task": task.pk, "tags": ["zeta", "beta"]}
+    created = same_as_read(client.post(LIST_URL, body), 201)
+    assert [tag["name"] for tag in created["tags"]] == ["beta", "zeta"] and created["project"] == task.project.pk
+    same_as_read(client.patch(detail_url(TimeEntry.objects.get(pk=created["id"])), {"description": "tags kept"}), 200)
+    changed = same_as_read(client.patch(detail_url(TimeEntry.objects.get(pk=created["id"])), {"tags": []}), 200)
+    assert changed["tags"] == []
+    same_as_read(client.post(LIST_URL, {"started_at": "2026-03-09T10:00:00Z", "duration": "0:30"}), 201)
+
+    started = same_as_read(client.post(timer_urls[1], {"description": "timer", "tags": ["zeta"]}), 201)
+    assert started["is_running"] and started["hours"] is None
+    patched = client.patch(timer_urls[0], {"project": task.project.pk})
+    assert patched.status_code == 200 and patched.json() == client.get(timer_urls[0]).json()
+    stopped = same_as_read(client.post(timer_urls[2], {}), 200)
+    assert not stopped["is_running"] and stopped["tags"] == [{"id": started["tags"][0]["id"], "name": "zeta"}]
