@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django import forms
 from django.urls import reverse
 
 from timetracking.models import TimeEntry, TimesheetRow
@@ -225,3 +226,21 @@ def test_week_page_query_count_does_not_grow_with_entries(logged_in, employee, f
 
 def test_nav_links_to_the_timesheet(logged_in):
     assert f'href="{WEEK_URL}"' in logged_in.get("/").content.decode()
+
+
+@pytest.mark.parametrize("value", ["", "2", "x", None])
+def test_picker_select_renders_what_django_select_renders(value):
+    from django.test.html import parse_html
+
+    from timetracking.forms import PickerSelect
+
+    choices = [
+        ("", "— No task —"),
+        ("Acme · <Site> & co", [("1", "Design"), ("2", 'Build "it"')]),
+        ("Internal", [("3", "Meetings")]),
+    ]
+    attrs = {"id": "id_task", "required": True, "class": "picker"}
+    fast = PickerSelect(choices=choices).render("task", value, attrs=attrs)
+    stock = forms.Select(choices=choices).render("task", value, attrs=attrs)
+    assert parse_html(fast) == parse_html(stock)
+    assert ('<option value="2" selected>' in fast) == (value == "2")
