@@ -18,6 +18,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from rest_framework import status
 
+from config.celery import enqueue_on_commit
 from config.errors import Conflict, DomainError
 from leave import calendars
 from leave.models import (
@@ -857,16 +858,8 @@ def feed_token_reset(*, user):
 def _email(user_id, subject, body):
     from accounts.tasks import send_user_email
 
-    def enqueue():
-        # The change is committed already: a broker outage must not turn its answer into a 500
-        # (nor hold it ~20 s registering for a result nobody reads).
-        try:
-            send_user_email.apply_async(args=(user_id, subject, body), ignore_result=True)
-        except Exception:
-            logger.warning("Could not enqueue the e-mail %r to user %s (broker down).", subject, user_id, exc_info=True)
-
     # On commit: a rolled-back decision never sends an e-mail, and the worker finds the row.
-    transaction.on_commit(enqueue)
+    enqueue_on_commit(send_user_email, user_id, subject, body, lost="this e-mail is not sent")
 
 
 def approvers_of(user):

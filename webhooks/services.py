@@ -12,6 +12,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from config.celery import enqueue_on_commit
 from config.errors import DomainError
 from webhooks.models import EVENT_TYPES, Delivery, Endpoint, OutboxEvent
 
@@ -34,17 +35,9 @@ def outbox_publish(*, event_type, payload):
         event_type=event_type, payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
     )
 
-    def relay_soon():
-        from webhooks.tasks import relay_outbox
+    from webhooks.tasks import relay_outbox
 
-        try:
-            # ignore_result: nothing reads the result, and with the Redis result backend down
-            # registering for it retries for ~20 s, holding the request that committed the change.
-            relay_outbox.apply_async(ignore_result=True)
-        except Exception:
-            logger.warning("Could not enqueue the outbox relay; the periodic relay will send it.", exc_info=True)
-
-    transaction.on_commit(relay_soon)
+    enqueue_on_commit(relay_outbox, lost="the periodic relay will send the event")
     return event
 
 
@@ -160,4 +153,4 @@ def delivery_resend(*, delivery):
     from webhooks.tasks import deliver
 
     Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.PENDING)
-    transaction.on_commit(lambda: deliver.delay(delivery.pk))
+    enqueue_on_commit(deliver, delivery.pk, lost="the delivery stays pending; resend it again")
