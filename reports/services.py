@@ -89,11 +89,14 @@ def export_job_run(*, job_id):
         with tempfile.TemporaryFile() as handle:
             if job.kind == ExportKind.SUMMARY:
                 report = summarize(filters, job.params.get("group_by") or ["day"])
-                _write_csv(handle, exports.summary_columns(report), exports.summary_rows(report), progress)
+                chunks = exports.csv_chunks(
+                    exports.summary_columns(report), exports.summary_rows(report), progress=progress
+                )
+                _write_csv(handle, chunks)
             elif job.format == ExportFormat.XLSX:
                 exports.write_xlsx(handle, exports.ENTRY_COLUMNS, exports.entry_rows(filters), progress=progress)
             else:
-                _write_csv(handle, exports.ENTRY_COLUMNS, exports.entry_rows(filters), progress)
+                _write_csv(handle, exports.entry_csv_chunks(filters, progress=progress))
             handle.seek(0)
             job.file.save(job.file_name, File(handle), save=False)
     except Exception as error:
@@ -109,13 +112,9 @@ def export_job_run(*, job_id):
     return job
 
 
-def _write_csv(handle, header, rows, progress):
-    count = 0
-    for count, line in enumerate(exports.csv_lines(header, rows)):
-        handle.write(line.encode())
-        if count and count % exports.CHUNK_SIZE == 0:
-            progress(count)
-    progress(count)
+def _write_csv(handle, chunks):
+    for chunk in chunks:
+        handle.write(chunk.encode())
 
 
 # --- Imports ---------------------------------------------------------------------------------

@@ -22,11 +22,7 @@ def test_query_counts_do_not_grow_with_rows():
     for key, measured in small.items():
         assert all(status < 300 for status in measured["status"]), (key, measured["status"])
         assert all(status < 300 for status in large[key]["status"]), (key, large[key]["status"])
-        if key == "i":
-            # The streamed export reads in chunks (a server-side cursor and one tag query per chunk):
-            # never a query per row. 6,000 more rows may cost a few more chunks, not thousands of queries.
-            assert large[key]["queries"][0] - measured["queries"][0] <= 6000 // 1000, large[key]["queries"]
-            continue
+        # (i) included: the streamed export reads every row, tags joined, through one query.
         assert measured["queries"] == large[key]["queries"], key
     # The larger data set really is larger where each scenario reads.
     assert large_context.factory.sprocket_production_actual == 2 * small_context.factory.sprocket_production_actual

@@ -1,0 +1,171 @@
+"""The entries export: the fast CSV writer gives exactly the bytes of the plain one, on every backend.
+
+`_reference_csv` is the export as it was written before it was made fast (ORM objects, prefetched
+tags, Decimal hours, `timezone.localtime`, `safe_cell` on every value, a csv.writer line per entry):
+the streamed answer and the export job file must be byte-identical to it.
+"""
+
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils import timezone
+
+from reports import exports
+from reports.models import ExportJob
+from reports.summary import ReportFilters, entries_in_scope, hours
+from reports.tests.factories import ProjectFactory, TagFactory, TaskFactory, TimeEntryFactory, UserFactory, utc
+from timetracking.models import Client, Tag
+
+pytestmark = pytest.mark.django_db
+EXPORT = reverse("api:report-export")
+RANGE = {"from": "2026-03-01", "to": "2026-04-30"}
+
+
+def _reference_csv(filters):
+    zones = {user.pk: user.tzinfo for user in filters.users}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(exports.ENTRY_COLUMNS)
+    entries = (
+        entries_in_scope(filters)
+        .select_related("user", "project__client", "task")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        .order_by("started_at", "id")
+    )
+    for entry in entries:
+        zone = zones[entry.user_id]
+        project = entry.project
+        row = [
+            entry.user.username,
+            entry.user.email,
+            project.client.name if project and project.client else "",
+            project.name if project else "",
+            entry.task.name if entry.task else "",
+            entry.description,
+            "Yes" if entry.billable else "No",
+            timezone.localtime(entry.started_at, zone).isoformat(),
+            timezone.localtime(entry.ended_at, zone).isoformat(),
+            hours(int((entry.ended_at - entry.started_at).total_seconds())),
+            ", ".join(tag.name for tag in entry.tags.all()),
+        ]
+        writer.writerow([exports.safe_cell(value) for value in row])
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def people(employee):
+    """Owners in zones with DST, a half-hour offset and a half-hour DST shift."""
+    return [
+        employee,  # Europe/Berlin
+        UserFactory(username="=cmd", email="+new@example.com", timezone="America/New_York"),
+        UserFactory(username="kolkata", timezone="Asia/Kolkata"),
+        UserFactory(username="lord-howe", timezone="Australia/Lord_Howe"),
+    ]
+
+
+@pytest.fixture
+def tricky_entries(people):
+    """Entries whose every cell has an edge: formulas, quotes, commas, line breaks, unicode,
+    microseconds, DST changes, rounding ties, no project, several tags stored out of name order."""
+    acme = Client.objects.create(name='Acme, "the" Corp')
+    with_client = ProjectFactory(name="-minus project", client=acme)
+    without_client = ProjectFactory(name="Plain", client=None)
+    task = TaskFactory(project=with_client, name="@task")
+    tags = [TagFactory(name=name) for name in ("zeta", "Alpha", "=sum(A1)", "b,c", 'quo"te', "ünïcode")]
+    descriptions = [
+        "=1+1",
+        "+2",
+        "-3",
+        "@SUM(A1)",
+        "\ttab",
+        "\rreturn",
+        'say "hi", then\nleave',
+        "Grüße 😀, ok",
+        "",
+        "plain",
+    ]
+    # Each user's entries never overlap: one a day (and an hour) from before the European DST change.
+    start = utc(2026, 3, 27, 20, 0, 0, 123456)
+    durations = [18, 17, 5399, 5400, 3600 * 10 + 59 * 60 + 42, 1, 35999, 54, 86399, 7201]
+    made = []
+    for index in range(40):
+        owner = people[index % len(people)]
+        started = start + timedelta(hours=25 * (index // len(people)), microseconds=index % 3)
+        made.append(
+            TimeEntryFactory(
+                user=owner,
+                project=(with_client, without_client, None)[index % 3] if index % 7 else None,
+                task=task if index % 3 == 0 and index % 7 else None,
+                description=descriptions[index % len(descriptions)],
+                billable=index % 2 == 0,
+                started_at=started,
+                ended_at=started + timedelta(seconds=durations[index % len(durations)], microseconds=index),
+                tags=[tags[(index + offset) % len(tags)] for offset in range(index % 4)][::-1],
+            )
+        )
+    return made
+
+
+def _filters(people):
+    return ReportFilters(start=date(2026, 3, 1), end=date(2026, 4, 30), users=people)
+
+
+def test_fast_csv_is_byte_identical_to_the_plain_writer(people, tricky_entries):
+    expected = _reference_csv(_filters(people))
+    assert expected.count("\r\n") > 40  # every entry is there (and some cells hold line breaks)
+
+    assert "".join(exports.entry_csv_chunks(_filters(people))) == expected
+
+
+def test_streamed_answer_and_job_file_are_byte_identical_to_the_plain_writer(
+    client_for, hr, people, tricky_entries, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    expected = _reference_csv(_filters(people)).encode()
+    params = {**RANGE, "format": "csv", "user": ",".join(str(person.pk) for person in people)}
+
+    response = client_for(hr).get(EXPORT, params)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == expected
+
+    settings.REPORTS_ASYNC_EXPORT_THRESHOLD = 3
+    settings.MEDIA_ROOT = tmp_path
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(hr).get(EXPORT, params)
+    assert response.status_code == 202
+    job = ExportJob.objects.get(pk=response.json()["id"])
+    assert job.processed_rows == len(tricky_entries)
+    with job.file.open("rb") as handle:
+        assert handle.read() == expected
+
+
+def test_rows_merge_the_tags_of_an_entry_across_fetched_chunks(people, tricky_entries):
+    # One row per entry and tag comes from the database; an entry's rows may straddle two fetches.
+    one_by_one = list(exports.entry_rows(_filters(people), chunk_size=1))
+    assert one_by_one == list(exports.entry_rows(_filters(people)))
+    assert len(one_by_one) == len(tricky_entries)
+
+
+def test_csv_chunks_hold_many_rows_each(people, tricky_entries, monkeypatch):
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 7)
+    chunks = list(exports.entry_csv_chunks(_filters(people)))
+    assert len(chunks) == 6  # 40 rows, 7 per chunk; the header rides with the first
+    assert "".join(chunks) == _reference_csv(_filters(people))
+
+
+def test_an_empty_export_is_the_header_alone(people):
+    assert list(exports.entry_csv_chunks(_filters(people))) == ["\ufeff" + ",".join(exports.ENTRY_COLUMNS) + "\r\n"]
+
+
+def test_xlsx_rows_keep_decimal_hours(people, tricky_entries):
+    (row, *_rest) = exports.entry_rows(_filters(people))
+    assert row[9] == hours(18)
+
+
+def test_hours_text_rounds_exactly_like_the_decimal_hours():
+    for seconds in [*range(0, 200_000), 10**9 + 18, 10**12 + 1799, -17, -18, -5400]:
+        assert exports.hours_text(seconds) == str(hours(seconds)), seconds
