@@ -97,9 +97,9 @@ def entries_queryset(filters):
             "task__name",
             "description",
             "billable",
+            "tags__name",
             "start_text",
             "end_text",
-            "tags__name",
         )
     )
 
@@ -110,6 +110,7 @@ def entry_rows(filters, *, chunk_size=CHUNK_SIZE, hours_format=hours):
     number) or `hours_text` (CSV)."""
     zones = {user.pk: user.tzinfo for user in filters.users}
     parse = datetime.fromisoformat
+    cells = _DefusedCells()
     row, row_id = None, None
     for (
         entry_id,
@@ -121,9 +122,9 @@ def entry_rows(filters, *, chunk_size=CHUNK_SIZE, hours_format=hours):
         task,
         description,
         billable,
+        tag,
         start,
         end,
-        tag,
     ) in entries_queryset(filters).iterator(chunk_size=chunk_size):
         if entry_id == row_id:
             # The same entry's next tag (by name). Only the first character decides `safe_cell`,
@@ -136,11 +137,11 @@ def entry_rows(filters, *, chunk_size=CHUNK_SIZE, hours_format=hours):
         start, end = parse(start), parse(end)
         row_id = entry_id
         row = [
-            safe_cell(username),
-            safe_cell(email),
-            safe_cell(client or ""),
-            safe_cell(project or ""),
-            safe_cell(task or ""),
+            cells[username],
+            cells[email],
+            cells[client],
+            cells[project],
+            cells[task],
             safe_cell(description),
             "Yes" if billable else "No",
             start.astimezone(tzinfo).isoformat(),
@@ -210,19 +211,22 @@ def leave_rows(queryset, *, chunk_size=CHUNK_SIZE):
         yield row
 
 
-def csv_chunks(header, rows, *, defused=False, progress=None):
+def csv_chunks(header, rows, *, text_cells=False, progress=None):
     """Yield CSV text, header first, `CHUNK_SIZE` rows per string, for a StreamingHttpResponse or
-    a file. `defused`: the rows' text cells already went through `safe_cell`. `progress(count)` is
-    called with the number of rows written after each chunk."""
+    a file. `text_cells`: every cell is a str already defused by `safe_cell` (entry rows), written
+    by `_text_lines`. `progress(count)` is called with the number of rows written after each chunk."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")  # the BOM makes Excel read UTF-8
     writer.writerow(header)
-    if not defused:
+    if not text_cells:
         rows = ([safe_cell(value) for value in row] for row in rows)
     count = 0
     while chunk := list(islice(rows, CHUNK_SIZE)):
-        writer.writerows(chunk)
+        if text_cells:
+            buffer.write(_text_lines(chunk))
+        else:
+            writer.writerows(chunk)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -235,9 +239,44 @@ def csv_chunks(header, rows, *, defused=False, progress=None):
             progress(count)
 
 
+class _Echo:
+    """A file-like object whose write() returns the line: csv.writer then produces strings."""
+
+    def write(self, value):
+        return value
+
+
+_LINE_WRITER = csv.writer(_Echo())
+
+
+def _text_lines(rows):
+    """csv.writer's lines for rows of str cells, three times faster: csv.writer (QUOTE_MINIMAL)
+    quotes exactly the cells holding a comma, a quote or a line break (checked over every
+    character), so a row whose joined line holds none of them but its separators is that line;
+    the others go through csv.writer."""
+    separators = len(rows[0]) - 1
+    lines = []
+    for row in rows:
+        line = ",".join(row)
+        if line.count(",") != separators or '"' in line or "\n" in line or "\r" in line:
+            line = _LINE_WRITER.writerow(row)[:-2]
+        lines.append(line)
+    lines.append("")
+    return "\r\n".join(lines)
+
+
+class _DefusedCells(dict):
+    """`safe_cell(value or "")` by value, computed once per distinct value: for the columns with
+    few distinct values (people, clients, projects, tasks), read once per row."""
+
+    def __missing__(self, value):
+        cell = self[value] = safe_cell(value or "")
+        return cell
+
+
 def entry_csv_chunks(filters, *, progress=None):
     """The entries export as CSV text (the streamed answer and export jobs write the same)."""
-    return csv_chunks(ENTRY_COLUMNS, entry_rows(filters, hours_format=hours_text), defused=True, progress=progress)
+    return csv_chunks(ENTRY_COLUMNS, entry_rows(filters, hours_format=hours_text), text_cells=True, progress=progress)
 
 
 def write_xlsx(target, header, rows, *, title="Time entries", progress=None):
