@@ -366,6 +366,7 @@ from datetime import date as _date  # noqa: E402
 # streaming in the request; imports with more rows than the second one run as a task too.
 REPORTS_ASYNC_EXPORT_THRESHOLD = _env_or_fail(env.int, "REPORTS_ASYNC_EXPORT_THRESHOLD", default=20000)
 REPORTS_ASYNC_IMPORT_THRESHOLD = _env_or_fail(env.int, "REPORTS_ASYNC_IMPORT_THRESHOLD", default=1000)
+REPORTS_JOB_RETENTION_DAYS = _env_or_fail(env.int, "REPORTS_JOB_RETENTION_DAYS", default=7)
 # The overtime balance counts from each user's first day (first entry or joining date), but
 # never from before this date (YYYY-MM-DD) when it is set, e.g. when the tool was adopted.
 REPORTS_OVERTIME_START = _env_or_fail(

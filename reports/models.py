@@ -43,6 +43,13 @@ class JobQuerySet(models.QuerySet):
         """A job is only ever visible to the person who asked for it (everyone else: 404)."""
         return self.filter(requested_by=user)
 
+    def waiting_since(self, moment):
+        """Jobs handed to the workers (pending exports, queued imports) before `moment` and never started."""
+        return self.filter(status__in=[JobStatus.PENDING, JobStatus.QUEUED], created_at__lt=moment)
+
+    def finished_before(self, moment):
+        return self.filter(status__in=FINISHED_STATUSES, finished_at__lt=moment)
+
 
 def export_path(instance, filename):
     # The stored name is random: a download URL never reveals or guesses another job's file.

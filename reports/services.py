@@ -8,6 +8,7 @@ obeys exactly the rules of a typed one (overlap, archived project, membership, m
 
 import logging
 import tempfile
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -16,6 +17,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.celery import enqueue_on_commit
 from config.errors import Conflict, DomainError
 from reports import exports, imports
 from reports.models import ExportFormat, ExportJob, ExportKind, ImportedRow, ImportFormat, ImportJob, JobStatus
@@ -66,7 +68,7 @@ def export_job_create(*, requested_by, filters, export_format, kind=ExportKind.E
     )
     from reports.tasks import run_export
 
-    transaction.on_commit(lambda: run_export.delay(job.pk))
+    enqueue_on_commit(run_export, job.pk, lost="jobs_requeue_waiting queues it again")
     return job
 
 
@@ -365,7 +367,7 @@ def import_job_start(*, job):
                 raise ImportConflict("This import has already run.", code="already_started")
             locked.status = JobStatus.QUEUED
             locked.save(update_fields=["status"])
-            transaction.on_commit(lambda: run_import.delay(locked.pk))
+            enqueue_on_commit(run_import, locked.pk, lost="jobs_requeue_waiting queues it again")
         return locked
     return import_job_run(job_id=job.pk)
 
@@ -420,3 +422,47 @@ def export_start(*, requested_by, filters, export_format, kind=ExportKind.ENTRIE
             total_rows=row_count,
         )
     return exports.export_now(filters, kind=kind, export_format=export_format, group_by=group_by or ["day"])
+
+
+# --- Housekeeping (periodic tasks) -----------------------------------------------------------
+
+
+def jobs_requeue_waiting(*, older_than_minutes=5):
+    """Queue again the export and import jobs that never started (the broker was down when they
+    were created, or their message was lost). Running a job twice has one effect (the runs take
+    the job's row lock and only a waiting job starts), so this is safe at any time."""
+    from reports.tasks import run_export, run_import
+
+    moment = timezone.now() - timedelta(minutes=older_than_minutes)
+    export_ids = list(ExportJob.objects.waiting_since(moment).values_list("pk", flat=True))
+    # A pending import is a preview waiting for its user, not for a worker: only queued ones.
+    queued_imports = ImportJob.objects.waiting_since(moment).filter(status=JobStatus.QUEUED)
+    import_ids = list(queued_imports.values_list("pk", flat=True))
+    for job_id in export_ids:
+        run_export.apply_async(args=(job_id,), ignore_result=True)
+    for job_id in import_ids:
+        run_import.apply_async(args=(job_id,), ignore_result=True)
+    return len(export_ids) + len(import_ids)
+
+
+def _delete_with_files(jobs):
+    removed = 0
+    for job in jobs.only("pk", "file"):
+        name = job.file.name
+        job.delete()  # the row first: a failure never leaves a row whose file is gone
+        if name:
+            job.file.storage.delete(name)
+        removed += 1
+    return removed
+
+
+def jobs_purge(*, older_than_days=None):
+    """Delete export and import jobs (files included) finished more than REPORTS_JOB_RETENTION_DAYS
+    ago, and import previews never imported that are as old."""
+    days = settings.REPORTS_JOB_RETENTION_DAYS if older_than_days is None else older_than_days
+    moment = timezone.now() - timedelta(days=days)
+    return (
+        _delete_with_files(ExportJob.objects.finished_before(moment))
+        + _delete_with_files(ImportJob.objects.finished_before(moment))
+        + _delete_with_files(ImportJob.objects.filter(status=JobStatus.PENDING, created_at__lt=moment))
+    )

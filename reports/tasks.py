@@ -17,3 +17,15 @@ def run_import(job_id):
     """Import a large file (all or nothing; the page polls its progress)."""
     job = services.import_job_run(job_id=job_id)
     return job.status if job else None
+
+
+@shared_task(acks_late=True)
+def requeue_waiting_jobs():
+    """Every few minutes: queue again the jobs a broker outage left waiting (idempotent)."""
+    return services.jobs_requeue_waiting()
+
+
+@shared_task(acks_late=True)
+def purge_jobs():
+    """Daily: delete finished jobs (and their files) older than REPORTS_JOB_RETENTION_DAYS."""
+    return services.jobs_purge()
