@@ -19,6 +19,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts import services
 from accounts.models import ApiKey, AuditEvent, User
 from accounts.permissions import IsHR
+from config.filters import UtcDateTimeFilter
 from config.throttling import LoginRateThrottle
 
 
@@ -208,8 +209,8 @@ class AuditEventFilter(django_filters.FilterSet):
     action = django_filters.CharFilter(max_length=64)
     object_type = django_filters.CharFilter(max_length=100)
     object_id = django_filters.CharFilter(max_length=64)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = AuditEvent

@@ -16,6 +16,7 @@ from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.filters import UtcDateTimeFilter
 from sprockets import services
 from sprockets.models import (
     BUCKET_LENGTH,
@@ -399,10 +400,10 @@ class SprocketFilter(django_filters.FilterSet):
 
 
 # `from` is a Python keyword, so the date range filters are added by name.
-SprocketFilter.base_filters["from"] = django_filters.IsoDateTimeFilter(
+SprocketFilter.base_filters["from"] = UtcDateTimeFilter(
     field_name="produced_at", lookup_expr="gte", help_text="Produced at or after."
 )
-SprocketFilter.base_filters["to"] = django_filters.IsoDateTimeFilter(
+SprocketFilter.base_filters["to"] = UtcDateTimeFilter(
     field_name="produced_at", lookup_expr="lt", help_text="Produced before."
 )
 
