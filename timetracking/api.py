@@ -66,7 +66,7 @@ class ClientSerializer(serializers.ModelSerializer):
 
 
 class ProjectSerializer(serializers.ModelSerializer):
-    client_name = serializers.CharField(source="client.name", read_only=True, allow_null=True, default=None)
+    client_name = serializers.CharField(source="client.name", read_only=True, allow_null=True)
     members = serializers.PrimaryKeyRelatedField(
         many=True,
         required=False,
@@ -297,8 +297,8 @@ class TagBriefSerializer(serializers.ModelSerializer):
 class TimeEntrySerializer(serializers.ModelSerializer):
     """An entry as read. `ended_at`, `duration_seconds` and `hours` are null while the timer runs."""
 
-    project_name = serializers.CharField(source="project.name", read_only=True, allow_null=True, default=None)
-    task_name = serializers.CharField(source="task.name", read_only=True, allow_null=True, default=None)
+    project_name = serializers.CharField(source="project.name", read_only=True, allow_null=True)
+    task_name = serializers.CharField(source="task.name", read_only=True, allow_null=True)
     tags = TagBriefSerializer(many=True, read_only=True)
     duration_seconds = serializers.SerializerMethodField()
     hours = serializers.DecimalField(max_digits=6, decimal_places=2, read_only=True, allow_null=True)

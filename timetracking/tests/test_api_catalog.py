@@ -31,6 +31,19 @@ def test_anyone_creates_tags_but_only_hr_and_managers_rename_them(client_for, em
     assert Tag.objects.get().name == "focus"
 
 
+def test_a_partial_update_answers_every_field_of_a_project(client_for, hr):
+    """`client_name` of a project without a client is null in a PATCH answer too (found by Schemathesis)."""
+    client = client_for(hr)
+    project = ProjectFactory(client=None)
+    url = reverse("api:project-detail", args=[project.pk])
+    response = client.patch(url, {"name": "Renamed"})
+    assert response.status_code == 200
+    assert response.json() == client.get(url).json()
+    assert response.json()["client_name"] is None
+    with_client = client.patch(url, {"client": ClientFactory(name="Acme").pk})
+    assert with_client.json()["client_name"] == "Acme"
+
+
 def test_project_validation(client_for, hr):
     client = client_for(hr)
     acme = ClientFactory(name="Acme")
