@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test schemathesis test-browser install install-dev assets migrate seed lint security format check-deploy bench clean
+.PHONY: run test schemathesis test-browser install install-dev assets migrate seed lint security audit format check-deploy bench clean
 
 run: install assets migrate seed ## Set up everything and serve the app with demo data
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -54,6 +54,9 @@ lint: install-dev ## ruff lint and format check
 
 security: install-dev ## bandit (medium and high findings fail)
 	$(BIN)/bandit -q -r accounts config timetracking leave sprockets webhooks reports bench -ll -x '*/tests/*,*/migrations/*'
+
+audit: install-dev ## pip-audit of every installed package (needs a vulnerability service: the index's JSON API or OSV)
+	$(BIN)/pip-audit --local --strict --progress-spinner off --desc on
 
 format: install-dev
 	$(BIN)/ruff check --fix .
