@@ -1,10 +1,37 @@
-"""Query-parameter filters shared by the apps' filter sets."""
+"""Input fields shared by the apps: days and moments as the API, filters and forms read them."""
 
-from datetime import UTC
+from datetime import UTC, date
 
 import django_filters
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
+from rest_framework import serializers
+
+# The days a request may name. Python's calendar ends at years 1 and 9999, and a day near either
+# end overflows as soon as a week, a time zone or a day after is added to it.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def validate_day(value):
+    """A day within [FIRST_DAY, LAST_DAY] (a validator for form, filter and serializer fields)."""
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValidationError(f"Give a day between {FIRST_DAY} and {LAST_DAY}.", code="out_of_range")
+
+
+class DayField(serializers.DateField):
+    """A serializer's YYYY-MM-DD day, within [FIRST_DAY, LAST_DAY]."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_day)
+
+
+class DayFilter(django_filters.DateFilter):
+    """A filter's YYYY-MM-DD day, within [FIRST_DAY, LAST_DAY]."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["validators"] = [*kwargs.get("validators", []), validate_day]
+        super().__init__(*args, **kwargs)
 
 
 class UtcDateTimeField(IsoDateTimeField):

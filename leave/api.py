@@ -19,6 +19,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.filters import DayField, DayFilter
 from leave import calendars, services
 from leave.models import EndPart, LeaveRequest, LeaveStatus, LeaveType, StartPart
 
@@ -81,8 +82,8 @@ class LeaveRequestSerializer(serializers.ModelSerializer):
 
 class DraftSerializer(serializers.Serializer):
     leave_type = serializers.PrimaryKeyRelatedField(queryset=LeaveType.objects.active())
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
+    start_date = DayField()
+    end_date = DayField()
     start_part = serializers.ChoiceField(choices=StartPart.choices, default=StartPart.FULL)
     end_part = serializers.ChoiceField(choices=EndPart.choices, default=EndPart.FULL)
     hours = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, allow_null=True, default=None)
@@ -199,8 +200,8 @@ class LeaveTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
 
 class LeaveRequestFilter(django_filters.FilterSet):
-    date_from = django_filters.DateFilter(field_name="end_date", lookup_expr="gte", label="Ends on or after")
-    date_to = django_filters.DateFilter(field_name="start_date", lookup_expr="lte", label="Starts on or before")
+    date_from = DayFilter(field_name="end_date", lookup_expr="gte", label="Ends on or after")
+    date_to = DayFilter(field_name="start_date", lookup_expr="lte", label="Starts on or before")
     status = django_filters.MultipleChoiceFilter(choices=LeaveStatus.choices)
     user = django_filters.NumberFilter(field_name="user_id")
     leave_type = django_filters.NumberFilter(field_name="leave_type_id")

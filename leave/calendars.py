@@ -16,6 +16,7 @@ import holidays as holidays_package
 from django.db.models import Q
 from django.utils import timezone
 
+from config.filters import FIRST_DAY, LAST_DAY
 from leave.models import CompanyClosure, LeaveRequest, LeaveStatus, team_of
 
 FULL = Decimal("1")
@@ -123,7 +124,7 @@ def month_bounds(raw):
         year, month = today.year, today.month
     else:
         match = re.fullmatch(r"(\d{4})-(\d{2})", raw)
-        if not match or not 1 <= int(match[2]) <= 12 or not 2000 <= int(match[1]) <= 2100:
+        if not match or not 1 <= int(match[2]) <= 12 or not FIRST_DAY.year <= int(match[1]) <= LAST_DAY.year:
             raise ValueError("A month as YYYY-MM, e.g. 2026-07.")
         year, month = int(match[1]), int(match[2])
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])

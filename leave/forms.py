@@ -1,5 +1,6 @@
 from django import forms
 
+from config.filters import validate_day
 from leave.models import EndPart, LeaveType, StartPart
 
 
@@ -22,8 +23,8 @@ class DraftForm(forms.Form):
     leave_type = forms.ModelChoiceField(
         queryset=LeaveType.objects.active(), empty_label=None, widget=LeaveTypeSelect(attrs={"data-leave-type": ""})
     )
-    start_date = forms.DateField(widget=DateInput)
-    end_date = forms.DateField(widget=DateInput)
+    start_date = forms.DateField(widget=DateInput, validators=[validate_day])
+    end_date = forms.DateField(widget=DateInput, validators=[validate_day])
     start_part = forms.ChoiceField(label="First day", choices=StartPart.choices, initial=StartPart.FULL)
     end_part = forms.ChoiceField(label="Last day", choices=EndPart.choices, initial=EndPart.FULL)
     hours = forms.DecimalField(

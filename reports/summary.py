@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.errors import DomainError, NotFound
+from config.filters import FIRST_DAY, LAST_DAY
 from timetracking.models import Project, Tag, Task, TimeEntry, local_day_bounds
 
 DIMENSIONS = ("day", "week", "month", "project", "task", "tag", "user")
@@ -138,7 +139,6 @@ def _ids(raw, name):
     return sorted(set(values))
 
 
-FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2100, 12, 31)
 
 
 def parse_date(raw, name, default):
@@ -150,9 +150,9 @@ def parse_date(raw, name, default):
         value = date.fromisoformat(raw)
     except ValueError:
         raise ReportError("Give a date as YYYY-MM-DD.", field=name) from None
-    if not FIRST_DATE <= value <= LAST_DATE:
+    if not FIRST_DAY <= value <= LAST_DAY:
         # Far dates would overflow when turned into local day bounds.
-        raise ReportError("Give a date between 2000 and 2100.", field=name)
+        raise ReportError(f"Give a date between {FIRST_DAY} and {LAST_DAY}.", field=name)
     return value
 
 

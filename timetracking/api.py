@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from config.filters import DayField, DayFilter
 from timetracking import compliance, services
 from timetracking.models import Client, Project, Tag, Task, TimeEntry, TimesheetPeriod
 
@@ -580,10 +581,10 @@ def _ignore(queryset, name, value):
 
 
 # `from` is a Python keyword, so these two are added after the class body.
-TimeEntryFilter.base_filters["from"] = django_filters.DateFilter(
+TimeEntryFilter.base_filters["from"] = DayFilter(
     method=_ignore, label="First local day (YYYY-MM-DD), in the time zone of `user` or yours"
 )
-TimeEntryFilter.base_filters["to"] = django_filters.DateFilter(method=_ignore, label="Last local day (YYYY-MM-DD)")
+TimeEntryFilter.base_filters["to"] = DayFilter(method=_ignore, label="Last local day (YYYY-MM-DD)")
 
 
 def _with_warnings(entry, context=None):
@@ -770,7 +771,7 @@ VIOLATIONS_MAX_DAYS = 366
 
 
 class ViolationQuerySerializer(serializers.Serializer):
-    to = serializers.DateField(required=False, help_text="Last local day (YYYY-MM-DD); default today.")
+    to = DayField(required=False, help_text="Last local day (YYYY-MM-DD); default today.")
     user = serializers.IntegerField(
         required=False, min_value=1, help_text="Only this user (yourself, a report, or anyone for HR)."
     )
@@ -778,7 +779,7 @@ class ViolationQuerySerializer(serializers.Serializer):
 
 
 # `from` is a Python keyword: declared after the class body.
-ViolationQuerySerializer._declared_fields["from"] = serializers.DateField(
+ViolationQuerySerializer._declared_fields["from"] = DayField(
     required=False, help_text="First local day (YYYY-MM-DD); default 4 weeks before `to`."
 )
 
@@ -847,7 +848,7 @@ class PeriodSerializer(serializers.ModelSerializer):
 
 
 class PeriodSubmitSerializer(serializers.Serializer):
-    week = serializers.DateField(help_text="Any day of the ISO week to submit (your local calendar).")
+    week = DayField(help_text="Any day of the ISO week to submit (your local calendar).")
 
 
 class PeriodRejectSerializer(serializers.Serializer):
@@ -874,8 +875,8 @@ class PeriodFilter(django_filters.FilterSet):
         return queryset.in_range(first, last)
 
 
-PeriodFilter.base_filters["from"] = django_filters.DateFilter(method=_ignore, label="Weeks meeting this day or later")
-PeriodFilter.base_filters["to"] = django_filters.DateFilter(method=_ignore, label="Weeks meeting this day or earlier")
+PeriodFilter.base_filters["from"] = DayFilter(method=_ignore, label="Weeks meeting this day or later")
+PeriodFilter.base_filters["to"] = DayFilter(method=_ignore, label="Weeks meeting this day or earlier")
 
 
 class PeriodErrorSerializer(serializers.Serializer):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from config.filters import validate_day
 from timetracking import services
 from timetracking.models import Project, Task
 
@@ -104,7 +105,7 @@ class _PickerMixin:
 class EntryForm(_PickerMixin, forms.Form):
     """An entry on the week page: a local date, a start, and an end or a duration."""
 
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_day])
     start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end = forms.TimeField(
         required=False,

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from config.filters import FIRST_DAY, LAST_DAY
 from timetracking import compliance, dashboard, services
 from timetracking.forms import EntryForm, TimerStartForm
 from timetracking.models import TimeEntry, TimesheetPeriod, TimesheetRow
@@ -29,7 +30,7 @@ def _parse_week(value, tzinfo):
         day = date.fromisoformat(value) if value else None
     except ValueError:
         day = None
-    if day is None:
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
         day = timezone.localdate(timezone=tzinfo)
     return day - timedelta(days=day.weekday())
 
