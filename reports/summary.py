@@ -139,8 +139,6 @@ def _ids(raw, name):
     return sorted(set(values))
 
 
-
-
 def parse_date(raw, name, default):
     if raw in (None, ""):
         return default
