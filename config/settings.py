@@ -6,6 +6,7 @@ startup with a message naming the variable.
 """
 
 import os
+import sys
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -49,7 +50,11 @@ def env_bool(name, default):
 
 DEBUG = env_bool("DEBUG", False)
 
-if DEBUG or TESTING:
+# `manage.py makemigrations` only reads the models (it serves and signs nothing): it needs no key,
+# so `manage.py makemigrations --check` works on a bare checkout.
+CODE_ONLY_COMMAND = sys.argv[1:2] == ["makemigrations"]
+
+if DEBUG or TESTING or CODE_ONLY_COMMAND:
     SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-never-use-in-production")
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="")

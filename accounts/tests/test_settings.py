@@ -38,6 +38,15 @@ def test_missing_secret_key_with_debug_off_fails_naming_it():
     assert "SECRET_KEY" in result.stderr
 
 
+def test_makemigrations_check_runs_without_any_environment():
+    """Models and migrations agree, checked the way a bare checkout runs it (no DEBUG, no key);
+    the key is only waived for makemigrations."""
+    result = run_manage("makemigrations", "--check", "--dry-run", env={})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+    assert run_manage("migrate", "--plan", env={}).returncode != 0
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
