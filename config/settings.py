@@ -372,6 +372,13 @@ from datetime import date as _date  # noqa: E402
 REPORTS_ASYNC_EXPORT_THRESHOLD = _env_or_fail(env.int, "REPORTS_ASYNC_EXPORT_THRESHOLD", default=20000)
 REPORTS_ASYNC_IMPORT_THRESHOLD = _env_or_fail(env.int, "REPORTS_ASYNC_IMPORT_THRESHOLD", default=1000)
 REPORTS_JOB_RETENTION_DAYS = _env_or_fail(env.int, "REPORTS_JOB_RETENTION_DAYS", default=7)
+# A running export whose worker has written no progress for this long lost its worker (killed
+# mid-run) and is run again; after REPORTS_JOB_MAX_ATTEMPTS runs it fails instead.
+REPORTS_JOB_STALE_SECONDS = _env_or_fail(env.int, "REPORTS_JOB_STALE_SECONDS", default=120)
+REPORTS_JOB_MAX_ATTEMPTS = _env_or_fail(env.int, "REPORTS_JOB_MAX_ATTEMPTS", default=3)
+for _name in ("REPORTS_JOB_STALE_SECONDS", "REPORTS_JOB_MAX_ATTEMPTS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"Invalid value for the {_name} environment variable: give a whole number above 0.")
 # The overtime balance counts from each user's first day (first entry or joining date), but
 # never from before this date (YYYY-MM-DD) when it is set, e.g. when the tool was adopted.
 REPORTS_OVERTIME_START = _env_or_fail(

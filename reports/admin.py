@@ -5,7 +5,17 @@ from reports.models import ExportJob, ImportedRow, ImportJob
 
 @admin.register(ExportJob)
 class ExportJobAdmin(admin.ModelAdmin):
-    list_display = ["id", "requested_by", "kind", "format", "status", "processed_rows", "total_rows", "created_at"]
+    list_display = [
+        "id",
+        "requested_by",
+        "kind",
+        "format",
+        "status",
+        "processed_rows",
+        "total_rows",
+        "attempts",
+        "created_at",
+    ]
     list_filter = ["status", "format", "kind"]
     list_select_related = ["requested_by"]
     raw_id_fields = ["requested_by"]
@@ -17,7 +27,17 @@ class ExportJobAdmin(admin.ModelAdmin):
 
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
-    list_display = ["id", "requested_by", "user", "format", "status", "total_rows", "created_count", "created_at"]
+    list_display = [
+        "id",
+        "requested_by",
+        "user",
+        "format",
+        "status",
+        "total_rows",
+        "created_count",
+        "attempts",
+        "created_at",
+    ]
     list_filter = ["status", "format"]
     list_select_related = ["requested_by", "user"]
     raw_id_fields = ["requested_by", "user"]

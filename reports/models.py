@@ -50,6 +50,10 @@ class JobQuerySet(models.QuerySet):
     def finished_before(self, moment):
         return self.filter(status__in=FINISHED_STATUSES, finished_at__lt=moment)
 
+    def running_without_heartbeat_since(self, moment):
+        """Running jobs whose worker has given no sign of life since `moment` (it died mid-run)."""
+        return self.filter(status=JobStatus.RUNNING, heartbeat_at__lt=moment)
+
 
 def export_path(instance, filename):
     # The stored name is random: a download URL never reveals or guesses another job's file.
@@ -73,6 +77,10 @@ class ExportJob(models.Model):
     processed_rows = models.PositiveIntegerField(default=0)
     file = models.FileField(upload_to=export_path, blank=True, max_length=200)
     error = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Runs started; each run owns the job only while this is still its number."
+    )
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the running worker.")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -132,6 +140,12 @@ class ImportJob(models.Model):
     created_count = models.PositiveIntegerField(default=0)
     skipped_count = models.PositiveIntegerField(default=0, help_text="Rows imported before (duplicates).")
     errors = models.JSONField(default=list, blank=True, help_text='[{"row": 3, "errors": {...}}]')
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Runs started; each run owns the job only while this is still its number."
+    )
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the running worker started (its transaction holds the job's row)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -14,7 +14,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from config.celery import enqueue_on_commit
@@ -72,22 +74,68 @@ def export_job_create(*, requested_by, filters, export_format, kind=ExportKind.E
     return job
 
 
+class _Superseded(Exception):
+    """Another run took the job over (this one was thought dead): stop without writing anything."""
+
+
+def _job_is_stale(job):
+    return job.heartbeat_at is None or job.heartbeat_at < timezone.now() - timedelta(
+        seconds=settings.REPORTS_JOB_STALE_SECONDS
+    )
+
+
+def _claim(job, *, may_take_over):
+    """Start a run of `job` (its row locked by the caller) and return the run's number, or None
+    when the job is not this run's to start. A running job is taken over only when
+    `may_take_over`: its worker died mid-run. After REPORTS_JOB_MAX_ATTEMPTS runs the job fails
+    instead, so a job that kills its worker every time is not run forever."""
+    if job.status not in (JobStatus.PENDING, JobStatus.QUEUED) and not (
+        job.status == JobStatus.RUNNING and may_take_over
+    ):
+        return None
+    now = timezone.now()
+    if job.attempts >= settings.REPORTS_JOB_MAX_ATTEMPTS:
+        job.status, job.finished_at = JobStatus.FAILED, now
+        message = f"Its worker stopped {job.attempts} times before it finished; try a smaller range."
+        if isinstance(job, ExportJob):
+            job.error = message
+        else:
+            job.errors = [{"row": None, "errors": {"detail": message, "code": "worker_lost"}}]
+        job.save()
+        logger.error("%s failed: %s", job, message)
+        return None
+    if job.status == JobStatus.RUNNING:
+        logger.warning("%s: its worker stopped mid-run (run %s); running it again", job, job.attempts)
+    job.status, job.heartbeat_at, job.processed_rows = JobStatus.RUNNING, now, 0
+    job.attempts += 1
+    job.save(update_fields=["status", "heartbeat_at", "processed_rows", "attempts"])
+    return job.attempts
+
+
 def export_job_run(*, job_id):
-    """Write the export to storage, updating `processed_rows` as it goes. Safe to run twice:
-    a job that is no longer pending is left alone."""
+    """Write the export to storage, updating `processed_rows` and the heartbeat as it goes.
+
+    Safe to run twice: the job's row lock lets one run start it. A running job whose heartbeat is
+    older than REPORTS_JOB_STALE_SECONDS lost its worker (killed mid-run, so Celery redelivers the
+    task, or `jobs_requeue_waiting` queues it again) and is run again from the start; exports write
+    nothing but their file, so a re-run has one effect. Each run owns the job only while its
+    number is the job's `attempts`: a run thought dead that wakes up stops at its next heartbeat,
+    and never overwrites the job nor leaves a file behind."""
     with transaction.atomic():
-        # Lock: a redelivered task (acks_late) and the first run never both start the job.
         job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status != JobStatus.PENDING:
-            return job
-        job.status = JobStatus.RUNNING
-        job.save(update_fields=["status"])
+        if job is None:
+            return None
+        attempt = _claim(job, may_take_over=job.status == JobStatus.RUNNING and _job_is_stale(job))
+    if attempt is None:
+        return job
+    mine = ExportJob.objects.filter(pk=job.pk, attempts=attempt, status=JobStatus.RUNNING)
+
+    def progress(count):
+        if not mine.update(processed_rows=count, heartbeat_at=timezone.now()):
+            raise _Superseded
+
     try:
         filters = ReportFilters.from_params(job.params)
-
-        def progress(count):
-            ExportJob.objects.filter(pk=job.pk).update(processed_rows=count)
-
         with tempfile.TemporaryFile() as handle:
             if job.kind == ExportKind.SUMMARY:
                 report = summarize(filters, job.params.get("group_by") or ["day"])
@@ -100,17 +148,27 @@ def export_job_run(*, job_id):
             else:
                 _write_csv(handle, exports.entry_csv_chunks(filters, progress=progress))
             handle.seek(0)
-            job.file.save(job.file_name, File(handle), save=False)
-    except Exception as error:
-        logger.exception("Export %s failed", job.pk)
-        ExportJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.FAILED, error=str(error)[:500], finished_at=timezone.now()
-        )
+            name = job.file.field.generate_filename(job, job.file_name)
+            name = job.file.storage.save(name, File(handle), max_length=job.file.field.max_length)
+    except _Superseded:
+        logger.warning("%s: run %s was taken over by a later run; it stops", job, attempt)
         job.refresh_from_db()
         return job
-    job.status, job.finished_at = JobStatus.DONE, timezone.now()
-    job.processed_rows = max(job.processed_rows, job.total_rows)
-    job.save(update_fields=["file", "status", "finished_at", "processed_rows"])
+    except Exception as error:
+        logger.exception("Export %s failed", job.pk)
+        mine.update(status=JobStatus.FAILED, error=str(error)[:500], finished_at=timezone.now())
+        job.refresh_from_db()
+        return job
+    done = mine.update(
+        file=name,
+        status=JobStatus.DONE,
+        finished_at=timezone.now(),
+        processed_rows=Greatest(F("processed_rows"), F("total_rows")),
+    )
+    if not done:  # taken over while the file was being stored: the later run's file is the one
+        job.file.storage.delete(name)
+        logger.warning("%s: run %s was taken over by a later run; its file is deleted", job, attempt)
+    job.refresh_from_db()
     return job
 
 
@@ -372,36 +430,67 @@ def import_job_start(*, job):
     return import_job_run(job_id=job.pk)
 
 
+def _skip_locked():
+    """SKIP LOCKED where the database has it (PostgreSQL). SQLite has no row locks: there a job
+    is never taken over from a run thought dead (one process runs everything there anyway)."""
+    return {"skip_locked": True, "of": ("self",)} if connection.features.has_select_for_update_skip_locked else {}
+
+
 def import_job_run(*, job_id):
-    """Import a pending job's file. Its own status changes commit outside the import's
-    transaction, so a refused import still records why."""
+    """Import a queued job's file, all or nothing.
+
+    The import and the job's DONE status commit in one transaction, which also holds the job's
+    row lock from start to end. So a running job whose row is not locked lost its worker: the
+    database rolled its transaction back, and the job is run again from the start (redelivered by
+    Celery, or queued by `jobs_requeue_waiting`). A refused import records why in its own commit."""
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().filter(pk=job_id).select_related("user", "requested_by").first()
-        if job is None or job.status not in (JobStatus.PENDING, JobStatus.QUEUED):
-            return job
-        job.status = JobStatus.RUNNING
-        job.save(update_fields=["status"])
-    try:
-        result = entries_import(
-            actor=job.requested_by,
-            user=job.user,
-            rows=import_job_rows(job),
-            create_missing=job.create_missing,
-            job=job,
-            progress=lambda count: cache.set(import_progress_key(job.pk), count, 3600),
+        job = (
+            ImportJob.objects.select_for_update(**_skip_locked())
+            .filter(pk=job_id)
+            .select_related("user", "requested_by")
+            .first()
         )
+        if job is None:  # no such job, or a live run holds it
+            return ImportJob.objects.filter(pk=job_id).first()
+        attempt = _claim(job, may_take_over=bool(_skip_locked()))
+    if attempt is None:
+        return job
+    mine = ImportJob.objects.filter(pk=job.pk, attempts=attempt, status=JobStatus.RUNNING)
+    try:
+        with transaction.atomic():
+            if mine.select_for_update().values_list("pk", flat=True).first() is None:
+                logger.warning("%s: run %s was taken over by a later run; it stops", job, attempt)
+                return ImportJob.objects.get(pk=job.pk)
+            result = entries_import(
+                actor=job.requested_by,
+                user=job.user,
+                rows=import_job_rows(job),
+                create_missing=job.create_missing,
+                job=job,
+                progress=lambda count: cache.set(import_progress_key(job.pk), count, 3600),
+            )
+            job.status, job.errors = JobStatus.DONE, []
+            job.created_count, job.skipped_count = result["created"], result["skipped"]
+            _finish_import(job)
     except ImportRefused as error:
         job.status, job.errors = JobStatus.FAILED, error.errors
+        _finish_import(job, mine)
     except DomainError as error:
         job.status, job.errors = JobStatus.FAILED, [{"row": None, "errors": error.as_dict()}]
-    else:
-        job.status, job.errors = JobStatus.DONE, []
-        job.created_count, job.skipped_count = result["created"], result["skipped"]
+        _finish_import(job, mine)
+    cache.delete(import_progress_key(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def _finish_import(job, mine=None):
     job.processed_rows = job.total_rows
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "errors", "created_count", "skipped_count", "processed_rows", "finished_at"])
-    cache.delete(import_progress_key(job.pk))
-    return job
+    fields = ["status", "errors", "created_count", "skipped_count", "processed_rows", "finished_at"]
+    if mine is None:
+        job.save(update_fields=fields)
+    else:  # outside the run's transaction: only while the job is still this run's
+        mine.update(**{field: getattr(job, field) for field in fields})
 
 
 def export_start(*, requested_by, filters, export_format, kind=ExportKind.ENTRIES, group_by=None):
@@ -429,15 +518,23 @@ def export_start(*, requested_by, filters, export_format, kind=ExportKind.ENTRIE
 
 def jobs_requeue_waiting(*, older_than_minutes=5):
     """Queue again the export and import jobs that never started (the broker was down when they
-    were created, or their message was lost). Running a job twice has one effect (the runs take
-    the job's row lock and only a waiting job starts), so this is safe at any time."""
+    were created, or their message was lost) and the running ones whose worker died mid-run
+    (see `export_job_run` and `import_job_run`). Running a job twice has one effect (the runs
+    take the job's row lock, and only a waiting job or a dead run's job starts), so this is safe
+    at any time."""
     from reports.tasks import run_export, run_import
 
     moment = timezone.now() - timedelta(minutes=older_than_minutes)
+    silent_since = timezone.now() - timedelta(seconds=settings.REPORTS_JOB_STALE_SECONDS)
     export_ids = list(ExportJob.objects.waiting_since(moment).values_list("pk", flat=True))
+    export_ids += ExportJob.objects.running_without_heartbeat_since(silent_since).values_list("pk", flat=True)
     # A pending import is a preview waiting for its user, not for a worker: only queued ones.
     queued_imports = ImportJob.objects.waiting_since(moment).filter(status=JobStatus.QUEUED)
     import_ids = list(queued_imports.values_list("pk", flat=True))
+    if _skip_locked():
+        with transaction.atomic():  # a running import whose row nobody holds: its run died
+            dead = ImportJob.objects.running_without_heartbeat_since(silent_since).select_for_update(**_skip_locked())
+            import_ids += dead.values_list("pk", flat=True)
     for job_id in export_ids:
         run_export.apply_async(args=(job_id,), ignore_result=True)
     for job_id in import_ids:

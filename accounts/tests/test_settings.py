@@ -54,6 +54,8 @@ def test_makemigrations_check_runs_without_any_environment():
         ("REDIS_URL", "http://127.0.0.1:6379"),
         ("DEBUG", "maybe-ish"),
         ("WORKING_TIME_MAX_WEEKLY_HOURS", "forty-eight"),
+        ("REPORTS_JOB_STALE_SECONDS", "soon"),
+        ("REPORTS_JOB_MAX_ATTEMPTS", "0"),
     ],
 )
 def test_bad_values_fail_at_startup_naming_the_variable(name, value):

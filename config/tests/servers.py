@@ -166,6 +166,50 @@ class AppServer:
                 self.process.wait()
 
 
+class CeleryWorker:
+    """A real Celery worker process (solo pool, as one docker-compose worker) on the real Redis
+    broker and the test database, to be killed mid-task by the test."""
+
+    def __init__(self, log_path, **env):
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-P",
+                "solo",
+                "--without-mingle",
+                "--without-gossip",
+                "-Q",
+                settings.CELERY_TASK_DEFAULT_QUEUE,
+                "-l",
+                "WARNING",
+            ],
+            cwd=settings.BASE_DIR,
+            env=app_env(
+                DATABASE_URL=test_database_url(),
+                REDIS_URL=settings.REDIS_URL,
+                CELERY_TASK_ALWAYS_EAGER="0",
+                **env,
+            ),
+            stdout=log_path.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self):
+        """SIGKILL: the worker dies at once, its task neither finished nor acknowledged."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+
 def postgresql_bin_dir():
     """Debian's server binaries (postgresql-NN), newest version first; None when absent."""
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))

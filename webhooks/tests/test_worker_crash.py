@@ -2,10 +2,6 @@
 reject_on_worker_lost the task goes back to the queue, another worker runs it again, and the
 delivery is recorded once. Real worker processes on the real Redis broker and PostgreSQL."""
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +10,7 @@ import pytest
 from django.conf import settings
 
 from config.celery import app
+from config.tests.servers import CeleryWorker, wait_for
 from webhooks import services
 from webhooks.models import Delivery, Endpoint
 from webhooks.tasks import deliver
@@ -51,53 +48,6 @@ class SlowReceiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
-def start_worker(log_path):
-    database = settings.DATABASES["default"]
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE")}
-    env.update(
-        {
-            "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-            "REDIS_URL": settings.REDIS_URL,
-            "CELERY_TASK_ALWAYS_EAGER": "0",
-            "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-            "SECRET_KEY": settings.SECRET_KEY,
-            "DEBUG": "0",
-            "SECURE_HTTPS": "0",
-        }
-    )
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-P",
-            "solo",
-            "--without-mingle",
-            "--without-gossip",
-            "-Q",
-            settings.CELERY_TASK_DEFAULT_QUEUE,
-            "-l",
-            "WARNING",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log_path.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-
-
-def wait_for(condition, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def test_a_killed_worker_s_task_is_run_again_and_recorded_once(tmp_path):
     log_path = tmp_path / "workers.log"
     receiver = SlowReceiver()
@@ -109,24 +59,21 @@ def test_a_killed_worker_s_task_is_run_again_and_recorded_once(tmp_path):
     workers = []
     try:
         deliver.apply_async(args=[delivery_id])
-        workers.append(start_worker(log_path))
+        workers.append(CeleryWorker(log_path, CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT)))
         assert wait_for(lambda: receiver.requests == 1, 90), (
             "the first worker never started the delivery:\n" + log_path.read_text(errors="replace")[-3000:]
         )
-        workers[0].send_signal(signal.SIGKILL)  # mid-task: the receiver has not answered yet
-        workers[0].wait(timeout=10)
+        workers[0].kill()  # mid-task: the receiver has not answered yet
         assert Delivery.objects.get(pk=delivery_id).status == Delivery.Status.PENDING
         time.sleep(VISIBILITY_TIMEOUT + 1)
-        workers.append(start_worker(log_path))
+        workers.append(CeleryWorker(log_path, CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT)))
         assert wait_for(lambda: Delivery.objects.get(pk=delivery_id).status == Delivery.Status.SUCCEEDED, 90), (
             "the task was not run again after the worker died"
         )
     finally:
         app.conf.task_always_eager = True
         for worker in workers:
-            if worker.poll() is None:
-                worker.terminate()
-                worker.wait(timeout=20)
+            worker.stop()
         receiver.server.shutdown()
     delivery = Delivery.objects.get(pk=delivery_id)
     assert Delivery.objects.count() == 1
