@@ -173,8 +173,8 @@ def export_job_run(*, job_id):
 
 
 def _write_csv(handle, chunks):
-    for chunk in chunks:
-        handle.write(chunk.encode())
+    for chunk in chunks:  # bytes from PostgreSQL's COPY, text from Python's writer
+        handle.write(chunk if isinstance(chunk, bytes) else chunk.encode())
 
 
 # --- Imports ---------------------------------------------------------------------------------

@@ -10,15 +10,19 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from django.db.models import Prefetch
+from django.db import connection, transaction
+from django.db.models import Prefetch, Value
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reports import exports
 from reports.models import ExportJob
 from reports.summary import ReportFilters, entries_in_scope, hours
 from reports.tests.factories import ProjectFactory, TagFactory, TaskFactory, TimeEntryFactory, UserFactory, utc
-from timetracking.models import Client, Tag
+from timetracking.models import Client, Tag, TimeEntry
 
 pytestmark = pytest.mark.django_db
 EXPORT = reverse("api:report-export")
@@ -111,6 +115,11 @@ def tricky_entries(people):
     return made
 
 
+def _text(chunks):
+    """The export's text: PostgreSQL's COPY gives bytes, Python's writer text."""
+    return "".join(chunk.decode() if isinstance(chunk, bytes) else chunk for chunk in chunks)
+
+
 def _filters(people):
     return ReportFilters(start=date(2026, 3, 1), end=date(2026, 4, 30), users=people)
 
@@ -119,7 +128,7 @@ def test_fast_csv_is_byte_identical_to_the_plain_writer(people, tricky_entries):
     expected = _reference_csv(_filters(people))
     assert expected.count("\r\n") > 40  # every entry is there (and some cells hold line breaks)
 
-    assert "".join(exports.entry_csv_chunks(_filters(people))) == expected
+    assert _text(exports.entry_csv_chunks(_filters(people))) == expected
 
 
 def test_streamed_answer_and_job_file_are_byte_identical_to_the_plain_writer(
@@ -154,11 +163,12 @@ def test_csv_chunks_hold_many_rows_each(people, tricky_entries, monkeypatch):
     monkeypatch.setattr(exports, "CHUNK_SIZE", 7)
     chunks = list(exports.entry_csv_chunks(_filters(people)))
     assert len(chunks) == 6  # 40 rows, 7 per chunk; the header rides with the first
-    assert "".join(chunks) == _reference_csv(_filters(people))
+    assert _text(chunks) == _reference_csv(_filters(people))
 
 
 def test_an_empty_export_is_the_header_alone(people):
-    assert list(exports.entry_csv_chunks(_filters(people))) == ["\ufeff" + ",".join(exports.ENTRY_COLUMNS) + "\r\n"]
+    (chunk,) = exports.entry_csv_chunks(_filters(people))
+    assert _text([chunk]) == "\ufeff" + ",".join(exports.ENTRY_COLUMNS) + "\r\n"
 
 
 def test_xlsx_rows_keep_decimal_hours(people, tricky_entries):
@@ -169,3 +179,78 @@ def test_xlsx_rows_keep_decimal_hours(people, tricky_entries):
 def test_hours_text_rounds_exactly_like_the_decimal_hours():
     for seconds in [*range(0, 200_000), 10**9 + 18, 10**12 + 1799, -17, -18, -5400]:
         assert exports.hours_text(seconds) == str(hours(seconds)), seconds
+
+
+# Any text a user may type (no NUL: PostgreSQL text cannot hold it), and zones with odd offsets.
+TEXT = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=12)
+ZONES = ["Asia/Kathmandu", "America/St_Johns", "Pacific/Chatham", "Australia/Lord_Howe", "America/Sao_Paulo", "UTC"]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    zone=st.sampled_from(ZONES),
+    email=TEXT,
+    names=st.tuples(TEXT, TEXT.filter(bool), TEXT),  # client, project, task
+    entries=st.lists(
+        st.tuples(TEXT, st.sets(TEXT.filter(bool), max_size=3), st.integers(0, 86_399), st.integers(0, 999_999)),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_any_text_and_zone_export_exactly_as_the_plain_writer(zone, email, names, entries):
+    """On PostgreSQL the database writes the CSV (COPY): its quoting, defusing, times, offsets and
+    hours must be csv.writer's exactly, as a single COPY and as an export job's monthly ones."""
+    with transaction.atomic():
+        owner = UserFactory(username="owner", email=email, timezone=zone)
+        client = Client.objects.create(name=names[0])
+        project = ProjectFactory(name=names[1], client=client)
+        task = TaskFactory(project=project, name=names[2]) if names[2] else None
+        tags = {}
+        for index, (description, tag_names, seconds, microseconds) in enumerate(entries):
+            started = utc(2026, 3, 30, 12) + timedelta(days=index, microseconds=microseconds)
+            for name in tag_names - tags.keys():
+                # Tag names are unique by the database's lower(): "a" and "A" are one tag.
+                same = Tag.objects.annotate(key=Lower("name")).filter(key=Lower(Value(name)))
+                tags[name] = same.first() or TagFactory(name=name)
+            TimeEntryFactory(
+                user=owner,
+                project=project,
+                task=task,
+                description=description,
+                started_at=started,
+                ended_at=started + timedelta(seconds=seconds + 1, microseconds=index),
+                tags=[tags[name] for name in tag_names],
+            )
+        filters = ReportFilters(start=date(2026, 3, 1), end=date(2026, 4, 30), users=[owner])
+        expected = _reference_csv(filters)
+        assert expected.count("\r\n") > len(entries)
+        assert _text(exports.entry_csv_chunks(filters)) == expected
+        assert _text(exports.entry_csv_chunks(filters, progress=lambda count: None)) == expected
+        transaction.set_rollback(True)
+
+
+def test_the_csv_export_is_one_query_however_many_rows(employee, django_assert_num_queries):
+    for count in (1, 30):
+        TimeEntry.objects.filter(user=employee).delete()
+        for day in range(count):
+            TimeEntryFactory(user=employee, started_at=utc(2026, 3, 1, 8) + timedelta(days=day))
+        filters = ReportFilters(start=date(2026, 3, 1), end=date(2026, 4, 30), users=[employee])
+        with django_assert_num_queries(1):
+            assert _text(exports.entry_csv_chunks(filters)).count("\r\n") == count + 1
+
+
+def test_an_export_job_reports_progress_month_by_month(employee, monkeypatch):
+    """A job's progress (and heartbeat) cannot be written while a COPY streams: on PostgreSQL the
+    job reads one month at a time and reports after each; elsewhere after each chunk."""
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 5)
+    for day in range(40):
+        TimeEntryFactory(user=employee, started_at=utc(2026, 2, 10, 8) + timedelta(days=day))
+    filters = ReportFilters(start=date(2026, 2, 1), end=date(2026, 3, 31), users=[employee])
+    reported = []
+    text = _text(exports.entry_csv_chunks(filters, progress=reported.append))
+    assert text == _reference_csv(filters)
+    assert reported[-1] == 40 and reported == sorted(reported)
+    if connection.vendor == "postgresql":  # Feb (19 entries) then Mar (21), plus the day around each end
+        assert reported == [0, 19, 40, 40]
+    else:
+        assert reported == list(range(5, 45, 5))
