@@ -8,6 +8,7 @@ import time
 import urllib.error
 import urllib.request
 
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -35,10 +36,40 @@ def outbox_publish(*, event_type, payload):
         event_type=event_type, payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
     )
 
+    transaction.on_commit(relay_queue_once)
+    return event
+
+
+RELAY_QUEUED_KEY = "webhooks:relay-queued"
+RELAY_PERIOD_SECONDS = 30.0  # the periodic relay (webhooks.apps)
+
+
+def relay_queue_once():
+    """After a commit that published events, queue a relay, unless one is queued and has not
+    started yet: that one will read this commit's events, since a relay clears the flag
+    (`relay_started`) before it reads the outbox, and this runs after the commit. A write then
+    costs one cache round trip instead of a broker publish. The flag lapses after the periodic
+    relay's interval, so a lost relay message delays events by no more than that. Broker or cache
+    down: logged, never raised (the events wait in the outbox for the periodic relay)."""
     from webhooks.tasks import relay_outbox
 
-    enqueue_on_commit(relay_outbox, lost="the periodic relay will send the event")
-    return event
+    try:
+        if not cache.add(RELAY_QUEUED_KEY, 1, timeout=RELAY_PERIOD_SECONDS):
+            return
+    except Exception:
+        logger.warning("Cache unavailable: queueing the relay anyway.", exc_info=True)
+    try:
+        relay_outbox.apply_async(ignore_result=True)
+    except Exception:
+        logger.warning("Could not queue the relay (broker down): the periodic relay sends the events.", exc_info=True)
+        relay_started()
+
+
+def relay_started():
+    try:
+        cache.delete(RELAY_QUEUED_KEY)
+    except Exception:
+        logger.warning("Cache unavailable: could not clear the relay flag.", exc_info=True)
 
 
 def endpoint_validate_events(events):

@@ -8,6 +8,7 @@ MAX_ATTEMPTS = 8
 @shared_task(acks_late=True)
 def relay_outbox():
     """Outbox → deliveries → one `deliver` task each. Safe to run twice or concurrently."""
+    services.relay_started()  # before reading the outbox: see services.relay_queue_once
     delivery_ids = services.outbox_relay()
     for delivery_id in delivery_ids:
         deliver.delay(delivery_id)
