@@ -239,12 +239,19 @@ def _check_project_and_task(*, user, project, task):
 
 
 def _check_overlap(*, user, started_at, ended_at, exclude=None):
+    clash = _first_clash(user=user, started_at=started_at, ended_at=ended_at, exclude=exclude)
+    if clash is not None:
+        raise _overlap_error(user, clash)
+
+
+def _first_clash(*, user, started_at, ended_at, exclude=None):
     clashes = TimeEntry.objects.for_user(user).overlapping(started_at, ended_at)
     if exclude is not None:
         clashes = clashes.exclude(pk=exclude.pk)
-    clash = clashes.order_by("started_at").first()
-    if clash is None:
-        return
+    return clashes.order_by("started_at").first()
+
+
+def _overlap_error(user, clash):
     local = user.tzinfo
     if clash.ended_at is None:
         message = f"This overlaps your running timer (since {timezone.localtime(clash.started_at, local):%H:%M})."
@@ -253,7 +260,7 @@ def _check_overlap(*, user, started_at, ended_at, exclude=None):
             f"This overlaps your entry of {timezone.localtime(clash.started_at, local):%Y-%m-%d %H:%M}"
             f"–{timezone.localtime(clash.ended_at, local):%H:%M}."
         )
-    raise TimeTrackingConflict(message, code="overlap")
+    return TimeTrackingConflict(message, code="overlap")
 
 
 def _mondays(user, intervals):
@@ -311,8 +318,11 @@ def _compliance_review(*, user, changed, exclude_ids=(), restore=()):
     def assess(intervals):
         return compliance.evaluate(intervals, user_id=user.pk, tzinfo=tzinfo, first_day=first_day, last_day=last_day)
 
+    found = assess(after)
+    if not found:  # the usual case: nothing to compare with the state before
+        return []
     known = {(violation.key, violation.actual) for violation in assess(before)}
-    new = [violation for violation in assess(after) if (violation.key, violation.actual) not in known]
+    new = [violation for violation in found if (violation.key, violation.actual) not in known]
     if new and settings.WORKING_TIME_BLOCK_ON_VIOLATION:
         raise ComplianceBlocked(new)
     return new
@@ -349,6 +359,15 @@ def _save(entry, tags=None):
         mapped = _integrity_error(error)
         if mapped is None:
             raise
+        if mapped.code == "overlap":  # rolled back to the savepoint: name the entry it overlaps
+            clash = _first_clash(
+                user=entry.user,
+                started_at=entry.started_at,
+                ended_at=entry.ended_at,
+                exclude=None if entry._state.adding else entry,
+            )
+            if clash is not None:
+                mapped = _overlap_error(entry.user, clash)
         raise mapped from error
     if tags is not None:
         entry.saved_tags = sorted(tags, key=lambda tag: (tag.name, tag.pk))
@@ -467,7 +486,8 @@ def entry_create(
     tag_list = tags_resolve(refs=tags)
     _lock_user(user)
     _check_unlocked(user, (started_at, ended_at))
-    _check_overlap(user=user, started_at=started_at, ended_at=ended_at)
+    if not settings.IS_POSTGRESQL:  # PostgreSQL's exclusion constraint refuses it at the INSERT (_save)
+        _check_overlap(user=user, started_at=started_at, ended_at=ended_at)
     entry = TimeEntry(
         user=user,
         project=project,

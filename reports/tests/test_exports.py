@@ -192,7 +192,7 @@ ZONES = ["Asia/Kathmandu", "America/St_Johns", "Pacific/Chatham", "Australia/Lor
     email=TEXT,
     names=st.tuples(TEXT, TEXT.filter(bool), TEXT),  # client, project, task
     entries=st.lists(
-        st.tuples(TEXT, st.sets(TEXT.filter(bool), max_size=3), st.integers(0, 86_399), st.integers(0, 999_999)),
+        st.tuples(TEXT, st.sets(TEXT.filter(bool), max_size=3), st.integers(0, 80_000), st.integers(0, 999_999)),
         min_size=1,
         max_size=4,
     ),

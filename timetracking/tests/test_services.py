@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from timetracking import services
 from timetracking.models import Tag, TimeEntry
@@ -130,6 +131,39 @@ def test_a_running_timer_blocks_later_entries(employee, frozen):
     with pytest.raises(services.TimeTrackingConflict):
         services.entry_create(user=employee, duration="0:30")
     create(employee, started_at=NOW - timedelta(hours=3), ended_at=NOW - timedelta(hours=2))
+
+
+def test_an_overlap_names_the_entry_or_timer_it_meets(employee, frozen):
+    """On PostgreSQL the exclusion constraint refuses the INSERT (no check query first); the
+    answer is the same on every backend: the clashing entry in the user's local time."""
+    create(employee, started_at=utc(2026, 3, 9, 8), ended_at=utc(2026, 3, 9, 9))  # Berlin: 09:00–10:00
+    with pytest.raises(services.TimeTrackingConflict) as excinfo:
+        create(employee, started_at=utc(2026, 3, 9, 8, 30), ended_at=utc(2026, 3, 9, 10))
+    assert excinfo.value.message == "This overlaps your entry of 2026-03-09 09:00–10:00."
+    services.timer_start(user=employee, started_at=NOW - timedelta(hours=2))
+    with pytest.raises(services.TimeTrackingConflict) as excinfo:
+        services.entry_create(user=employee, duration="0:30")
+    local_start = timezone.localtime(NOW - timedelta(hours=2), employee.tzinfo)
+    assert excinfo.value.message == f"This overlaps your running timer (since {local_start:%H:%M})."
+    assert TimeEntry.objects.count() == 2
+
+
+def test_creating_an_entry_reads_no_overlap_first_on_postgresql(employee):
+    """The exclusion constraint is the check there: no entry is read before the INSERT (the
+    compliance window is read after it); SQLite, without the constraint, reads the overlap first."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        services.entry_create(user=employee, started_at=utc(2026, 3, 9, 8), ended_at=utc(2026, 3, 9, 9))
+    sqls = [query["sql"] for query in queries.captured_queries]
+    insert = next(index for index, sql in enumerate(sqls) if sql.startswith('INSERT INTO "timetracking_timeentry"'))
+    reads = [
+        index for index, sql in enumerate(sqls) if sql.startswith("SELECT") and 'FROM "timetracking_timeentry"' in sql
+    ]
+    postgresql = connection.vendor == "postgresql"
+    assert [index < insert for index in reads] == ([False] if postgresql else [True, False])
+    assert len(sqls) == (10 if postgresql else 11)
 
 
 def test_update_checks_overlap_but_not_against_itself(employee):
