@@ -97,3 +97,15 @@ def test_hours_are_decimal(employee):
     entry = TimeEntryFactory(user=employee, started_at=utc(2026, 3, 9, 8), ended_at=utc(2026, 3, 9, 9, 20))
     assert str(entry.hours) == "1.33"
     assert TimeEntry(user=employee, started_at=utc(2026, 3, 9, 8)).hours is None
+
+
+def test_intervals_read_exact_aware_utc_times(employee):
+    """`intervals` reads times as epoch seconds on PostgreSQL: to the microsecond, in UTC."""
+    moments = [utc(2026, 3, 9, 8, 0, 0, 1), utc(2026, 3, 10, 23, 59, 59, 999999), utc(2099, 12, 30, 1, 2, 3, 456789)]
+    for moment in moments:
+        TimeEntryFactory(user=employee, started_at=moment, ended_at=moment + timedelta(hours=1, microseconds=7))
+    rows = list(TimeEntry.objects.for_user(employee).intervals(utc(2026, 1, 1), utc(2100, 1, 1)))
+    assert [(start, end) for _, _, start, end in rows] == [
+        (moment, moment + timedelta(hours=1, microseconds=7)) for moment in moments
+    ]
+    assert all(start.tzinfo == UTC and end.tzinfo == UTC for _, _, start, end in rows)
