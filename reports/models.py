@@ -51,8 +51,9 @@ class JobQuerySet(models.QuerySet):
         return self.filter(status__in=FINISHED_STATUSES, finished_at__lt=moment)
 
     def running_without_heartbeat_since(self, moment):
-        """Running jobs whose worker has given no sign of life since `moment` (it died mid-run)."""
-        return self.filter(status=JobStatus.RUNNING, heartbeat_at__lt=moment)
+        """Running jobs whose worker has given no sign of life since `moment` (it died mid-run);
+        a running job without any heartbeat was started before heartbeats were kept."""
+        return self.filter(Q(heartbeat_at__lt=moment) | Q(heartbeat_at__isnull=True), status=JobStatus.RUNNING)
 
 
 def export_path(instance, filename):

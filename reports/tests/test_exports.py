@@ -171,6 +171,15 @@ def test_an_empty_export_is_the_header_alone(people):
     assert _text([chunk]) == "\ufeff" + ",".join(exports.ENTRY_COLUMNS) + "\r\n"
 
 
+def test_an_export_of_nobody_is_the_header_alone():
+    filters = ReportFilters(start=date(2026, 3, 1), end=date(2026, 3, 31), users=[])
+    header = "\ufeff" + ",".join(exports.ENTRY_COLUMNS) + "\r\n"
+    assert _text(exports.entry_csv_chunks(filters)) == header
+    reported = []
+    assert _text(exports.entry_csv_chunks(filters, progress=reported.append)) == header
+    assert reported[-1] == 0
+
+
 def test_xlsx_rows_keep_decimal_hours(people, tricky_entries):
     (row, *_rest) = exports.entry_rows(_filters(people))
     assert row[9] == hours(18)

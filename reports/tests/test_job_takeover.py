@@ -91,6 +91,16 @@ def test_requeue_runs_again_the_exports_whose_worker_went_silent(employee, colle
     assert (alive.status, alive.attempts) == (JobStatus.RUNNING, 1)
 
 
+@pytest.mark.django_db
+def test_a_running_export_from_before_heartbeats_is_run_again(employee, media):
+    job = _running_export(employee, silent_for=timedelta(0))
+    ExportJob.objects.filter(pk=job.pk).update(heartbeat_at=None, attempts=0)
+    with time_machine.travel(NOW, tick=False):
+        assert services.jobs_requeue_waiting() == 1
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (JobStatus.DONE, 1)
+
+
 def _take_over(job):
     """What a later run does to a job it believes dead (see services._claim)."""
     ExportJob.objects.filter(pk=job.pk).update(attempts=F("attempts") + 1)
