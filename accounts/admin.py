@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.models import ApiKey, AuditEvent, User
+from accounts import services
+from accounts.models import ApiKey, AuditEvent, OutgoingEmail, User
 
 
 @admin.register(User)
@@ -69,8 +70,38 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected API keys")
     def revoke_selected(self, request, queryset):
-        from accounts import services
-
         for api_key in queryset:
             services.api_key_revoke(api_key=api_key, actor=request.user)
         self.message_user(request, f"{queryset.count()} key(s) revoked.")
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """HR sees what was e-mailed to whom and what failed, and can send failed ones again."""
+
+    list_display = ["id", "user", "subject", "status", "attempts", "created_at", "sent_at"]
+    list_filter = ["status"]
+    list_select_related = ["user"]
+    search_fields = ["subject", "user__username"]
+    readonly_fields = [field.name for field in OutgoingEmail._meta.fields]
+    actions = ["send_again"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_hr
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_view_permission(request)  # needed for the action; every field is read-only
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Send the selected failed e-mails again")
+    def send_again(self, request, queryset):
+        count = services.emails_retry(ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} e-mail(s) queued again.")

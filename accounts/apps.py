@@ -17,6 +17,9 @@ class AccountsConfig(AppConfig):
             {"task": "accounts.tasks.purge_audit_events", "schedule": crontab(hour=3, minute=17)},
         )
         settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "send-due-emails", {"task": "accounts.tasks.send_due_emails", "schedule": 60.0}
+        )
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
             "purge-idempotency-records",
             {"task": "accounts.tasks.purge_idempotency_records", "schedule": crontab(minute=41)},
         )

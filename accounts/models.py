@@ -252,3 +252,47 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.user_id}:{self.key}"
+
+
+class OutgoingEmailQuerySet(models.QuerySet):
+    def due(self, moment):
+        """Waiting e-mails whose (next) attempt is due at `moment`, oldest first."""
+        return self.filter(status=OutgoingEmail.Status.PENDING, next_attempt_at__lte=moment).order_by("id")
+
+
+class OutgoingEmail(models.Model):
+    """An e-mail to a user, written in the transaction of the change it tells about and sent
+    afterwards by a Celery task (`accounts.services.emails_send_due`): a rolled-back change sends
+    none, and a broker, Redis or SMTP outage delays it but never loses it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Not sent: the user is deactivated or has no address"
+        FAILED = "failed", "Gave up after repeated SMTP errors"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    status = models.CharField(max_length=7, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OutgoingEmailQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            # emails_send_due: WHERE status = 'pending' AND next_attempt_at <= now ORDER BY id
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="outgoing_email_due"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "sent", "skipped", "failed"]), name="outgoing_email_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} → {self.user_id} ({self.status})"

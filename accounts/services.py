@@ -1,9 +1,17 @@
 """Writes on users that carry a rule. Views, API and admin call these."""
 
+import logging
+from datetime import timedelta
+
+from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from config.celery import enqueue_on_commit
 from config.errors import DomainError
+
+logger = logging.getLogger(__name__)
 
 
 class AccountsError(DomainError):
@@ -194,3 +202,84 @@ def api_key_authenticate(*, key):
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
     return api_key
+
+
+# --- E-mail outbox ----------------------------------------------------------------------------
+
+EMAIL_MAX_ATTEMPTS = 6
+EMAIL_RETRY_SECONDS = 60  # after the first SMTP error; doubled after each of the next ones
+
+
+def email_queue(*, user_id, subject, body):
+    """E-mail a user about a change, in the change's own transaction: the row is the promise.
+    Once the transaction commits a task sends it (and a periodic one sends whatever a broker
+    outage left waiting); a rolled-back change sends nothing."""
+    from accounts.models import OutgoingEmail
+    from accounts.tasks import send_due_emails
+
+    email = OutgoingEmail.objects.create(user_id=user_id, subject=subject[:200], body=body)
+    enqueue_on_commit(send_due_emails, lost="the periodic task sends the e-mail")
+    return email
+
+
+def emails_send_due(*, limit=200):
+    """Send the e-mails that are due, each once; returns how many were sent. Each is sent while
+    its row is locked and marked in the same transaction, so runs at once share the work (SKIP
+    LOCKED) and a run twice sends nothing twice. An SMTP error leaves it waiting, retried with
+    backoff, and failed after EMAIL_MAX_ATTEMPTS (logged)."""
+    from accounts.models import OutgoingEmail
+
+    sent = 0
+    for email_id in list(OutgoingEmail.objects.due(timezone.now()).values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            email = (
+                OutgoingEmail.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("user")
+                .filter(pk=email_id, status=OutgoingEmail.Status.PENDING)
+                .first()
+            )
+            if email is not None:
+                sent += _email_send(email)
+    return sent
+
+
+def _email_send(email):
+    from accounts.models import OutgoingEmail
+
+    now = timezone.now()
+    user = email.user
+    if not user.is_active or not user.email:
+        email.status = OutgoingEmail.Status.SKIPPED
+        email.save(update_fields=["status"])
+        return 0
+    email.attempts += 1
+    try:
+        send_mail(email.subject, email.body, None, [user.email])
+    except OSError as error:  # smtplib's errors are OSErrors: the server is down or refused
+        email.last_error = str(error)[:500]
+        if email.attempts >= EMAIL_MAX_ATTEMPTS:
+            email.status = OutgoingEmail.Status.FAILED
+            logger.error(
+                "Gave up e-mailing user %s (%s) after %s attempts: %s", user.pk, email.subject, email.attempts, error
+            )
+        else:
+            email.next_attempt_at = now + timedelta(seconds=EMAIL_RETRY_SECONDS * 2 ** (email.attempts - 1))
+        email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+        return 0
+    email.status, email.sent_at = OutgoingEmail.Status.SENT, now
+    email.save(update_fields=["attempts", "status", "sent_at"])
+    return 1
+
+
+@transaction.atomic
+def emails_retry(*, ids):
+    """Queue failed e-mails again (a fresh round of attempts); others are left as they are."""
+    from accounts.models import OutgoingEmail
+    from accounts.tasks import send_due_emails
+
+    count = OutgoingEmail.objects.filter(pk__in=ids, status=OutgoingEmail.Status.FAILED).update(
+        status=OutgoingEmail.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+    )
+    if count:
+        enqueue_on_commit(send_due_emails, lost="the periodic task sends them")
+    return count

@@ -1,21 +1,13 @@
 from celery import shared_task
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=30, acks_late=True)
-def send_user_email(self, user_id, subject, body):
-    """E-mail one user. Takes an id, not an object, so it runs in any worker process.
+@shared_task(acks_late=True)
+def send_due_emails():
+    """After each commit that queues an e-mail, and every minute: send the due ones (safe to run
+    twice or at once: see services.emails_send_due)."""
+    from accounts import services
 
-    Returns the number of messages sent (0 when the user is gone or has no address).
-    """
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not user.email:
-        return 0
-    try:
-        return send_mail(subject, body, None, [user.email])
-    except OSError as error:  # SMTP unreachable: try again later
-        raise self.retry(exc=error) from error
+    return services.emails_send_due()
 
 
 @shared_task(acks_late=True)

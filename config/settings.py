@@ -247,6 +247,8 @@ if AWS_STORAGE_BUCKET_NAME:
 # --- E-mail -----------------------------------------------------------------------------
 vars().update(_env_or_fail(env.email_url, "EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="timetrack@localhost")
+# Seconds an SMTP connection may take: e-mails are sent from the outbox with their row locked.
+EMAIL_TIMEOUT = _env_or_fail(env.int, "EMAIL_TIMEOUT", default=10)
 
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -18,7 +18,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from rest_framework import status
 
-from config.celery import enqueue_on_commit
+from accounts.services import email_queue
 from config.errors import Conflict, DomainError
 from leave import calendars
 from leave.models import (
@@ -856,10 +856,8 @@ def feed_token_reset(*, user):
 
 
 def _email(user_id, subject, body):
-    from accounts.tasks import send_user_email
-
-    # On commit: a rolled-back decision never sends an e-mail, and the worker finds the row.
-    enqueue_on_commit(send_user_email, user_id, subject, body, lost="this e-mail is not sent")
+    # In the decision's transaction: a rolled-back decision sends nothing, an outage loses nothing.
+    email_queue(user_id=user_id, subject=subject, body=body)
 
 
 def approvers_of(user):

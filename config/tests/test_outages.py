@@ -8,8 +8,9 @@ production, and the services stopped and started again by the test.
   once the cluster is back the first request succeeds.
 * Redis (cache, throttling, broker): a throwaway redis-server, killed. Logins, throttled and
   anonymous requests, reads and a write: 0 × 5xx (throttling fails open: README "Security").
-  The write's webhook event waits in the outbox; once Redis is back a real Celery worker
-  relays it and the receiver gets it exactly once.
+  The write's webhook event and the leave request's e-mail wait in their outboxes; once Redis
+  is back a real Celery worker relays the event (the receiver gets it exactly once) and sends
+  the e-mail.
 """
 
 import json
@@ -231,9 +232,10 @@ def start_worker(env, log_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_redis_stopped_gives_no_server_error_and_loses_no_webhook(tmp_path):
+def test_redis_stopped_gives_no_server_error_and_loses_no_webhook_or_email(tmp_path):
     from rest_framework_simplejwt.tokens import AccessToken
 
+    from accounts.models import OutgoingEmail
     from accounts.tests.factories import UserFactory
     from webhooks.models import Delivery, Endpoint, OutboxEvent
 
@@ -280,7 +282,7 @@ def test_redis_stopped_gives_no_server_error_and_loses_no_webhook(tmp_path):
             "entries": 200,
             "balances": 200,
             "write": 201,
-            "leave request": 201,  # its e-mail to the manager is queued on commit
+            "leave request": 201,  # its e-mail to the manager waits in the outbox
             "health": 200,  # the database answers; the health body names what is down
         }, (statuses, server.log())
         assert during["health"].body["checks"]["cache"] == "down"
@@ -294,6 +296,9 @@ def test_redis_stopped_gives_no_server_error_and_loses_no_webhook(tmp_path):
         event = OutboxEvent.objects.get(event_type="time_entry.created", payload__id=entry_id)
         assert event.relayed_at is None
         assert not receiver.bodies
+        # So does the leave request's e-mail to the manager.
+        waiting_email = OutgoingEmail.objects.get(user=user.manager)
+        assert waiting_email.status == OutgoingEmail.Status.PENDING
 
         # Redis is back: a real worker, and the next write's relay sends every pending event.
         redis.start()
@@ -312,6 +317,16 @@ def test_redis_stopped_gives_no_server_error_and_loses_no_webhook(tmp_path):
         event.refresh_from_db()
         assert event.relayed_at is not None
         assert Delivery.objects.get(event=event).status == Delivery.Status.SUCCEEDED
+        # The next e-mail's task sends the one the outage left waiting too.
+        second = server.request("POST", "/api/v1/leave-requests/", token=token, body={
+            "leave_type": leave_type.pk, "start_date": "2026-12-02", "end_date": "2026-12-02"})  # fmt: skip
+        assert second.status == 201, second.body
+        manager_emails = OutgoingEmail.objects.filter(user=user.manager)
+        assert wait_for(
+            lambda: list(manager_emails.values_list("status", flat=True)) == [OutgoingEmail.Status.SENT] * 2,
+            timeout=60,
+            interval=0.5,
+        ), (list(manager_emails.values_list("status", "last_error")), (tmp_path / "worker.log").read_text()[-3000:])
         threading.Event().wait(2)  # a duplicate would arrive by now
         assert len(delivered()) == 1
     finally:

@@ -36,3 +36,14 @@ def upload(name="note.pdf", content=PDF_BYTES, content_type="application/pdf"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def settle_emails():
+    """Send the e-mails queued so far (in a test's transaction their on-commit task never ran)
+    and forget them: what follows is what the next change sends."""
+    from django.core import mail
+
+    from accounts.services import emails_send_due
+
+    emails_send_due()
+    mail.outbox.clear()

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from leave import services
 from leave.models import EntryKind, LeaveRequest, LeaveStatus, LedgerEntry
+from leave.tests.conftest import settle_emails
 from leave.tests.factories import LeaveRequestFactory, give_allowance
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
@@ -88,7 +89,7 @@ def test_bulk_approve_reports_each_request(
     third = submit(colleague, vacation)
     services.ledger_adjust(user=colleague, leave_type=vacation, year=2026, amount=Decimal("-2"), reason="Fix")
     client.force_login(manager_with_perms)
-    mail.outbox.clear()
+    settle_emails()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             CHANGELIST, {"action": "approve_selected", "_selected_action": [first.pk, second.pk, third.pk]}, follow=True

@@ -9,6 +9,7 @@ from django.core import mail
 from leave import services
 from leave.models import EntryKind, LeaveRequest, LeaveStatus, LedgerEntry
 from leave.services import LeaveConflict, LeaveError, LeaveForbidden
+from leave.tests.conftest import settle_emails
 from leave.tests.factories import (
     HourlyLeaveTypeFactory,
     LeaveRequestFactory,
@@ -330,7 +331,7 @@ def test_without_a_manager_hr_is_asked(vacation, hr, django_capture_on_commit_ca
 
 def test_hr_cancelling_someones_leave_tells_them(funded_employee, vacation, hr, django_capture_on_commit_callbacks):
     request = submit(funded_employee, vacation)
-    mail.outbox.clear()
+    settle_emails()
     with django_capture_on_commit_callbacks(execute=True):
         services.leave_request_cancel(leave_request_id=request.pk, actor=hr)
     assert [m.to for m in mail.outbox] == [[funded_employee.email]]
@@ -341,7 +342,7 @@ def test_a_rolled_back_decision_sends_nothing(employee, vacation, manager, djang
     give_allowance(employee, vacation, "5")
     request = submit(employee, vacation)
     services.ledger_adjust(user=employee, leave_type=vacation, year=2026, amount=Decimal("-1"), reason="Fix")
-    mail.outbox.clear()
+    settle_emails()
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(LeaveError):
         services.leave_request_approve(leave_request_id=request.pk, actor=manager)
     assert mail.outbox == []
