@@ -20,6 +20,9 @@ class AccountsConfig(AppConfig):
             "send-due-emails", {"task": "accounts.tasks.send_due_emails", "schedule": 60.0}
         )
         settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "purge-emails", {"task": "accounts.tasks.purge_emails", "schedule": crontab(hour=3, minute=29)}
+        )
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
             "purge-idempotency-records",
             {"task": "accounts.tasks.purge_idempotency_records", "schedule": crontab(minute=41)},
         )

@@ -283,3 +283,14 @@ def emails_retry(*, ids):
     if count:
         enqueue_on_commit(send_due_emails, lost="the periodic task sends them")
     return count
+
+
+def emails_purge(*, older_than_days):
+    """Delete the e-mails handled (sent, skipped or failed) more than `older_than_days` ago."""
+    from accounts.models import OutgoingEmail
+
+    moment = timezone.now() - timedelta(days=older_than_days)
+    deleted, _ = (
+        OutgoingEmail.objects.exclude(status=OutgoingEmail.Status.PENDING).filter(created_at__lt=moment).delete()
+    )
+    return deleted

@@ -33,3 +33,13 @@ def purge_idempotency_records():
     cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+@shared_task(acks_late=True)
+def purge_emails():
+    """Daily: forget e-mails handled more than EMAIL_RETENTION_DAYS ago (idempotent)."""
+    from django.conf import settings
+
+    from accounts import services
+
+    return services.emails_purge(older_than_days=settings.EMAIL_RETENTION_DAYS)

@@ -249,6 +249,8 @@ vars().update(_env_or_fail(env.email_url, "EMAIL_URL", default="consolemail://")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="timetrack@localhost")
 # Seconds an SMTP connection may take: e-mails are sent from the outbox with their row locked.
 EMAIL_TIMEOUT = _env_or_fail(env.int, "EMAIL_TIMEOUT", default=10)
+# Sent, skipped and failed e-mails are kept this many days (HR reads them in the admin).
+EMAIL_RETENTION_DAYS = _env_or_fail(env.int, "EMAIL_RETENTION_DAYS", default=30)
 
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -176,3 +176,20 @@ def test_only_hr_sees_the_emails(client, employee, manager):
         user.save()
         client.force_login(user)
         assert client.get(reverse("admin:accounts_outgoingemail_changelist")).status_code == 403
+
+
+def test_handled_emails_are_purged_after_the_retention(employee, settings):
+    settings.EMAIL_RETENTION_DAYS = 30
+    with time_machine.travel(NOW - timedelta(days=31), tick=False):
+        old = [
+            OutgoingEmail.objects.create(user=employee, subject=status, body="x", status=status)
+            for status in OutgoingEmail.Status.values
+        ]
+    with time_machine.travel(NOW - timedelta(days=29), tick=False):
+        recent = OutgoingEmail.objects.create(user=employee, subject="recent", body="x", status="sent")
+    with time_machine.travel(NOW, tick=False):
+        from accounts.tasks import purge_emails
+
+        assert purge_emails.delay().get() == 3  # sent, skipped, failed; a waiting one is kept
+    remaining = set(OutgoingEmail.objects.values_list("pk", flat=True))
+    assert remaining == {recent.pk} | {email.pk for email in old if email.status == "pending"}
