@@ -263,3 +263,15 @@ def test_an_export_job_reports_progress_month_by_month(employee, monkeypatch):
         assert reported == [0, 19, 40, 40]
     else:
         assert reported == list(range(5, 45, 5))
+
+
+def test_a_download_cut_short_leaves_the_connection_usable(people, tricky_entries, monkeypatch):
+    """The client goes away mid-stream: the generator is closed inside the COPY, which is
+    cancelled; the next query on the same connection works."""
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 3)
+    chunks = exports.entry_csv_chunks(_filters(people))
+    first = next(chunks)
+    assert _text([first]).count("\r\n") == 4  # the header and three rows
+    chunks.close()
+    assert TimeEntry.objects.count() == len(tricky_entries)
+    assert _text(exports.entry_csv_chunks(_filters(people))) == _reference_csv(_filters(people))
