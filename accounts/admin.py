@@ -5,6 +5,16 @@ from accounts import services
 from accounts.models import ApiKey, AuditEvent, OutgoingEmail, User
 
 
+class HROnlyMixin:
+    """An admin page only HR sees (the apps' HR-only pages use it too)."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_hr
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "manager", "timezone", "country", "is_staff"]
@@ -76,7 +86,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(HROnlyMixin, admin.ModelAdmin):
     """HR sees what was e-mailed to whom and what failed, and can send failed ones again."""
 
     list_display = ["id", "user", "subject", "status", "attempts", "created_at", "sent_at"]
@@ -86,14 +96,8 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in OutgoingEmail._meta.fields]
     actions = ["send_again"]
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_hr
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
     def has_change_permission(self, request, obj=None):
-        return self.has_view_permission(request)  # needed for the action; every field is read-only
+        return self.has_module_permission(request)  # needed for the action; every field is read-only
 
     def has_add_permission(self, request):
         return False

@@ -255,7 +255,9 @@ def _email_send(email):
     email.attempts += 1
     try:
         send_mail(email.subject, email.body, None, [user.email])
-    except OSError as error:  # smtplib's errors are OSErrors: the server is down or refused
+    except Exception as error:  # SMTP down or refusing (OSError), or a message it cannot send:
+        # recorded on the e-mail, never raised, so one bad e-mail cannot stop the ones after it.
+        logger.warning("Could not e-mail user %s (%s): %s", user.pk, email.subject, error, exc_info=True)
         email.last_error = str(error)[:500]
         if email.attempts >= EMAIL_MAX_ATTEMPTS:
             email.status = OutgoingEmail.Status.FAILED

@@ -380,7 +380,7 @@ REPORTS_JOB_RETENTION_DAYS = _env_or_fail(env.int, "REPORTS_JOB_RETENTION_DAYS",
 # mid-run) and is run again; after REPORTS_JOB_MAX_ATTEMPTS runs it fails instead.
 REPORTS_JOB_STALE_SECONDS = _env_or_fail(env.int, "REPORTS_JOB_STALE_SECONDS", default=120)
 REPORTS_JOB_MAX_ATTEMPTS = _env_or_fail(env.int, "REPORTS_JOB_MAX_ATTEMPTS", default=3)
-for _name in ("REPORTS_JOB_STALE_SECONDS", "REPORTS_JOB_MAX_ATTEMPTS"):
+for _name in ("REPORTS_JOB_STALE_SECONDS", "REPORTS_JOB_MAX_ATTEMPTS", "EMAIL_TIMEOUT", "EMAIL_RETENTION_DAYS"):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"Invalid value for the {_name} environment variable: give a whole number above 0.")
 # The overtime balance counts from each user's first day (first entry or joining date), but

@@ -430,12 +430,6 @@ def import_job_start(*, job):
     return import_job_run(job_id=job.pk)
 
 
-def _skip_locked():
-    """SKIP LOCKED where the database has it (PostgreSQL). SQLite has no row locks: there a job
-    is never taken over from a run thought dead (one process runs everything there anyway)."""
-    return {"skip_locked": True, "of": ("self",)} if connection.features.has_select_for_update_skip_locked else {}
-
-
 def import_job_run(*, job_id):
     """Import a queued job's file, all or nothing.
 
@@ -445,14 +439,15 @@ def import_job_run(*, job_id):
     Celery, or queued by `jobs_requeue_waiting`). A refused import records why in its own commit."""
     with transaction.atomic():
         job = (
-            ImportJob.objects.select_for_update(**_skip_locked())
+            ImportJob.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=job_id)
             .select_related("user", "requested_by")
             .first()
         )
         if job is None:  # no such job, or a live run holds it
             return ImportJob.objects.filter(pk=job_id).first()
-        attempt = _claim(job, may_take_over=bool(_skip_locked()))
+        # SQLite has no row locks to tell a live run from a dead one: there a job is never taken over.
+        attempt = _claim(job, may_take_over=connection.features.has_select_for_update_skip_locked)
     if attempt is None:
         return job
     mine = ImportJob.objects.filter(pk=job.pk, attempts=attempt, status=JobStatus.RUNNING)
@@ -531,10 +526,10 @@ def jobs_requeue_waiting(*, older_than_minutes=5):
     # A pending import is a preview waiting for its user, not for a worker: only queued ones.
     queued_imports = ImportJob.objects.waiting_since(moment).filter(status=JobStatus.QUEUED)
     import_ids = list(queued_imports.values_list("pk", flat=True))
-    if _skip_locked():
+    if connection.features.has_select_for_update_skip_locked:
         with transaction.atomic():  # a running import whose row nobody holds: its run died
-            dead = ImportJob.objects.running_without_heartbeat_since(silent_since).select_for_update(**_skip_locked())
-            import_ids += dead.values_list("pk", flat=True)
+            silent = ImportJob.objects.running_without_heartbeat_since(silent_since)
+            import_ids += silent.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)
     for job_id in export_ids:
         run_export.apply_async(args=(job_id,), ignore_result=True)
     for job_id in import_ids:

@@ -1,15 +1,8 @@
 from django.contrib import admin
 
+from accounts.admin import HROnlyMixin
 from webhooks import services
 from webhooks.models import Delivery, Endpoint, OutboxEvent
-
-
-class HROnlyMixin:
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_hr
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
 
 
 @admin.register(Endpoint)

@@ -98,6 +98,17 @@ def test_smtp_back_sends_the_waiting_email(employee, monkeypatch):
     assert (email.status, email.attempts, email.last_error) == (OutgoingEmail.Status.SENT, 2, "SMTP down")
 
 
+def test_an_email_smtp_cannot_take_does_not_stop_the_others(employee, colleague):
+    OutgoingEmail.objects.create(user=employee, subject="Two\nlines", body="x")  # BadHeaderError
+    OutgoingEmail.objects.create(user=colleague, subject="Fine", body="x")
+    assert services.emails_send_due() == 1
+    bad, good = OutgoingEmail.objects.order_by("id")
+    assert (bad.status, bad.attempts) == (OutgoingEmail.Status.PENDING, 1)
+    assert "newline" in bad.last_error.lower()
+    assert good.status == OutgoingEmail.Status.SENT
+    assert [message.subject for message in mail.outbox] == ["Fine"]
+
+
 def test_deactivated_users_and_missing_addresses_are_skipped(employee, colleague):
     colleague.is_active = False
     colleague.save()

@@ -56,6 +56,8 @@ def test_makemigrations_check_runs_without_any_environment():
         ("WORKING_TIME_MAX_WEEKLY_HOURS", "forty-eight"),
         ("REPORTS_JOB_STALE_SECONDS", "soon"),
         ("REPORTS_JOB_MAX_ATTEMPTS", "0"),
+        ("EMAIL_TIMEOUT", "-1"),
+        ("EMAIL_RETENTION_DAYS", "0"),
     ],
 )
 def test_bad_values_fail_at_startup_naming_the_variable(name, value):

@@ -35,3 +35,22 @@ def catalog(db):
     for name in ("development", "review", "meeting"):
         TagFactory(name=name)
     return {"website": website, "internal": internal}
+
+
+@pytest.fixture
+def toggl_import_job(data_file):
+    """`make(user, **fields)`: an import job of the sample Toggl file (4 rows), its fields then
+    set as given (e.g. status=QUEUED), as a job a worker would find."""
+
+    def make(user, **fields):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from reports import services
+        from reports.models import ImportJob
+
+        uploaded = SimpleUploadedFile("toggl.csv", data_file("toggl_detailed.csv"), content_type="text/csv")
+        job = services.import_job_create(requested_by=user, user=user, uploaded=uploaded, file_format="toggl")
+        ImportJob.objects.filter(pk=job.pk).update(**fields)
+        return job
+
+    return make

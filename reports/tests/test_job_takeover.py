@@ -8,7 +8,6 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.core.files.storage import FileSystemStorage
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.db.models import F
 
@@ -19,6 +18,7 @@ from reports.tests.factories import TimeEntryFactory, utc
 from timetracking.models import TimeEntry
 
 NOW = utc(2026, 3, 20, 12)
+STARTED = NOW - timedelta(minutes=10)  # when the import jobs below were started
 
 
 @pytest.fixture
@@ -162,21 +162,10 @@ def test_a_failing_export_records_its_error_once(employee, media, monkeypatch):
 # --- Imports: the run's transaction holds the job's row; a row nobody holds is a dead run ------
 
 
-def _running_import(user, data_file, *, attempts=1, started=NOW - timedelta(minutes=10)):
-    job = services.import_job_create(
-        requested_by=user,
-        user=user,
-        uploaded=SimpleUploadedFile("toggl.csv", data_file("toggl_detailed.csv"), content_type="text/csv"),
-        file_format="toggl",
-    )
-    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, attempts=attempts, heartbeat_at=started)
-    return job
-
-
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
-def test_a_running_import_whose_run_died_is_imported_again_once(employee, catalog, data_file, media):
-    job = _running_import(employee, data_file)
+def test_a_running_import_whose_run_died_is_imported_again_once(employee, catalog, toggl_import_job, media):
+    job = toggl_import_job(employee, status=JobStatus.RUNNING, attempts=1, heartbeat_at=STARTED)
     with time_machine.travel(NOW, tick=False):
         assert services.jobs_requeue_waiting() == 1  # eager Celery: it runs at once
         assert services.jobs_requeue_waiting() == 0
@@ -188,8 +177,8 @@ def test_a_running_import_whose_run_died_is_imported_again_once(employee, catalo
 
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
-def test_a_running_import_whose_run_is_alive_is_left_alone(employee, catalog, data_file, media):
-    job = _running_import(employee, data_file)
+def test_a_running_import_whose_run_is_alive_is_left_alone(employee, catalog, toggl_import_job, media):
+    job = toggl_import_job(employee, status=JobStatus.RUNNING, attempts=1, heartbeat_at=STARTED)
     holding, release = threading.Event(), threading.Event()
 
     def live_run():  # what a live run's transaction does: it holds the job's row until it ends
@@ -218,8 +207,8 @@ def test_a_running_import_whose_run_is_alive_is_left_alone(employee, catalog, da
 
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
-def test_an_import_that_lost_its_worker_too_often_fails_with_the_reason(employee, catalog, data_file, media):
-    job = _running_import(employee, data_file, attempts=3)
+def test_an_import_that_lost_its_worker_too_often_fails_with_the_reason(employee, catalog, toggl_import_job, media):
+    job = toggl_import_job(employee, status=JobStatus.RUNNING, attempts=3, heartbeat_at=STARTED)
     with time_machine.travel(NOW, tick=False):
         job = services.import_job_run(job_id=job.pk)
     assert (job.status, job.attempts) == (JobStatus.FAILED, 3)
@@ -236,11 +225,11 @@ def test_an_import_that_lost_its_worker_too_often_fails_with_the_reason(employee
 
 
 @pytest.mark.django_db
-def test_on_sqlite_a_running_import_is_never_taken_over(employee, catalog, data_file, media):
+def test_on_sqlite_a_running_import_is_never_taken_over(employee, catalog, toggl_import_job, media):
     """SQLite has no row locks to tell a live run from a dead one: nothing is run twice there."""
     if connection.vendor != "sqlite":
         pytest.skip("SQLite only: PostgreSQL tells a live run from a dead one (tests above)")
-    job = _running_import(employee, data_file)
+    job = toggl_import_job(employee, status=JobStatus.RUNNING, attempts=1, heartbeat_at=STARTED)
     with time_machine.travel(NOW, tick=False):
         assert services.jobs_requeue_waiting() == 0
         assert services.import_job_run(job_id=job.pk).status == JobStatus.RUNNING
@@ -248,14 +237,7 @@ def test_on_sqlite_a_running_import_is_never_taken_over(employee, catalog, data_
 
 
 @pytest.mark.django_db
-def test_a_queued_import_runs_and_its_status_commits_with_its_rows(employee, catalog, data_file, media):
-    job = services.import_job_create(
-        requested_by=employee,
-        user=employee,
-        uploaded=SimpleUploadedFile("toggl.csv", data_file("toggl_detailed.csv"), content_type="text/csv"),
-        file_format="toggl",
-    )
-    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
-    job = services.import_job_run(job_id=job.pk)
+def test_a_queued_import_runs_and_its_status_commits_with_its_rows(employee, catalog, toggl_import_job, media):
+    job = services.import_job_run(job_id=toggl_import_job(employee, status=JobStatus.QUEUED).pk)
     assert (job.status, job.attempts, job.created_count, job.processed_rows) == (JobStatus.DONE, 1, 4, 4)
     assert job.heartbeat_at is not None

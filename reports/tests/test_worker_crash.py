@@ -12,12 +12,11 @@ from datetime import date
 import psycopg
 import pytest
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from config.celery import app
 from config.tests.servers import CeleryWorker, test_database_url, wait_for
-from reports import exports, services
+from reports import exports
 from reports.models import ExportJob, ImportedRow, ImportJob, JobStatus
 from reports.summary import ReportFilters
 from reports.tasks import run_export, run_import
@@ -131,14 +130,8 @@ def test_an_export_whose_worker_was_killed_is_written_again_once(workers, employ
     assert [path.name for path in stored] == [job.file_name]  # one file: the dead run wrote none
 
 
-def test_an_import_whose_worker_was_killed_is_imported_again_once(workers, employee, catalog, data_file):
-    job = services.import_job_create(
-        requested_by=employee,
-        user=employee,
-        uploaded=SimpleUploadedFile("toggl.csv", data_file("toggl_detailed.csv"), content_type="text/csv"),
-        file_format="toggl",
-    )
-    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
+def test_an_import_whose_worker_was_killed_is_imported_again_once(workers, employee, catalog, toggl_import_job):
+    job = toggl_import_job(employee, status=JobStatus.QUEUED)
     _kill_mid_run(workers, ImportJob, job.pk, run_import)
     assert not TimeEntry.objects.exists()  # the dead run's transaction was rolled back
     workers.start()
