@@ -20,10 +20,11 @@ from accounts import services
 from accounts.models import ApiKey, AuditEvent, User
 from accounts.permissions import IsHR
 from config.filters import UtcDateTimeFilter
+from config.serializers import ModelSerializer
 from config.throttling import LoginRateThrottle
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelSerializer):
     is_hr = serializers.BooleanField(read_only=True)
     is_manager = serializers.BooleanField(read_only=True)
     working_weekdays = serializers.CharField(read_only=True, help_text="ISO weekday digits, 1 = Monday.")
@@ -186,7 +187,7 @@ class LogoutView(jwt_views.TokenBlacklistView):
     throttle_classes = [LoginRateThrottle]
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
+class AuditEventSerializer(ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
@@ -230,7 +231,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
         return AuditEvent.objects.all()
 
 
-class ApiKeySerializer(serializers.ModelSerializer):
+class ApiKeySerializer(ModelSerializer):
     is_active = serializers.BooleanField(read_only=True)
 
     class Meta:

@@ -7,10 +7,12 @@ the current state: overlap, already decided, timer already running). Page views 
 them and show the message next to the field.
 """
 
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -45,7 +47,33 @@ class NotFound(DomainError):
     default_code = "not_found"
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(data):
+    """`data` with every lone surrogate replaced by U+FFFD: an error message may echo the input
+    ('"\\ud800" is not a valid choice.'), and UTF-8 cannot encode a lone surrogate, so rendering
+    such an answer was a 500."""
+    if isinstance(data, str):
+        if not _LONE_SURROGATE.search(data):
+            return data
+        cleaned = _LONE_SURROGATE.sub("\ufffd", data)
+        return ErrorDetail(cleaned, code=data.code) if isinstance(data, ErrorDetail) else cleaned
+    if isinstance(data, dict):
+        return {printable(key): printable(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [printable(item) for item in data]
+    return data
+
+
 def api_exception_handler(exc, context):
+    response = _exception_response(exc, context)
+    if response is not None:
+        response.data = printable(response.data)
+    return response
+
+
+def _exception_response(exc, context):
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):

@@ -1,9 +1,11 @@
 """Input fields shared by the apps: days and moments as the API, filters and forms read them."""
 
-from datetime import UTC, date
+from contextlib import suppress
+from datetime import UTC, date, datetime
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
 from django_filters.fields import IsoDateTimeField
 from rest_framework import serializers
 
@@ -24,6 +26,33 @@ class DayField(serializers.DateField):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.validators.append(validate_day)
+
+
+class MomentField(serializers.DateTimeField):
+    """A serializer's ISO 8601 moment whose day as written (in its own offset, or in the caller's zone
+    when it has none) lies within [FIRST_DAY, LAST_DAY]: the one range of days, for moments too.
+
+    The day is checked before DRF makes the moment aware: that step compares it with UTC, which
+    overflows at 0001-01-01T00:00 in a zone east of Greenwich. Within the range, no offset (up to
+    ±23:59) or time zone can carry a moment off the calendar later (local days, weeks, day after).
+    config.serializers.ModelSerializer maps model DateTimeFields to it.
+    """
+
+    default_error_messages = {"out_of_range": f"Give a moment between {FIRST_DAY} and {LAST_DAY}."}
+
+    def _check(self, moment):
+        if isinstance(moment, datetime) and not FIRST_DAY <= moment.date() <= LAST_DAY:
+            self.fail("out_of_range")
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            with suppress(ValueError):
+                self._check(parse_datetime(value))
+        else:
+            self._check(value)
+        moment = super().to_internal_value(value)
+        self._check(moment)  # also when read by one of DATETIME_INPUT_FORMATS' strptime formats
+        return moment
 
 
 class DayFilter(django_filters.DateFilter):

@@ -403,3 +403,9 @@ WORKING_TIME_BREAK_AFTER_6H_MINUTES = _env_or_fail(env.int, "WORKING_TIME_BREAK_
 WORKING_TIME_BREAK_AFTER_9H_MINUTES = _env_or_fail(env.int, "WORKING_TIME_BREAK_AFTER_9H_MINUTES", default=45)
 # When on, an entry write that creates a violation is refused (409) instead of answered with warnings.
 WORKING_TIME_BLOCK_ON_VIOLATION = env_bool("WORKING_TIME_BLOCK_ON_VIOLATION", False)
+    # JSON nested too deep, NaN/Infinity, integers beyond bigint: a 400 parse error (config.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],

@@ -15,18 +15,20 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.filters import DayField, DayFilter
+from config.parsers import JSONParser
+from config.serializers import ModelSerializer
 from leave import calendars, services
 from leave.models import EndPart, LeaveRequest, LeaveStatus, LeaveType, StartPart
 
 # --- Serializers ----------------------------------------------------------------------------------
 
 
-class LeaveTypeSerializer(serializers.ModelSerializer):
+class LeaveTypeSerializer(ModelSerializer):
     class Meta:
         model = LeaveType
         fields = [
@@ -44,7 +46,7 @@ class LeaveTypeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LeaveRequestSerializer(serializers.ModelSerializer):
+class LeaveRequestSerializer(ModelSerializer):
     user_name = serializers.CharField(source="user.__str__", read_only=True)
     leave_type_name = serializers.CharField(source="leave_type.name", read_only=True)
     unit = serializers.CharField(source="leave_type.unit", read_only=True)

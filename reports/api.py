@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from config.serializers import ModelSerializer
 from reports import exports, imports, overtime, services, summary
 from reports.models import ExportFormat, ExportJob, ExportKind, ImportFormat, ImportJob, JobStatus
 
@@ -122,7 +123,7 @@ def summary_data(report):
 OvertimeSerializer._declared_fields["from"] = serializers.DateField(help_text="First local day.")
 
 
-class ExportJobSerializer(serializers.ModelSerializer):
+class ExportJobSerializer(ModelSerializer):
     # Plain strings, not enums: other apps' `status`/`format` enums would collide by name.
     format = serializers.CharField(read_only=True, help_text="csv or xlsx.")
     status = serializers.CharField(read_only=True, help_text="pending, running, done or failed.")
@@ -155,7 +156,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
         return reverse("api:report-export-job-download", args=[job.pk])
 
 
-class ImportJobSerializer(serializers.ModelSerializer):
+class ImportJobSerializer(ModelSerializer):
     format = serializers.CharField(read_only=True, help_text="toggl, clockify or native.")
     status = serializers.CharField(read_only=True, help_text="pending, running, done or failed.")
     processed_rows = serializers.SerializerMethodField()

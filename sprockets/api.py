@@ -17,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config.filters import UtcDateTimeFilter
+from config.serializers import ModelSerializer
 from sprockets import services
 from sprockets.models import (
     BUCKET_LENGTH,
@@ -66,7 +67,7 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
 # --- Locations -----------------------------------------------------------------------------------
 
 
-class LocationSerializer(serializers.ModelSerializer):
+class LocationSerializer(ModelSerializer):
     class Meta:
         model = Location
         fields = ["id", "name", "address_1", "address_2", "city", "state", "country_code", "postal_code"]
@@ -113,7 +114,7 @@ class LocationViewSet(ServiceModelViewSet):
 # --- Sprocket types ------------------------------------------------------------------------------
 
 
-class SprocketTypeSerializer(serializers.ModelSerializer):
+class SprocketTypeSerializer(ModelSerializer):
     class Meta:
         model = SprocketType
         fields = ["id", "name", "teeth", "pitch_diameter", "pitch", "outside_diameter"]
@@ -186,7 +187,7 @@ class ChartDataField(serializers.Field):
         ).data
 
 
-class FactorySerializer(serializers.ModelSerializer):
+class FactorySerializer(ModelSerializer):
     location_id = serializers.IntegerField(min_value=1, help_text="The factory's location.")
     sprocket_production_goal = serializers.IntegerField(
         min_value=0, max_value=2_000_000_000, help_text="Goal in sprockets per day."
@@ -365,7 +366,7 @@ class FactoryViewSet(ServiceModelViewSet):
 # --- Sprockets -----------------------------------------------------------------------------------
 
 
-class SprocketSerializer(serializers.ModelSerializer):
+class SprocketSerializer(ModelSerializer):
     # Plain ids: the service resolves them (one query per batch) and answers 400 on factory_id.
     sprocket_type_id = serializers.IntegerField(min_value=1)
     factory_id = serializers.IntegerField(min_value=1)

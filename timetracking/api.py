@@ -22,7 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from config.filters import DayField, DayFilter
+from config.filters import DayField, DayFilter, MomentField
+from config.serializers import ModelSerializer
 from timetracking import compliance, services
 from timetracking.models import Client, Project, Tag, Task, TimeEntry, TimesheetPeriod
 
@@ -54,7 +55,7 @@ def _unique_ci(queryset, instance, message, **lookups):
         raise serializers.ValidationError(message)
 
 
-class ClientSerializer(serializers.ModelSerializer):
+class ClientSerializer(ModelSerializer):
     class Meta:
         model = Client
         fields = ["id", "name", "created_at"]
@@ -66,7 +67,7 @@ class ClientSerializer(serializers.ModelSerializer):
         return value
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(ModelSerializer):
     client_name = serializers.CharField(source="client.name", read_only=True, allow_null=True)
     members = serializers.PrimaryKeyRelatedField(
         many=True,
@@ -104,7 +105,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(ModelSerializer):
     class Meta:
         model = Task
         fields = ["id", "project", "name", "active"]
@@ -118,7 +119,7 @@ class TaskSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class TagSerializer(serializers.ModelSerializer):
+class TagSerializer(ModelSerializer):
     class Meta:
         model = Tag
         fields = ["id", "name"]
@@ -249,14 +250,23 @@ class TagViewSet(CatalogViewSet):
 # --- Time entry serializers -------------------------------------------------------------------
 
 
-class LocalDateTimeField(serializers.DateTimeField):
-    """An ISO datetime; one without an offset is read in the caller's own time zone."""
+class LocalDateTimeField(MomentField):
+    """An ISO datetime within the supported days; one without an offset is read in the caller's own time zone."""
 
     def default_timezone(self):
         request = self.context.get("request")
         if request is not None and request.user.is_authenticated:
             return request.user.tzinfo
         return super().default_timezone()
+
+
+_TAG_NAME = serializers.CharField(
+    max_length=services.TAG_NAME_MAX_LENGTH,
+    error_messages={
+        "blank": "A tag name cannot be empty.",
+        "max_length": f"A tag name has at most {services.TAG_NAME_MAX_LENGTH} characters.",
+    },
+)
 
 
 @extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": services.TAG_NAME_MAX_LENGTH}]})
@@ -269,11 +279,9 @@ class TagReferenceField(serializers.Field):
         if isinstance(data, bool) or not isinstance(data, int | str):
             self.fail("invalid")
         if isinstance(data, str):
-            data = " ".join(data.split())
-            if not data:
-                raise serializers.ValidationError("A tag name cannot be empty.")
-            if len(data) > services.TAG_NAME_MAX_LENGTH:
-                raise serializers.ValidationError(f"A tag name has at most {services.TAG_NAME_MAX_LENGTH} characters.")
+            # A name is a CharField's value: NUL characters and lone surrogates are refused here,
+            # as in every other string, before the name reaches a query.
+            data = _TAG_NAME.run_validation(" ".join(data.split()))
         return data
 
     def to_representation(self, value):
@@ -289,13 +297,13 @@ def _tags_field():
     )
 
 
-class TagBriefSerializer(serializers.ModelSerializer):
+class TagBriefSerializer(ModelSerializer):
     class Meta:
         model = Tag
         fields = ["id", "name"]
 
 
-class TimeEntrySerializer(serializers.ModelSerializer):
+class TimeEntrySerializer(ModelSerializer):
     """An entry as read. `ended_at`, `duration_seconds` and `hours` are null while the timer runs."""
 
     project_name = serializers.CharField(source="project.name", read_only=True, allow_null=True)
@@ -821,7 +829,7 @@ class ViolationListView(generics.ListAPIView):
 # --- Period close -----------------------------------------------------------------------------
 
 
-class PeriodSerializer(serializers.ModelSerializer):
+class PeriodSerializer(ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
     week_end = serializers.DateField(read_only=True)
     is_locked = serializers.BooleanField(read_only=True)
