@@ -409,3 +409,37 @@ WORKING_TIME_BLOCK_ON_VIOLATION = env_bool("WORKING_TIME_BLOCK_ON_VIOLATION", Fa
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+
+# --- Webhooks (webhooks app) ------------------------------------------------------------------
+
+
+def _webhook_allowed_hosts():
+    """Internal hosts webhooks may reach (webhooks/destinations.py refuses loopback, private and
+    link-local addresses otherwise): exact host names, IP addresses or CIDR networks."""
+    import ipaddress
+    import re
+
+    name = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)(?:\.(?!-)[a-z0-9-]{1,63}(?<!-))*")
+    entries = []
+    for raw in _env_or_fail(env.list, "WEBHOOK_ALLOWED_HOSTS", default=[]):
+        entry = raw.strip().lower().removeprefix("[").removesuffix("]").rstrip(".")
+        if not entry:
+            continue
+        if "/" in entry or ":" in entry or re.fullmatch(r"[0-9.]+", entry):
+            try:
+                ipaddress.ip_network(entry)
+            except ValueError as error:
+                raise ImproperlyConfigured(
+                    f"Invalid value for the WEBHOOK_ALLOWED_HOSTS environment variable: {raw!r} is not an IP "
+                    f"address or CIDR network such as 10.0.0.0/8 ({error})"
+                ) from error
+        elif not name.fullmatch(entry) or entry.rsplit(".", 1)[-1].isdigit():
+            raise ImproperlyConfigured(
+                f"Invalid value for the WEBHOOK_ALLOWED_HOSTS environment variable: {raw!r} is not a host name, "
+                "an IP address or a CIDR network"
+            )
+        entries.append(entry)
+    return entries
+
+
+WEBHOOK_ALLOWED_HOSTS = _webhook_allowed_hosts()

@@ -1,12 +1,39 @@
+from django import forms
 from django.contrib import admin
+from django.db import models
 
 from accounts.admin import HROnlyMixin
+from config.errors import DomainError
 from webhooks import services
 from webhooks.models import Delivery, Endpoint, OutboxEvent
 
 
+def _https_by_default(db_field, **kwargs):
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")  # Django 6's default, without its warning
+    return db_field.formfield(**kwargs)
+
+
+class EndpointForm(forms.ModelForm):
+    """The URL goes through the same check as the API's (webhooks/destinations.py)."""
+
+    class Meta:
+        model = Endpoint
+        fields = ["url", "description", "events", "is_active"]
+        formfield_callback = _https_by_default
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        try:
+            return services.endpoint_validate_url(url)
+        except DomainError as error:
+            raise forms.ValidationError(error.message, code=error.code) from error
+
+
 @admin.register(Endpoint)
 class EndpointAdmin(HROnlyMixin, admin.ModelAdmin):
+    form = EndpointForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["url", "description", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["url", "description"]

@@ -4,6 +4,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 
 from accounts.permissions import IsHR
+from config.errors import DomainError
 from webhooks import services
 from webhooks.models import EVENT_TYPES, Delivery, Endpoint
 
@@ -20,9 +21,10 @@ class EndpointSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "secret", "created_at"]
 
     def validate_url(self, value):
-        if not value.lower().startswith(("http://", "https://")):
-            raise serializers.ValidationError("Use an http:// or https:// URL.")
-        return value
+        try:
+            return services.endpoint_validate_url(value)
+        except DomainError as error:  # reported with the other fields' errors
+            raise serializers.ValidationError(error.message, code=error.code) from error
 
     def validate_events(self, value):
         return services.endpoint_validate_events(value)

@@ -2,11 +2,10 @@
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
@@ -15,6 +14,7 @@ from django.utils import timezone
 
 from config.celery import enqueue_on_commit
 from config.errors import DomainError
+from webhooks import destinations
 from webhooks.models import EVENT_TYPES, Delivery, Endpoint, OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -70,6 +70,13 @@ def relay_started():
         cache.delete(RELAY_QUEUED_KEY)
     except Exception:
         logger.warning("Cache unavailable: could not clear the relay flag.", exc_info=True)
+
+
+def endpoint_validate_url(url):
+    """Refuse (RefusedDestination, on `url`) a URL that is, or resolves to, an internal address:
+    webhooks/destinations.py. Checked again before every delivery."""
+    destinations.check(url)
+    return url
 
 
 def endpoint_validate_events(events):
@@ -133,40 +140,41 @@ def delivery_body(delivery):
 
 
 def delivery_send(*, delivery_id):
-    """POST one delivery. Returns True when delivered (2xx); False when it should be retried."""
+    """POST one delivery. Returns True when delivered (2xx); False when it should be retried.
+
+    The URL is checked again here, after resolving its host now (webhooks/destinations.py), and
+    the request goes to the addresses just checked. A refused URL is not sent: the refusal is
+    recorded as a failed attempt, retried and given up like an unreachable receiver."""
     delivery = Delivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
     if delivery.status == Delivery.Status.SUCCEEDED:
         return True  # a duplicate task run: already delivered, do nothing twice
-    if not delivery.endpoint.url.lower().startswith(("http://", "https://")):
-        raise WebhookError("Webhook URLs must be http:// or https://.", field="url")
-    body = delivery_body(delivery)
-    timestamp = str(int(time.time()))
-    signature = sign(secret=delivery.endpoint.secret, timestamp=timestamp, body=body)
-    request = urllib.request.Request(  # noqa: S310 - endpoint URLs are http(s) only (URLField)
-        delivery.endpoint.url,
-        data=body,
-        method="POST",
-        headers={
+    status, error = None, ""
+    try:
+        destination = destinations.resolve(delivery.endpoint.url)
+    except destinations.RefusedDestination as refusal:
+        logger.warning("Webhook delivery %s not sent: %s", delivery.pk, refusal.message)
+        error = f"Not sent: {refusal.message}"
+    else:
+        body = delivery_body(delivery)
+        timestamp = str(int(time.time()))
+        signature = sign(secret=delivery.endpoint.secret, timestamp=timestamp, body=body)
+        headers = {
             "Content-Type": "application/json",
             "User-Agent": "Timetrack-Webhooks/1",
             EVENT_HEADER: delivery.event.event_type,
             SIGNATURE_HEADER: f"t={timestamp},v1={signature}",
-        },
-    )
-    status, error = None, ""
-    try:
-        # The scheme is checked above (http/https only), so urlopen cannot read files.
-        with urllib.request.urlopen(request, timeout=DELIVERY_TIMEOUT_SECONDS) as response:  # noqa: S310 # nosec B310
-            status = response.status
-    except urllib.error.HTTPError as http_error:
-        status, error = http_error.code, f"HTTP {http_error.code}"
-    except (urllib.error.URLError, OSError) as network_error:
-        error = str(network_error)[:500]
+        }
+        try:
+            status = destinations.post(destination, body=body, headers=headers, timeout=DELIVERY_TIMEOUT_SECONDS)
+        except (OSError, http.client.HTTPException, ValueError) as network_error:
+            error = str(network_error) or type(network_error).__name__
+        else:
+            error = "" if 200 <= status < 300 else f"HTTP {status}"
     succeeded = status is not None and 200 <= status < 300
     Delivery.objects.filter(pk=delivery.pk).update(
         attempts=delivery.attempts + 1,
         response_status=status,
-        last_error=error,
+        last_error=error[:500],
         last_attempt_at=timezone.now(),
         status=Delivery.Status.SUCCEEDED if succeeded else Delivery.Status.PENDING,
     )

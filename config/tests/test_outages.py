@@ -249,7 +249,13 @@ def test_redis_stopped_gives_no_server_error_and_loses_no_webhook_or_email(tmp_p
     user.set_password(PASSWORD)
     user.save()
     token = str(AccessToken.for_user(user))
-    env = app_env(DATABASE_URL=test_database_url(), REDIS_URL=redis.url, CELERY_TASK_ALWAYS_EAGER="0")
+    # The worker delivers to the receiver on 127.0.0.1, which webhooks may not reach by default.
+    env = app_env(
+        DATABASE_URL=test_database_url(),
+        REDIS_URL=redis.url,
+        CELERY_TASK_ALWAYS_EAGER="0",
+        WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
+    )
     redis.start()
     server = AppServer(env, tmp_path / "gunicorn.log")
     worker = None
