@@ -17,4 +17,5 @@ RUN SECRET_KEY=build-only DEBUG=0 python manage.py collectstatic --no-input \
     && mkdir -p /app/media && chown -R app:app /app/media
 USER app
 EXPOSE 8000
+# gunicorn.conf.py (read from /app) sets the worker timeout to REQUEST_TIMEOUT_SECONDS, as the app reads it.
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -4,23 +4,44 @@ A retry with the same key and the same body replays the first response byte for 
 and runs nothing; the same key with another body is 422; a retry while the first request
 is still running is 409. Keys are per user and kept for IDEMPOTENCY_KEY_TTL_HOURS (24 h);
 a purge task removes older ones. A 5xx response is not stored, so the client may retry.
+
+A record is never left `in_progress` by a request that ended: whatever ends it (an exception,
+gunicorn's worker timeout raising SystemExit, a streaming or 5xx answer) releases it. A worker
+killed outright (SIGKILL) runs nothing more, so a record still `in_progress` after
+REQUEST_TIMEOUT_SECONDS is abandoned: the next request with its key takes it over with one
+conditional UPDATE on `created_at`, so of two retries at once exactly one runs. `created_at` is
+the owner's fence: a request only completes or releases the record it still owns.
+
+A multipart body is fingerprinted from its parsed parts (fields in order, then each file's
+name, content type and content, read in chunks from where Django's upload handlers put it:
+memory for small files, a temporary file for large ones), never by reading `request.body`,
+which would hold the whole upload in memory a second time and is refused above
+DATA_UPLOAD_MAX_MEMORY_SIZE. DRF then reuses the parsed parts (its RawPostDataException branch).
 """
 
 import hashlib
+import logging
 import re
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 
 HEADER = "Idempotency-Key"
 VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, no spaces
 
+logger = logging.getLogger(__name__)
+
 
 def _error(status, detail, code):
     return JsonResponse({"detail": detail, "code": code}, status=status)
+
+
+def _in_progress():
+    return _error(409, "A request with this Idempotency-Key is in progress; retry.", "idempotency_in_progress")
 
 
 def _api_user(request):
@@ -44,6 +65,36 @@ def _api_user(request):
     return None
 
 
+def request_fingerprint(request):
+    """SHA-256 of what makes two requests the same: method, path with query, and the body
+    (a multipart body as its parsed parts, so another boundary is the same request)."""
+    head = [request.method.encode(), request.get_full_path().encode()]
+    if request.content_type != "multipart/form-data":
+        return hashlib.sha256(b"\n".join([*head, request.body])).hexdigest()
+    digest = hashlib.sha256(b"\n".join([*head, b"multipart"]))
+
+    def part(value):
+        data = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
+        digest.update(len(data).to_bytes(8, "big") + data)  # length-prefixed: no two splits hash alike
+
+    for name, values in request.POST.lists():
+        for value in values:
+            part("field")
+            part(name)
+            part(value)
+    for name, uploads in request.FILES.lists():
+        for upload in uploads:
+            part("file")
+            part(name)
+            part(upload.name or "")
+            part(upload.content_type or "")
+            digest.update(upload.size.to_bytes(8, "big"))
+            for chunk in upload.chunks():  # from the start; memory or the temporary file
+                digest.update(chunk)
+            upload.seek(0)  # the view reads it from the start
+    return digest.hexdigest()
+
+
 class IdempotencyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -62,49 +113,71 @@ class IdempotencyMiddleware:
     def _handle(self, request, user, key):
         from accounts.models import IdempotencyRecord
 
-        fingerprint = hashlib.sha256(
-            b"\n".join([request.method.encode(), request.get_full_path().encode(), request.body])
-        ).hexdigest()
-        expired_before = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+        try:
+            fingerprint = request_fingerprint(request)
+        except MultiPartParserError as error:
+            # What DRF's MultiPartParser answers without a key, as JSON.
+            return _error(400, f"Multipart form parse error - {error}", "parse_error")
+        now = timezone.now()
+        expired_before = now - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
         IdempotencyRecord.objects.filter(user=user, key=key, created_at__lt=expired_before).delete()
         try:
             with transaction.atomic():
-                record = IdempotencyRecord.objects.create(user=user, key=key, fingerprint=fingerprint)
+                record = IdempotencyRecord.objects.create(user=user, key=key, fingerprint=fingerprint, created_at=now)
         except IntegrityError:
             # Someone (this client's earlier try) holds the key: decide from its state.
             existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
             if existing is None:
-                return _error(
-                    409, "A request with this Idempotency-Key is in progress; retry.", "idempotency_in_progress"
-                )
+                return _in_progress()
             if existing.fingerprint != fingerprint:
                 return _error(
                     422,
                     "This Idempotency-Key was used with a different request body.",
                     "idempotency_key_reused",
                 )
-            if existing.state == IdempotencyRecord.State.IN_PROGRESS:
-                return _error(
-                    409, "A request with this Idempotency-Key is in progress; retry.", "idempotency_in_progress"
-                )
-            return self._replay(existing)
+            if existing.state == IdempotencyRecord.State.DONE:
+                return self._replay(existing)
+            abandoned_before = now - timedelta(seconds=settings.REQUEST_TIMEOUT_SECONDS)
+            if existing.created_at >= abandoned_before:
+                return _in_progress()
+            # Older than any request may run: its worker was killed. Take it over with one
+            # conditional UPDATE: of two retries at once, the second finds created_at changed
+            # (PostgreSQL re-checks the WHERE after the first's row lock) and answers 409.
+            taken = IdempotencyRecord.objects.filter(
+                pk=existing.pk,
+                state=IdempotencyRecord.State.IN_PROGRESS,
+                created_at=existing.created_at,
+            ).update(created_at=now)
+            if not taken:
+                return _in_progress()
+            record = existing
+            record.created_at = now
+        return self._run(request, record)
 
+    def _run(self, request, record):
+        from accounts.models import IdempotencyRecord
+
+        # Only the record this request still owns (same created_at) is completed or released.
+        owned = IdempotencyRecord.objects.filter(
+            pk=record.pk, state=IdempotencyRecord.State.IN_PROGRESS, created_at=record.created_at
+        )
         try:
             response = self.get_response(request)
-        except Exception:
-            IdempotencyRecord.objects.filter(pk=record.pk).delete()
-            raise
-        if response.status_code >= 500 or getattr(response, "streaming", False):
-            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+            if response.status_code >= 500 or getattr(response, "streaming", False):
+                _release(owned)
+                return response
+            owned.update(
+                state=IdempotencyRecord.State.DONE,
+                status_code=response.status_code,
+                content_type=response.get("Content-Type", "")[:100],
+                location=response.get("Location", "")[:500],
+                body=bytes(response.content),
+            )
             return response
-        IdempotencyRecord.objects.filter(pk=record.pk).update(
-            state=IdempotencyRecord.State.DONE,
-            status_code=response.status_code,
-            content_type=response.get("Content-Type", "")[:100],
-            location=response.get("Location", "")[:500],
-            body=bytes(response.content),
-        )
-        return response
+        except BaseException:
+            # Any exit, SystemExit from gunicorn's worker timeout and KeyboardInterrupt too.
+            _release(owned)
+            raise
 
     @staticmethod
     def _replay(record):
@@ -113,3 +186,19 @@ class IdempotencyMiddleware:
             response["Location"] = record.location
         response["Idempotent-Replayed"] = "true"
         return response
+
+
+def _release(owned):
+    """Delete the record this request owns, so the client may retry at once. The exit that
+    brought us here may have cut a query short and left the connection unusable: then
+    reconnect once. If even that fails, the record is abandoned and taken over after
+    REQUEST_TIMEOUT_SECONDS."""
+    for attempt in range(2):
+        try:
+            owned.delete()
+            return
+        except Exception as error:  # noqa: BLE001 - cleanup must not hide why the request ended
+            if attempt or connection.in_atomic_block:
+                logger.warning("Could not release an idempotency record: %s", error)
+                return
+            connection.close()

@@ -346,6 +346,13 @@ CONTENT_SECURITY_POLICY = {
 # --- Domain settings ------------------------------------------------------------------------
 AUDIT_RETENTION_DAYS = _env_or_fail(env.int, "AUDIT_RETENTION_DAYS", default=180)
 IDEMPOTENCY_KEY_TTL_HOURS = _env_or_fail(env.int, "IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+# The longest a request may run: gunicorn's --timeout (gunicorn.conf.py reads this variable) must
+# not exceed it. An Idempotency-Key record still in progress after this long lost its worker.
+REQUEST_TIMEOUT_SECONDS = _env_or_fail(env.int, "REQUEST_TIMEOUT_SECONDS", default=30)
+if REQUEST_TIMEOUT_SECONDS < 1:
+    raise ImproperlyConfigured(
+        "Invalid value for the REQUEST_TIMEOUT_SECONDS environment variable: give a whole number above 0."
+    )
 WORKING_TIME_MAX_WEEKLY_HOURS = _env_or_fail(env.int, "WORKING_TIME_MAX_WEEKLY_HOURS", default=48)
 WORKING_TIME_REFERENCE_WEEKS = _env_or_fail(env.int, "WORKING_TIME_REFERENCE_WEEKS", default=17)
 WORKING_TIME_MIN_DAILY_REST_HOURS = _env_or_fail(env.int, "WORKING_TIME_MIN_DAILY_REST_HOURS", default=11)
