@@ -33,6 +33,24 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("username", "email", "password1", "password2")}),
         ("Work", {"fields": ("manager", "timezone", "country", "subdivision", "weekly_hours", "working_weekdays")}),
     )
+    actions = ["logout_everywhere", "revoke_all_access"]
+
+    def has_revoke_permission(self, request):
+        return request.user.is_active and request.user.is_hr
+
+    @admin.action(description="Log out everywhere (sessions and API refresh tokens)", permissions=["revoke"])
+    def logout_everywhere(self, request, queryset):
+        for user in queryset:
+            services.user_revoke_access(user=user, actor=request.user, reason="logout_everywhere")
+        self.message_user(request, f"{len(queryset)} user(s) logged out everywhere.")
+
+    @admin.action(
+        description="Revoke all access (sessions, refresh tokens, API keys, calendar feeds)", permissions=["revoke"]
+    )
+    def revoke_all_access(self, request, queryset):
+        for user in queryset:
+            services.user_revoke_access(user=user, actor=request.user, reason="revoke_all_access", keys_and_feeds=True)
+        self.message_user(request, f"All access of {len(queryset)} user(s) revoked.")
 
 
 @admin.register(AuditEvent)

@@ -21,7 +21,7 @@ from accounts.models import ApiKey, AuditEvent, User
 from accounts.permissions import IsHR
 from config.filters import UtcDateTimeFilter
 from config.serializers import ModelSerializer
-from config.throttling import LoginRateThrottle
+from config.throttling import ScopedRateThrottle
 
 
 class UserSerializer(ModelSerializer):
@@ -80,6 +80,16 @@ class UserFilter(django_filters.FilterSet):
         )
 
 
+class RevokeAccessSerializer(serializers.Serializer):
+    keys_and_feeds = serializers.BooleanField(
+        default=False, help_text="Also revoke every API key and calendar feed URL of the user."
+    )
+
+
+class RevokeAccessResultSerializer(serializers.Serializer):
+    refresh_tokens_revoked = serializers.IntegerField()
+
+
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Users the caller may see: HR everyone, a manager their reports and themself,
     an employee only themself. Someone not visible is 404."""
@@ -104,6 +114,29 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         serializer.is_valid(raise_exception=True)
         serializer.save()
         return Response(ProfileSerializer(request.user).data)
+
+    @extend_schema(request=RevokeAccessSerializer, responses={200: RevokeAccessResultSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="revoke-access",
+        serializer_class=RevokeAccessSerializer,
+        permission_classes=[IsAuthenticated, IsHR],
+    )
+    def revoke_access(self, request, pk=None):
+        """HR: log the user out everywhere (every page session and refresh token); with
+        `keys_and_feeds`, also revoke their API keys and calendar feed URLs."""
+        user = self.get_object()
+        serializer = RevokeAccessSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        keys_and_feeds = serializer.validated_data["keys_and_feeds"]
+        revoked = services.user_revoke_access(
+            user=user,
+            actor=request.user,
+            reason="revoke_all_access" if keys_and_feeds else "logout_everywhere",
+            keys_and_feeds=keys_and_feeds,
+        )
+        return Response({"refresh_tokens_revoked": revoked})
 
 
 # Every string input has a maximum length (tokens are a few hundred characters).
@@ -159,8 +192,11 @@ class AtomicTokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
 
 
 class TokenObtainPairView(jwt_views.TokenObtainPairView):
+    """The login limit (per IP and per account, failed credentials only) is applied where the
+    password is checked (accounts.backends), as for the login and admin pages."""
+
     serializer_class = TokenObtainPairSerializer
-    throttle_classes = [LoginRateThrottle]
+    throttle_classes = []
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
@@ -172,19 +208,22 @@ class TokenObtainPairView(jwt_views.TokenObtainPairView):
 
 class TokenRefreshView(jwt_views.TokenRefreshView):
     serializer_class = AtomicTokenRefreshSerializer
-    throttle_classes = [LoginRateThrottle]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
 
 
 class TokenVerifyView(jwt_views.TokenVerifyView):
     serializer_class = TokenVerifySerializer
-    throttle_classes = [LoginRateThrottle]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
 
 
 class LogoutView(jwt_views.TokenBlacklistView):
     """Blacklist the given refresh token: it can no longer be refreshed."""
 
     serializer_class = TokenBlacklistSerializer
-    throttle_classes = [LoginRateThrottle]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
 
 
 class AuditEventSerializer(ModelSerializer):

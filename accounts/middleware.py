@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.forms.utils import ErrorDict
+from django.http import JsonResponse
 
 
 class PageLoginRequiredMiddleware(LoginRequiredMiddleware):
@@ -15,3 +17,43 @@ class PageLoginRequiredMiddleware(LoginRequiredMiddleware):
         if request.path.startswith(self.exempt_prefixes):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class LoginThrottleMiddleware:
+    """Turns a login attempt refused by the limiter (accounts.backends) into one answer on every
+    way in: 429 with `Retry-After`, JSON under /api/, and on the login and admin login pages the
+    form with the limiter's message instead of "wrong password" (the password was not checked)."""
+
+    MESSAGE = "Too many login attempts. Try again in {seconds} seconds."
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from accounts.backends import login_throttled
+
+        response = self.get_response(request)
+        retry_after = login_throttled(request)
+        if retry_after is None:
+            return response
+        if request.path.startswith("/api/"):
+            response = JsonResponse(
+                {"detail": self.MESSAGE.format(seconds=retry_after), "code": "throttled"}, status=429
+            )
+        else:
+            response.status_code = 429
+        response["Retry-After"] = str(retry_after)
+        return response
+
+    def process_template_response(self, request, response):
+        from accounts.backends import login_throttled
+
+        retry_after = login_throttled(request)
+        context = response.context_data
+        if retry_after is not None and context is not None:
+            context["throttled"] = True
+            form = context.get("form")
+            if form is not None and form.is_bound:
+                form._errors = ErrorDict()
+                form.add_error(None, self.MESSAGE.format(seconds=retry_after))
+        return response

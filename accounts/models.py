@@ -7,9 +7,10 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 
 ISO_WEEKDAYS = "1234567"  # Monday = 1 ... Sunday = 7, as date.isoweekday()
@@ -95,6 +96,10 @@ class User(AbstractUser):
         help_text="ISO weekday digits the user works on (1 = Monday ... 7 = Sunday).",
     )
 
+    session_generation = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Raised by 'log out everywhere': every older session ends."
+    )
+
     objects = CustomUserManager()
 
     class Meta:
@@ -108,6 +113,50 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_is_active = instance.__dict__.get("is_active")
+        return instance
+
+    def save(self, *args, **kwargs):
+        """Whichever path sets a password (the password pages, the admin, a reset, `changepassword`)
+        or deactivates the user, their API access is revoked in the same transaction: a new password
+        blacklists every refresh token (access tokens carry a digest of the password and end too);
+        a deactivation also revokes every API key and calendar feed URL (accounts.services)."""
+        from accounts import services
+
+        update_fields = kwargs.get("update_fields")
+        adding = self._state.adding
+        password_changed = (
+            not adding and self._password is not None and (update_fields is None or "password" in update_fields)
+        )
+        deactivated = (
+            not adding
+            and not self.is_active
+            and getattr(self, "_stored_is_active", True) is not False
+            and (update_fields is None or "is_active" in update_fields)
+        )
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            if password_changed:
+                services.user_revoke_refresh_tokens(user=self)
+            if deactivated:
+                services.user_revoke_access(user=self, actor=None, reason="deactivated", keys_and_feeds=True)
+        self._stored_is_active = self.is_active
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's session hash (from the password), mixed with `session_generation` once 'log
+        out everywhere' raised it: a session whose stored hash no longer matches is ended."""
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def clean(self):
         super().clean()

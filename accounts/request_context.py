@@ -4,6 +4,8 @@ import contextvars
 import re
 import uuid
 
+from config.client_ip import client_ip
+
 _ip = contextvars.ContextVar("audit_ip", default=None)
 _request_id = contextvars.ContextVar("audit_request_id", default="")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -27,7 +29,7 @@ class RequestContextMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        ip_token = _ip.set(request.META.get("REMOTE_ADDR") or None)
+        ip_token = _ip.set(client_ip(request) or None)
         id_token = _request_id.set(request_id)
         try:
             response = self.get_response(request)

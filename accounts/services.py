@@ -37,20 +37,47 @@ def user_update_profile(*, user, data):
 
 @transaction.atomic
 def user_revoke_refresh_tokens(*, user):
-    """Blacklist every refresh token of `user` (after a password change or deactivation)."""
-    outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
+    """Blacklist every refresh token of `user` that has not expired (after a password change,
+    deactivation or 'log out everywhere'). Returns how many were revoked."""
+    outstanding = list(
+        OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
+    )
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
     )
-    return outstanding.count()
+    return len(outstanding)
 
 
 @transaction.atomic
 def user_change_password(*, user, new_password):
+    """Set a new password; `User.save` revokes the user's refresh tokens in the same transaction."""
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    user_revoke_refresh_tokens(user=user)
     return user
+
+
+@transaction.atomic
+def user_revoke_access(*, user, actor, reason, keys_and_feeds=False):
+    """Log `user` out everywhere: every refresh token blacklisted and every page session ended
+    (`session_generation` is part of the session hash). With `keys_and_feeds`, also every API key
+    revoked and every calendar feed URL (apps holding feed secrets listen to `access_revoked`).
+    Access tokens already issued end with their short lifetime (JWT_ACCESS_TOKEN_LIFETIME_MINUTES),
+    at once for a deactivated user (the JWT check refuses inactive users)."""
+    from django.db.models import F
+
+    from accounts.models import ApiKey, User
+    from accounts.signals import access_revoked
+
+    tokens = user_revoke_refresh_tokens(user=user)
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.session_generation = User.objects.values_list("session_generation", flat=True).get(pk=user.pk)
+    changes = {"reason": [None, reason], "refresh_tokens": [None, tokens]}
+    if keys_and_feeds:
+        keys = ApiKey.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        access_revoked.send(sender=User, user=user)
+        changes["api_keys"] = [None, keys]
+    audit_record(actor=actor, action="auth.access_revoked", obj=user, changes=changes)
+    return tokens
 
 
 # --- Audit trail ------------------------------------------------------------------------------

@@ -1,9 +1,13 @@
 """Logins and failed logins go to the audit trail (never the password tried)."""
 
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from accounts import services
+
+# Sent (with `user`) inside the transaction that revokes a user's API keys and feeds
+# (accounts.services.user_revoke_access): apps holding other secrets of the user revoke them too.
+access_revoked = Signal()
 
 
 @receiver(user_logged_in)
@@ -13,5 +17,15 @@ def audit_login(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def audit_login_failed(sender, credentials, request=None, **kwargs):
+    """One row per refused attempt: `auth.login_failed` when the password was checked and wrong,
+    `auth.login_throttled` when the login limit refused it unchecked (accounts.backends)."""
+    from accounts.backends import login_throttled
+
     username = str(credentials.get("username", ""))[:150]
-    services.audit_record(actor=None, action="auth.login_failed", object_type="accounts.user", object_id=username[:64])
+    throttled = request is not None and login_throttled(request) is not None
+    services.audit_record(
+        actor=None,
+        action="auth.login_throttled" if throttled else "auth.login_failed",
+        object_type="accounts.user",
+        object_id=username[:64],
+    )

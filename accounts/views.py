@@ -9,7 +9,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse_lazy
 
 from accounts import services
-from config.throttling import login_attempt_allowed
 
 # Apps that contribute a panel to the dashboard: each has a `dashboard.py` with
 # `widget(request) -> {"template": ..., "context": {...}} | None`.
@@ -40,18 +39,8 @@ def dashboard(request):
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
-
-    def post(self, request, *args, **kwargs):
-        # The same atomic per-IP counter as the token endpoint: a password guess is only
-        # evaluated while the client is under the limit.
-        allowed, retry_after = login_attempt_allowed(request.META.get("REMOTE_ADDR", ""))
-        if not allowed:
-            response = render(
-                request, "accounts/login.html", {"throttled": True, "form": self.get_form_class()()}, status=429
-            )
-            response["Retry-After"] = str(retry_after)
-            return response
-        return super().post(request, *args, **kwargs)
+    # The login limit (per IP and per account) is applied by accounts.backends for every login
+    # path alike; accounts.middleware.LoginThrottleMiddleware answers 429 with its message.
 
 
 class LogoutView(auth_views.LogoutView):

@@ -5,11 +5,15 @@ nothing set: SQLite, local-memory cache and eager Celery. A bad value fails at
 startup with a message naming the variable.
 """
 
+import ipaddress
 import os
+import re
 import sys
 import tempfile
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
@@ -48,6 +52,116 @@ def env_bool(name, default):
     raise ImproperlyConfigured(f"Invalid value for the {name} environment variable: {raw!r} is not a boolean")
 
 
+def _fail(name, problem):
+    raise ImproperlyConfigured(f"Invalid value for the {name} environment variable: {problem}")
+
+
+def env_int(name, default, *, minimum=1, maximum=None):
+    """A whole number in a range: 0 or -1 for a lifetime, timeout or retention fails instead of
+    quietly meaning "never" or "at once"."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        _fail(name, f"{raw!r} is not a whole number")
+    if value < minimum or (maximum is not None and value > maximum):
+        _fail(name, f"{value} is not between {minimum} and {maximum if maximum is not None else 'any'}")
+    return value
+
+
+# DRF reads a rate as N/<period>, keeping only the period's first letter: "10/mnute" would mean 10/minute.
+_RATE = re.compile(r"[1-9][0-9]*/(?:[smhd]|(?:second|minute|hour|day)s?)")
+
+
+def env_rate(name, default):
+    value = os.environ.get(name, default).strip()
+    if not _RATE.fullmatch(value):
+        _fail(name, f"{value!r} is not a rate such as 10/minute (N/s, N/m, N/h, N/d; second, minute, hour, day)")
+    return value
+
+
+def env_log_level(name, default):
+    value = os.environ.get(name, default).strip().upper()
+    if value not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        _fail(name, f"{value!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+    return value
+
+
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?"
+_HOST_NAME = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}\.?")
+
+
+def is_host(text):
+    """A DNS name or an IP address (IPv6 with or without brackets)."""
+    try:
+        ipaddress.ip_address(text.removeprefix("[").removesuffix("]"))
+        return True
+    except ValueError:
+        return bool(_HOST_NAME.fullmatch(text))
+
+
+def check_url(name, value, schemes):
+    """`schemes` maps each accepted scheme to whether the URL must name a host."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0-65535
+    except ValueError as error:
+        _fail(name, f"{value!r} is not a URL ({error})")
+    if parts.scheme not in schemes:
+        _fail(name, f"{value!r} does not start with {'://, '.join(schemes)}://")
+    host = parts.hostname
+    if (schemes[parts.scheme] and not host) or (host and not is_host(host)):
+        _fail(name, f"{value!r} does not name a valid host")
+    return value
+
+
+def env_url(name, default, schemes):
+    """A URL with one of `schemes`, or the default (which may be empty: not configured)."""
+    value = os.environ.get(name, default).strip()
+    return check_url(name, value, schemes) if value or value != default else value
+
+
+def env_list(name, default, check, expected):
+    """A comma-separated list; every item must pass `check` (e.g. an origin given without its scheme)."""
+    items = _env_or_fail(env.list, name, default=default)
+    for item in items:
+        if not check(item):
+            _fail(name, f"{item!r} is not {expected}")
+    return items
+
+
+def is_origin(text):
+    parts = urlsplit(text)
+    return (
+        parts.scheme in ("http", "https")
+        and is_host(parts.hostname or "")
+        and parts.path == ""
+        and not (parts.query or parts.fragment or parts.username)
+    )
+
+
+def env_path(name, default):
+    """A directory, or a path where one can be made: not empty, not an existing file."""
+    value = os.environ.get(name, default).strip()
+    if not value or (os.path.exists(value) and not os.path.isdir(value)):
+        _fail(name, f"{value!r} is not a directory")
+    return value
+
+
+_EMAIL = re.compile(r"[^@\s<>\"]+@([^@\s<>\"]+)")
+
+
+def env_email(name, default):
+    """An address, bare or with a display name: "Timetrack <timetrack@example.com>"."""
+    value = os.environ.get(name, default).strip()
+    match = _EMAIL.fullmatch(parseaddr(value)[1])
+    if not match or not is_host(match.group(1)):
+        _fail(name, f"{value!r} is not an e-mail address")
+    return value
+
+
 DEBUG = env_bool("DEBUG", False)
 
 # `manage.py makemigrations` only reads the models (it serves and signs nothing): it needs no key,
@@ -58,14 +172,21 @@ if DEBUG or TESTING or CODE_ONLY_COMMAND:
     SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-never-use-in-production")
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="")
-    if not SECRET_KEY:
+    if not SECRET_KEY.strip():
         raise ImproperlyConfigured(
             "Set the SECRET_KEY environment variable (required when DEBUG is off), "
             "e.g. SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
         )
 
-ALLOWED_HOSTS = _env_or_fail(env.list, "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
-CSRF_TRUSTED_ORIGINS = _env_or_fail(env.list, "CSRF_TRUSTED_ORIGINS", default=[])
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS",
+    ["localhost", "127.0.0.1", "[::1]", "testserver"],
+    lambda item: item == "*" or is_host(item.removeprefix(".")),
+    "a host name (example.com, .example.com for its subdomains, an IP address or *), without scheme or port",
+)
+CSRF_TRUSTED_ORIGINS = env_list(
+    "CSRF_TRUSTED_ORIGINS", [], is_origin, "an origin such as https://timetrack.example.com"
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -93,6 +214,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "accounts.request_context.RequestContextMiddleware",
+    "accounts.middleware.LoginThrottleMiddleware",
     "config.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -128,9 +250,14 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
-DATABASES = {"default": _env_or_fail(env.db_url, "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+_database_url = env_url(
+    "DATABASE_URL",
+    f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    {"sqlite": False, "postgres": False, "postgresql": False, "pgsql": False},
+)
+DATABASES = {"default": _env_or_fail(lambda _name: env.db_url_config(_database_url), "DATABASE_URL")}
 _engine = DATABASES["default"].get("ENGINE", "")
-if _engine not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
+if _engine not in ("django.db.backends.sqlite3", "django.db.backends.postgresql") or not DATABASES["default"]["NAME"]:
     raise ImproperlyConfigured(
         "Invalid value for the DATABASE_URL environment variable: use postgres://user:password@host:port/name "
         "or sqlite:///path/to/db.sqlite3"
@@ -145,26 +272,53 @@ if "sqlite" in _engine:
     DATABASES["default"]["TEST"] = {
         "NAME": os.path.join(tempfile.gettempdir(), f"timetrack-test-{os.getpid()}.sqlite3")
     }
-elif "postgresql" in _engine:
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", _env_or_fail(env.int, "DATABASE_CONNECT_TIMEOUT", default=5)
-    )
-    DATABASES["default"].setdefault("CONN_MAX_AGE", _env_or_fail(env.int, "CONN_MAX_AGE", default=60))
+# Read on SQLite too, so that a bad value fails wherever it is set.
+_connect_timeout = env_int("DATABASE_CONNECT_TIMEOUT", 5, maximum=3600)
+_conn_max_age = env_int("CONN_MAX_AGE", 60, minimum=0)
+if "postgresql" in _engine:
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", _connect_timeout)
+    DATABASES["default"].setdefault("CONN_MAX_AGE", _conn_max_age)
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRESQL = "postgresql" in _engine
 
 # --- Cache, throttling and Celery (Redis when REDIS_URL is set) -------------------------
-REDIS_URL = _env_or_fail(env.str, "REDIS_URL", default="")
-if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
-    raise ImproperlyConfigured("Invalid value for the REDIS_URL environment variable: expected redis://host:port/db")
+REDIS_URL = env_url("REDIS_URL", "", {"redis": True, "rediss": True, "unix": False})
+
+
+def _env_seconds(name, default, *, minimum, maximum):
+    """A duration in seconds (a decimal number) between `minimum` and `maximum`."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        problem = f"{raw!r} is not a number"
+        raise ImproperlyConfigured(f"Invalid value for the {name} environment variable: {problem}") from None
+    if not minimum <= value <= maximum:  # also refuses nan
+        raise ImproperlyConfigured(
+            f"Invalid value for the {name} environment variable: {raw!r} is not between {minimum} and {maximum}"
+        )
+    return value
+
+
+# Every Redis client (the cache and so the throttles, the Celery broker and result backend, and
+# /health/) gives up on a Redis that does not connect or answer within this: a hung Redis (its
+# process stopped, its host gone without closing the connection) costs one timeout, not a hang.
+# Loopback Redis answers in well under a millisecond; allow for a loaded machine.
+REDIS_SOCKET_TIMEOUT = _env_seconds("REDIS_SOCKET_TIMEOUT", 0.3, minimum=0.01, maximum=30)
+# After a Redis operation failed, this process stops trying that server for this long
+# (config.breaker): the next requests skip the timeout. 0 turns the breaker off.
+REDIS_BREAKER_SECONDS = _env_seconds("REDIS_BREAKER_SECONDS", 5.0, minimum=0, maximum=300)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache behind the circuit breaker; redis-py's own timeouts.
+            "BACKEND": "config.cache.BreakerRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "timetrack",
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {"socket_connect_timeout": REDIS_SOCKET_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
         }
     }
 else:
@@ -181,16 +335,33 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "timetrack"
+# A publish tries once (config.celery.publish: a failure is logged, the outboxes keep the work):
+# kombu's default retries cost ~0.7 s per write with Redis refused, and forever with it hung.
+# redis-py's pool replaces a connection the server closed before reusing it, so a restart needs
+# no retry. Connecting is bounded by the transport's socket timeouts below.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_SOCKET_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT  # the result backend
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_SOCKET_TIMEOUT
+# Storing a result (in a worker): a tiny retry budget instead of ~20 retries over ~20 s.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
+}
 # A task taken by a worker that dies before acknowledging it (acks_late) goes back to the
 # queue after this many seconds.
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": _env_or_fail(env.int, "CELERY_VISIBILITY_TIMEOUT", default=3600)
-}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# The broker's sockets (every producer and the workers' consumers): connect and answer within the
+# timeout; a producer connects once, with no backoff sleep (kombu's default_channel retries).
+CELERY_BROKER_TRANSPORT_OPTIONS.update(
+    socket_timeout=REDIS_SOCKET_TIMEOUT, socket_connect_timeout=REDIS_SOCKET_TIMEOUT, max_retries=0
+)
 CELERY_BEAT_SCHEDULE = {}  # apps add their periodic tasks in their own AppConfig.ready()
 CELERY_TIMEZONE = "UTC"
 
 # --- Auth ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# The login limit sits in front of every password check (page, admin, API token): accounts.backends.
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -216,7 +387,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 # Tests serve static files from the finders only, never from a collected folder that another
 # process (a benchmark's collectstatic) may be rewriting.
-STATIC_ROOT = None if TESTING else _env_or_fail(env.path, "STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+STATIC_ROOT = None if TESTING else env_path("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
 # npm-installed libraries are served by the app itself (no CDN at run time).
 STATICFILES_DIRS = [
     BASE_DIR / "static",
@@ -225,8 +396,12 @@ STATICFILES_DIRS = [
     ("vendor/pico", BASE_DIR / "node_modules" / "@picocss" / "pico" / "css"),
 ]
 MEDIA_URL = "media/"
-MEDIA_ROOT = _env_or_fail(env.path, "MEDIA_ROOT", default=str(BASE_DIR / "media"))
+MEDIA_ROOT = env_path("MEDIA_ROOT", str(BASE_DIR / "media"))
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME and not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", AWS_STORAGE_BUCKET_NAME):
+    _fail("AWS_STORAGE_BUCKET_NAME", f"{AWS_STORAGE_BUCKET_NAME!r} is not an S3 bucket name (3-63 of a-z 0-9 . -)")
+# Read without a bucket too, so that a bad value fails wherever it is set.
+_s3_endpoint_url = env_url("AWS_S3_ENDPOINT_URL", "", {"http": True, "https": True}) or None
 STORAGES = {
     "default": {
         "BACKEND": "storages.backends.s3.S3Storage"
@@ -239,18 +414,52 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+_s3_region = os.environ.get("AWS_S3_REGION_NAME", "").strip() or None
+if _s3_region and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,63}", _s3_region):
+    _fail("AWS_S3_REGION_NAME", f"{_s3_region!r} is not a region name such as eu-central-1")
+_s3_addressing_style = os.environ.get("AWS_S3_ADDRESSING_STYLE", "").strip().lower() or "auto"
+if _s3_addressing_style not in ("auto", "path", "virtual"):
+    _fail("AWS_S3_ADDRESSING_STYLE", f"{_s3_addressing_style!r} is not one of auto, path, virtual")
 if AWS_STORAGE_BUCKET_NAME:
-    AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default=None)
+    try:  # django-storages imports boto3 at the first file access only: too late to find it missing
+        import boto3  # noqa: F401
+    except ImportError as error:
+        raise ImproperlyConfigured(
+            "AWS_STORAGE_BUCKET_NAME is set but boto3 is not installed: pip install -r requirements.txt"
+        ) from error
+    AWS_S3_ENDPOINT_URL = _s3_endpoint_url  # None: AWS itself
+    AWS_S3_REGION_NAME = _s3_region
+    AWS_S3_ADDRESSING_STYLE = None if _s3_addressing_style == "auto" else _s3_addressing_style
+    # The variables boto3 reads, read here so that half a pair fails at startup. Neither set:
+    # None, and boto3 finds credentials itself (AWS_PROFILE, an instance or task role).
+    AWS_S3_ACCESS_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID", "").strip() or None
+    AWS_S3_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY", "").strip() or None
+    if (AWS_S3_ACCESS_KEY_ID is None) != (AWS_S3_SECRET_ACCESS_KEY is None):
+        raise ImproperlyConfigured(
+            "Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither (boto3 then finds credentials "
+            "itself: AWS_PROFILE, an instance or task role)"
+        )
+    # Attachments and report files are private: objects get no ACL of their own (the bucket's
+    # private default, never public-read) and are streamed through the app, which checks who asks
+    # (someone else's file is 404). Any URL django-storages makes is signed and short-lived.
     AWS_DEFAULT_ACL = None
     AWS_QUERYSTRING_AUTH = True
+    AWS_QUERYSTRING_EXPIRE = 300
+    AWS_S3_FILE_OVERWRITE = False  # names are random already; never replace an object that exists
+    # A download is buffered before it is streamed: on disk past 10 MB, not all in memory.
+    AWS_S3_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- E-mail -----------------------------------------------------------------------------
-vars().update(_env_or_fail(env.email_url, "EMAIL_URL", default="consolemail://"))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="timetrack@localhost")
+_email_schemes = {"smtp": True, "smtps": True, "smtp+tls": True, "smtp+ssl": True}
+_email_schemes |= dict.fromkeys(("consolemail", "filemail", "memorymail", "dummymail"), False)
+vars().update(
+    _env_or_fail(lambda name: env.email_url_config(env_url(name, "consolemail://", _email_schemes)), "EMAIL_URL")
+)
+DEFAULT_FROM_EMAIL = env_email("DEFAULT_FROM_EMAIL", "timetrack@localhost")
 # Seconds an SMTP connection may take: e-mails are sent from the outbox with their row locked.
-EMAIL_TIMEOUT = _env_or_fail(env.int, "EMAIL_TIMEOUT", default=10)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, maximum=600)
 # Sent, skipped and failed e-mails are kept this many days (HR reads them in the admin).
-EMAIL_RETENTION_DAYS = _env_or_fail(env.int, "EMAIL_RETENTION_DAYS", default=30)
+EMAIL_RETENTION_DAYS = env_int("EMAIL_RETENTION_DAYS", 30)
 
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -260,6 +469,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON nested too deep, NaN/Infinity, integers beyond bigint: a 400 parse error (config.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -272,9 +487,11 @@ REST_FRAMEWORK = {
         "config.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": _env_or_fail(env.str, "THROTTLE_ANON_RATE", default="60/minute"),
-        "user": _env_or_fail(env.str, "THROTTLE_USER_RATE", default="1200/minute"),
-        "auth": _env_or_fail(env.str, "THROTTLE_AUTH_RATE", default="10/minute"),
+        "anon": env_rate("THROTTLE_ANON_RATE", "60/minute"),
+        "user": env_rate("THROTTLE_USER_RATE", "1200/minute"),
+        "auth": env_rate("THROTTLE_AUTH_RATE", "10/minute"),
+        # Token refresh, verify and logout (not logins: they evaluate no password), per client IP.
+        "token": env_rate("THROTTLE_TOKEN_RATE", "120/minute"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
@@ -282,16 +499,41 @@ REST_FRAMEWORK = {
 }
 MAX_PAGE_SIZE = 500
 
+# Failed logins per account, whatever the address: stops a guess spread over many addresses.
+THROTTLE_AUTH_ACCOUNT_RATE = env_rate("THROTTLE_AUTH_ACCOUNT_RATE", "30/hour")
+
+
+def _trusted_proxies():
+    """Addresses or networks of the deployment's own reverse proxies (README "Security")."""
+    values = _env_or_fail(env.list, "TRUSTED_PROXIES", default=[])
+    for value in values:
+        try:
+            ipaddress.ip_network(value.strip(), strict=False)
+        except ValueError:
+            _fail("TRUSTED_PROXIES", f"{value!r} is not an IP address or network such as 10.0.0.0/8")
+    return [value.strip() for value in values if value.strip()]
+
+
+# X-Forwarded-For is believed only for hops added by these proxies (config.client_ip).
+TRUSTED_PROXIES = _trusted_proxies()
+
 SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=_env_or_fail(env.int, "JWT_ACCESS_TOKEN_LIFETIME_MINUTES", default=5)),
-    "REFRESH_TOKEN_LIFETIME": timedelta(days=_env_or_fail(env.int, "JWT_REFRESH_TOKEN_LIFETIME_DAYS", default=7)),
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_TOKEN_LIFETIME_MINUTES", 5)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_TOKEN_LIFETIME_DAYS", 7)),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
     "ALGORITHM": "HS256",
     "SIGNING_KEY": SECRET_KEY,
+    # Access tokens carry a digest of the password hash: a password change ends them at once,
+    # not when they expire (refresh tokens are blacklisted in the same transaction: accounts.models).
+    "CHECK_REVOKE_TOKEN": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
+
+# The OpenAPI schema, Swagger UI and ReDoc under /api/v1/: public by default (generated clients
+# fetch the schema); off: only for a logged-in caller.
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", True)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Timetrack API",
@@ -311,18 +553,18 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-CORS_ALLOWED_ORIGINS = _env_or_fail(env.list, "CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [], is_origin, "an origin such as https://app.example.com")
 CORS_URLS_REGEX = r"^/api/.*$"
 
 # --- Security -----------------------------------------------------------------------------
 SECURE_HTTPS = env_bool("SECURE_HTTPS", not DEBUG and not TESTING)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = SECURE_HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True) and SECURE_HTTPS  # read (checked) even without HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS
 SESSION_COOKIE_HTTPONLY = True
-SECURE_HSTS_SECONDS = _env_or_fail(env.int, "SECURE_HSTS_SECONDS", default=31536000 if SECURE_HTTPS else 0)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SECURE_HTTPS else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HTTPS
 SECURE_HSTS_PRELOAD = SECURE_HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -344,26 +586,22 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Domain settings ------------------------------------------------------------------------
-AUDIT_RETENTION_DAYS = _env_or_fail(env.int, "AUDIT_RETENTION_DAYS", default=180)
-IDEMPOTENCY_KEY_TTL_HOURS = _env_or_fail(env.int, "IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
+IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
 # The longest a request may run: gunicorn's --timeout (gunicorn.conf.py reads this variable) must
 # not exceed it. An Idempotency-Key record still in progress after this long lost its worker.
-REQUEST_TIMEOUT_SECONDS = _env_or_fail(env.int, "REQUEST_TIMEOUT_SECONDS", default=30)
-if REQUEST_TIMEOUT_SECONDS < 1:
-    raise ImproperlyConfigured(
-        "Invalid value for the REQUEST_TIMEOUT_SECONDS environment variable: give a whole number above 0."
-    )
-WORKING_TIME_MAX_WEEKLY_HOURS = _env_or_fail(env.int, "WORKING_TIME_MAX_WEEKLY_HOURS", default=48)
-WORKING_TIME_REFERENCE_WEEKS = _env_or_fail(env.int, "WORKING_TIME_REFERENCE_WEEKS", default=17)
-WORKING_TIME_MIN_DAILY_REST_HOURS = _env_or_fail(env.int, "WORKING_TIME_MIN_DAILY_REST_HOURS", default=11)
-WORKING_TIME_MAX_DAILY_HOURS = _env_or_fail(env.int, "WORKING_TIME_MAX_DAILY_HOURS", default=10)
-TIME_ENTRY_MAX_HOURS = _env_or_fail(env.int, "TIME_ENTRY_MAX_HOURS", default=16)
+REQUEST_TIMEOUT_SECONDS = env_int("REQUEST_TIMEOUT_SECONDS", 30)
+WORKING_TIME_MAX_WEEKLY_HOURS = env_int("WORKING_TIME_MAX_WEEKLY_HOURS", 48, maximum=168)
+WORKING_TIME_REFERENCE_WEEKS = env_int("WORKING_TIME_REFERENCE_WEEKS", 17, maximum=52)
+WORKING_TIME_MIN_DAILY_REST_HOURS = env_int("WORKING_TIME_MIN_DAILY_REST_HOURS", 11, minimum=0, maximum=24)
+WORKING_TIME_MAX_DAILY_HOURS = env_int("WORKING_TIME_MAX_DAILY_HOURS", 10, maximum=24)
+TIME_ENTRY_MAX_HOURS = env_int("TIME_ENTRY_MAX_HOURS", 16, maximum=168)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": env_log_level("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR" if TESTING else "WARNING"},
         # One line per task run is noise when tasks run eagerly in-process (the embedded default).
@@ -373,23 +611,20 @@ LOGGING = {
 
 # --- Leave (leave app) ----------------------------------------------------------------------
 # Approvers get a daily reminder about requests pending longer than this many days.
-LEAVE_REMINDER_AFTER_DAYS = _env_or_fail(env.int, "LEAVE_REMINDER_AFTER_DAYS", default=2)
+LEAVE_REMINDER_AFTER_DAYS = env_int("LEAVE_REMINDER_AFTER_DAYS", 2, minimum=0)
 
 # --- Reports (reports app) ------------------------------------------------------------------
 from datetime import date as _date  # noqa: E402
 
 # Exports with more rows than this run as a Celery task with progress (ExportJob) instead of
 # streaming in the request; imports with more rows than the second one run as a task too.
-REPORTS_ASYNC_EXPORT_THRESHOLD = _env_or_fail(env.int, "REPORTS_ASYNC_EXPORT_THRESHOLD", default=20000)
-REPORTS_ASYNC_IMPORT_THRESHOLD = _env_or_fail(env.int, "REPORTS_ASYNC_IMPORT_THRESHOLD", default=1000)
-REPORTS_JOB_RETENTION_DAYS = _env_or_fail(env.int, "REPORTS_JOB_RETENTION_DAYS", default=7)
+REPORTS_ASYNC_EXPORT_THRESHOLD = env_int("REPORTS_ASYNC_EXPORT_THRESHOLD", 20000, minimum=0)
+REPORTS_ASYNC_IMPORT_THRESHOLD = env_int("REPORTS_ASYNC_IMPORT_THRESHOLD", 1000, minimum=0)
+REPORTS_JOB_RETENTION_DAYS = env_int("REPORTS_JOB_RETENTION_DAYS", 7)
 # A running export whose worker has written no progress for this long lost its worker (killed
 # mid-run) and is run again; after REPORTS_JOB_MAX_ATTEMPTS runs it fails instead.
-REPORTS_JOB_STALE_SECONDS = _env_or_fail(env.int, "REPORTS_JOB_STALE_SECONDS", default=120)
-REPORTS_JOB_MAX_ATTEMPTS = _env_or_fail(env.int, "REPORTS_JOB_MAX_ATTEMPTS", default=3)
-for _name in ("REPORTS_JOB_STALE_SECONDS", "REPORTS_JOB_MAX_ATTEMPTS", "EMAIL_TIMEOUT", "EMAIL_RETENTION_DAYS"):
-    if globals()[_name] < 1:
-        raise ImproperlyConfigured(f"Invalid value for the {_name} environment variable: give a whole number above 0.")
+REPORTS_JOB_STALE_SECONDS = env_int("REPORTS_JOB_STALE_SECONDS", 120)
+REPORTS_JOB_MAX_ATTEMPTS = env_int("REPORTS_JOB_MAX_ATTEMPTS", 3, maximum=100)
 # The overtime balance counts from each user's first day (first entry or joining date), but
 # never from before this date (YYYY-MM-DD) when it is set, e.g. when the tool was adopted.
 REPORTS_OVERTIME_START = _env_or_fail(
@@ -404,18 +639,12 @@ INSTALLED_APPS += ["bench"]
 
 # --- Compliance (timetracking) --------------------------------------------------------------
 # Weekly rest: this many hours plus the daily rest, in one stretch, in every ISO week (24 + 11 h).
-WORKING_TIME_MIN_WEEKLY_REST_HOURS = _env_or_fail(env.int, "WORKING_TIME_MIN_WEEKLY_REST_HOURS", default=24)
+WORKING_TIME_MIN_WEEKLY_REST_HOURS = env_int("WORKING_TIME_MIN_WEEKLY_REST_HOURS", 24, minimum=0, maximum=168)
 # Breaks a day needs when its work exceeds 6 h / 9 h (the gaps between its entries count).
-WORKING_TIME_BREAK_AFTER_6H_MINUTES = _env_or_fail(env.int, "WORKING_TIME_BREAK_AFTER_6H_MINUTES", default=30)
-WORKING_TIME_BREAK_AFTER_9H_MINUTES = _env_or_fail(env.int, "WORKING_TIME_BREAK_AFTER_9H_MINUTES", default=45)
+WORKING_TIME_BREAK_AFTER_6H_MINUTES = env_int("WORKING_TIME_BREAK_AFTER_6H_MINUTES", 30, minimum=0, maximum=360)
+WORKING_TIME_BREAK_AFTER_9H_MINUTES = env_int("WORKING_TIME_BREAK_AFTER_9H_MINUTES", 45, minimum=0, maximum=540)
 # When on, an entry write that creates a violation is refused (409) instead of answered with warnings.
 WORKING_TIME_BLOCK_ON_VIOLATION = env_bool("WORKING_TIME_BLOCK_ON_VIOLATION", False)
-    # JSON nested too deep, NaN/Infinity, integers beyond bigint: a 400 parse error (config.parsers).
-    "DEFAULT_PARSER_CLASSES": [
-        "config.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
 
 # --- Webhooks (webhooks app) ------------------------------------------------------------------
 

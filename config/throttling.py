@@ -1,26 +1,44 @@
 """Throttling that holds under concurrency and survives a Redis outage.
 
 * The stock DRF throttles read a list from the cache, append and write it back: under
-  concurrency most requests slip through. For logins we use a fixed-window counter on
-  the cache's atomic `incr` (Redis INCR), so N concurrent attempts against a limit of L
-  evaluate at most L passwords.
+  concurrency most requests slip through. For logins we use fixed-window counters on the
+  cache's atomic `incr` (Redis INCR), one per client IP and one per account, so N concurrent
+  attempts against a limit of L evaluate at most L passwords, and a guess spread over many
+  addresses is still capped by the account's limit.
+* Only failed credentials count: an attempt takes a slot in both windows before its password is
+  evaluated, and a successful login gives both back. Token refresh, verify and logout are not
+  logins (the tokens are unguessable): they have a throttle scope of their own.
+* Every throttle keys anonymous clients by `config.client_ip.client_ip`, the one place that
+  decides how far `X-Forwarded-For` is believed (`TRUSTED_PROXIES`).
 * Fail-open: when the cache (Redis) is unreachable, throttles allow the request and log a
   warning, rather than turning every API call into a 500. Availability is chosen over
   rate limiting for that window; the login limit is the one to watch (documented in
   README "Security").
 """
 
+import hashlib
 import logging
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework import throttling
+from rest_framework.settings import api_settings
+
+from config.client_ip import client_ip
 
 logger = logging.getLogger(__name__)
 
 
-class FailOpenMixin:
+class ProjectThrottleMixin:
+    @property
+    def THROTTLE_RATES(self):  # DRF's name; read per request, so a changed setting applies
+        return api_settings.DEFAULT_THROTTLE_RATES
+
+    def get_ident(self, request):
+        return client_ip(request)
+
     def allow_request(self, request, view):
         try:
             return super().allow_request(request, view)
@@ -29,46 +47,72 @@ class FailOpenMixin:
             return True
 
 
-class AnonRateThrottle(FailOpenMixin, throttling.AnonRateThrottle):
+class AnonRateThrottle(ProjectThrottleMixin, throttling.AnonRateThrottle):
     pass
 
 
-class UserRateThrottle(FailOpenMixin, throttling.UserRateThrottle):
+class UserRateThrottle(ProjectThrottleMixin, throttling.UserRateThrottle):
     pass
 
 
-class ScopedRateThrottle(FailOpenMixin, throttling.ScopedRateThrottle):
+class ScopedRateThrottle(ProjectThrottleMixin, throttling.ScopedRateThrottle):
     pass
+
+
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_rate(rate):
+    """`"10/minute"` → (10, 60). DRF's own reading: the period's first letter counts."""
     count, _, period = rate.partition("/")
-    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
-    return int(count), seconds
+    return int(count), PERIODS[period[0]]
 
 
-def login_attempt_allowed(ident, rate=None):
-    """Count one login attempt for `ident` (the client IP). Returns (allowed, retry_after_seconds)."""
-    limit, period = parse_rate(rate or settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth"])
+@dataclass(frozen=True)
+class LoginAttempt:
+    """One login attempt's slots in the per-IP and per-account windows."""
+
+    allowed: bool
+    retry_after: int
+    keys: tuple = ()
+
+    def succeeded(self):
+        """A successful login gives its slots back: only failed credentials count."""
+        for key in self.keys:
+            try:
+                cache.decr(key)
+            except ValueError:
+                pass  # the window ended meanwhile: nothing to give back
+            except Exception:
+                logger.warning("Login throttle cache unavailable; slot not given back.", exc_info=True)
+
+
+def _rates():
+    return [
+        ("ip", settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth"]),
+        ("account", settings.THROTTLE_AUTH_ACCOUNT_RATE),
+    ]
+
+
+def login_attempt_begin(*, ip, username):
+    """Count one login attempt from `ip` for `username` before its password is evaluated.
+
+    The attempt is allowed when both counters stay within their limits. `retry_after` is when
+    the fuller window ends. Fail-open (allowed) when the cache is down."""
+    account = hashlib.sha256(str(username or "").casefold().encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    idents = {"ip": ip or "-", "account": account}
     now = time.time()
-    window = int(now // period)
-    key = f"throttle:login:{ident}:{window}"
-    retry_after = max(1, int(period - (now % period)))
+    allowed, retry_after, keys = True, 0, []
     try:
-        cache.add(key, 0, timeout=period + 1)
-        count = cache.incr(key)
+        for kind, rate in _rates():
+            limit, period = parse_rate(rate)
+            key = f"throttle:login:{kind}:{idents[kind]}:{int(now // period)}"
+            cache.add(key, 0, timeout=period + 1)
+            keys.append(key)
+            if cache.incr(key) > limit:
+                allowed = False
+                retry_after = max(retry_after, max(1, int(period - (now % period))))
     except Exception:
         logger.warning("Login throttle cache unavailable; allowing the attempt (fail-open).", exc_info=True)
-        return True, 0
-    return count <= limit, retry_after
-
-
-class LoginRateThrottle(throttling.BaseThrottle):
-    """The strict `auth` scope for token endpoints, counted atomically per client IP."""
-
-    def allow_request(self, request, view):
-        allowed, self.retry_after = login_attempt_allowed(self.get_ident(request))
-        return allowed
-
-    def wait(self):
-        return self.retry_after
+        return LoginAttempt(allowed=True, retry_after=0)
+    return LoginAttempt(allowed=allowed, retry_after=retry_after, keys=tuple(keys) if allowed else ())

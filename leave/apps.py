@@ -7,6 +7,11 @@ class LeaveConfig(AppConfig):
     verbose_name = "Leave"
 
     def ready(self):
+        from accounts.signals import access_revoked
+        from leave import services
+
+        access_revoked.connect(services.feed_token_revoke, dispatch_uid="leave.feed_token_revoke")
+
         from celery.schedules import crontab
         from django.conf import settings
 

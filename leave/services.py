@@ -852,6 +852,13 @@ def feed_token_reset(*, user):
     return token
 
 
+def feed_token_revoke(*, user, **kwargs):
+    """Revoke every feed URL of `user` (deactivation, HR's "revoke all access"): the secret is
+    dropped; a new one is made only when the user opens their feeds page again. Connected to
+    accounts.signals.access_revoked, so it runs in the revoking transaction."""
+    CalendarFeedToken.objects.filter(user=user).delete()
+
+
 # --- Notifications ----------------------------------------------------------------------------
 
 

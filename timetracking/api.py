@@ -465,11 +465,27 @@ class _EntryFieldsMixin(serializers.Serializer):
     )
 
 
+class EntryOwnerField(serializers.PrimaryKeyRelatedField):
+    """Whose entry. Only HR may name someone else: anyone else gets one answer for every id but
+    their own, whether it exists or not, so the field tells nothing about which user ids exist."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None or request.user.is_hr:
+            return User.objects.all()
+        return User.objects.filter(pk=request.user.pk)
+
+    def fail(self, key, **kwargs):
+        request = self.context.get("request")
+        if key == "does_not_exist" and request is not None and not request.user.is_hr:
+            raise serializers.ValidationError("You can only log your own time.", code="not_allowed")
+        super().fail(key, **kwargs)
+
+
 class TimeEntryCreateSerializer(_EntryFieldsMixin):
     """Create from start + end, start + duration, end + duration, or a duration alone that ends now."""
 
-    user = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.all(),
+    user = EntryOwnerField(
         required=False,
         help_text="Whose entry; defaults to you. Only HR may log time for someone else.",
     )
