@@ -295,3 +295,75 @@ class ThrowawayRedis:
             self.process.kill()  # as a crash: no shutdown handshake
             self.process.wait()
         assert not self.answers()
+
+
+class MotoS3Server:
+    """moto's standalone S3-compatible server (`python -m moto.server`, from requirements-dev.txt)
+    on a free port: real HTTP S3 calls from boto3, nothing mocked in the process under test."""
+
+    ACCESS_KEY_ID = "test-access-key"
+    SECRET_ACCESS_KEY = "test-secret-key"  # moto accepts any key pair
+    REGION = "eu-central-1"
+
+    def __init__(self, log_path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=log_path.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        if not wait_for(self.answers, timeout=60):
+            self.stop()
+            raise AssertionError(f"moto's S3 server did not start:\n{self.log()}")
+
+    def answers(self):
+        try:
+            with urllib.request.urlopen(self.url + "/", timeout=2) as response:  # noqa: S310 - local test server
+                return response.status == 200
+        except (OSError, urllib.error.HTTPError):
+            return False
+
+    def client(self):
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            region_name=self.REGION,
+            aws_access_key_id=self.ACCESS_KEY_ID,
+            aws_secret_access_key=self.SECRET_ACCESS_KEY,
+        )
+
+    def create_bucket(self, name):
+        self.client().create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": self.REGION})
+        return name
+
+    def keys(self, bucket):
+        """Every object name in the bucket, listed by the server itself."""
+        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+
+    def environment(self, bucket):
+        """The variables that point the app at this server (README "Configuration")."""
+        return {
+            "AWS_STORAGE_BUCKET_NAME": bucket,
+            "AWS_S3_ENDPOINT_URL": self.url,
+            "AWS_S3_REGION_NAME": self.REGION,
+            "AWS_S3_ADDRESSING_STYLE": "path",  # bucket.127.0.0.1 does not resolve
+            "AWS_ACCESS_KEY_ID": self.ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": self.SECRET_ACCESS_KEY,
+        }
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")[-5000:]
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
