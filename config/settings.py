@@ -188,7 +188,6 @@ CSRF_TRUSTED_ORIGINS = env_list(
     "CSRF_TRUSTED_ORIGINS", [], is_origin, "an origin such as https://timetrack.example.com"
 )
 
-
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -215,6 +214,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "accounts.request_context.RequestContextMiddleware",
+    "accounts.middleware.LoginThrottleMiddleware",
     "config.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -284,13 +284,41 @@ IS_POSTGRESQL = "postgresql" in _engine
 
 # --- Cache, throttling and Celery (Redis when REDIS_URL is set) -------------------------
 REDIS_URL = env_url("REDIS_URL", "", {"redis": True, "rediss": True, "unix": False})
+
+
+def _env_seconds(name, default, *, minimum, maximum):
+    """A duration in seconds (a decimal number) between `minimum` and `maximum`."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        problem = f"{raw!r} is not a number"
+        raise ImproperlyConfigured(f"Invalid value for the {name} environment variable: {problem}") from None
+    if not minimum <= value <= maximum:  # also refuses nan
+        raise ImproperlyConfigured(
+            f"Invalid value for the {name} environment variable: {raw!r} is not between {minimum} and {maximum}"
+        )
+    return value
+
+
+# Every Redis client (the cache and so the throttles, the Celery broker and result backend, and
+# /health/) gives up on a Redis that does not connect or answer within this: a hung Redis (its
+# process stopped, its host gone without closing the connection) costs one timeout, not a hang.
+# Loopback Redis answers in well under a millisecond; allow for a loaded machine.
+REDIS_SOCKET_TIMEOUT = _env_seconds("REDIS_SOCKET_TIMEOUT", 0.3, minimum=0.01, maximum=30)
+# After a Redis operation failed, this process stops trying that server for this long
+# (config.breaker): the next requests skip the timeout. 0 turns the breaker off.
+REDIS_BREAKER_SECONDS = _env_seconds("REDIS_BREAKER_SECONDS", 5.0, minimum=0, maximum=300)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache behind the circuit breaker; redis-py's own timeouts.
+            "BACKEND": "config.cache.BreakerRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "timetrack",
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {"socket_connect_timeout": REDIS_SOCKET_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
         }
     }
 else:
@@ -307,14 +335,33 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "timetrack"
+# A publish tries once (config.celery.publish: a failure is logged, the outboxes keep the work):
+# kombu's default retries cost ~0.7 s per write with Redis refused, and forever with it hung.
+# redis-py's pool replaces a connection the server closed before reusing it, so a restart needs
+# no retry. Connecting is bounded by the transport's socket timeouts below.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_SOCKET_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT  # the result backend
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_SOCKET_TIMEOUT
+# Storing a result (in a worker): a tiny retry budget instead of ~20 retries over ~20 s.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
+}
 # A task taken by a worker that dies before acknowledging it (acks_late) goes back to the
 # queue after this many seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# The broker's sockets (every producer and the workers' consumers): connect and answer within the
+# timeout; a producer connects once, with no backoff sleep (kombu's default_channel retries).
+CELERY_BROKER_TRANSPORT_OPTIONS.update(
+    socket_timeout=REDIS_SOCKET_TIMEOUT, socket_connect_timeout=REDIS_SOCKET_TIMEOUT, max_retries=0
+)
 CELERY_BEAT_SCHEDULE = {}  # apps add their periodic tasks in their own AppConfig.ready()
 CELERY_TIMEZONE = "UTC"
 
 # --- Auth ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# The login limit sits in front of every password check (page, admin, API token): accounts.backends.
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -367,10 +414,40 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+_s3_region = os.environ.get("AWS_S3_REGION_NAME", "").strip() or None
+if _s3_region and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,63}", _s3_region):
+    _fail("AWS_S3_REGION_NAME", f"{_s3_region!r} is not a region name such as eu-central-1")
+_s3_addressing_style = os.environ.get("AWS_S3_ADDRESSING_STYLE", "").strip().lower() or "auto"
+if _s3_addressing_style not in ("auto", "path", "virtual"):
+    _fail("AWS_S3_ADDRESSING_STYLE", f"{_s3_addressing_style!r} is not one of auto, path, virtual")
 if AWS_STORAGE_BUCKET_NAME:
-    AWS_S3_ENDPOINT_URL = _s3_endpoint_url
+    try:  # django-storages imports boto3 at the first file access only: too late to find it missing
+        import boto3  # noqa: F401
+    except ImportError as error:
+        raise ImproperlyConfigured(
+            "AWS_STORAGE_BUCKET_NAME is set but boto3 is not installed: pip install -r requirements.txt"
+        ) from error
+    AWS_S3_ENDPOINT_URL = _s3_endpoint_url  # None: AWS itself
+    AWS_S3_REGION_NAME = _s3_region
+    AWS_S3_ADDRESSING_STYLE = None if _s3_addressing_style == "auto" else _s3_addressing_style
+    # The variables boto3 reads, read here so that half a pair fails at startup. Neither set:
+    # None, and boto3 finds credentials itself (AWS_PROFILE, an instance or task role).
+    AWS_S3_ACCESS_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID", "").strip() or None
+    AWS_S3_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY", "").strip() or None
+    if (AWS_S3_ACCESS_KEY_ID is None) != (AWS_S3_SECRET_ACCESS_KEY is None):
+        raise ImproperlyConfigured(
+            "Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither (boto3 then finds credentials "
+            "itself: AWS_PROFILE, an instance or task role)"
+        )
+    # Attachments and report files are private: objects get no ACL of their own (the bucket's
+    # private default, never public-read) and are streamed through the app, which checks who asks
+    # (someone else's file is 404). Any URL django-storages makes is signed and short-lived.
     AWS_DEFAULT_ACL = None
     AWS_QUERYSTRING_AUTH = True
+    AWS_QUERYSTRING_EXPIRE = 300
+    AWS_S3_FILE_OVERWRITE = False  # names are random already; never replace an object that exists
+    # A download is buffered before it is streamed: on disk past 10 MB, not all in memory.
+    AWS_S3_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- E-mail -----------------------------------------------------------------------------
 _email_schemes = {"smtp": True, "smtps": True, "smtp+tls": True, "smtp+ssl": True}
@@ -413,12 +490,32 @@ REST_FRAMEWORK = {
         "anon": env_rate("THROTTLE_ANON_RATE", "60/minute"),
         "user": env_rate("THROTTLE_USER_RATE", "1200/minute"),
         "auth": env_rate("THROTTLE_AUTH_RATE", "10/minute"),
+        # Token refresh, verify and logout (not logins: they evaluate no password), per client IP.
+        "token": env_rate("THROTTLE_TOKEN_RATE", "120/minute"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 MAX_PAGE_SIZE = 500
+
+# Failed logins per account, whatever the address: stops a guess spread over many addresses.
+THROTTLE_AUTH_ACCOUNT_RATE = env_rate("THROTTLE_AUTH_ACCOUNT_RATE", "30/hour")
+
+
+def _trusted_proxies():
+    """Addresses or networks of the deployment's own reverse proxies (README "Security")."""
+    values = _env_or_fail(env.list, "TRUSTED_PROXIES", default=[])
+    for value in values:
+        try:
+            ipaddress.ip_network(value.strip(), strict=False)
+        except ValueError:
+            _fail("TRUSTED_PROXIES", f"{value!r} is not an IP address or network such as 10.0.0.0/8")
+    return [value.strip() for value in values if value.strip()]
+
+
+# X-Forwarded-For is believed only for hops added by these proxies (config.client_ip).
+TRUSTED_PROXIES = _trusted_proxies()
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_TOKEN_LIFETIME_MINUTES", 5)),
@@ -428,8 +525,15 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": True,
     "ALGORITHM": "HS256",
     "SIGNING_KEY": SECRET_KEY,
+    # Access tokens carry a digest of the password hash: a password change ends them at once,
+    # not when they expire (refresh tokens are blacklisted in the same transaction: accounts.models).
+    "CHECK_REVOKE_TOKEN": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
+
+# The OpenAPI schema, Swagger UI and ReDoc under /api/v1/: public by default (generated clients
+# fetch the schema); off: only for a logged-in caller.
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", True)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Timetrack API",
