@@ -603,6 +603,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_log_level("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's defaults give "django" a console handler of its own (with DEBUG on) as well as
+        # propagating to the root's: every line twice. Root's handler and LOG_LEVEL only.
+        "django": {"handlers": [], "level": "NOTSET"},
         "django.request": {"level": "ERROR" if TESTING else "WARNING"},
         # One line per task run is noise when tasks run eagerly in-process (the embedded default).
         "celery.app.trace": {"level": "WARNING"},
