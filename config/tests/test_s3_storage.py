@@ -146,10 +146,8 @@ def test_a_started_app_writes_and_reads_the_bucket(moto_s3):
 @pytest.mark.parametrize(
     ("variable", "value"),
     [
-        ("AWS_STORAGE_BUCKET_NAME", "s3://my-bucket"),
+        # accounts/tests/test_settings.py tries more bad values of each variable, without a bucket.
         ("AWS_S3_ENDPOINT_URL", "ftp://127.0.0.1:9000"),
-        ("AWS_S3_ENDPOINT_URL", "127.0.0.1:9000"),
-        ("AWS_S3_ENDPOINT_URL", "http://127.0.0.1:port"),
         ("AWS_S3_REGION_NAME", "eu central 1"),
         ("AWS_S3_ADDRESSING_STYLE", "virtual-host"),
         ("AWS_SECRET_ACCESS_KEY", ""),  # a key id without its secret
