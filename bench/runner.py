@@ -154,7 +154,8 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}: see {self.log_path}")
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health/", timeout=5) as response:  # nosec B310 - the bench server on 127.0.0.1
+                # The bench server on 127.0.0.1.
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health/", timeout=5) as response:  # nosec B310
                     if response.status == 200 and len(self.workers()) == 3:
                         return
             except OSError:
@@ -253,7 +254,8 @@ def stream_export(url, headers, timeout=600):
     lines = size = 0
     error = ""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 # nosec B310 - http://127.0.0.1 only
+        # http://127.0.0.1 only.
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  # nosec B310
             status = response.status
             while chunk := response.read(1 << 16):
                 lines += chunk.count(b"\n")
