@@ -2,7 +2,7 @@
 
 import contextlib
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -274,3 +274,231 @@ def test_two_takeovers_at_once_exactly_one_runs(client_for, employee):
     assert statuses == [201, 409], [response.content for response in outcomes]
     assert ApiKey.objects.filter(user=employee).count() == 1
     assert IdempotencyRecord.objects.get(pk=record.pk).state == IdempotencyRecord.State.DONE
+
+
+# --- uploads: fingerprinted from the parsed parts, never from request.body --------------------------
+
+MB = 1024 * 1024
+LEAVE_LIST = reverse("api:leave-request-list")
+IMPORT = reverse("api:report-import")
+PDF_HEAD = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+TOGGL_ROW = (
+    b"User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,Duration,Tags\n"
+    b"Erika,erika@example.com,,Internal,,Expenses,No,2026-03-03,10:00:00,2026-03-03,11:00:00,01:00:00,\n"
+)
+
+
+def _sized(head, size, line=None):
+    """`head` padded to exactly `size` bytes: NULs (a PDF), or whitespace-only lines (CSV
+    blank lines: each under csv's field limit, skipped by the parser)."""
+    if line is None:
+        return head + b"\x00" * (size - len(head))
+    body = bytearray(head)
+    while len(body) < size:
+        body += (b" " * min(line, size - len(body) - 1)) + b"\n"
+    assert len(body) == size
+    return bytes(body)
+
+
+def _pdf(size, last=b"\x00"):
+    return _sized(PDF_HEAD, size)[:-1] + last
+
+
+def _csv(size):
+    return _sized(TOGGL_ROW, size, line=100_000)
+
+
+def _file(name, content, content_type):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+@pytest.fixture
+def _uploads(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with time_machine.travel("2026-06-01 09:00:00+00:00", tick=False):
+        yield
+
+
+@pytest.fixture
+def sick(db):
+    from leave.tests.factories import SickLeaveTypeFactory
+
+    return SickLeaveTypeFactory()
+
+
+def submit_sick(client, sick, attachment, key=None):
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    data = {"leave_type": sick.pk, "start_date": "2026-06-01", "end_date": "2026-06-05", "attachment": attachment}
+    return client.post(LEAVE_LIST, data, format="multipart", **headers)
+
+
+@pytest.mark.usefixtures("_uploads")
+@pytest.mark.parametrize("key", [None, "upload-1"], ids=["without a key", "with a key"])
+def test_a_leave_attachment_of_exactly_5_mb_is_accepted_and_one_byte_more_is_the_endpoint_400(
+    client_for, employee, sick, settings, key
+):
+    from leave.models import LeaveRequest
+
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE < 5 * MB  # the size above which request.body is refused
+    client = client_for(employee)
+    response = submit_sick(client, sick, _file("note.pdf", _pdf(5 * MB), "application/pdf"), key)
+    assert response.status_code == 201, response.content[:300]
+    assert response.json()["has_attachment"]
+    LeaveRequest.objects.all().delete()
+    response = submit_sick(client, sick, _file("big.pdf", _pdf(5 * MB + 1), "application/pdf"), key and "upload-2")
+    assert response.status_code == 400
+    assert response.json()["attachment"] == ["The attachment is larger than 5 MB."]
+    assert not LeaveRequest.objects.exists()
+
+
+@pytest.mark.usefixtures("_uploads")
+def test_the_same_5_mb_upload_with_the_same_key_is_replayed_and_another_file_is_422(client_for, employee, sick):
+    from leave.models import LeaveRequest
+
+    client = client_for(employee)
+    first = submit_sick(client, sick, _file("note.pdf", _pdf(5 * MB), "application/pdf"), "upload-1")
+    assert first.status_code == 201, first.content[:300]
+    again = submit_sick(client, sick, _file("note.pdf", _pdf(5 * MB), "application/pdf"), "upload-1")
+    assert again.status_code == 201 and again.content == first.content
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert LeaveRequest.objects.count() == 1
+    for other in (
+        _file("note.pdf", _pdf(5 * MB, last=b"\x01"), "application/pdf"),  # one byte differs, at the very end
+        _file("other.pdf", _pdf(5 * MB), "application/pdf"),  # another name
+        _file("note.pdf", _pdf(5 * MB), "image/png"),  # another content type
+    ):
+        response = submit_sick(client, sick, other, "upload-1")
+        assert response.status_code == 422 and response.json()["code"] == "idempotency_key_reused"
+    assert LeaveRequest.objects.count() == 1
+
+
+@pytest.mark.usefixtures("_uploads")
+def test_a_multipart_retry_with_another_boundary_is_the_same_request(client_for, employee, sick):
+    """Clients draw a new boundary for each send: the body's bytes differ, its parts do not."""
+    from django.test.client import encode_multipart
+
+    from leave.models import LeaveRequest
+
+    client = client_for(employee)
+    parts = {"leave_type": str(sick.pk), "start_date": "2026-06-01", "end_date": "2026-06-05"}
+    answers = []
+    for boundary in ("first-boundary-1a2b", "second-boundary-3c4d"):
+        body = encode_multipart(boundary, {**parts, "attachment": _file("note.pdf", PDF_HEAD, "application/pdf")})
+        answers.append(
+            client.post(
+                LEAVE_LIST, body, content_type=f"multipart/form-data; boundary={boundary}", HTTP_IDEMPOTENCY_KEY="b-1"
+            )
+        )
+    assert [answer.status_code for answer in answers] == [201, 201], answers[1].content
+    assert answers[1].content == answers[0].content and answers[1].headers["Idempotent-Replayed"] == "true"
+    assert LeaveRequest.objects.count() == 1
+
+
+@pytest.mark.usefixtures("_uploads")
+def test_the_attachment_action_takes_a_5_mb_upload_with_a_key(client_for, employee, sick):
+    from leave import services
+
+    leave_request = services.leave_request_submit(
+        user=employee, leave_type=sick, start_date=date(2026, 6, 1), end_date=date(2026, 6, 2)
+    )
+    url = reverse("api:leave-request-attachment", args=[leave_request.pk])
+    client = client_for(employee)
+    send = lambda: client.post(  # noqa: E731
+        url, {"attachment": _file("scan.pdf", _pdf(5 * MB), "application/pdf")}, format="multipart",
+        HTTP_IDEMPOTENCY_KEY="attach-1",
+    )  # fmt: skip
+    first, again = send(), send()
+    assert first.status_code == 200 and first.json()["has_attachment"], first.content[:300]
+    assert again.content == first.content and again.headers["Idempotent-Replayed"] == "true"
+
+
+class RecordingTemporaryFileUploadHandler:
+    """Django's TemporaryFileUploadHandler, noting the class of each file it completes."""
+
+    completed = []
+
+    def __new__(cls, *args, **kwargs):
+        from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+        class Recording(TemporaryFileUploadHandler):
+            def file_complete(self, file_size):
+                uploaded = super().file_complete(file_size)
+                cls.completed.append(type(uploaded).__name__)
+                return uploaded
+
+        return Recording(*args, **kwargs)
+
+
+@pytest.fixture
+def import_catalog(db):
+    from timetracking.tests.factories import ProjectFactory
+
+    ProjectFactory(name="Internal", client=None, billable=False)
+
+
+def send_import(client, content, key=None):
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    return client.post(
+        IMPORT, {"file": _file("report.csv", content, "text/csv"), "format": "toggl"}, format="multipart", **headers
+    )
+
+
+@pytest.fixture
+def recorded_uploads(settings, tmp_path):
+    """Uploads go through Django's two default handlers, the temporary-file one noting what it made."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.FILE_UPLOAD_HANDLERS = [
+        "django.core.files.uploadhandler.MemoryFileUploadHandler",
+        f"{__name__}.RecordingTemporaryFileUploadHandler",
+    ]
+    RecordingTemporaryFileUploadHandler.completed.clear()
+    return RecordingTemporaryFileUploadHandler.completed
+
+
+@pytest.mark.usefixtures("import_catalog")
+@pytest.mark.parametrize("key", [None, "import-1"], ids=["without a key", "with a key"])
+def test_an_import_of_exactly_20_mb_stays_on_disk_and_one_byte_more_is_the_endpoint_400(
+    client_for, employee, recorded_uploads, key
+):
+    client = client_for(employee)
+    content = _csv(20 * MB)
+    response = send_import(client, content, key)
+    assert response.status_code == 201, response.content[:300]
+    assert response.json()["created"] == 1
+    # Django's upload handler kept the file on disk; the middleware hashed it from there.
+    assert recorded_uploads == ["TemporaryUploadedFile"]
+    if key:
+        again = send_import(client, content, key)
+        assert again.content == response.content and again.headers["Idempotent-Replayed"] == "true"
+        assert send_import(client, _csv(20 * MB)[:-2] + b"x\n", key).status_code == 422
+    response = send_import(client, _csv(20 * MB + 1), key and "import-2")
+    assert response.status_code == 400
+    assert response.json()["file"] == ["The file is larger than 20 MB."]
+
+
+@pytest.mark.usefixtures("_uploads")
+def test_a_key_adds_no_copy_of_an_upload_to_memory(client_for, employee, sick, recorded_uploads):
+    """The most memory a 5 MB attachment upload holds at once, with a key and without. The view
+    streams the file from its temporary file into storage, so a copy the middleware made (the
+    old request.body, or reading the file whole to hash it) would show as 5 MB more."""
+    import tracemalloc
+
+    from leave.models import LeaveRequest
+
+    client = client_for(employee)
+    peaks = {}
+    # The first request also pays for first-time imports and caches: a warm-up, not measured.
+    for run, key in (("warm-up", None), ("without a key", None), ("with a key", "upload-1")):
+        content = _pdf(5 * MB, last=b"\x01" if key else b"\x00")
+        tracemalloc.start()
+        try:
+            response = submit_sick(client, sick, _file("note.pdf", content, "application/pdf"), key)
+            peaks[run] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert response.status_code == 201, response.content[:300]
+        LeaveRequest.objects.all().delete()  # the next one asks for the same days
+    assert recorded_uploads == ["TemporaryUploadedFile"] * 3
+    assert peaks["with a key"] < peaks["without a key"] + 2 * MB, peaks
