@@ -125,12 +125,14 @@ class Route:
     make: object
     scope: str
     private_even_from_hr: bool = False
+    basename: str = ""  # the router basename, where the route name is not "<basename>-<action>"
 
 
 ROUTES = {
     # accounts
     "user-detail": Route(lambda owner: owner, OWNED),
     "api-key-detail": Route(lambda owner: api_key_create(user=owner, name="script")[0], OWNED, True),
+    "user-revoke-access": Route(lambda owner: owner, HR_ONLY, basename="user"),
     "audit-event-detail": Route(make_audit_event, HR_ONLY),
     # timetracking
     "time-entry-detail": Route(lambda owner: TimeEntryFactory(user=owner), OWNED),
@@ -252,7 +254,7 @@ def test_the_same_url_answers_its_owner(client_for, employee, hr, route_name):
     reader = hr if route.scope == HR_ONLY else employee
     if "get" not in ALLOWED_METHODS[route_name]:
         # A POST-only action (approve, reject, reopen, cancel): its object's own URL.
-        url = reverse(f"api:{route_name.rsplit('-', 1)[0]}-detail", args=[instance.pk])
+        url = reverse(f"api:{route.basename or route_name.rsplit('-', 1)[0]}-detail", args=[instance.pk])
     assert client_for(reader).get(url).status_code == 200, route_name
 
 
