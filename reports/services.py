@@ -403,10 +403,24 @@ def import_progress_key(job_id):
 
 def import_job_progress(job):
     """Rows processed so far. A running import's rows are inside its uncommitted transaction, so
-    its progress is kept in the cache, not in the job row."""
+    its progress is kept in the cache, not in the job row. Redis down: 0 (the progress is a hint)."""
     if job.is_finished:
         return job.total_rows
-    return cache.get(import_progress_key(job.pk), 0)
+    try:
+        return cache.get(import_progress_key(job.pk), 0)
+    except Exception:  # noqa: BLE001 - the cache down (config.breaker) must not fail the page
+        return 0
+
+
+def _import_progress_record(job_id, count):
+    """Keep the progress for the pages; Redis down must not fail (nor roll back) the import."""
+    try:
+        if count is None:
+            cache.delete(import_progress_key(job_id))
+        else:
+            cache.set(import_progress_key(job_id), count, 3600)
+    except Exception:  # noqa: BLE001
+        logger.info("Cache unavailable: import %s progress not recorded.", job_id)
 
 
 def import_job_start(*, job):
@@ -462,7 +476,7 @@ def import_job_run(*, job_id):
                 rows=import_job_rows(job),
                 create_missing=job.create_missing,
                 job=job,
-                progress=lambda count: cache.set(import_progress_key(job.pk), count, 3600),
+                progress=lambda count: _import_progress_record(job.pk, count),
             )
             job.status, job.errors = JobStatus.DONE, []
             job.created_count, job.skipped_count = result["created"], result["skipped"]
@@ -473,7 +487,7 @@ def import_job_run(*, job_id):
     except DomainError as error:
         job.status, job.errors = JobStatus.FAILED, [{"row": None, "errors": error.as_dict()}]
         _finish_import(job, mine)
-    cache.delete(import_progress_key(job.pk))
+    _import_progress_record(job.pk, None)
     job.refresh_from_db()
     return job
 

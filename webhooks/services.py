@@ -12,7 +12,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from config.celery import enqueue_on_commit
+from config.celery import enqueue_on_commit, publish
 from config.errors import DomainError
 from webhooks import destinations
 from webhooks.models import EVENT_TYPES, Delivery, Endpoint, OutboxEvent
@@ -58,10 +58,7 @@ def relay_queue_once():
             return
     except Exception:
         logger.warning("Cache unavailable: queueing the relay anyway.", exc_info=True)
-    try:
-        relay_outbox.apply_async(ignore_result=True)
-    except Exception:
-        logger.warning("Could not queue the relay (broker down): the periodic relay sends the events.", exc_info=True)
+    if not publish(relay_outbox, lost="the periodic relay sends the events"):
         relay_started()
 
 

@@ -6,6 +6,7 @@ import glob
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -129,8 +130,8 @@ class AppServer:
             return False
         return True
 
-    def request(self, method, path, *, token=None, body=None, timeout=30):
-        headers = {"Accept": "application/json"}
+    def request(self, method, path, *, token=None, body=None, timeout=30, headers=None):
+        headers = {"Accept": "application/json", **(headers or {})}
         data = None
         if body is not None:
             data = json.dumps(body).encode()
@@ -290,8 +291,20 @@ class ThrowawayRedis:
         except OSError:
             return False
 
+    def pause(self):
+        """SIGSTOP: Redis hangs, as on a frozen host. Its port still accepts connections (the kernel
+        completes them) and every open connection stays open, but nothing answers."""
+        self.process.send_signal(signal.SIGSTOP)
+        assert not self.answers()
+
+    def resume(self):
+        """SIGCONT: Redis answers again, with everything it held."""
+        self.process.send_signal(signal.SIGCONT)
+        assert wait_for(self.answers, timeout=20), "redis-server did not resume"
+
     def stop(self):
         if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)  # a paused one too
             self.process.kill()  # as a crash: no shutdown handshake
             self.process.wait()
         assert not self.answers()

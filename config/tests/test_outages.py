@@ -38,6 +38,7 @@ from config.tests.servers import (
 )
 
 CONNECT_TIMEOUT = 2
+BREAKER_SECONDS = 1
 PASSWORD = "an outage-proof passphrase"
 
 
@@ -256,6 +257,8 @@ def test_redis_stopped_gives_no_server_error_and_loses_no_webhook_or_email(tmp_p
         CELERY_TASK_ALWAYS_EAGER="0",
         WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
     )
+    # After a Redis failure each app process leaves Redis alone for this long (config.breaker).
+    env["REDIS_BREAKER_SECONDS"] = str(BREAKER_SECONDS)
     redis.start()
     server = AppServer(env, tmp_path / "gunicorn.log")
     worker = None
@@ -309,6 +312,10 @@ def test_redis_stopped_gives_no_server_error_and_loses_no_webhook_or_email(tmp_p
         # Redis is back: a real worker, and the next write's relay sends every pending event.
         redis.start()
         worker = start_worker(env, tmp_path / "worker.log")
+        # Every failure came before the restart: past the breaker's period every process tries
+        # Redis again, so the next write's relay is queued (the breaker is per process, so no
+        # request can tell when all of them have).
+        threading.Event().wait(BREAKER_SECONDS)
         after = server.request("POST", "/api/v1/time-entries/", token=token, body={**entry_body, "started_at":
                                "2026-03-03T08:00:00Z", "ended_at": "2026-03-03T09:00:00Z"})  # fmt: skip
         assert after.status == 201, after.body

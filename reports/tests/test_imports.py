@@ -289,3 +289,25 @@ def test_nul_characters_are_row_errors(employee):
     row = ",,,,,bad\x00text,No,2026-03-02T09:00:00+01:00,2026-03-02T10:00:00+01:00,a\x00b\n"
     rows = imports.parse((header + row).encode(), "native", employee.tzinfo)
     assert set(rows[0].errors) == {"description", "tags"}
+
+
+def test_an_import_and_its_progress_work_with_the_cache_down(
+    client_for, employee, catalog, data_file, settings, tmp_path
+):
+    """The progress lives in the cache (Redis): Redis down, the page shows 0 and the import still runs."""
+    from config.breaker import breaker_for
+
+    settings.MEDIA_ROOT = tmp_path
+    nowhere = "redis://127.0.0.1:1/0"  # nothing listens: connection refused
+    settings.CACHES = {"default": {"BACKEND": "config.cache.BreakerRedisCache", "LOCATION": nowhere}}
+    try:
+        job = services.import_job_create(
+            requested_by=employee, user=employee, uploaded=_upload(data_file("toggl_detailed.csv")), file_format="toggl"
+        )
+        detail = reverse("api:report-import-job-detail", args=[job.pk])
+        assert client_for(employee).get(detail).json()["processed_rows"] == 0
+        job = services.import_job_run(job_id=job.pk)
+        assert (job.status, job.created_count) == (JobStatus.DONE, 4)
+        assert client_for(employee).get(detail).json()["processed_rows"] == 4
+    finally:
+        breaker_for(nowhere).reset()
