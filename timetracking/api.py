@@ -486,6 +486,7 @@ class TimeEntryCreateSerializer(_EntryFieldsMixin):
     """Create from start + end, start + duration, end + duration, or a duration alone that ends now."""
 
     user = EntryOwnerField(
+        queryset=User.objects.all(),  # narrowed per caller by get_queryset; named here for the schema
         required=False,
         help_text="Whose entry; defaults to you. Only HR may log time for someone else.",
     )
