@@ -11,6 +11,10 @@ killed outright (SIGKILL) runs nothing more, so a record still `in_progress` aft
 REQUEST_TIMEOUT_SECONDS is abandoned: the next request with its key takes it over with one
 conditional UPDATE on `created_at`, so of two retries at once exactly one runs. `created_at` is
 the owner's fence: a request only completes or releases the record it still owns.
+What this does not give: a request killed after its own writes committed but before its record
+was completed is run again by the retry (the view's writes and the record are not one
+transaction); rules the database enforces (e.g. no overlapping time entries) still refuse a
+duplicate there.
 
 A multipart body is fingerprinted from its parsed parts (fields in order, then each file's
 name, content type and content, read in chunks from where Django's upload handlers put it:
