@@ -58,3 +58,19 @@ def health(request):
         {"status": "ok" if healthy else "unavailable", "checks": checks},
         status=200 if healthy else 503,
     )
+
+
+class HealthCheckMiddleware:
+    """Answers /health/ before any middleware reads the Host header: docker-compose's check asks
+    http://127.0.0.1:8000/health/ from inside the container, which ALLOWED_HOSTS (the real host
+    name) would refuse with a 400. Only this path is answered here; every other request, and what
+    request.get_host() means for it, is unchanged. It sits right after SecurityMiddleware, whose
+    HTTPS redirect exempts /health/ (SECURE_REDIRECT_EXEMPT)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == "/health/":
+            return health(request)
+        return self.get_response(request)

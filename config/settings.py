@@ -213,6 +213,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.health.HealthCheckMiddleware",  # /health/ whatever the Host header (docker health checks)
     "accounts.request_context.RequestContextMiddleware",
     "accounts.middleware.LoginThrottleMiddleware",
     "config.middleware.RejectNulBytesMiddleware",
