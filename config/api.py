@@ -8,6 +8,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from config.docs import redoc_bundle
 from leave import api as leave_api
 from reports import api as reports_api
 from sprockets import api as sprockets_api
@@ -39,6 +40,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(**docs_access), name="schema"),
     path("docs/", docs_csp(SpectacularSwaggerSplitView.as_view(url_name="api:schema", **docs_access)), name="docs"),
     path("redoc/", docs_csp(SpectacularRedocView.as_view(url_name="api:schema", **docs_access)), name="redoc"),
+    path("redoc/redoc.standalone.js", redoc_bundle, name="redoc-bundle"),  # templates/drf_spectacular/redoc.html
 ]
 for module in APPS:
     urlpatterns += getattr(module, "urlpatterns", [])
