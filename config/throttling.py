@@ -42,9 +42,20 @@ class ProjectThrottleMixin:
     def allow_request(self, request, view):
         try:
             return super().allow_request(request, view)
-        except Exception:
-            logger.warning("Throttle cache unavailable; allowing the request (fail-open).", exc_info=True)
+        except Exception as error:  # noqa: BLE001 - fail-open: any cache error allows the request (logged)
+            _fail_open("Throttle cache unavailable; allowing the request (fail-open).", error)
             return True
+
+
+def _fail_open(message, error):
+    """Log a throttle that failed open: with its traceback the first time, one line while the Redis
+    breaker is open (config.breaker logs the outage once; a traceback per request says nothing more)."""
+    from config.breaker import CircuitOpen
+
+    if isinstance(error, CircuitOpen):
+        logger.warning("%s %s", message, error)
+    else:
+        logger.warning(message, exc_info=error)
 
 
 class AnonRateThrottle(ProjectThrottleMixin, throttling.AnonRateThrottle):
@@ -83,8 +94,8 @@ class LoginAttempt:
                 cache.decr(key)
             except ValueError:
                 pass  # the window ended meanwhile: nothing to give back
-            except Exception:
-                logger.warning("Login throttle cache unavailable; slot not given back.", exc_info=True)
+            except Exception as error:  # noqa: BLE001 - fail-open: any cache error allows the request (logged)
+                _fail_open("Login throttle cache unavailable; slot not given back.", error)
 
 
 def _rates():
@@ -112,7 +123,7 @@ def login_attempt_begin(*, ip, username):
             if cache.incr(key) > limit:
                 allowed = False
                 retry_after = max(retry_after, max(1, int(period - (now % period))))
-    except Exception:
-        logger.warning("Login throttle cache unavailable; allowing the attempt (fail-open).", exc_info=True)
+    except Exception as error:  # noqa: BLE001 - fail-open: any cache error allows the request (logged)
+        _fail_open("Login throttle cache unavailable; allowing the attempt (fail-open).", error)
         return LoginAttempt(allowed=True, retry_after=0)
     return LoginAttempt(allowed=allowed, retry_after=retry_after, keys=tuple(keys) if allowed else ())

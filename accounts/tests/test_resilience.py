@@ -140,7 +140,7 @@ def test_database_down_api_request_is_503_json_with_retry_after(employee):
 
 def test_database_down_page_with_a_session_is_503():
     result = _request_in_subprocess("/", {"Cookie": "sessionid=" + "a1b2c3d4" * 4}, UNREACHABLE_DB)
-    assert result["status"] == 503
+    assert result["status"] == 503, result
     assert result["retry_after"] == "5"
 
 

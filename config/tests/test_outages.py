@@ -83,14 +83,12 @@ def throwaway_postgres():
 
 def create_user_with_token(database_url):
     """A user in the throwaway database (created by the app's own code, in a process that uses
-    it) and an access token for it, signed with the key the served app uses."""
-    from rest_framework_simplejwt.tokens import AccessToken
-
-    from accounts.models import User
-
+    it) and an access token for it, made there too: it is signed with the key the served app uses
+    and carries the digest of the user's password hash that the app checks."""
     script = (
         "import django, sys; django.setup(); from accounts.models import User;"
-        "print(User.objects.create_user(username='outage', password=sys.argv[1]).pk)"
+        "from rest_framework_simplejwt.tokens import AccessToken;"
+        "print(AccessToken.for_user(User.objects.create_user(username='outage', password=sys.argv[1])))"
     )
     created = subprocess.run(
         [sys.executable, "-c", script, PASSWORD],
@@ -101,8 +99,7 @@ def create_user_with_token(database_url):
         timeout=120,
     )
     assert created.returncode == 0, created.stderr[-3000:]
-    user_id = int(created.stdout.strip().splitlines()[-1])
-    return str(AccessToken.for_user(User(pk=user_id, username="outage")))
+    return created.stdout.strip().splitlines()[-1]
 
 
 def rows(database_url, sql, *params):

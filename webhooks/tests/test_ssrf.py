@@ -4,8 +4,8 @@ the name, connecting only to the address that was checked.
 
 Public addresses below are only validated, never sent to (no event is published in those tests);
 every delivery goes to a real HTTP server on 127.0.0.1 (or 127.0.0.2, a loopback address the
-allow-list does not cover). No test resolves a public name: IP literals, `localhost` (from
-/etc/hosts) and one `.invalid` name, which never resolves."""
+allow-list does not cover). No test sends a DNS query off this machine: IP literals, `localhost`
+(from /etc/hosts), and names whose answers come from a wrapper around getaddrinfo."""
 
 import os
 import shutil
@@ -139,8 +139,18 @@ def test_a_name_that_resolves_to_loopback_is_refused(client_for, hr):
     assert response.json()["url"] == [f"{REFUSED} (localhost resolves to 127.0.0.1)."]
 
 
-def test_a_name_that_does_not_resolve_is_refused(client_for, hr):
-    """Decided: refused, so a mistyped host is reported at once (delivery would fail anyway)."""
+def test_a_name_that_does_not_resolve_is_refused(client_for, hr, monkeypatch):
+    """Decided: refused, so a mistyped host is reported at once (delivery would fail anyway).
+    The resolver's "no such name" comes from a wrapper around getaddrinfo: tests send no DNS
+    query off this machine."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def no_such_name(host, *args, **kwargs):
+        if host == "hooks.invalid":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_name)
     response = client_for(hr).post(LIST_URL, {"url": "https://hooks.invalid/x", "events": EVENTS}, format="json")
     assert response.status_code == 400
     assert response.json()["url"][0].startswith("The host name hooks.invalid does not resolve")
