@@ -109,6 +109,12 @@ def chromium_path():
     return shutil.which("chromium")
 
 
+# Browser tests wait on the page's own state (a selector, a URL, an expectation), never a fixed
+# delay, and with one generous deadline: a loaded machine (CI, other jobs on two cores) may take many
+# seconds to render ReDoc or run htmx; a broken page still fails, only later.
+BROWSER_TIMEOUT_MS = 60_000
+
+
 @pytest.fixture(scope="session")
 def browser():
     executable = chromium_path()
@@ -117,8 +123,9 @@ def browser():
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true: {reason}")
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)  # expect(...) has its own default: 5 s
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         yield browser
@@ -126,12 +133,25 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+def new_page(browser):
+    """`new_page()`: a page in a context of its own (another user's session), closed after the test."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(BROWSER_TIMEOUT_MS)  # navigation included
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
 
 
 @pytest.fixture

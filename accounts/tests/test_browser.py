@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
 
@@ -29,7 +30,7 @@ def test_wrong_password_shows_an_error(page, live_server, employee):
     page.get_by_label("Username").fill("employee")
     page.get_by_label("Password").fill("wrong")
     page.get_by_role("button", name="Log in").click()
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     assert "/accounts/login/" in page.url
 
 
@@ -45,8 +46,9 @@ def test_api_docs_render_offline_under_the_csp(page, live_server, employee, logi
     page.on("request", lambda request: None if is_local(request.url) else foreign_requests.append(request.url))
     login(page, employee)
     page.goto(f"{live_server.url}{path}")
+    # Ready when the operations are drawn (the title comes first): wait for that, not for a delay.
     page.get_by_text("Timetrack API").first.wait_for()
-    assert page.get_by_text("/api/v1/auth/token/").first.is_visible()
+    page.get_by_text("/api/v1/auth/token/").first.wait_for()
     if path.endswith("/redoc/"):
         # ReDoc's sidebar link to its vendor, drawn without the logo it would load from a CDN.
         page.get_by_text("API docs by Redocly").wait_for()

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from leave.calendars import working_days
 from leave.models import LeaveRequest, LeaveStatus
@@ -25,7 +26,7 @@ def a_full_week(user):
     return monday, monday + timedelta(days=4)
 
 
-def test_request_approve_in_admin_and_see_the_balance(browser, page, login, live_server, employee, manager):
+def test_request_approve_in_admin_and_see_the_balance(new_page, page, login, live_server, employee, manager):
     console_errors = []
     page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
     vacation = LeaveTypeFactory()
@@ -41,7 +42,7 @@ def test_request_approve_in_admin_and_see_the_balance(browser, page, login, live
     login(page, employee)
     page.goto(f"{live_server.url}/leave/")
     page.get_by_label("Leave type").select_option(label="Vacation")
-    assert not page.get_by_label("Hours").is_visible()  # leave.js: hours only for hourly types
+    expect(page.get_by_label("Hours")).to_be_hidden()  # leave.js: hours only for hourly types
     page.get_by_label("Start date").fill(start.isoformat())
     page.get_by_label("End date").fill(end.isoformat())
     page.get_by_label("End date").dispatch_event("change")
@@ -54,16 +55,13 @@ def test_request_approve_in_admin_and_see_the_balance(browser, page, login, live
     assert leave_request.status == LeaveStatus.PENDING
 
     # The manager approves it in the admin with the bulk action.
-    manager_context = browser.new_context()
-    manager_page = manager_context.new_page()
-    manager_page.set_default_timeout(10_000)
+    manager_page = new_page()
     login(manager_page, manager)
     manager_page.goto(f"{live_server.url}/admin/leave/leaverequest/?status__exact=pending")
     manager_page.locator(f'input[name="_selected_action"][value="{leave_request.pk}"]').check()
     manager_page.locator('select[name="action"]').select_option("approve_selected")
     manager_page.get_by_role("button", name="Go").click()
     manager_page.get_by_text("1 approved.").wait_for()
-    manager_context.close()
     leave_request.refresh_from_db()
     assert leave_request.status == LeaveStatus.APPROVED
 
@@ -71,7 +69,7 @@ def test_request_approve_in_admin_and_see_the_balance(browser, page, login, live
     page.goto(f"{live_server.url}/leave/")
     available = page.locator('tr[data-leave-type="vacation"] .leave-available')
     assert available.inner_text().startswith("25")
-    assert page.locator(f"#request-{leave_request.pk}").get_by_text("Approved").is_visible()
+    expect(page.locator(f"#request-{leave_request.pk}").get_by_text("Approved")).to_be_visible()
     assert console_errors == []
 
 

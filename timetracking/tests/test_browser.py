@@ -86,7 +86,7 @@ def test_add_and_edit_an_entry_on_the_week_page(page, login, live_server, employ
     assert errors == []
 
 
-def test_submit_approve_and_the_week_is_locked(browser, page, login, live_server, employee, manager):
+def test_submit_approve_and_the_week_is_locked(new_page, page, login, live_server, employee, manager):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -104,17 +104,12 @@ def test_submit_approve_and_the_week_is_locked(browser, page, login, live_server
     expect(page.get_by_test_id("period-badge")).to_have_text("Submitted")
     period = TimesheetPeriod.objects.get(user=employee)
 
-    manager_context = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        manager_page = manager_context.new_page()
-        manager_page.set_default_timeout(10_000)
-        login(manager_page, manager)
-        manager_page.get_by_role("link", name="Team", exact=True).click()
-        row = manager_page.locator(f'tr[data-period-id="{period.pk}"]')
-        row.get_by_role("button", name="Approve").click()
-        expect(manager_page.locator(".messages")).to_contain_text("approved and locked")
-    finally:
-        manager_context.close()
+    manager_page = new_page()
+    login(manager_page, manager)
+    manager_page.get_by_role("link", name="Team", exact=True).click()
+    row = manager_page.locator(f'tr[data-period-id="{period.pk}"]')
+    row.get_by_role("button", name="Approve").click()
+    expect(manager_page.locator(".messages")).to_contain_text("approved and locked")
     period.refresh_from_db()
     assert period.status == "approved"
 
