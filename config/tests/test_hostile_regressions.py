@@ -132,3 +132,63 @@ def test_every_json_parser_of_the_api_is_the_projects():
             if isinstance(parser, DRFJSONParser) and not isinstance(parser, JSONParser):
                 stock.add((path, method))
     assert not stock, sorted(stock)
+
+
+def _write_serializers():
+    """(operation, serializer instance) of every POST/PUT/PATCH operation's request body."""
+    from drf_spectacular.generators import SchemaGenerator
+    from rest_framework import serializers
+
+    generator = SchemaGenerator()
+    generator._initialise_endpoints()
+    for path, path_regex, method, callback in generator.endpoints:
+        if method not in ("POST", "PUT", "PATCH"):
+            continue
+        schema = generator.create_view(callback, method).schema
+        schema.path, schema.path_regex, schema.method = path, path_regex, method  # as get_operation() sets them
+        request = schema.get_request_serializer()
+        if isinstance(request, dict):  # per media type
+            request = next(iter(request.values()))
+        if isinstance(request, type) and issubclass(request, serializers.BaseSerializer):
+            request = request()
+        if isinstance(request, serializers.BaseSerializer):
+            yield f"{method} {path}", request
+
+
+def _writable_fields(serializer, prefix=""):
+    from rest_framework import serializers
+
+    serializer = serializer.child if isinstance(serializer, serializers.ListSerializer) else serializer
+    for name, field in serializer.fields.items():
+        if field.read_only:
+            continue
+        while isinstance(field, serializers.ListSerializer | serializers.ListField):
+            field = field.child
+        if isinstance(field, serializers.Serializer):
+            yield from _writable_fields(field, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}", field
+
+
+def test_every_date_and_moment_a_request_writes_is_bounded():
+    """Each date or datetime field of a write operation is config.filters' DayField or MomentField
+    (a model serializer gets them from config.serializers.ModelSerializer), so 0001-01-01 and
+    9999-12-31 are field errors wherever they are written."""
+    from rest_framework import serializers
+
+    from config.filters import DayField, MomentField, validate_day
+
+    def bounded(field):
+        if isinstance(field, serializers.DateTimeField):
+            return isinstance(field, MomentField)
+        if isinstance(field, serializers.DateField):
+            return isinstance(field, DayField) or validate_day in field.validators
+        return True
+
+    unbounded = [
+        (operation, name, type(field).__name__)
+        for operation, serializer in _write_serializers()
+        for name, field in _writable_fields(serializer)
+        if not bounded(field)
+    ]
+    assert not unbounded, sorted(set(unbounded))
