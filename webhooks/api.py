@@ -5,11 +5,12 @@ from rest_framework.permissions import IsAuthenticated
 
 from accounts.permissions import IsHR
 from config.errors import DomainError
+from config.serializers import ModelSerializer
 from webhooks import services
 from webhooks.models import EVENT_TYPES, Delivery, Endpoint
 
 
-class EndpointSerializer(serializers.ModelSerializer):
+class EndpointSerializer(ModelSerializer):
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=EVENT_TYPES), allow_empty=False, max_length=len(EVENT_TYPES)
     )
@@ -43,7 +44,7 @@ class EndpointViewSet(viewsets.ModelViewSet):
         serializer.save(created_by=self.request.user)
 
 
-class DeliverySerializer(serializers.ModelSerializer):
+class DeliverySerializer(ModelSerializer):
     event_type = serializers.CharField(source="event.event_type", read_only=True)
 
     class Meta:
