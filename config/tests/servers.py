@@ -92,7 +92,26 @@ class Answer:
         return self.headers.get("content-type", "").startswith("application/json")
 
 
-class AppServer:
+class LoggedProcess:
+    """A server process of a test's own whose output goes to `log_path`."""
+
+    process: subprocess.Popen
+    log_path: object
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")[-5000:]
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class AppServer(LoggedProcess):
     """gunicorn serving config.wsgi, as the `web` service of docker-compose.yml."""
 
     def __init__(self, env, log_path, workers=2):
@@ -153,18 +172,6 @@ class AppServer:
         except ValueError:
             parsed = raw.decode(errors="replace")
         return Answer(status, headers, parsed, seconds)
-
-    def log(self):
-        return self.log_path.read_text(errors="replace")[-5000:]
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 class CeleryWorker:
@@ -310,7 +317,7 @@ class ThrowawayRedis:
         assert not self.answers()
 
 
-class MotoS3Server:
+class MotoS3Server(LoggedProcess):
     """moto's standalone S3-compatible server (`python -m moto.server`, from requirements-dev.txt)
     on a free port: real HTTP S3 calls from boto3, nothing mocked in the process under test."""
 
@@ -368,15 +375,3 @@ class MotoS3Server:
             "AWS_ACCESS_KEY_ID": self.ACCESS_KEY_ID,
             "AWS_SECRET_ACCESS_KEY": self.SECRET_ACCESS_KEY,
         }
-
-    def log(self):
-        return self.log_path.read_text(errors="replace")[-5000:]
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()

@@ -13,8 +13,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.conf import settings as django_settings
@@ -23,59 +21,13 @@ from django.urls import reverse
 from webhooks import services
 from webhooks.models import Delivery, Endpoint
 from webhooks.tasks import MAX_ATTEMPTS, relay_outbox
+from webhooks.tests.conftest import Receiver
 
 pytestmark = pytest.mark.django_db
 
 LIST_URL = reverse("api:webhook-list")
 REFUSED = "Webhook URLs may not point to loopback, private or link-local addresses"
 EVENTS = ["time_entry.created"]
-
-
-class Receiver:
-    """An HTTP server on a loopback address that records every request it gets."""
-
-    def __init__(self, host="127.0.0.1", port=0, status=204, headers=None, tls=None):
-        self.requests = []
-        self.server_names = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def handle_one(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                receiver.requests.append({"method": self.command, "headers": dict(self.headers), "body": body})
-                self.send_response(status)
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            do_POST = do_GET = handle_one
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        self.port = self.server.server_port
-        if tls is not None:
-            tls.sni_callback = lambda _socket, name, _context: receiver.server_names.append(name)
-            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, host="127.0.0.1", scheme="http"):
-        return f"{scheme}://{host}:{self.port}/hook"
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver()
-    yield receiver
-    receiver.close()
 
 
 def deliver_one_event():
@@ -230,7 +182,7 @@ def test_a_url_allowed_at_registration_but_not_at_delivery_is_not_sent(client_fo
     """The rule is checked again at delivery: here the allow-list changed; a DNS answer that
     changed since registration is refused the same way."""
     settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
-    response = client_for(hr).post(LIST_URL, {"url": receiver.url(), "events": EVENTS}, format="json")
+    response = client_for(hr).post(LIST_URL, {"url": receiver.url, "events": EVENTS}, format="json")
     assert response.status_code == 201, response.json()
     settings.WEBHOOK_ALLOWED_HOSTS = []
     deliver_one_event()  # never raises
@@ -243,7 +195,7 @@ def test_a_url_allowed_at_registration_but_not_at_delivery_is_not_sent(client_fo
 def test_internal_urls_written_before_the_rule_are_refused_at_delivery(receiver, host):
     """Endpoints that never went through registration's check (older rows, a shell): the name is
     resolved at delivery and the address refused, however it is spelled."""
-    Endpoint.objects.create(url=receiver.url(host=host), events=EVENTS)
+    Endpoint.objects.create(url=receiver.url_for(host=host), events=EVENTS)
     deliver_one_event()
     assert_refused_and_recorded(receiver, REFUSED)
 
@@ -258,9 +210,9 @@ def test_redirects_are_not_followed(settings):
     """A receiver cannot bounce the request to an address it may not reach."""
     settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
     target = Receiver()
-    redirecting = Receiver(status=302, headers={"Location": target.url()})
+    redirecting = Receiver(status=302, headers={"Location": target.url})
     try:
-        Endpoint.objects.create(url=redirecting.url(), events=EVENTS)
+        Endpoint.objects.create(url=redirecting.url, events=EVENTS)
         deliver_one_event()
         assert target.requests == []
         assert len(redirecting.requests) == MAX_ATTEMPTS
@@ -327,7 +279,7 @@ def test_https_verifies_the_certificate_of_the_url_s_name(settings, monkeypatch,
     context.load_cert_chain(certificate, key)
     server = Receiver(tls=context)
     try:
-        Endpoint.objects.create(url=server.url(host="localhost", scheme="https"), events=EVENTS)
+        Endpoint.objects.create(url=server.url_for(host="localhost", scheme="https"), events=EVENTS)
         deliver_one_event()
         delivery = Delivery.objects.get()
         assert (delivery.status, delivery.last_error) == ("succeeded", "")

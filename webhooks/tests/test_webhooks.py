@@ -3,8 +3,6 @@
 import hashlib
 import hmac
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.db import transaction
@@ -13,44 +11,10 @@ from django.urls import reverse
 from webhooks import services
 from webhooks.models import Delivery, Endpoint, OutboxEvent
 from webhooks.tasks import deliver, relay_outbox
+from webhooks.tests.conftest import Receiver
 
 # The receivers listen on 127.0.0.1: allowed here only (conftest.py), never by default.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("loopback_receivers")]
-
-
-class Receiver:
-    """A tiny HTTP server that records what it is sent and answers `status`."""
-
-    def __init__(self, status=204):
-        self.status = status
-        self.requests = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append({"headers": dict(self.headers), "body": body})
-                self.send_response(receiver.status)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver()
-    yield receiver
-    receiver.close()
 
 
 def verify(secret, headers, body):
