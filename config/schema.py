@@ -24,6 +24,12 @@ ERROR_RESPONSES = {
 }
 
 
+# Only operations that take a body can be sent one of a type they do not read.
+BODY_ERROR_RESPONSES = {
+    "415": "Unsupported media type: send the body as one of the operation's request content types.",
+}
+
+
 def add_error_responses(result, generator, request, public):
     """Document the JSON error responses every operation can give, so that clients generated
     from the schema (and contract tests) know them."""
@@ -41,7 +47,8 @@ def add_error_responses(result, generator, request, public):
                 if parameter.get("in") == "query" and schema.get("type") == "string" and "enum" not in schema:
                     schema.setdefault("maxLength", MAX_QUERY_VALUE_LENGTH)
             responses = operation.setdefault("responses", {})
-            for status, description in ERROR_RESPONSES.items():
+            errors = {**ERROR_RESPONSES, **(BODY_ERROR_RESPONSES if "requestBody" in operation else {})}
+            for status, description in errors.items():
                 responses.setdefault(
                     status, {"description": description, "content": {"application/json": {"schema": reference}}}
                 )

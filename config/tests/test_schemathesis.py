@@ -87,8 +87,15 @@ def _replaced(body, path, value):
 
 
 def _with_body(case, body):
-    case.body = body
-    return case
+    """A copy of `case` (the unchanged one is drawn too) sending `body` as raw JSON bytes: a lone
+    surrogate is written as its JSON escape (ensure_ascii), and Schemathesis, which validates a
+    dict body again before sending it and cannot encode a surrogate, sends bytes as they are."""
+    hostile = object.__new__(type(case))  # Case has __slots__, some unset: copy.copy cannot
+    for name in type(case).__slots__:
+        if hasattr(case, name):
+            object.__setattr__(hostile, name, getattr(case, name))
+    hostile.body = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return hostile
 
 
 @schema.hook
