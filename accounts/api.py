@@ -19,9 +19,9 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts import services
 from accounts.models import ApiKey, AuditEvent, User
 from accounts.permissions import IsHR
-from config.filters import UtcDateTimeFilter
-from config.serializers import ModelSerializer
-from config.throttling import ScopedRateThrottle
+from core.filters import UtcDateTimeFilter
+from core.serializers import ModelSerializer
+from core.throttling import ScopedRateThrottle
 
 
 class UserSerializer(ModelSerializer):

@@ -2,7 +2,7 @@
 
 Every way in that checks a password calls `django.contrib.auth.authenticate()`: the login page,
 the admin login, the API's `auth/token/` (simplejwt), and any later flow. This backend counts the
-attempt per client IP and per account (`config.throttling.login_attempt_begin`) before the
+attempt per client IP and per account (`core.throttling.login_attempt_begin`) before the
 password is evaluated; over either limit the password is not looked at and the request is marked
 throttled, which `accounts.middleware.LoginThrottleMiddleware` turns into the same 429 answer
 everywhere (JSON under /api/, the page with its message elsewhere). A successful login gives its
@@ -11,8 +11,8 @@ slots back, so only failed credentials count.
 
 from django.contrib.auth.backends import ModelBackend
 
-from config.client_ip import client_ip
-from config.throttling import login_attempt_begin
+from core.client_ip import client_ip
+from core.throttling import login_attempt_begin
 
 THROTTLED_ATTRIBUTE = "login_throttled_retry_after"
 

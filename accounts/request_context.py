@@ -4,7 +4,7 @@ import contextvars
 import re
 import uuid
 
-from config.client_ip import client_ip
+from core.client_ip import client_ip
 
 _ip = contextvars.ContextVar("audit_ip", default=None)
 _request_id = contextvars.ContextVar("audit_request_id", default="")

@@ -6,7 +6,7 @@ import os
 
 from celery import Celery
 
-from config.breaker import CircuitOpen, breaker_for
+from core.breaker import CircuitOpen, breaker_for
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 def broker_breaker():
-    """The circuit breaker of the broker's server (config.breaker); none when tasks run in-process:
+    """The circuit breaker of the broker's server (core.breaker); none when tasks run in-process:
     there is no broker then, and an eager task's own error says nothing about one."""
     if app.conf.task_always_eager:
         return contextlib.nullcontext()

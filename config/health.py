@@ -1,7 +1,7 @@
 """`/health/`: is the app able to serve? 200 when the database answers, 503 otherwise.
 
 The cache and broker checks answer within about two REDIS_SOCKET_TIMEOUTs however Redis fails
-(hung included), and at once while its circuit breaker is open (config.breaker): "down" then
+(hung included), and at once while its circuit breaker is open (core.breaker): "down" then
 means Redis failed in this process within the last REDIS_BREAKER_SECONDS.
 """
 

@@ -16,7 +16,7 @@ class RejectNulBytesMiddleware:
     """A NUL byte in the path, the query string or a form's fields (a page's POST, urlencoded or
     multipart) is a 400, not a 500: PostgreSQL refuses NUL in text, so such a value would otherwise
     fail deep in a filter or a write (a page view may read `request.POST` without a form). JSON
-    bodies are left to the API's fields (config.parsers says why). So is a query parameter longer
+    bodies are left to the API's fields (core.parsers says why). So is a query parameter longer
     than MAX_QUERY_VALUE_LENGTH characters. Lone surrogates cannot arrive this way: Django decodes
     the URL and form bodies with errors="replace"."""
 

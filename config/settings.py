@@ -224,7 +224,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.PageLoginRequiredMiddleware",
-    "config.idempotency.IdempotencyMiddleware",
+    "core.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -310,13 +310,13 @@ def _env_seconds(name, default, *, minimum, maximum):
 # Loopback Redis answers in well under a millisecond; allow for a loaded machine.
 REDIS_SOCKET_TIMEOUT = _env_seconds("REDIS_SOCKET_TIMEOUT", 0.3, minimum=0.01, maximum=30)
 # After a Redis operation failed, this process stops trying that server for this long
-# (config.breaker): the next requests skip the timeout. 0 turns the breaker off.
+# (core.breaker): the next requests skip the timeout. 0 turns the breaker off.
 REDIS_BREAKER_SECONDS = _env_seconds("REDIS_BREAKER_SECONDS", 5.0, minimum=0, maximum=300)
 if REDIS_URL:
     CACHES = {
         "default": {
             # Django's RedisCache behind the circuit breaker; redis-py's own timeouts.
-            "BACKEND": "config.cache.BreakerRedisCache",
+            "BACKEND": "core.cache.BreakerRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "timetrack",
             "OPTIONS": {"socket_connect_timeout": REDIS_SOCKET_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
@@ -470,22 +470,22 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # JSON nested too deep, NaN/Infinity, integers beyond bigint: a 400 parse error (config.parsers).
+    # JSON nested too deep, NaN/Infinity, integers beyond bigint: a 400 parse error (core.parsers).
     "DEFAULT_PARSER_CLASSES": [
-        "config.parsers.JSONParser",
+        "core.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "config.throttling.AnonRateThrottle",
-        "config.throttling.UserRateThrottle",
-        "config.throttling.ScopedRateThrottle",
+        "core.throttling.AnonRateThrottle",
+        "core.throttling.UserRateThrottle",
+        "core.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_rate("THROTTLE_ANON_RATE", "60/minute"),
@@ -495,7 +495,7 @@ REST_FRAMEWORK = {
         "token": env_rate("THROTTLE_TOKEN_RATE", "120/minute"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 MAX_PAGE_SIZE = 500
@@ -515,7 +515,7 @@ def _trusted_proxies():
     return [value.strip() for value in values if value.strip()]
 
 
-# X-Forwarded-For is believed only for hops added by these proxies (config.client_ip).
+# X-Forwarded-For is believed only for hops added by these proxies (core.client_ip).
 TRUSTED_PROXIES = _trusted_proxies()
 
 SIMPLE_JWT = {

@@ -19,9 +19,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.filters import DayField, DayFilter
-from config.parsers import JSONParser
-from config.serializers import ModelSerializer
+from core.filters import DayField, DayFilter
+from core.parsers import JSONParser
+from core.serializers import ModelSerializer
 from leave import calendars, services
 from leave.models import EndPart, LeaveRequest, LeaveStatus, LeaveType, StartPart
 

@@ -1,6 +1,6 @@
 from django import forms
 
-from config.filters import validate_day
+from core.filters import validate_day
 from leave.models import EndPart, LeaveType, StartPart
 
 

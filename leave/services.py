@@ -19,7 +19,7 @@ from django.utils import timezone
 from rest_framework import status
 
 from accounts.services import email_queue
-from config.errors import Conflict, DomainError
+from core.errors import Conflict, DomainError
 from leave import calendars
 from leave.models import (
     ZERO,

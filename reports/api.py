@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from config.serializers import ModelSerializer
+from core.serializers import ModelSerializer
 from reports import exports, imports, overtime, services, summary
 from reports.models import ExportFormat, ExportJob, ExportKind, ImportFormat, ImportJob, JobStatus
 

@@ -20,7 +20,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from config.celery import enqueue_on_commit
-from config.errors import Conflict, DomainError
+from core.errors import Conflict, DomainError
 from reports import exports, imports
 from reports.models import ExportFormat, ExportJob, ExportKind, ImportedRow, ImportFormat, ImportJob, JobStatus
 from reports.summary import ReportError, ReportFilters, ReportNotFound, summarize
@@ -408,7 +408,7 @@ def import_job_progress(job):
         return job.total_rows
     try:
         return cache.get(import_progress_key(job.pk), 0)
-    except Exception:  # noqa: BLE001 - the cache down (config.breaker) must not fail the page
+    except Exception:  # noqa: BLE001 - the cache down (core.breaker) must not fail the page
         return 0
 
 

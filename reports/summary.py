@@ -17,8 +17,8 @@ from django.db.models.functions import Coalesce, Trunc, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
-from config.errors import DomainError, NotFound
-from config.filters import FIRST_DAY, LAST_DAY
+from core.errors import DomainError, NotFound
+from core.filters import FIRST_DAY, LAST_DAY
 from timetracking.models import Project, Tag, Task, TimeEntry, local_day_bounds
 
 DIMENSIONS = ("day", "week", "month", "project", "task", "tag", "user")

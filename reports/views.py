@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from config.errors import DomainError
+from core.errors import DomainError
 from reports import overtime, services, summary
 from reports.forms import ImportForm
 from reports.models import ExportJob, ImportJob, JobStatus

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 
-from config.errors import DomainError
+from core.errors import DomainError
 from sprockets import services
 from sprockets.models import Factory, Location, ProductionChartPoint, Sprocket, SprocketType
 

@@ -16,8 +16,8 @@ from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.filters import UtcDateTimeFilter
-from config.serializers import ModelSerializer
+from core.filters import UtcDateTimeFilter
+from core.serializers import ModelSerializer
 from sprockets import services
 from sprockets.models import (
     BUCKET_LENGTH,

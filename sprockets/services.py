@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.services import audit_record
-from config.errors import Conflict, DomainError
+from core.errors import Conflict, DomainError
 from sprockets.models import ChartPointReason, Factory, Location, ProductionChartPoint, Sprocket, SprocketType
 from webhooks.services import outbox_publish
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from config.errors import DomainError
+from core.errors import DomainError
 from sprockets import services
 from sprockets.forms import GoalForm
 from sprockets.models import Bucket, Factory, Sprocket, can_manage_production, production_chart

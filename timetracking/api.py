@@ -22,8 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from config.filters import DayField, DayFilter, MomentField
-from config.serializers import ModelSerializer
+from core.filters import DayField, DayFilter, MomentField
+from core.serializers import ModelSerializer
 from timetracking import compliance, services
 from timetracking.models import Client, Project, Tag, Task, TimeEntry, TimesheetPeriod
 

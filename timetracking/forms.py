@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from config.filters import validate_day
+from core.filters import validate_day
 from timetracking import services
 from timetracking.models import Project, Task
 

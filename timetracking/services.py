@@ -21,7 +21,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from accounts.services import audit_changes, audit_record
-from config.errors import Conflict, DomainError
+from core.errors import Conflict, DomainError
 from timetracking import compliance
 from timetracking.models import (
     END_AFTER_START_CONSTRAINT,

@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from config.filters import FIRST_DAY, LAST_DAY
+from core.filters import FIRST_DAY, LAST_DAY
 from timetracking import compliance, dashboard, services
 from timetracking.forms import EntryForm, TimerStartForm
 from timetracking.models import TimeEntry, TimesheetPeriod, TimesheetRow

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.db import models
 
 from accounts.admin import HROnlyMixin
-from config.errors import DomainError
+from core.errors import DomainError
 from webhooks import services
 from webhooks.models import Delivery, Endpoint, OutboxEvent
 

@@ -4,8 +4,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 
 from accounts.permissions import IsHR
-from config.errors import DomainError
-from config.serializers import ModelSerializer
+from core.errors import DomainError
+from core.serializers import ModelSerializer
 from webhooks import services
 from webhooks.models import EVENT_TYPES, Delivery, Endpoint
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 INTERNAL_MESSAGE = "Webhook URLs may not point to loopback, private or link-local addresses ({})."

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.celery import enqueue_on_commit, publish
-from config.errors import DomainError
+from core.errors import DomainError
 from webhooks import destinations
 from webhooks.models import EVENT_TYPES, Delivery, Endpoint, OutboxEvent
 

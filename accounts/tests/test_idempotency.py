@@ -184,7 +184,7 @@ class Boom(Exception):
 )
 def test_however_the_view_exits_the_record_is_released(client_for, employee, exit_):
     """gunicorn's worker timeout is SIGABRT, whose handler calls sys.exit(1) wherever the worker is."""
-    from config.idempotency import IdempotencyMiddleware
+    from core.idempotency import IdempotencyMiddleware
 
     def view(request):
         assert IdempotencyRecord.objects.get(key="key-1").state == IdempotencyRecord.State.IN_PROGRESS
@@ -201,7 +201,7 @@ def test_however_the_view_exits_the_record_is_released(client_for, employee, exi
 def test_streaming_and_5xx_answers_release_the_record(employee, kind):
     from django.http import HttpResponse, StreamingHttpResponse
 
-    from config.idempotency import IdempotencyMiddleware
+    from core.idempotency import IdempotencyMiddleware
 
     def view(request):
         return StreamingHttpResponse(iter([b"a", b"b"])) if kind == "streaming" else HttpResponse(status=503)
@@ -216,7 +216,7 @@ def test_a_request_that_lost_its_record_to_a_takeover_leaves_the_new_owner_alone
     nor deletes the record the new owner holds: created_at is the owner's fence."""
     from django.http import HttpResponse
 
-    from config.idempotency import IdempotencyMiddleware
+    from core.idempotency import IdempotencyMiddleware
 
     taken_at = timezone.now() + timedelta(seconds=1)
 

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import AuditEvent
 from accounts.tests.factories import PASSWORD, UserFactory
-from config.client_ip import client_ip
+from core.client_ip import client_ip
 
 pytestmark = pytest.mark.django_db
 

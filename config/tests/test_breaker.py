@@ -1,4 +1,4 @@
-"""config.breaker: after a Redis failure, the cache and the broker publishes stop trying that
+"""core.breaker: after a Redis failure, the cache and the broker publishes stop trying that
 server for REDIS_BREAKER_SECONDS, then try again. Against a real redis-server of the test's own,
 stopped and started again on the same port."""
 
@@ -15,9 +15,9 @@ from django.conf import settings
 from kombu.exceptions import OperationalError
 
 from config import celery
-from config.breaker import CircuitOpen, breaker_for
-from config.cache import BreakerRedisCache
 from config.tests.servers import ThrowawayRedis, require, wait_for
+from core.breaker import CircuitOpen, breaker_for
+from core.cache import BreakerRedisCache
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_a_failure_opens_the_breaker_once_then_redis_is_tried_again(redis_server
     cache = cache_of(redis_server)
     cache.set("k", "v")
     redis_server.stop()
-    with caplog.at_level(logging.WARNING, logger="config.breaker"):
+    with caplog.at_level(logging.WARNING, logger="core.breaker"):
         with pytest.raises(redis.exceptions.ConnectionError) as first:
             cache.get("k")
         assert not isinstance(first.value, CircuitOpen)  # the real failure: connection refused
@@ -177,5 +177,5 @@ def test_the_timeouts_reach_every_redis_client():
     assert conf.task_publish_retry is False
     assert conf.redis_socket_timeout == conf.redis_socket_connect_timeout == timeout
     if settings.REDIS_URL:
-        assert settings.CACHES["default"]["BACKEND"] == "config.cache.BreakerRedisCache"
+        assert settings.CACHES["default"]["BACKEND"] == "core.cache.BreakerRedisCache"
         assert settings.CACHES["default"]["OPTIONS"] == {"socket_connect_timeout": timeout, "socket_timeout": timeout}

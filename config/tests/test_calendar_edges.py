@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
-from config.filters import FIRST_DAY, LAST_DAY
+from core.filters import FIRST_DAY, LAST_DAY
 from leave.models import LeaveRequest
 from leave.tests.factories import LeaveTypeFactory
 from timetracking.models import TimeEntry, TimesheetPeriod

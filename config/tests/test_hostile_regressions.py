@@ -121,7 +121,7 @@ def test_every_json_parser_of_the_api_is_the_projects():
     from drf_spectacular.generators import SchemaGenerator
     from rest_framework.parsers import JSONParser as DRFJSONParser
 
-    from config.parsers import JSONParser
+    from core.parsers import JSONParser
 
     generator = SchemaGenerator()
     generator._initialise_endpoints()
@@ -171,12 +171,12 @@ def _writable_fields(serializer, prefix=""):
 
 
 def test_every_date_and_moment_a_request_writes_is_bounded():
-    """Each date or datetime field of a write operation is config.filters' DayField or MomentField
-    (a model serializer gets them from config.serializers.ModelSerializer), so 0001-01-01 and
+    """Each date or datetime field of a write operation is core.filters' DayField or MomentField
+    (a model serializer gets them from core.serializers.ModelSerializer), so 0001-01-01 and
     9999-12-31 are field errors wherever they are written."""
     from rest_framework import serializers
 
-    from config.filters import DayField, MomentField, validate_day
+    from core.filters import DayField, MomentField, validate_day
 
     def bounded(field):
         if isinstance(field, serializers.DateTimeField):

@@ -254,7 +254,7 @@ def test_redis_stopped_gives_no_server_error_and_loses_no_webhook_or_email(tmp_p
         CELERY_TASK_ALWAYS_EAGER="0",
         WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
     )
-    # After a Redis failure each app process leaves Redis alone for this long (config.breaker).
+    # After a Redis failure each app process leaves Redis alone for this long (core.breaker).
     env["REDIS_BREAKER_SECONDS"] = str(BREAKER_SECONDS)
     redis.start()
     server = AppServer(env, tmp_path / "gunicorn.log")

@@ -295,11 +295,11 @@ def test_an_import_and_its_progress_work_with_the_cache_down(
     client_for, employee, catalog, data_file, settings, tmp_path
 ):
     """The progress lives in the cache (Redis): Redis down, the page shows 0 and the import still runs."""
-    from config.breaker import breaker_for
+    from core.breaker import breaker_for
 
     settings.MEDIA_ROOT = tmp_path
     nowhere = "redis://127.0.0.1:1/0"  # nothing listens: connection refused
-    settings.CACHES = {"default": {"BACKEND": "config.cache.BreakerRedisCache", "LOCATION": nowhere}}
+    settings.CACHES = {"default": {"BACKEND": "core.cache.BreakerRedisCache", "LOCATION": nowhere}}
     try:
         job = services.import_job_create(
             requested_by=employee, user=employee, uploaded=_upload(data_file("toggl_detailed.csv")), file_format="toggl"

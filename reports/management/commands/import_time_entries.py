@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from config.errors import DomainError
+from core.errors import DomainError
 from reports import services
 from reports.models import ImportFormat
 

@@ -1,4 +1,4 @@
-"""The Redis cache behind a circuit breaker (config.breaker).
+"""The Redis cache behind a circuit breaker (core.breaker).
 
 Django's RedisCache, whose every operation goes through the breaker of its server: while Redis is
 down or hung, an operation raises `CircuitOpen` at once instead of waiting for a socket timeout.
@@ -11,7 +11,7 @@ import functools
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
-from config.breaker import breaker_for
+from core.breaker import breaker_for
 
 
 def _guarded(operation):

@@ -35,7 +35,7 @@ class MomentField(serializers.DateTimeField):
     The day is checked before DRF makes the moment aware: that step compares it with UTC, which
     overflows at 0001-01-01T00:00 in a zone east of Greenwich. Within the range, no offset (up to
     ±23:59) or time zone can carry a moment off the calendar later (local days, weeks, day after).
-    config.serializers.ModelSerializer maps model DateTimeFields to it.
+    core.serializers.ModelSerializer maps model DateTimeFields to it.
     """
 
     default_error_messages = {"out_of_range": f"Give a moment between {FIRST_DAY} and {LAST_DAY}."}

@@ -8,7 +8,7 @@
 * Only failed credentials count: an attempt takes a slot in both windows before its password is
   evaluated, and a successful login gives both back. Token refresh, verify and logout are not
   logins (the tokens are unguessable): they have a throttle scope of their own.
-* Every throttle keys anonymous clients by `config.client_ip.client_ip`, the one place that
+* Every throttle keys anonymous clients by `core.client_ip.client_ip`, the one place that
   decides how far `X-Forwarded-For` is believed (`TRUSTED_PROXIES`).
 * Fail-open: when the cache (Redis) is unreachable, throttles allow the request and log a
   warning, rather than turning every API call into a 500. Availability is chosen over
@@ -26,7 +26,7 @@ from django.core.cache import cache
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
-from config.client_ip import client_ip
+from core.client_ip import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +49,8 @@ class ProjectThrottleMixin:
 
 def _fail_open(message, error):
     """Log a throttle that failed open: with its traceback the first time, one line while the Redis
-    breaker is open (config.breaker logs the outage once; a traceback per request says nothing more)."""
-    from config.breaker import CircuitOpen
+    breaker is open (core.breaker logs the outage once; a traceback per request says nothing more)."""
+    from core.breaker import CircuitOpen
 
     if isinstance(error, CircuitOpen):
         logger.warning("%s %s", message, error)
