@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from config.celery import enqueue_on_commit
 from core.errors import DomainError
+from core.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 

@@ -436,7 +436,7 @@ def main(argv):
     if redis_url == DEFAULT_REDIS_URL:
         # No Celery worker runs during the benchmark: drop the tasks the last run's writes queued
         # (only in the benchmark's own Redis database).
-        from config.celery import app as celery_app
+        from celery import current_app as celery_app  # config/celery.py's app, current once Django is set up
 
         celery_app.control.purge()
     began = time.perf_counter()

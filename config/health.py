@@ -37,7 +37,8 @@ def check_cache():
 def check_broker():
     if not settings.REDIS_URL:
         return NOT_CONFIGURED
-    from config.celery import app, broker_breaker
+    from config.celery import app
+    from core.tasks import broker_breaker
 
     try:
         with broker_breaker(), app.connection_for_write() as conn:

@@ -336,7 +336,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "timetrack"
-# A publish tries once (config.celery.publish: a failure is logged, the outboxes keep the work):
+# A publish tries once (core.tasks.publish: a failure is logged, the outboxes keep the work):
 # kombu's default retries cost ~0.7 s per write with Redis refused, and forever with it hung.
 # redis-py's pool replaces a connection the server closed before reusing it, so a restart needs
 # no retry. Connecting is bounded by the transport's socket timeouts below.

@@ -15,10 +15,9 @@ class LeaveConfig(AppConfig):
         from celery.schedules import crontab
         from django.conf import settings
 
-        from config.celery import app
-
-        # This app's periodic tasks (Celery beat), added to the shared schedule. Both are
-        # idempotent, so a beat that fires twice books and reminds nothing twice.
+        # This app's periodic tasks (Celery beat), added to the shared schedule that the Celery
+        # app (config/celery.py) reads. Both are idempotent, so a beat that fires twice books and
+        # reminds nothing twice.
         schedule = {
             "leave-run-policies": {"task": "leave.tasks.run_policies", "schedule": crontab(hour=0, minute=30)},
             "leave-pending-reminders": {
@@ -27,4 +26,3 @@ class LeaveConfig(AppConfig):
             },
         }
         settings.CELERY_BEAT_SCHEDULE.update(schedule)
-        app.conf.beat_schedule = {**(app.conf.beat_schedule or {}), **schedule}

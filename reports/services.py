@@ -19,8 +19,8 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from config.celery import enqueue_on_commit
 from core.errors import Conflict, DomainError
+from core.tasks import enqueue_on_commit
 from reports import exports, imports
 from reports.models import ExportFormat, ExportJob, ExportKind, ImportedRow, ImportFormat, ImportJob, JobStatus
 from reports.summary import ReportError, ReportFilters, ReportNotFound, summarize

@@ -12,8 +12,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from config.celery import enqueue_on_commit, publish
 from core.errors import DomainError
+from core.tasks import enqueue_on_commit, publish
 from webhooks import destinations
 from webhooks.models import EVENT_TYPES, Delivery, Endpoint, OutboxEvent
 

@@ -16,6 +16,7 @@ from kombu.exceptions import OperationalError
 
 from config import celery
 from config.tests.servers import ThrowawayRedis, require, wait_for
+from core import tasks
 from core.breaker import CircuitOpen, breaker_for
 from core.cache import BreakerRedisCache
 
@@ -119,10 +120,10 @@ class RecordingTask:
 
 def test_a_broker_failure_skips_the_next_publishes_while_the_breaker_is_open(real_broker, caplog):
     failing = RecordingTask(error=OperationalError("Error 111 connecting to 127.0.0.1. Connection refused."))
-    with caplog.at_level(logging.INFO, logger="config.celery"):
-        assert celery.publish(failing, 1, lost="the outbox keeps it") is False
+    with caplog.at_level(logging.INFO, logger="core.tasks"):
+        assert tasks.publish(failing, 1, lost="the outbox keeps it") is False
         later = RecordingTask()
-        assert celery.publish(later, 2, lost="the outbox keeps it") is False
+        assert tasks.publish(later, 2, lost="the outbox keeps it") is False
     assert len(failing.calls) == 1
     assert later.calls == []  # not even tried
     assert "Could not queue tests.recording(1,) (broker down): the outbox keeps it." in caplog.text
@@ -133,7 +134,7 @@ def test_a_broker_failure_skips_the_next_publishes_while_the_breaker_is_open(rea
 
 
 def test_an_error_of_the_task_itself_does_not_open_the_breaker(real_broker):
-    assert celery.publish(RecordingTask(error=TypeError("not serialisable")), lost="x") is False
+    assert tasks.publish(RecordingTask(error=TypeError("not serialisable")), lost="x") is False
     assert not breaker_for(real_broker.url).is_open()
 
 

@@ -1,11 +1,11 @@
-"""config.celery.enqueue_on_commit: queued only after a commit; a broker failure is logged, not raised."""
+"""core.tasks.enqueue_on_commit: queued only after a commit; a broker failure is logged, not raised."""
 
 import logging
 
 import pytest
 from django.db import transaction
 
-from config.celery import enqueue_on_commit
+from core.tasks import enqueue_on_commit
 
 
 class RecordingTask:
@@ -41,6 +41,6 @@ def test_a_rolled_back_change_queues_nothing():
 @pytest.mark.django_db(transaction=True)
 def test_a_broker_outage_is_logged_not_raised(caplog):
     task = RecordingTask(error=ConnectionError("Error 111 connecting to 127.0.0.1:6379"))
-    with caplog.at_level(logging.WARNING, logger="config.celery"), transaction.atomic():
+    with caplog.at_level(logging.WARNING, logger="core.tasks"), transaction.atomic():
         enqueue_on_commit(task, 3, lost="nothing is lost")
     assert "Could not queue tests.recording(3,) (broker down): nothing is lost." in caplog.text
