@@ -13,7 +13,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         scheme, _, key = header.partition(" ")
         if scheme != KEYWORD:
             return None
-        from accounts import services  # late: DRF loads this class while core.errors imports
+        from accounts import services  # late: DRF loads this class while rest_framework.views imports
 
         api_key = services.api_key_authenticate(key=key.strip())
         if api_key is None:

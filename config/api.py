@@ -1,14 +1,24 @@
-"""The `/api/v1/` router: every app registers its viewsets here, in one place."""
+"""The `/api/v1/` router: every app registers its viewsets here, in one place. And the one
+exception handler: the one mapping of the domain errors (core.errors) to HTTP answers."""
+
+import re
 
 from csp.decorators import csp_update
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework import status
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+from rest_framework.views import exception_handler
 
 from accounts import api as accounts_api
 from config.docs import redoc_bundle
+from core import errors
 from leave import api as leave_api
 from reports import api as reports_api
 from sprockets import api as sprockets_api
@@ -45,3 +55,70 @@ urlpatterns = [
 for module in APPS:
     urlpatterns += getattr(module, "urlpatterns", [])
 urlpatterns += [path("", include(router.urls))]
+
+
+# --- Errors -------------------------------------------------------------------------------
+# API views let the services' domain errors propagate; the handler answers each with the status
+# of its kind and its body (`as_dict`): 400 (a rule refused the input, optionally naming a
+# field), 404, 403 or 409 (a conflict with the current state: overlap, already decided, timer
+# already running).
+STATUS_BY_KIND = {
+    errors.INVALID: status.HTTP_400_BAD_REQUEST,
+    errors.NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    errors.FORBIDDEN: status.HTTP_403_FORBIDDEN,
+    errors.CONFLICT: status.HTTP_409_CONFLICT,
+}
+
+
+def error_body(exc):
+    """The JSON body of a domain error; a refused batch names each item's status."""
+    body = exc.as_dict()
+    if isinstance(exc, errors.BatchRefused):
+        body["errors"] = [
+            {"index": item["index"], "status": STATUS_BY_KIND[item["kind"]], "errors": item["errors"]}
+            for item in exc.items
+        ]
+    return body
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(data):
+    """`data` with every lone surrogate replaced by U+FFFD: an error message may echo the input
+    ('"\\ud800" is not a valid choice.'), and UTF-8 cannot encode a lone surrogate, so rendering
+    such an answer was a 500."""
+    if isinstance(data, str):
+        if not _LONE_SURROGATE.search(data):
+            return data
+        cleaned = _LONE_SURROGATE.sub("\ufffd", data)
+        return ErrorDetail(cleaned, code=data.code) if isinstance(data, ErrorDetail) else cleaned
+    if isinstance(data, dict):
+        return {printable(key): printable(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [printable(item) for item in data]
+    return data
+
+
+def api_exception_handler(exc, context):
+    response = _exception_response(exc, context)
+    if response is not None:
+        response.data = printable(response.data)
+    return response
+
+
+def _exception_response(exc, context):
+    if isinstance(exc, errors.DomainError):
+        return Response(error_body(exc), status=STATUS_BY_KIND[exc.kind])
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        exc = ValidationError(detail)
+    if isinstance(exc, OperationalError):
+        # The database is unreachable: tell the client to come back, never a 500.
+        response = Response(
+            {"detail": "The service is temporarily unavailable.", "code": "unavailable"},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = "5"
+        return response
+    return exception_handler(exc, context)

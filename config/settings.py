@@ -495,7 +495,7 @@ REST_FRAMEWORK = {
         "token": env_rate("THROTTLE_TOKEN_RATE", "120/minute"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "config.api.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 MAX_PAGE_SIZE = 500

@@ -17,7 +17,7 @@ answer names the field, e.g. `{"tags": {"0": ["Null characters are not allowed."
 of a bulk request, where a parse error could only name a JSON path. Every string a serializer
 stores goes through a CharField (timetracking's tag references included); a value that only has
 to match (a choice, an id, a date) is refused as not matching. Error messages that echo the input
-are made printable by core.errors. config/tests/test_hostile_input.py throws these values at
+are made printable by config.api. config/tests/test_hostile_input.py throws these values at
 every write operation of the schema.
 """
 

@@ -1,8 +1,8 @@
 """Every write of the leave app that carries a business rule.
 
 API views, pages, admin actions, tasks and the management command call these functions;
-none of them re-implements a rule. Each raises `LeaveError` (400), `LeaveConflict` (409),
-`LeaveForbidden` (403) with a message for people.
+none of them re-implements a rule. Each raises `LeaveError` (invalid), `LeaveConflict`
+(conflict) or `LeaveForbidden` (forbidden) with a message for people; the API answers 400, 409, 403.
 """
 
 import logging
@@ -16,10 +16,9 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
-from rest_framework import status
 
 from accounts.services import email_queue
-from core.errors import Conflict, DomainError
+from core.errors import Conflict, DomainError, Forbidden
 from leave import calendars
 from leave.models import (
     ZERO,
@@ -52,9 +51,8 @@ class LeaveConflict(Conflict, LeaveError):
     """The write clashes with the current state: overlap, already decided."""
 
 
-class LeaveForbidden(LeaveError):
-    status_code = status.HTTP_403_FORBIDDEN
-    default_code = "forbidden"
+class LeaveForbidden(Forbidden, LeaveError):
+    pass
 
 
 def format_amount(amount, unit):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from core.errors import DomainError
+from core.errors import NOT_FOUND, DomainError
 from reports import overtime, services, summary
 from reports.forms import ImportForm
 from reports.models import ExportJob, ImportJob, JobStatus
@@ -65,7 +65,7 @@ def index(request):
     try:
         filters = summary.parse_filters(viewer, query, today=today)
     except DomainError as exc:
-        if exc.status_code == 404:
+        if exc.kind == NOT_FOUND:
             raise Http404("No such user.") from exc
         error = exc
         query = {"from": (today - timedelta(days=27)).isoformat(), "to": today.isoformat()}
@@ -124,7 +124,7 @@ def export(request):
             group_by=group_by,
         )
     except DomainError as exc:
-        if exc.status_code == 404:
+        if exc.kind == NOT_FOUND:
             raise Http404("No such user.") from exc
         messages.error(request, exc.message)
         return redirect("reports:index")

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from core.errors import INVALID
 from core.filters import DayField, DayFilter, MomentField
 from core.serializers import ModelSerializer
 from timetracking import compliance, services
@@ -712,7 +713,7 @@ class TimeEntryBulkView(APIView):
                 rows = dict(enumerate(rows))
             if isinstance(rows, dict) and rows and all(str(key).isdigit() for key in rows):
                 errors = [
-                    {"index": int(index), "status": 400, "errors": row_errors}
+                    {"index": int(index), "kind": INVALID, "errors": row_errors}
                     for index, row_errors in sorted(rows.items(), key=lambda item: int(item[0]))
                     if row_errors
                 ]

@@ -21,7 +21,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from accounts.services import audit_changes, audit_record
-from core.errors import Conflict, DomainError
+from core.errors import BatchRefused, Conflict, DomainError, Forbidden
 from timetracking import compliance
 from timetracking.models import (
     END_AFTER_START_CONSTRAINT,
@@ -57,10 +57,9 @@ class PeriodLocked(TimeTrackingConflict):
     default_code = "period_locked"
 
 
-class PeriodNotAllowed(TimeTrackingError):
+class PeriodNotAllowed(TimeTrackingError, Forbidden):
     """The caller sees the week but may not take this decision on it (403)."""
 
-    status_code = 403
     default_code = "not_allowed"
 
 
@@ -83,17 +82,18 @@ class ComplianceBlocked(TimeTrackingConflict):
         }
 
 
-class BulkError(TimeTrackingError):
-    """Some rows of a bulk request were refused; nothing was written."""
+class BulkError(BatchRefused, TimeTrackingError):
+    """Some rows of a bulk request were refused; nothing was written. `errors` lists each row as
+    {"index": i, "kind": kind, "errors": body} (core.errors.BatchRefused)."""
 
     default_code = "invalid_rows"
 
     def __init__(self, errors):
-        super().__init__(f"{len(errors)} row(s) were refused; nothing was saved.")
-        self.errors = errors
+        super().__init__(f"{len(errors)} row(s) were refused; nothing was saved.", errors)
 
-    def as_dict(self):
-        return {"detail": self.message, "code": self.code, "errors": self.errors}
+    @property
+    def errors(self):
+        return self.items
 
 
 def max_entry_duration():
@@ -599,7 +599,7 @@ def entries_bulk_create(*, actor, rows):
             with transaction.atomic():
                 created.append(entry_create(actor=actor, check_compliance=False, **row))
         except DomainError as error:
-            errors.append({"index": index, "status": error.status_code, "errors": error.as_dict()})
+            errors.append({"index": index, "kind": error.kind, "errors": error.as_dict()})
     if errors:
         raise BulkError(errors)
     # Compliance once per person over all their new rows: a later row may be the break an

@@ -167,7 +167,7 @@ def test_long_values_are_row_errors(employee):
 def test_only_hr_imports_for_someone_else(employee, manager, hr, outsider, catalog, data_file):
     with pytest.raises(services.ReportError) as error:
         _import(manager, employee, data_file("toggl_detailed.csv"), "toggl")
-    assert error.value.status_code == 400
+    assert error.value.kind == "invalid"
     with pytest.raises(services.ReportNotFound):
         _import(outsider, employee, data_file("toggl_detailed.csv"), "toggl")
     assert _import(hr, employee, data_file("toggl_detailed.csv"), "toggl")["created"] == 4

@@ -211,7 +211,7 @@ def test_unknown_factory_is_a_400_field_error_and_nothing_is_written():
     with pytest.raises(services.SprocketsError) as error:
         services.sprockets_record(items=items)
     assert error.value.field == "factory_id"
-    assert error.value.status_code == 400
+    assert error.value.kind == "invalid"
     assert "Sprocket 2" in error.value.message and "999999" in error.value.message
     factory.refresh_from_db()
     assert factory.sprocket_production_actual == 0

@@ -109,7 +109,7 @@ def test_overlapping_entries_of_one_user_are_refused_with_409(employee, start, e
     create(employee, started_at=utc(2026, 3, 9, 8), ended_at=utc(2026, 3, 9, 9))
     with pytest.raises(services.TimeTrackingConflict) as excinfo:
         create(employee, started_at=utc(2026, 3, 9, *start), ended_at=utc(2026, 3, 9, *end))
-    assert excinfo.value.status_code == 409 and excinfo.value.code == "overlap"
+    assert excinfo.value.kind == "conflict" and excinfo.value.code == "overlap"
     assert TimeEntry.objects.count() == 1
 
 
@@ -379,7 +379,7 @@ def test_bulk_is_all_or_nothing_with_every_bad_row_reported(employee):
     ]
     with pytest.raises(services.BulkError) as excinfo:
         services.entries_bulk_create(actor=employee, rows=rows)
-    assert [(row["index"], row["status"]) for row in excinfo.value.errors] == [(1, 409), (2, 400)]
+    assert [(row["index"], row["kind"]) for row in excinfo.value.errors] == [(1, "conflict"), (2, "invalid")]
     assert excinfo.value.errors[1]["errors"]["ended_at"]
     assert not TimeEntry.objects.exists()
 
