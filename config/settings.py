@@ -589,6 +589,7 @@ CONTENT_SECURITY_POLICY = {
 # --- Domain settings ------------------------------------------------------------------------
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
+IDEMPOTENCY_RECORD_MODEL = "accounts.IdempotencyRecord"  # core.idempotency's records
 # The longest a request may run: gunicorn's --timeout (gunicorn.conf.py reads this variable) must
 # not exceed it. An Idempotency-Key record still in progress after this long lost its worker.
 REQUEST_TIMEOUT_SECONDS = env_int("REQUEST_TIMEOUT_SECONDS", 30)

@@ -21,6 +21,9 @@ name, content type and content, read in chunks from where Django's upload handle
 memory for small files, a temporary file for large ones), never by reading `request.body`,
 which would hold the whole upload in memory a second time and is refused above
 DATA_UPLOAD_MAX_MEMORY_SIZE. DRF then reuses the parsed parts (its RawPostDataException branch).
+
+The records are the model settings.IDEMPOTENCY_RECORD_MODEL names ("accounts.IdempotencyRecord":
+it belongs to a user), looked up by label as Django looks up AUTH_USER_MODEL, so core imports no app.
 """
 
 import hashlib
@@ -28,6 +31,7 @@ import logging
 import re
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.http import HttpResponse, JsonResponse
@@ -99,6 +103,10 @@ def request_fingerprint(request):
     return digest.hexdigest()
 
 
+def record_model():
+    return apps.get_model(settings.IDEMPOTENCY_RECORD_MODEL)
+
+
 class IdempotencyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -115,7 +123,7 @@ class IdempotencyMiddleware:
         return self._handle(request, user, key)
 
     def _handle(self, request, user, key):
-        from accounts.models import IdempotencyRecord
+        IdempotencyRecord = record_model()
 
         try:
             fingerprint = request_fingerprint(request)
@@ -159,7 +167,7 @@ class IdempotencyMiddleware:
         return self._run(request, record)
 
     def _run(self, request, record):
-        from accounts.models import IdempotencyRecord
+        IdempotencyRecord = record_model()
 
         # Only the record this request still owns (same created_at) is completed or released.
         owned = IdempotencyRecord.objects.filter(
