@@ -53,7 +53,7 @@ lint: install-dev ## ruff lint and format check
 	$(BIN)/ruff format --check .
 
 security: install-dev ## bandit (medium and high findings fail)
-	$(BIN)/bandit -q -r accounts config timetracking leave sprockets webhooks reports bench -ll -x '*/tests/*,*/migrations/*'
+	$(BIN)/bandit -q -r core accounts config timetracking leave sprockets webhooks reports bench -ll -x '*/tests/*,*/migrations/*'
 
 audit: install-dev ## pip-audit of every installed package (needs a vulnerability service: the index's JSON API or OSV)
 	$(BIN)/pip-audit --local --strict --progress-spinner off --desc on
