@@ -8,14 +8,16 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The suite runs in parallel, one pytest-xdist worker per core (TEST_WORKERS=0: in one process).
+TEST_WORKERS ?= auto
 
-.PHONY: run test schemathesis test-browser install install-dev assets migrate seed lint security audit format check-deploy bench clean
+.PHONY: run test schemathesis test-browser install install-dev assets migrate seed lint typecheck security audit format check-deploy bench clean
 
 run: install assets migrate seed ## Set up everything and serve the app with demo data
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install-dev assets ## Install the test requirements and run the whole suite
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 schemathesis: install-dev assets ## Schemathesis against the OpenAPI schema (PostgreSQL: set DATABASE_URL)
 	$(BIN)/python -m pytest -m schemathesis -p no:cacheprovider $(PYTEST_ARGS)
@@ -51,6 +53,9 @@ seed: migrate
 lint: install-dev ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: install-dev ## mypy with the Django and DRF stubs (pyproject.toml [tool.mypy])
+	DEBUG=1 $(BIN)/mypy
 
 security: install-dev ## bandit (medium and high findings fail)
 	$(BIN)/bandit -q -r core accounts config timetracking leave sprockets webhooks reports bench -ll -x '*/tests/*,*/migrations/*'
