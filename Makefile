@@ -8,7 +8,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
-# The suite runs in parallel, one pytest-xdist worker per core (TEST_WORKERS=0: in one process).
+# The suite runs in parallel, one pytest-xdist worker per core (TEST_WORKERS=0: in one process);
+# then the tests marked `serial` (bounds on how fast a real server answers) alone, in one process,
+# so that no other test's load is measured in them.
 TEST_WORKERS ?= auto
 
 .PHONY: run test schemathesis test-browser install install-dev assets migrate seed lint typecheck security audit format check-deploy bench clean
@@ -17,7 +19,8 @@ run: install assets migrate seed ## Set up everything and serve the app with dem
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install-dev assets ## Install the test requirements and run the whole suite
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not schemathesis and not serial" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m serial $(PYTEST_ARGS)
 
 schemathesis: install-dev assets ## Schemathesis against the OpenAPI schema (PostgreSQL: set DATABASE_URL)
 	$(BIN)/python -m pytest -m schemathesis -p no:cacheprovider $(PYTEST_ARGS)

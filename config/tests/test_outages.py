@@ -37,6 +37,9 @@ from config.tests.servers import (
     wait_for,
 )
 
+# Bounds on answer times: run alone after the parallel suite (make test), never beside other tests' load.
+pytestmark = pytest.mark.serial
+
 CONNECT_TIMEOUT = 2
 BREAKER_SECONDS = 1
 PASSWORD = "an outage-proof passphrase"

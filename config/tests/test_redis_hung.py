@@ -23,6 +23,9 @@ import pytest
 
 from config.tests.servers import AppServer, ThrowawayRedis, app_env, require, test_database_url
 
+# Bounds on answer times: run alone after the parallel suite (make test), never beside other tests' load.
+pytestmark = pytest.mark.serial
+
 ROUNDS = 8  # each round sends one request of each kind
 KINDS = ("time-entry POST", "time-entry list", "leave request", "health")
 WRITES = ("time-entry POST", "leave request")
