@@ -1,0 +1,136 @@
+"""Time tracking under /api/v1/: clients, projects, tasks, tags, time entries, bulk, the timer,
+working-time compliance violations and the weekly period close (submit/approve/reject/reopen).
+
+Thin adapters: serializers parse and validate the shape of the input, `services` applies
+the rules. Clients/projects/tasks/tags are read by everyone and written by HR and managers
+(anyone may create a tag, as they can through an entry).
+
+One module per sub-domain: `catalog` (clients, projects, tasks, tags), `serializers` (the time
+entry bodies), `entries` (list, writes, bulk), `timer`, `violations` (compliance), `periods`
+(the weekly close). This module registers them with the /api/v1/ router (config.api).
+"""
+
+from django.urls import path
+
+from timetracking.api.catalog import (
+    CatalogPermission,
+    CatalogViewSet,
+    ClientFilter,
+    ClientSerializer,
+    ClientViewSet,
+    ProjectFilter,
+    ProjectSerializer,
+    ProjectViewSet,
+    TagFilter,
+    TagSerializer,
+    TagViewSet,
+    TaskFilter,
+    TaskSerializer,
+    TaskViewSet,
+)
+from timetracking.api.entries import TimeEntryBulkView, TimeEntryFilter, TimeEntryViewSet
+from timetracking.api.periods import (
+    PeriodErrorSerializer,
+    PeriodFilter,
+    PeriodRejectSerializer,
+    PeriodReopenSerializer,
+    PeriodSerializer,
+    PeriodSubmitSerializer,
+    PeriodViewSet,
+)
+from timetracking.api.serializers import (
+    BulkCreateSerializer,
+    BulkErrorSerializer,
+    BulkResultSerializer,
+    BulkRowErrorSerializer,
+    ConflictSerializer,
+    EntryOwnerField,
+    LocalDateTimeField,
+    TagBriefSerializer,
+    TagReferenceField,
+    TimeEntryCreateSerializer,
+    TimeEntrySerializer,
+    TimeEntryUpdateSerializer,
+    TimeEntryWithWarningsSerializer,
+    TimerStartSerializer,
+    TimerStopSerializer,
+    TimerUpdateSerializer,
+    ViolationSerializer,
+    lean_entries,
+    written_entry,
+)
+from timetracking.api.timer import TimerStartView, TimerStopView, TimerView
+from timetracking.api.violations import ViolationListView, ViolationQuerySerializer
+
+# The public names of the sub-modules, as they were when this was one module.
+__all__ = [
+    "BulkCreateSerializer",
+    "BulkErrorSerializer",
+    "BulkResultSerializer",
+    "BulkRowErrorSerializer",
+    "CatalogPermission",
+    "CatalogViewSet",
+    "ClientFilter",
+    "ClientSerializer",
+    "ClientViewSet",
+    "ConflictSerializer",
+    "EntryOwnerField",
+    "LocalDateTimeField",
+    "PeriodErrorSerializer",
+    "PeriodFilter",
+    "PeriodRejectSerializer",
+    "PeriodReopenSerializer",
+    "PeriodSerializer",
+    "PeriodSubmitSerializer",
+    "PeriodViewSet",
+    "ProjectFilter",
+    "ProjectSerializer",
+    "ProjectViewSet",
+    "TagBriefSerializer",
+    "TagFilter",
+    "TagReferenceField",
+    "TagSerializer",
+    "TagViewSet",
+    "TaskFilter",
+    "TaskSerializer",
+    "TaskViewSet",
+    "TimeEntryBulkView",
+    "TimeEntryCreateSerializer",
+    "TimeEntryFilter",
+    "TimeEntrySerializer",
+    "TimeEntryUpdateSerializer",
+    "TimeEntryViewSet",
+    "TimeEntryWithWarningsSerializer",
+    "TimerStartSerializer",
+    "TimerStartView",
+    "TimerStopSerializer",
+    "TimerStopView",
+    "TimerUpdateSerializer",
+    "TimerView",
+    "ViolationListView",
+    "ViolationQuerySerializer",
+    "ViolationSerializer",
+    "lean_entries",
+    "register",
+    "urlpatterns",
+    "written_entry",
+]
+
+
+def register(router):
+    """Add this app's viewsets to the /api/v1/ router."""
+    router.register("clients", ClientViewSet, basename="client")
+    router.register("projects", ProjectViewSet, basename="project")
+    router.register("tasks", TaskViewSet, basename="task")
+    router.register("tags", TagViewSet, basename="tag")
+    router.register("time-entries", TimeEntryViewSet, basename="time-entry")
+    router.register("periods", PeriodViewSet, basename="period")
+
+
+urlpatterns = [
+    path("time-entries/bulk/", TimeEntryBulkView.as_view(), name="time-entry-bulk"),
+    path("timer/", TimerView.as_view(), name="timer"),
+    path("timer/start/", TimerStartView.as_view(), name="timer-start"),
+    path("timer/stop/", TimerStopView.as_view(), name="timer-stop"),
+    path("compliance/violations/", ViolationListView.as_view(), name="compliance-violations"),
+]
