@@ -1,0 +1,269 @@
+"""The ledger: allowances, adjustments, accrual, carry-over and its expiry (the periodic runs
+are idempotent: each periodic row is booked once)."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from leave.models import ZERO, AccrualMethod, AllowancePolicy, EntryKind, LedgerEntry
+from leave.services.balances import _balance
+from leave.services.common import LeaveError, _lock_user, format_amount
+
+
+def _round_half(amount):
+    return (amount * 2).quantize(Decimal("1"), rounding=ROUND_HALF_UP) / 2
+
+
+def _cents(amount):
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@transaction.atomic
+def ledger_adjust(*, user, leave_type, year, amount, reason, actor=None):
+    """A manual correction of a balance; it always needs a reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise LeaveError("An adjustment needs a reason.", field="reason", code="reason_required")
+    if len(reason) > 255:
+        raise LeaveError("Keep the reason under 255 characters.", field="reason")
+    if amount == 0:
+        raise LeaveError("An adjustment of 0 changes nothing.", field="amount")
+    if not 2000 <= year <= 2100:
+        raise LeaveError("Choose a year between 2000 and 2100.", field="year")
+    _lock_user(user.pk)
+    if amount < 0 and not leave_type.allow_negative:
+        balance = _balance(user=user, leave_type=leave_type, year=year)
+        if balance.balance + amount < 0:
+            raise LeaveError(
+                f"This would leave {format_amount(balance.balance + amount, leave_type.unit)}; "
+                f"{leave_type.name} cannot go below zero.",
+                field="amount",
+                code="insufficient_balance",
+            )
+    entry = LedgerEntry.objects.create(
+        user=user,
+        leave_type=leave_type,
+        year=year,
+        kind=EntryKind.ADJUSTMENT,
+        amount=amount,
+        reason=reason,
+        created_by=actor,
+    )
+    from accounts.services import audit_record
+
+    audit_record(
+        actor=actor,
+        action="leave_ledger.adjusted",
+        obj=entry,
+        changes={
+            "user": [None, user.pk],
+            "leave_type": [None, leave_type.code],
+            "amount": [None, amount],
+            "reason": [None, reason],
+        },
+    )
+    return entry
+
+
+def _book_once(*, user_id, leave_type, year, kind, period, amount, reason, actor=None):
+    """Book a periodic row unless it exists. Returns True when booked.
+
+    Idempotent even when two runs race: the unique constraint refuses the second row and
+    get_or_create then reads the first one.
+    """
+    _entry, created = LedgerEntry.objects.get_or_create(
+        user_id=user_id,
+        leave_type=leave_type,
+        year=year,
+        kind=kind,
+        period=period,
+        defaults={"amount": amount, "reason": reason, "created_by": actor},
+    )
+    return created
+
+
+@transaction.atomic
+def allowance_assign(*, users, leave_type, year, amount, actor=None, reason=""):
+    """Give many users their initial allowance of a type for a year (HR bulk action).
+
+    Users who already have one for that year are skipped (correct them with an adjustment).
+    Returns (assigned users, skipped users).
+    """
+    if amount < 0:
+        raise LeaveError("An allowance cannot be negative.", field="amount")
+    if not 2000 <= year <= 2100:
+        raise LeaveError("Choose a year between 2000 and 2100.", field="year")
+    assigned, skipped = [], []
+    for user in users:
+        booked = _book_once(
+            user_id=user.pk,
+            leave_type=leave_type,
+            year=year,
+            kind=EntryKind.INITIAL,
+            period=0,
+            amount=amount,
+            reason=(reason or "Allowance assigned")[:255],
+            actor=actor,
+        )
+        (assigned if booked else skipped).append(user)
+    return assigned, skipped
+
+
+def _joined(user):
+    return timezone.localtime(user.date_joined, user.tzinfo).date()
+
+
+def _eligible_users(year_end):
+    User = get_user_model()
+    return User.objects.filter(is_active=True, date_joined__date__lte=year_end).order_by("pk")
+
+
+def _book_missing(entries):
+    """Insert the periodic rows that do not exist yet; returns how many were missing.
+
+    One query reads what exists, one inserts the rest. Idempotent even when two runs race:
+    the unique constraint `ledger_periodic_once` refuses a duplicate, which
+    ignore_conflicts skips instead of failing the whole batch.
+    """
+    if not entries:
+        return 0
+    existing = set(
+        LedgerEntry.objects.filter(
+            leave_type_id__in={e.leave_type_id for e in entries},
+            year__in={e.year for e in entries},
+            kind__in={e.kind for e in entries},
+            user_id__in={e.user_id for e in entries},
+        ).values_list("user_id", "leave_type_id", "year", "kind", "period")
+    )
+    missing = [e for e in entries if (e.user_id, e.leave_type_id, e.year, e.kind, e.period) not in existing]
+    LedgerEntry.objects.bulk_create(missing, ignore_conflicts=True)
+    return len(missing)
+
+
+@transaction.atomic
+def leave_run_accruals(*, today):
+    """Book this year's allowances up to `today`: the yearly amount (pro-rated for joiners)
+    or one accrual per month elapsed. Idempotent. Returns the number of rows booked."""
+    year = today.year
+    entries = []
+    policies = AllowancePolicy.objects.select_related("leave_type").filter(leave_type__is_active=True)
+    users = list(_eligible_users(today))
+    for policy in policies:
+        for user in users:
+            joined = _joined(user)
+            if joined.year > year:
+                continue
+            first_month = joined.month if (joined.year == year and policy.prorate_joiners) else 1
+            common = {"user_id": user.pk, "leave_type_id": policy.leave_type_id, "year": year}
+            if policy.accrual == AccrualMethod.YEARLY:
+                share = Decimal(13 - first_month) / Decimal(12)
+                reason = f"Allowance {year}" + (" (pro-rated)" if first_month > 1 else "")
+                entries.append(
+                    LedgerEntry(
+                        **common,
+                        kind=EntryKind.INITIAL,
+                        period=0,
+                        amount=_round_half(policy.yearly_amount * share),
+                        reason=reason,
+                    )
+                )
+                continue
+            for month in range(first_month, today.month + 1):
+                # Cumulative rounding: twelve monthly rows add up to the yearly amount exactly.
+                amount = _cents(policy.yearly_amount * month / 12) - _cents(policy.yearly_amount * (month - 1) / 12)
+                entries.append(
+                    LedgerEntry(
+                        **common,
+                        kind=EntryKind.ACCRUAL,
+                        period=month,
+                        amount=amount,
+                        reason=f"Accrual {year}-{month:02d}",
+                    )
+                )
+    return _book_missing(entries)
+
+
+@transaction.atomic
+def leave_run_carry_over(*, today):
+    """Move unused allowance of last year into this year, up to each policy's cap. Idempotent."""
+    year = today.year
+    entries = []
+    policies = AllowancePolicy.objects.select_related("leave_type").filter(
+        leave_type__is_active=True, carry_over_cap__gt=0
+    )
+    for policy in policies:
+        remaining = (
+            LedgerEntry.objects.filter(leave_type=policy.leave_type, year=year - 1)
+            .values("user_id")
+            .annotate(total=Sum("amount"))
+        )
+        for row in remaining:
+            entries.append(
+                LedgerEntry(
+                    user_id=row["user_id"],
+                    leave_type_id=policy.leave_type_id,
+                    year=year,
+                    kind=EntryKind.CARRY_OVER,
+                    period=0,
+                    amount=min(max(row["total"], ZERO), policy.carry_over_cap),
+                    reason=f"Carried over from {year - 1} (cap {policy.carry_over_cap})",
+                )
+            )
+    return _book_missing(entries)
+
+
+@transaction.atomic
+def leave_run_carry_over_expiry(*, today):
+    """After the expiry date, carried-over days not used by then lapse. Idempotent: one row
+    per user, type and year, booked even when nothing lapses, so a later cancellation
+    cannot make a second run lapse days that were legitimately carried."""
+    year = today.year
+    entries = []
+    for policy in AllowancePolicy.objects.select_related("leave_type").filter(carry_over_expiry_month__isnull=False):
+        expiry = policy.expiry_date(year)
+        if today <= expiry:
+            continue
+        carried = dict(
+            LedgerEntry.objects.filter(leave_type=policy.leave_type, year=year, kind=EntryKind.CARRY_OVER)
+            .exclude(amount=0)
+            .values_list("user_id", "amount")
+        )
+        # Days taken by the expiry date use the carried days first: one grouped query for everyone.
+        used_by_expiry = dict(
+            LedgerEntry.objects.filter(
+                user_id__in=list(carried),
+                leave_type=policy.leave_type,
+                year=year,
+                kind__in=[EntryKind.USAGE, EntryKind.RESTORATION],
+                request__start_date__lte=expiry,
+            )
+            .values("user_id")
+            .annotate(total=Sum("amount"))
+            .values_list("user_id", "total")
+        )
+        for user_id, amount in carried.items():
+            used = max(-used_by_expiry.get(user_id, ZERO), ZERO)
+            entries.append(
+                LedgerEntry(
+                    user_id=user_id,
+                    leave_type_id=policy.leave_type_id,
+                    year=year,
+                    kind=EntryKind.CARRY_OVER_EXPIRY,
+                    period=0,
+                    amount=-max(amount - used, ZERO),
+                    reason=f"Carried-over days not used by {expiry:%d %b %Y}",
+                )
+            )
+    return _book_missing(entries)
+
+
+def leave_run_policies(*, today):
+    """Accrual, carry-over and expiry in order (the management command and the beat tasks)."""
+    return {
+        "carry_over": leave_run_carry_over(today=today),
+        "accruals": leave_run_accruals(today=today),
+        "expiry": leave_run_carry_over_expiry(today=today),
+    }

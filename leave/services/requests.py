@@ -1,0 +1,281 @@
+"""Leave requests: evaluating a draft (shared by preview and submit), submitting, and the
+supporting document (validated by content, stored under a random name)."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import filetype
+from django.db import IntegrityError, transaction
+
+from leave import calendars
+from leave.models import ZERO, Balance, EndPart, LeaveRequest, LeaveStatus, LeaveType, LeaveUnit, StartPart
+from leave.services.balances import _balance
+from leave.services.common import LeaveConflict, LeaveError, LeaveForbidden, _lock_user, _record, format_amount
+from leave.services.decisions import _approve
+from leave.services.notifications import _notify_approvers
+
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+ATTACHMENT_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+MAX_REQUEST_DAYS = 366
+
+
+@dataclass
+class Draft:
+    user: object
+    leave_type: LeaveType
+    start_date: date
+    end_date: date
+    start_part: str = StartPart.FULL
+    end_part: str = EndPart.FULL
+    hours: Decimal | None = None
+    reason: str = ""
+    attachment: object = None
+    amount: Decimal = ZERO
+    days: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+    balance: Balance | None = None
+
+    @property
+    def unit(self):
+        return self.leave_type.unit
+
+
+def _check_shape(draft):
+    """Refusals that make the amount meaningless: raised, never merely warned about."""
+    if draft.leave_type is None or not draft.leave_type.is_active:
+        raise LeaveError("Choose an active leave type.", field="leave_type", code="invalid_type")
+    if draft.end_date < draft.start_date:
+        raise LeaveError("The end date must be on or after the start date.", field="end_date", code="end_before_start")
+    if (draft.end_date - draft.start_date).days >= MAX_REQUEST_DAYS:
+        raise LeaveError("A request can cover at most one year.", field="end_date", code="too_long")
+    if draft.start_date.year != draft.end_date.year:
+        raise LeaveError(
+            "A request cannot span two years: split it at 31 December.", field="end_date", code="spans_years"
+        )
+    if draft.start_part not in StartPart.values:
+        raise LeaveError("Choose full day or afternoon only.", field="start_part")
+    if draft.end_part not in EndPart.values:
+        raise LeaveError("Choose full day or morning only.", field="end_part")
+    if draft.unit == LeaveUnit.HOURS:
+        if draft.start_date != draft.end_date:
+            raise LeaveError("Hourly leave is requested one day at a time.", field="end_date", code="hours_one_day")
+        if draft.hours is None or draft.hours <= 0:
+            raise LeaveError("Enter the number of hours (more than 0).", field="hours", code="hours_required")
+        if draft.hours > 24:
+            raise LeaveError("A day has at most 24 hours.", field="hours", code="hours_too_many")
+    else:
+        if draft.hours is not None:
+            raise LeaveError(
+                f"{draft.leave_type} is counted in days, not hours.", field="hours", code="hours_not_allowed"
+            )
+        single = draft.start_date == draft.end_date
+        if single and draft.start_part == StartPart.AFTERNOON and draft.end_part == EndPart.MORNING:
+            raise LeaveError(
+                "A one-day request is either the morning or the afternoon, not both halves.",
+                field="end_part",
+                code="half_day_conflict",
+            )
+
+
+def _compute_amount(draft):
+    draft.days = calendars.day_amounts(draft.user, draft.start_date, draft.end_date, draft.start_part, draft.end_part)
+    working = sum((day.amount for day in draft.days), ZERO)
+    if draft.unit == LeaveUnit.HOURS:
+        draft.amount = draft.hours if working > 0 else ZERO
+    else:
+        draft.amount = working
+    if draft.amount <= 0:
+        raise LeaveError(
+            "This request covers no working day: only weekends, public holidays or company closures.",
+            field="start_date",
+            code="no_working_days",
+        )
+
+
+def _problems(draft):
+    """Refusals that depend on other data (overlap, balance, attachment), in the order submit reports them."""
+    problems = []
+    overlapping = (
+        LeaveRequest.objects.filter(user=draft.user)
+        .active()
+        .overlapping(draft.start_date, draft.end_date)
+        .order_by("start_date")
+        .first()
+    )
+    if overlapping is not None:
+        problems.append(
+            LeaveConflict(
+                f"This overlaps your {overlapping.get_status_display().lower()} request "
+                f"from {overlapping.start_date:%d %b %Y} to {overlapping.end_date:%d %b %Y}.",
+                code="overlap",
+            )
+        )
+    leave_type = draft.leave_type
+    draft.balance = _balance(user=draft.user, leave_type=leave_type, year=draft.start_date.year)
+    if leave_type.deducts_allowance and not leave_type.allow_negative and draft.amount > draft.balance.available:
+        problems.append(
+            LeaveError(
+                f"Not enough {leave_type.name} left: {format_amount(draft.balance.available, draft.unit)} available, "
+                f"{format_amount(draft.amount, draft.unit)} requested.",
+                field="leave_type",
+                code="insufficient_balance",
+            )
+        )
+    limit = leave_type.attachment_required_after_days
+    calendar_days = (draft.end_date - draft.start_date).days + 1
+    if limit is not None and calendar_days > limit and not draft.attachment:
+        problems.append(
+            LeaveError(
+                f"{leave_type.name} longer than {limit} days needs a supporting document (PDF, PNG or JPEG).",
+                field="attachment",
+                code="attachment_required",
+            )
+        )
+    return problems
+
+
+def _draft(*, user, leave_type, start_date, end_date, start_part, end_part, hours, reason="", attachment=None):
+    return Draft(
+        user=user,
+        leave_type=leave_type,
+        start_date=start_date,
+        end_date=end_date,
+        start_part=start_part or StartPart.FULL,
+        end_part=end_part or EndPart.FULL,
+        hours=hours,
+        reason=(reason or "").strip(),
+        attachment=attachment,
+    )
+
+
+def leave_request_preview(
+    *, user, leave_type, start_date, end_date, start_part=StartPart.FULL, end_part=EndPart.FULL, hours=None
+):
+    """The amount and the warnings of a draft, without writing anything.
+
+    Returns the Draft; `draft.problems` lists what submit would refuse. Shape errors
+    (end before start, ...) are raised like in submit.
+    """
+    draft = _draft(
+        user=user,
+        leave_type=leave_type,
+        start_date=start_date,
+        end_date=end_date,
+        start_part=start_part,
+        end_part=end_part,
+        hours=hours,
+        attachment=None,
+    )
+    _check_shape(draft)
+    try:
+        _compute_amount(draft)
+    except LeaveError as error:
+        draft.problems = [error]
+        return draft
+    # The attachment is not known to a preview: warn only that one will be needed.
+    draft.problems = _problems(draft)
+    return draft
+
+
+def validate_attachment(upload):
+    """PDF, PNG or JPEG by content (the name is not trusted), at most 5 MB. Returns the extension."""
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        raise LeaveError("The attachment is larger than 5 MB.", field="attachment", code="attachment_too_large")
+    if upload.size == 0:
+        raise LeaveError("The attachment is empty.", field="attachment", code="attachment_empty")
+    upload.seek(0)
+    head = upload.read(262)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in ATTACHMENT_TYPES:
+        raise LeaveError("The attachment must be a PDF, PNG or JPEG file.", field="attachment", code="attachment_type")
+    return ATTACHMENT_TYPES[kind.mime]
+
+
+def _store_attachment(leave_request, upload):
+    extension = validate_attachment(upload)
+    leave_request.attachment_name = (getattr(upload, "name", "") or "attachment")[-255:]
+    # Stored through Django storage under a random name with the extension of the content.
+    leave_request.attachment.save(f"upload.{extension}", upload, save=False)
+
+
+@transaction.atomic
+def leave_request_submit(
+    *,
+    user,
+    leave_type,
+    start_date,
+    end_date,
+    start_part=StartPart.FULL,
+    end_part=EndPart.FULL,
+    hours=None,
+    reason="",
+    attachment=None,
+):
+    """Create a request. Types that need no approval are approved (and booked) at once."""
+    draft = _draft(
+        user=user,
+        leave_type=leave_type,
+        start_date=start_date,
+        end_date=end_date,
+        start_part=start_part,
+        end_part=end_part,
+        hours=hours,
+        reason=reason,
+        attachment=attachment,
+    )
+    if len(draft.reason) > 500:
+        raise LeaveError("Keep the reason under 500 characters.", field="reason")
+    _check_shape(draft)
+    if attachment:
+        validate_attachment(attachment)
+    _compute_amount(draft)
+    _lock_user(user.pk)
+    problems = _problems(draft)
+    if problems:
+        raise problems[0]
+    leave_request = LeaveRequest(
+        user=user,
+        leave_type=leave_type,
+        start_date=start_date,
+        end_date=end_date,
+        start_part=draft.start_part,
+        end_part=draft.end_part,
+        hours=hours,
+        amount=draft.amount,
+        reason=draft.reason,
+    )
+    if attachment:
+        _store_attachment(leave_request, attachment)
+    try:
+        with transaction.atomic():
+            leave_request.save()
+    except IntegrityError as error:  # PostgreSQL's exclusion constraint, should the lock ever be bypassed
+        if leave_request.attachment:
+            leave_request.attachment.delete(save=False)  # no orphan file for a refused request
+        raise LeaveConflict("This overlaps another of your requests.", code="overlap") from error
+    _record(leave_request, "submitted", actor=user)
+    if not leave_type.requires_approval:
+        _approve(leave_request, decided_by=None, note="Approved automatically.")
+        _notify_approvers(leave_request, automatic=True)
+    else:
+        _notify_approvers(leave_request)
+    return leave_request
+
+
+@transaction.atomic
+def leave_request_attach(*, leave_request, actor, upload):
+    """Add or replace the document of a request (the requester, while it is not closed)."""
+    leave_request = LeaveRequest.objects.select_for_update().get(pk=leave_request.pk)
+    if actor.pk != leave_request.user_id and not actor.is_hr:
+        raise LeaveForbidden("Only the requester or HR can attach a document.")
+    if leave_request.status in (LeaveStatus.REJECTED, LeaveStatus.CANCELLED):
+        raise LeaveConflict(f"This request is {leave_request.get_status_display().lower()}.", code="closed")
+    old = leave_request.attachment.name if leave_request.attachment else None
+    _store_attachment(leave_request, upload)
+    leave_request.save(update_fields=["attachment", "attachment_name", "updated_at"])
+    if old:
+        storage = leave_request.attachment.storage
+        transaction.on_commit(lambda: storage.delete(old))
+    return leave_request
