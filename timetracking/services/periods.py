@@ -1,0 +1,155 @@
+"""The weekly period close: submit, then approve (locked), reject, or reopen."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.services import audit_record
+from timetracking.models import (
+    TimeEntry,
+    TimesheetPeriod,
+    local_day_bounds,
+)
+from timetracking.services.checks import _lock_user
+from timetracking.services.common import PeriodLocked, PeriodNotAllowed, TimeTrackingConflict, TimeTrackingError
+from webhooks.services import outbox_publish
+
+# --- Period close (submit → approve = locked → reopen) ---------------------------------------
+
+PERIOD_TEXT_MAX_LENGTH = 1000
+
+
+def period_week_start(*, user, day):
+    """The Monday of the ISO week containing `day` (a date, in the user's own calendar)."""
+    return day - timedelta(days=day.weekday())
+
+
+def can_decide_period(*, actor, period):
+    """The user's manager or HR decide a week; nobody decides their own, not even HR."""
+    if actor.pk == period.user_id:
+        return False
+    return actor.is_hr or period.user.manager_id == actor.pk
+
+
+def _lock_period(period):
+    # Lock the owner's row first (as every entry write does), then the period's: an approval and
+    # an entry write in that week serialise, and two approvers at once serialise too; the second
+    # then sees the first's decision and gets 409 instead of deciding again.
+    _lock_user(period.user)
+    return TimesheetPeriod.objects.select_for_update().select_related("user").get(pk=period.pk)
+
+
+def _period_event(action, *, actor, period, old_status, **changes):
+    audit_record(
+        actor=actor,
+        action=f"period.{action}",
+        obj=period,
+        changes={
+            "status": [old_status, period.status],
+            "week_start": [None, period.week_start.isoformat()],
+            **{name: [None, value] for name, value in changes.items()},
+        },
+    )
+
+
+def _clean_text(value, *, field, required):
+    value = (value or "").strip()
+    if required and not value:
+        raise TimeTrackingError("Give a reason.", field=field, code="required")
+    if len(value) > PERIOD_TEXT_MAX_LENGTH:
+        raise TimeTrackingError(f"At most {PERIOD_TEXT_MAX_LENGTH} characters.", field=field)
+    return value
+
+
+@transaction.atomic
+def period_submit(*, user, day):
+    """Submit the user's ISO week containing `day` for approval. Only its owner submits it;
+    a week that has not started yet cannot be submitted."""
+    week_start = period_week_start(user=user, day=day)
+    if week_start > timezone.localdate(timezone=user.tzinfo):
+        raise TimeTrackingError("This week has not started yet.", field="week", code="future_week")
+    _lock_user(user)
+    period, _ = TimesheetPeriod.objects.select_for_update().get_or_create(user=user, week_start=week_start)
+    if period.status == TimesheetPeriod.Status.SUBMITTED:
+        raise TimeTrackingConflict("This week is already submitted.", code="already_submitted")
+    if period.status == TimesheetPeriod.Status.APPROVED:
+        raise PeriodLocked("This week is already approved and locked.")
+    old_status = period.status
+    period.status = TimesheetPeriod.Status.SUBMITTED
+    period.submitted_at = timezone.now()
+    period.save(update_fields=["status", "submitted_at", "updated_at"])
+    _period_event("submitted", actor=user, period=period, old_status=old_status)
+    return period
+
+
+def _decide(*, actor, period, expected, verb):
+    period = _lock_period(period)
+    if not can_decide_period(actor=actor, period=period):
+        if actor.pk == period.user_id:
+            raise PeriodNotAllowed(f"You cannot {verb} your own week; your manager or HR does.")
+        raise PeriodNotAllowed(f"Only {period.user}'s manager or HR can {verb} this week.")
+    if period.status != expected:
+        raise TimeTrackingConflict(
+            f"This week is {period.get_status_display().lower()}; it cannot be {verb}d now.", code="already_decided"
+        )
+    return period
+
+
+@transaction.atomic
+def period_approve(*, actor, period):
+    """Approve a submitted week: it is locked for everyone until reopened."""
+    period = _decide(actor=actor, period=period, expected=TimesheetPeriod.Status.SUBMITTED, verb="approve")
+    week_start, week_end = local_day_bounds(period.week_start, period.week_end, period.user.tzinfo)
+    if TimeEntry.objects.for_user(period.user).running().filter(started_at__lt=week_end).exists():
+        raise TimeTrackingConflict(
+            "A timer started in this week is still running; it must be stopped first.", code="timer_running"
+        )
+    old_status = period.status
+    period.status = TimesheetPeriod.Status.APPROVED
+    period.decided_by, period.decided_at = actor, timezone.now()
+    period.note = ""
+    period.save(update_fields=["status", "decided_by", "decided_at", "note", "updated_at"])
+    _period_event("approved", actor=actor, period=period, old_status=old_status)
+    outbox_publish(
+        event_type="period.locked",
+        payload={
+            "id": period.pk,
+            "user": period.user_id,
+            "week_start": period.week_start,
+            "week_end": period.week_end,
+            "starts_at": week_start,
+            "ends_at": week_end,
+            "approved_by": actor.pk,
+            "approved_at": period.decided_at,
+        },
+    )
+    return period
+
+
+@transaction.atomic
+def period_reject(*, actor, period, note):
+    """Send a submitted week back to its owner (draft again) with a note saying what to fix."""
+    note = _clean_text(note, field="note", required=True)
+    period = _decide(actor=actor, period=period, expected=TimesheetPeriod.Status.SUBMITTED, verb="reject")
+    old_status = period.status
+    period.status = TimesheetPeriod.Status.DRAFT
+    period.decided_by, period.decided_at = actor, timezone.now()
+    period.note = note
+    period.save(update_fields=["status", "decided_by", "decided_at", "note", "updated_at"])
+    _period_event("rejected", actor=actor, period=period, old_status=old_status, note=note)
+    return period
+
+
+@transaction.atomic
+def period_reopen(*, actor, period, reason):
+    """Unlock an approved week (the manager or HR, with a reason); its owner can then change and resubmit it."""
+    reason = _clean_text(reason, field="reason", required=True)
+    period = _decide(actor=actor, period=period, expected=TimesheetPeriod.Status.APPROVED, verb="reopen")
+    old_status = period.status
+    period.status = TimesheetPeriod.Status.REOPENED
+    period.decided_by, period.decided_at = actor, timezone.now()
+    period.reopen_reason = reason
+    period.save(update_fields=["status", "decided_by", "decided_at", "reopen_reason", "updated_at"])
+    _period_event("reopened", actor=actor, period=period, old_status=old_status, reason=reason)
+    return period

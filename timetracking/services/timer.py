@@ -1,0 +1,124 @@
+"""The running timer: start (or switch), stop, correct it while it runs."""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from timetracking.models import (
+    TimeEntry,
+)
+from timetracking.services.checks import (
+    _announce,
+    _check_overlap,
+    _check_project_and_task,
+    _check_times,
+    _check_unlocked,
+    _clean_description,
+    _compliance_review,
+    _lock_user,
+    _save,
+    _snapshot,
+    _utc,
+)
+from timetracking.services.common import TimeTrackingConflict, TimeTrackingError, max_entry_duration
+from timetracking.services.entries import entry_update
+from timetracking.services.inputs import tags_resolve
+
+# --- Timer ----------------------------------------------------------------------------------
+
+
+def timer_current(*, user):
+    return TimeEntry.objects.for_user(user).running().with_details().first()
+
+
+@transaction.atomic
+def timer_start(
+    *, user, project=None, task=None, tags=(), description="", billable=None, started_at=None, switch=False
+):
+    """Start the user's timer. If one runs: 409 `timer_running`, unless `switch`, which stops it
+    at the same instant the new one starts."""
+    now = timezone.now()
+    started_at = _utc(started_at) or now
+    if started_at > now:
+        raise TimeTrackingError("A timer cannot start in the future.", field="started_at")
+    description = _clean_description(description)
+    project, task = _check_project_and_task(user=user, project=project, task=task)
+    tag_list = tags_resolve(refs=tags)
+    _lock_user(user)
+    _check_unlocked(user, (started_at, None))
+    running = TimeEntry.objects.for_user(user).running().select_related("project", "task").first()
+    warnings = []
+    if running is not None:
+        if not switch:
+            raise TimeTrackingConflict(
+                "A timer is already running. Stop it first, or switch to the new one.", code="timer_running"
+            )
+        _check_times(running.started_at, started_at)
+        _check_unlocked(user, (running.started_at, started_at))
+        _stop(running, ended_at=started_at, actor=user)
+        warnings = _compliance_review(user=user, changed=[(running.started_at, started_at)], exclude_ids=[running.pk])
+    _check_overlap(user=user, started_at=started_at, ended_at=None)
+    entry = TimeEntry(
+        user=user,
+        project=project,
+        task=task,
+        description=description,
+        started_at=started_at,
+        ended_at=None,
+        billable=project.billable if billable is None and project else bool(billable),
+        source=TimeEntry.Source.TIMER,
+    )
+    _save(entry, tag_list)
+    _announce("time_entry.created", entry=entry, actor=user, after=_snapshot(entry, [tag.name for tag in tag_list]))
+    entry.compliance_warnings = warnings  # from stopping the previous timer, if any
+    return entry
+
+
+def _stop(running, *, ended_at, actor):
+    tags = sorted(running.tags.all(), key=lambda tag: (tag.name, tag.pk))
+    tag_names = [tag.name for tag in tags]
+    before = _snapshot(running, tag_names)
+    running.ended_at = ended_at
+    _save(running)
+    running.saved_tags = tags
+    _announce("time_entry.updated", entry=running, actor=actor, before=before, after=_snapshot(running, tag_names))
+    return running
+
+
+@transaction.atomic
+def timer_stop(*, user, ended_at=None):
+    """Stop the running timer now (or at `ended_at`, e.g. when it was forgotten). 409 if none runs."""
+    now = timezone.now()
+    ended_at = _utc(ended_at) or now
+    if ended_at > now:
+        raise TimeTrackingError("A timer cannot stop in the future.", field="ended_at")
+    _lock_user(user)
+    running = TimeEntry.objects.for_user(user).running().select_related("project", "task").first()
+    if running is None:
+        raise TimeTrackingConflict("No timer is running.", code="no_timer")
+    if ended_at - running.started_at > max_entry_duration():
+        raise TimeTrackingError(
+            f"This timer has run for more than {settings.TIME_ENTRY_MAX_HOURS} hours: give the time you actually "
+            "stopped (edit it on the timesheet, or send ended_at).",
+            field="ended_at",
+            code="too_long",
+        )
+    _check_times(running.started_at, ended_at)
+    _check_unlocked(user, (running.started_at, ended_at))
+    entry = _stop(running, ended_at=ended_at, actor=user)
+    entry.compliance_warnings = _compliance_review(
+        user=user, changed=[(entry.started_at, ended_at)], exclude_ids=[entry.pk]
+    )
+    return entry
+
+
+@transaction.atomic
+def timer_update(*, user, **changes):
+    """Edit the running timer (project, task, tags, description, billable, start)."""
+    if "ended_at" in changes or "duration" in changes:
+        raise TimeTrackingError("Stop the timer to give it an end.", field="ended_at")
+    _lock_user(user)
+    running = TimeEntry.objects.for_user(user).running().select_related("project", "task").first()
+    if running is None:
+        raise TimeTrackingConflict("No timer is running.", code="no_timer")
+    return entry_update(entry=running, **changes)
