@@ -1,183 +1,26 @@
-"""Every write of the reports app: export jobs, imports and import jobs.
-
-The app's one error type is `ReportError` (defined next to the report parameters in
-summary.py, re-exported here); a refused import raises `ImportRefused` with the row-numbered
-errors. Entries are created through `timetracking.services.entry_create`, so an imported row
-obeys exactly the rules of a typed one (overlap, archived project, membership, max length).
-"""
+"""Imports: parsed rows (reports.imports reads the files) become entries through
+`timetracking.services.entry_create`, all or nothing, directly or as a job."""
 
 import logging
-import tempfile
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.files import File
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
-from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from core.errors import Conflict, DomainError
+from core.errors import DomainError
 from core.tasks import enqueue_on_commit
-from reports import exports, imports
-from reports.models import ExportFormat, ExportJob, ExportKind, ImportedRow, ImportFormat, ImportJob, JobStatus
-from reports.summary import ReportError, ReportFilters, ReportNotFound, summarize
+from reports import imports
+from reports.models import ImportedRow, ImportFormat, ImportJob, JobStatus
+from reports.services.common import ImportConflict, ImportRefused, _claim
+from reports.summary import ReportError, ReportNotFound
 from timetracking import services as timetracking_services
 from timetracking.models import Client, Project, Tag, Task, TimeEntry
-
-__all__ = ["ImportRefused", "ReportError", "ReportNotFound"]
 
 logger = logging.getLogger(__name__)
 PREVIEW_ROWS = 50
 PROGRESS_EVERY = 50
-
-
-class ImportRefused(ReportError):
-    """Some rows were refused; nothing was imported."""
-
-    default_code = "invalid_rows"
-
-    def __init__(self, errors):
-        super().__init__(f"{len(errors)} row(s) were refused; nothing was imported.")
-        self.errors = errors
-
-    def as_dict(self):
-        return {"detail": self.message, "code": self.code, "errors": self.errors}
-
-
-class ImportConflict(ReportError, Conflict):
-    """Another import of the same rows committed first (409)."""
-
-
-# --- Exports ---------------------------------------------------------------------------------
-
-
-def export_is_large(row_count):
-    return row_count > settings.REPORTS_ASYNC_EXPORT_THRESHOLD
-
-
-@transaction.atomic
-def export_job_create(*, requested_by, filters, export_format, kind=ExportKind.ENTRIES, group_by=None, total_rows=0):
-    """Record an export and hand it to a Celery worker once the job row is committed."""
-    if export_format not in ExportFormat.values:
-        raise ReportError("Export as csv or xlsx.", field="format")
-    params = filters.as_params()
-    params["group_by"] = list(group_by or [])
-    job = ExportJob.objects.create(
-        requested_by=requested_by, kind=kind, format=export_format, params=params, total_rows=total_rows
-    )
-    from reports.tasks import run_export
-
-    enqueue_on_commit(run_export, job.pk, lost="jobs_requeue_waiting queues it again")
-    return job
-
-
-class _Superseded(Exception):
-    """Another run took the job over (this one was thought dead): stop without writing anything."""
-
-
-def _job_is_stale(job):
-    return job.heartbeat_at is None or job.heartbeat_at < timezone.now() - timedelta(
-        seconds=settings.REPORTS_JOB_STALE_SECONDS
-    )
-
-
-def _claim(job, *, may_take_over):
-    """Start a run of `job` (its row locked by the caller) and return the run's number, or None
-    when the job is not this run's to start. A running job is taken over only when
-    `may_take_over`: its worker died mid-run. After REPORTS_JOB_MAX_ATTEMPTS runs the job fails
-    instead, so a job that kills its worker every time is not run forever."""
-    if job.status not in (JobStatus.PENDING, JobStatus.QUEUED) and not (
-        job.status == JobStatus.RUNNING and may_take_over
-    ):
-        return None
-    now = timezone.now()
-    if job.attempts >= settings.REPORTS_JOB_MAX_ATTEMPTS:
-        job.status, job.finished_at = JobStatus.FAILED, now
-        message = f"Its worker stopped {job.attempts} times before it finished; try a smaller range."
-        if isinstance(job, ExportJob):
-            job.error = message
-        else:
-            job.errors = [{"row": None, "errors": {"detail": message, "code": "worker_lost"}}]
-        job.save()
-        logger.error("%s failed: %s", job, message)
-        return None
-    if job.status == JobStatus.RUNNING:
-        logger.warning("%s: its worker stopped mid-run (run %s); running it again", job, job.attempts)
-    job.status, job.heartbeat_at, job.processed_rows = JobStatus.RUNNING, now, 0
-    job.attempts += 1
-    job.save(update_fields=["status", "heartbeat_at", "processed_rows", "attempts"])
-    return job.attempts
-
-
-def export_job_run(*, job_id):
-    """Write the export to storage, updating `processed_rows` and the heartbeat as it goes.
-
-    Safe to run twice: the job's row lock lets one run start it. A running job whose heartbeat is
-    older than REPORTS_JOB_STALE_SECONDS lost its worker (killed mid-run, so Celery redelivers the
-    task, or `jobs_requeue_waiting` queues it again) and is run again from the start; exports write
-    nothing but their file, so a re-run has one effect. Each run owns the job only while its
-    number is the job's `attempts`: a run thought dead that wakes up stops at its next heartbeat,
-    and never overwrites the job nor leaves a file behind."""
-    with transaction.atomic():
-        job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None:
-            return None
-        attempt = _claim(job, may_take_over=job.status == JobStatus.RUNNING and _job_is_stale(job))
-    if attempt is None:
-        return job
-    mine = ExportJob.objects.filter(pk=job.pk, attempts=attempt, status=JobStatus.RUNNING)
-
-    def progress(count):
-        if not mine.update(processed_rows=count, heartbeat_at=timezone.now()):
-            raise _Superseded
-
-    try:
-        filters = ReportFilters.from_params(job.params)
-        with tempfile.TemporaryFile() as handle:
-            if job.kind == ExportKind.SUMMARY:
-                report = summarize(filters, job.params.get("group_by") or ["day"])
-                chunks = exports.csv_chunks(
-                    exports.summary_columns(report), exports.summary_rows(report), progress=progress
-                )
-                _write_csv(handle, chunks)
-            elif job.format == ExportFormat.XLSX:
-                exports.write_xlsx(handle, exports.ENTRY_COLUMNS, exports.entry_rows(filters), progress=progress)
-            else:
-                _write_csv(handle, exports.entry_csv_chunks(filters, progress=progress))
-            handle.seek(0)
-            name = job.file.field.generate_filename(job, job.file_name)
-            name = job.file.storage.save(name, File(handle), max_length=job.file.field.max_length)
-    except _Superseded:
-        logger.warning("%s: run %s was taken over by a later run; it stops", job, attempt)
-        job.refresh_from_db()
-        return job
-    except Exception as error:
-        logger.exception("Export %s failed", job.pk)
-        mine.update(status=JobStatus.FAILED, error=str(error)[:500], finished_at=timezone.now())
-        job.refresh_from_db()
-        return job
-    done = mine.update(
-        file=name,
-        status=JobStatus.DONE,
-        finished_at=timezone.now(),
-        processed_rows=Greatest(F("processed_rows"), F("total_rows")),
-    )
-    if not done:  # taken over while the file was being stored: the later run's file is the one
-        job.file.storage.delete(name)
-        logger.warning("%s: run %s was taken over by a later run; its file is deleted", job, attempt)
-    job.refresh_from_db()
-    return job
-
-
-def _write_csv(handle, chunks):
-    for chunk in chunks:  # bytes from PostgreSQL's COPY, text from Python's writer
-        handle.write(chunk if isinstance(chunk, bytes) else chunk.encode())
-
-
-# --- Imports ---------------------------------------------------------------------------------
 
 
 def check_import_target(*, actor, user):
@@ -500,75 +343,3 @@ def _finish_import(job, mine=None):
         job.save(update_fields=fields)
     else:  # outside the run's transaction: only while the job is still this run's
         mine.update(**{field: getattr(job, field) for field in fields})
-
-
-def export_start(*, requested_by, filters, export_format, kind=ExportKind.ENTRIES, group_by=None):
-    """A small export is answered at once (returns an HTTP response); a large one becomes a job
-    (returns the ExportJob)."""
-    if export_format not in ExportFormat.values:
-        raise ReportError("Export as csv or xlsx.", field="format")
-    if kind not in ExportKind.values:
-        raise ReportError("Export entries or summary.", field="kind")
-    row_count = exports.entries_in_scope(filters).count() if kind == ExportKind.ENTRIES else 0
-    if export_is_large(row_count):
-        return export_job_create(
-            requested_by=requested_by,
-            filters=filters,
-            export_format=export_format,
-            kind=kind,
-            group_by=group_by,
-            total_rows=row_count,
-        )
-    return exports.export_now(filters, kind=kind, export_format=export_format, group_by=group_by or ["day"])
-
-
-# --- Housekeeping (periodic tasks) -----------------------------------------------------------
-
-
-def jobs_requeue_waiting(*, older_than_minutes=5):
-    """Queue again the export and import jobs that never started (the broker was down when they
-    were created, or their message was lost) and the running ones whose worker died mid-run
-    (see `export_job_run` and `import_job_run`). Running a job twice has one effect (the runs
-    take the job's row lock, and only a waiting job or a dead run's job starts), so this is safe
-    at any time."""
-    from reports.tasks import run_export, run_import
-
-    moment = timezone.now() - timedelta(minutes=older_than_minutes)
-    silent_since = timezone.now() - timedelta(seconds=settings.REPORTS_JOB_STALE_SECONDS)
-    export_ids = list(ExportJob.objects.waiting_since(moment).values_list("pk", flat=True))
-    export_ids += ExportJob.objects.running_without_heartbeat_since(silent_since).values_list("pk", flat=True)
-    # A pending import is a preview waiting for its user, not for a worker: only queued ones.
-    queued_imports = ImportJob.objects.waiting_since(moment).filter(status=JobStatus.QUEUED)
-    import_ids = list(queued_imports.values_list("pk", flat=True))
-    if connection.features.has_select_for_update_skip_locked:
-        with transaction.atomic():  # a running import whose row nobody holds: its run died
-            silent = ImportJob.objects.running_without_heartbeat_since(silent_since)
-            import_ids += silent.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)
-    for job_id in export_ids:
-        run_export.apply_async(args=(job_id,), ignore_result=True)
-    for job_id in import_ids:
-        run_import.apply_async(args=(job_id,), ignore_result=True)
-    return len(export_ids) + len(import_ids)
-
-
-def _delete_with_files(jobs):
-    removed = 0
-    for job in jobs.only("pk", "file"):
-        name = job.file.name
-        job.delete()  # the row first: a failure never leaves a row whose file is gone
-        if name:
-            job.file.storage.delete(name)
-        removed += 1
-    return removed
-
-
-def jobs_purge(*, older_than_days=None):
-    """Delete export and import jobs (files included) finished more than REPORTS_JOB_RETENTION_DAYS
-    ago, and import previews never imported that are as old."""
-    days = settings.REPORTS_JOB_RETENTION_DAYS if older_than_days is None else older_than_days
-    moment = timezone.now() - timedelta(days=days)
-    return (
-        _delete_with_files(ExportJob.objects.finished_before(moment))
-        + _delete_with_files(ImportJob.objects.finished_before(moment))
-        + _delete_with_files(ImportJob.objects.filter(status=JobStatus.PENDING, created_at__lt=moment))
-    )
