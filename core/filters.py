@@ -1,7 +1,7 @@
 """Input fields shared by the apps: days and moments as the API, filters and forms read them."""
 
 from contextlib import suppress
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import django_filters
 from django.core.exceptions import ValidationError
@@ -9,9 +9,7 @@ from django.utils.dateparse import parse_datetime
 from django_filters.fields import IsoDateTimeField
 from rest_framework import serializers
 
-# The days a request may name. Python's calendar ends at years 1 and 9999, and a day near either
-# end overflows as soon as a week, a time zone or a day after is added to it.
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+from core.days import FIRST_DAY, LAST_DAY
 
 
 def validate_day(value):

@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from core.days import FIRST_YEAR, LAST_YEAR
 from leave import services
 from leave.models import (
     AllowancePolicy,
@@ -155,7 +156,7 @@ class AdjustmentForm(forms.ModelForm):
 
 class AllowanceAssignForm(forms.Form):
     leave_type = forms.ModelChoiceField(queryset=LeaveType.objects.active())
-    year = forms.IntegerField(min_value=2000, max_value=2100)
+    year = forms.IntegerField(min_value=FIRST_YEAR, max_value=LAST_YEAR)
     amount = forms.DecimalField(max_digits=6, decimal_places=2, min_value=0, help_text="Days (or hours) for the year.")
     users = forms.ModelMultipleChoiceField(queryset=_active_users(), widget=forms.CheckboxSelectMultiple)
     reason = forms.CharField(max_length=255, required=False, initial="Allowance assigned")

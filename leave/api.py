@@ -19,6 +19,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.days import YEAR_OUT_OF_RANGE, year_in_range
 from core.filters import DayField, DayFilter
 from core.parsers import JSONParser
 from core.serializers import ModelSerializer
@@ -351,8 +352,8 @@ def _year_param(request):
     raw = request.query_params.get("year")
     if raw in (None, ""):
         return timezone.localdate().year
-    if not re.fullmatch(r"\d{4}", raw) or not 2000 <= int(raw) <= 2100:
-        raise serializers.ValidationError({"year": ["A year between 2000 and 2100."]})
+    if not re.fullmatch(r"\d{4}", raw) or not year_in_range(int(raw)):
+        raise serializers.ValidationError({"year": [YEAR_OUT_OF_RANGE]})
     return int(raw)
 
 

@@ -16,7 +16,7 @@ import holidays as holidays_package
 from django.db.models import Q
 from django.utils import timezone
 
-from core.filters import FIRST_DAY, LAST_DAY
+from core.days import FIRST_DAY, LAST_DAY
 from leave.models import CompanyClosure, LeaveRequest, LeaveStatus, team_of
 
 FULL = Decimal("1")

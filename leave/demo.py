@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from core.days import week_start
 from leave import services
 from leave.models import AccrualMethod, AllowancePolicy, CompanyClosure, LeaveRequest, LeaveType, LeaveUnit, LedgerEntry
 
@@ -25,7 +26,7 @@ OVERTIME_REASON = "Demo: overtime credited from the timesheet"
 
 
 def _monday_in(weeks, today):
-    return today + timedelta(days=7 * weeks - today.weekday())
+    return week_start(today) + timedelta(days=7 * weeks)
 
 
 def seed(stdout, users):

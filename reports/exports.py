@@ -16,8 +16,9 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Func, TextField
 
+from core.durations import hours_from_seconds, hours_text
 from leave.models import LeaveRequest
-from reports.summary import TIME_DIMENSIONS, entries_in_scope, hours, summarize
+from reports.summary import TIME_DIMENSIONS, entries_in_scope, summarize
 from timetracking.models import Tag, TimeEntry
 
 CHUNK_SIZE = 2000
@@ -61,16 +62,6 @@ def safe_cell(value):
     return value
 
 
-def hours_text(seconds):
-    """`summary.hours(seconds)` as text, in integer arithmetic (a test compares the two over a large
-    range): hundredths of an hour rounded half up are (seconds * 100 + 1800) // 3600. A Decimal per
-    row was a tenth of the export's time."""
-    if seconds < 0:
-        return str(hours(seconds))
-    hundredths = (seconds * 100 + 1800) // 3600
-    return f"{hundredths // 100}.{hundredths % 100:02d}"
-
-
 class UtcText(Func):
     """A datetime column as ISO 8601 text with its UTC offset, read with `datetime.fromisoformat`:
     psycopg's timestamp loader as Django registers it parses in Python and cost more than all the
@@ -108,7 +99,7 @@ def entries_queryset(filters):
     )
 
 
-def entry_rows(filters, *, chunk_size=CHUNK_SIZE, hours_format=hours):
+def entry_rows(filters, *, chunk_size=CHUNK_SIZE, hours_format=hours_from_seconds):
     """Yield one list per entry (ENTRY_COLUMNS), times in the owner's zone with their offset, text
     cells already defused (`safe_cell`). `hours_format` formats the seconds: a Decimal (XLSX writes a
     number) or `hours_text` (CSV)."""

@@ -11,8 +11,8 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 
+from core.durations import hours_from_seconds
 from reports.models import ImportFormat
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -71,7 +71,7 @@ class ParsedRow:
     @property
     def hours(self):
         if self.started_at and self.ended_at:
-            return (Decimal(int((self.ended_at - self.started_at).total_seconds())) / 3600).quantize(Decimal("0.01"))
+            return hours_from_seconds(int((self.ended_at - self.started_at).total_seconds()))
         return None
 
 

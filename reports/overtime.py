@@ -13,7 +13,7 @@ whichever is earlier; never before REPORTS_OVERTIME_START when it is set).
 """
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,9 +21,11 @@ from django.db.models import Min, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from core.days import week_days, week_start
+from core.durations import hours_from_seconds
 from leave.calendars import dates, day_amounts
 from leave.models import LeaveRequest, LeaveStatus, LeaveUnit
-from reports.summary import DURATION, HOUR, ReportError, duration_seconds, hours
+from reports.summary import DURATION, HOUR, ReportError, duration_seconds
 from timetracking.models import TimeEntry, local_day_bounds
 
 ZERO = Decimal("0")
@@ -104,7 +106,7 @@ def first_day_of(user):
 
 def period_start(day, period):
     if period == "week":
-        return day - timedelta(days=day.weekday())
+        return week_start(day)
     if period == "month":
         return day.replace(day=1)
     return day
@@ -145,14 +147,15 @@ def overtime_report(user, start, end, *, period="day", today=None):
         result.append(
             {
                 "period": key,
-                "expected_hours": hours(row["expected"]),
-                "actual_hours": hours(row["actual"]),
-                "overtime_hours": hours(row["overtime"]),
-                "balance_hours": hours(balance),
+                "expected_hours": hours_from_seconds(row["expected"]),
+                "actual_hours": hours_from_seconds(row["actual"]),
+                "overtime_hours": hours_from_seconds(row["overtime"]),
+                "balance_hours": hours_from_seconds(balance),
             }
         )
     totals = {
-        name: hours(sum((row[name] for row in rows.values()), ZERO)) for name in ("expected", "actual", "overtime")
+        name: hours_from_seconds(sum((row[name] for row in rows.values()), ZERO))
+        for name in ("expected", "actual", "overtime")
     }
     return {
         "user": user.pk,
@@ -160,8 +163,8 @@ def overtime_report(user, start, end, *, period="day", today=None):
         "to": end,
         "group_by": period,
         "balance_start": first_day,
-        "opening_balance_hours": hours(opening_seconds),
-        "closing_balance_hours": hours(balance),
+        "opening_balance_hours": hours_from_seconds(opening_seconds),
+        "closing_balance_hours": hours_from_seconds(balance),
         "expected_hours": totals["expected"],
         "actual_hours": totals["actual"],
         "overtime_hours": totals["overtime"],
@@ -180,5 +183,4 @@ def today_for(user):
 
 
 def week_of(day: date):
-    monday = day - timedelta(days=day.weekday())
-    return monday, monday + timedelta(days=6)
+    return week_days(day)

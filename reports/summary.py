@@ -9,7 +9,7 @@ The number of queries grows with the number of distinct time zones, never with e
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, DateField, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum, Value
@@ -17,8 +17,9 @@ from django.db.models.functions import Coalesce, Trunc, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
+from core.days import FIRST_DAY, LAST_DAY
+from core.durations import SECONDS_PER_HOUR, hours_from_seconds
 from core.errors import DomainError, NotFound
-from core.filters import FIRST_DAY, LAST_DAY
 from timetracking.models import Project, Tag, Task, TimeEntry, local_day_bounds
 
 DIMENSIONS = ("day", "week", "month", "project", "task", "tag", "user")
@@ -26,8 +27,7 @@ TIME_DIMENSIONS = ("day", "week", "month")
 MAX_GROUP_LEVELS = 2
 MAX_RANGE_DAYS = 3 * 366 + 1
 MAX_IDS = 100
-HOUR = Decimal(3600)
-CENTS = Decimal("0.01")
+HOUR = Decimal(SECONDS_PER_HOUR)
 ZERO_DURATION = Value(timedelta(0), output_field=DurationField())
 # An entry's length; only finished entries are reported, so ended_at is never NULL here.
 DURATION = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
@@ -39,11 +39,6 @@ class ReportError(DomainError):
 
 class ReportNotFound(ReportError, NotFound):
     """A user named in the filters is not visible to the viewer (404, as for any foreign object)."""
-
-
-def hours(seconds):
-    """Seconds (int/Decimal) -> decimal hours with 2 places."""
-    return (Decimal(seconds) / HOUR).quantize(CENTS, rounding=ROUND_HALF_UP)
 
 
 def duration_seconds(value):
@@ -376,8 +371,8 @@ def summarize(filters, group_by):
             row.update(by_key[key[position]])
         row.update(
             seconds=bucket["seconds"],
-            hours=hours(bucket["seconds"]),
-            billable_hours=hours(bucket["billable"]),
+            hours=hours_from_seconds(bucket["seconds"]),
+            billable_hours=hours_from_seconds(bucket["billable"]),
             entries=bucket["entries"],
         )
         result_rows.append(row)
@@ -388,8 +383,8 @@ def summarize(filters, group_by):
         "users": [user.pk for user in filters.users],
         "total": {
             "seconds": total_seconds,
-            "hours": hours(total_seconds),
-            "billable_hours": hours(total_billable),
+            "hours": hours_from_seconds(total_seconds),
+            "billable_hours": hours_from_seconds(total_billable),
             "entries": total_entries,
         },
         "rows": result_rows,

@@ -31,6 +31,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.days import week_start
+from core.durations import hours_from_seconds
 from timetracking.models import TimeEntry, local_day_bounds
 
 
@@ -42,7 +44,6 @@ class Rule(models.TextChoices):
     AVERAGE_WEEKLY_HOURS = "average_weekly_hours", "Average weekly working time"
 
 
-HOUR = Decimal(3600)
 MINUTE = Decimal(60)
 # Entries are read this far around the assessed days, so that rests and weeks at the edges see
 # their neighbours (a day in any time zone lies within one day of the same UTC date).
@@ -103,16 +104,8 @@ def limits():
     }
 
 
-def _hours(seconds):
-    return (Decimal(int(seconds)) / HOUR).quantize(Decimal("0.01"))
-
-
 def _minutes(seconds):
     return (Decimal(int(seconds)) / MINUTE).quantize(Decimal("1"))
-
-
-def _monday(day):
-    return day - timedelta(days=day.weekday())
 
 
 def _fmt(seconds):
@@ -149,8 +142,8 @@ def evaluate(intervals, *, user_id, tzinfo, first_day, last_day, rules=None):
                     user_id=user_id,
                     period_start=day,
                     period_end=day,
-                    actual=_hours(work),
-                    limit=_hours(limit["max_daily"]),
+                    actual=hours_from_seconds(work),
+                    limit=hours_from_seconds(limit["max_daily"]),
                     unit="hours",
                     message=f"{day:%a %d %b}: {_fmt(work)} h of work, more than the {_fmt(limit['max_daily'])} h "
                     "allowed in a day.",
@@ -195,8 +188,8 @@ def evaluate(intervals, *, user_id, tzinfo, first_day, last_day, rules=None):
                         user_id=user_id,
                         period_start=earlier,
                         period_end=later,
-                        actual=_hours(rest),
-                        limit=_hours(limit["min_daily_rest"]),
+                        actual=hours_from_seconds(rest),
+                        limit=hours_from_seconds(limit["min_daily_rest"]),
                         unit="hours",
                         message=f"Only {_fmt(rest)} h of rest before {later:%a %d %b}; at least "
                         f"{_fmt(limit['min_daily_rest'])} h are needed between two working days.",
@@ -206,7 +199,7 @@ def evaluate(intervals, *, user_id, tzinfo, first_day, last_day, rules=None):
                 )
 
     weeks = []
-    monday = _monday(first_day)
+    monday = week_start(first_day)
     while monday <= last_day:
         weeks.append(monday)
         monday += timedelta(days=7)
@@ -221,11 +214,11 @@ def evaluate(intervals, *, user_id, tzinfo, first_day, last_day, rules=None):
             latest_end = max(latest_end, end)
         gaps.append((latest_end, None))
         for monday in weeks:
-            week_start, week_end = local_day_bounds(monday, monday + timedelta(days=6), tzinfo)
+            week_begins, week_ends = local_day_bounds(monday, monday + timedelta(days=6), tzinfo)
             touching = [
                 (start, end)
                 for start, end in gaps
-                if (start is None or start < week_end) and (end is None or end > week_start)
+                if (start is None or start < week_ends) and (end is None or end > week_begins)
             ]
             if any(start is None or end is None for start, end in touching):
                 continue  # a stretch off without an end in sight (no work before or after it)
@@ -238,8 +231,8 @@ def evaluate(intervals, *, user_id, tzinfo, first_day, last_day, rules=None):
                         user_id=user_id,
                         period_start=monday,
                         period_end=monday + timedelta(days=6),
-                        actual=_hours(length),
-                        limit=_hours(limit["min_weekly_rest"]),
+                        actual=hours_from_seconds(length),
+                        limit=hours_from_seconds(limit["min_weekly_rest"]),
                         unit="hours",
                         message=f"Week of {monday:%d %b}: the longest rest was {_fmt(length)} h; at least "
                         f"{_fmt(limit['min_weekly_rest'])} h in one stretch are needed every week.",
@@ -252,7 +245,7 @@ def evaluate(intervals, *, user_id, tzinfo, first_day, last_day, rules=None):
     if Rule.AVERAGE_WEEKLY_HOURS in rules:
         week_seconds = defaultdict(float)
         for day, day_intervals in by_day.items():
-            week_seconds[_monday(day)] += sum((end - start).total_seconds() for start, end in day_intervals)
+            week_seconds[week_start(day)] += sum((end - start).total_seconds() for start, end in day_intervals)
         reference = limit["reference_weeks"]
         for monday in weeks:
             first_monday = monday - timedelta(days=7 * (reference - 1))
@@ -265,8 +258,8 @@ def evaluate(intervals, *, user_id, tzinfo, first_day, last_day, rules=None):
                         user_id=user_id,
                         period_start=monday,
                         period_end=monday + timedelta(days=6),
-                        actual=_hours(average),
-                        limit=_hours(limit["max_weekly"]),
+                        actual=hours_from_seconds(average),
+                        limit=hours_from_seconds(limit["max_weekly"]),
                         unit="hours",
                         message=f"Week of {monday:%d %b}: {_fmt(average)} h a week on average over the {reference} "
                         f"weeks since {first_monday:%d %b %Y}, more than {_fmt(limit['max_weekly'])} h.",
@@ -282,7 +275,7 @@ def evaluate(intervals, *, user_id, tzinfo, first_day, last_day, rules=None):
 def fetch_window(first_day, last_day):
     """The UTC instants between which entries are read to assess the local days [first_day, last_day]."""
     reference = limits()["reference_weeks"]
-    start_day = _monday(first_day) - timedelta(days=7 * (reference - 1))
+    start_day = week_start(first_day) - timedelta(days=7 * (reference - 1))
     start = datetime.combine(start_day, time.min, tzinfo=UTC) - EDGE
     end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=UTC) + EDGE
     return start, end

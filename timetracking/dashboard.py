@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from core.days import week_start
 from timetracking import compliance, services
 from timetracking.forms import TimerStartForm
 from timetracking.models import TimeEntry, TimesheetPeriod
@@ -14,7 +15,7 @@ def widget(request, *, error=None, form=None, warnings=()):
     user = request.user
     tzinfo = user.tzinfo
     today = timezone.localdate(timezone=tzinfo)
-    monday = today - timedelta(days=today.weekday())
+    monday = week_start(today)
     now = timezone.now()
     running = services.timer_current(user=user)
     # One query for the week; today's entries are a slice of it.

@@ -12,6 +12,7 @@ import holidays
 from django.apps import apps
 from django.utils import timezone
 
+from core.days import week_start
 from timetracking import services
 from timetracking.models import Client, Project, Tag, Task, TimeEntry, TimesheetPeriod, local_day_bounds
 
@@ -128,7 +129,7 @@ def _seed_entries(stdout, user, projects):
     tags = {tag.name: tag for tag in Tag.objects.all()}
     tzinfo = user.tzinfo
     today = timezone.localdate(timezone=tzinfo)
-    first_day = today - timedelta(days=today.weekday() + 7 * (WEEKS - 1))
+    first_day = week_start(today) - timedelta(days=7 * (WEEKS - 1))
     busy_days = {
         timezone.localtime(started_at, tzinfo).date()
         for started_at in TimeEntry.objects.for_user(user).values_list("started_at", flat=True)
@@ -166,7 +167,7 @@ def _seed_entries(stdout, user, projects):
 
 def _monday_weeks_ago(user, weeks):
     today = timezone.localdate(timezone=user.tzinfo)
-    return today - timedelta(days=today.weekday() + 7 * weeks)
+    return week_start(today) - timedelta(days=7 * weeks)
 
 
 def _seed_long_saturday(stdout, user, project):

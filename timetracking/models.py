@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 
+from core.durations import hours_from_seconds
+
 validate_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour is #rrggbb, e.g. #3b82f6.")
 
 # Names of the constraints created by the migrations: services map their violations to errors.
@@ -283,7 +285,7 @@ class TimeEntry(models.Model):
         """Decimal hours (2 places) of a finished entry; None while running."""
         if self.ended_at is None:
             return None
-        return (Decimal(int(self.duration.total_seconds())) / Decimal(3600)).quantize(Decimal("0.01"))
+        return hours_from_seconds(int(self.duration.total_seconds()))
 
 
 class TimesheetRow(models.Model):

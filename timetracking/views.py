@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from core.filters import FIRST_DAY, LAST_DAY
+from core.days import FIRST_DAY, LAST_DAY, week_start
 from timetracking import compliance, dashboard, services
 from timetracking.forms import EntryForm, TimerStartForm
 from timetracking.models import TimeEntry, TimesheetPeriod, TimesheetRow
@@ -32,7 +32,7 @@ def _parse_week(value, tzinfo):
         day = None
     if day is None or not FIRST_DAY <= day <= LAST_DAY:
         day = timezone.localdate(timezone=tzinfo)
-    return day - timedelta(days=day.weekday())
+    return week_start(day)
 
 
 def _target_user(request):
@@ -125,7 +125,7 @@ def week_context(request, target, monday, form=None):
         "expected_seconds": int(target.weekly_hours * 3600),
         "previous_url": _week_url(monday - timedelta(days=7), target, request.user),
         "next_url": _week_url(monday + timedelta(days=7), target, request.user),
-        "this_week_url": _week_url(today - timedelta(days=today.weekday()), target, request.user),
+        "this_week_url": _week_url(week_start(today), target, request.user),
         "is_this_week": days[0] <= today <= days[-1],
         "form": form,
         "period": period,
@@ -145,12 +145,8 @@ def week(request):
     return render(request, "timetracking/week.html", week_context(request, target, monday))
 
 
-def _monday(day):
-    return day - timedelta(days=day.weekday())
-
-
 def _entry_monday(entry):
-    return _monday(timezone.localtime(entry.started_at, entry.user.tzinfo).date())
+    return week_start(timezone.localtime(entry.started_at, entry.user.tzinfo).date())
 
 
 def _warn(request, entry):
@@ -168,7 +164,7 @@ def entry_create(request):
         except services.PeriodLocked as error:
             # The locked week shows no form: say it above the page instead.
             messages.error(request, error.message)
-            return HttpResponseRedirect(_week_url(_monday(form.cleaned_data["date"])))
+            return HttpResponseRedirect(_week_url(week_start(form.cleaned_data["date"])))
         except services.TimeTrackingError as error:
             form.add_service_error(error)
         else:
@@ -176,7 +172,7 @@ def entry_create(request):
             _warn(request, entry)
             return HttpResponseRedirect(_week_url(_entry_monday(entry)))
     day = getattr(form, "cleaned_data", {}).get("date")
-    monday = _monday(day) if day else _parse_week(request.POST.get("date"), request.user.tzinfo)
+    monday = week_start(day) if day else _parse_week(request.POST.get("date"), request.user.tzinfo)
     context = week_context(request, request.user, monday, form=form)
     return render(request, "timetracking/week.html", context)
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from core.days import YEAR_OUT_OF_RANGE, year_in_range
 from leave.models import ZERO, AccrualMethod, AllowancePolicy, EntryKind, LedgerEntry
 from leave.services.balances import _balance
 from leave.services.common import LeaveError, _lock_user, format_amount
@@ -31,8 +32,8 @@ def ledger_adjust(*, user, leave_type, year, amount, reason, actor=None):
         raise LeaveError("Keep the reason under 255 characters.", field="reason")
     if amount == 0:
         raise LeaveError("An adjustment of 0 changes nothing.", field="amount")
-    if not 2000 <= year <= 2100:
-        raise LeaveError("Choose a year between 2000 and 2100.", field="year")
+    if not year_in_range(year):
+        raise LeaveError(YEAR_OUT_OF_RANGE, field="year")
     _lock_user(user.pk)
     if amount < 0 and not leave_type.allow_negative:
         balance = _balance(user=user, leave_type=leave_type, year=year)
@@ -94,8 +95,8 @@ def allowance_assign(*, users, leave_type, year, amount, actor=None, reason=""):
     """
     if amount < 0:
         raise LeaveError("An allowance cannot be negative.", field="amount")
-    if not 2000 <= year <= 2100:
-        raise LeaveError("Choose a year between 2000 and 2100.", field="year")
+    if not year_in_range(year):
+        raise LeaveError(YEAR_OUT_OF_RANGE, field="year")
     assigned, skipped = [], []
     for user in users:
         booked = _book_once(

@@ -1,12 +1,11 @@
 """The time entry serializers (full, lean list reader, create/update, bulk, timer) and the error bodies."""
 
-from decimal import Decimal
-
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
+from core.durations import hours_text
 from core.filters import MomentField
 from core.serializers import ModelSerializer
 from timetracking import compliance, services
@@ -123,8 +122,6 @@ LEAN_ENTRY_FIELDS = (
     "created_at",
     "updated_at",
 )
-_HOUR = Decimal(3600)
-_CENTS = Decimal("0.01")
 
 
 def _iso(moment, tzinfo):
@@ -139,7 +136,7 @@ def _lean_entry(row, tags, tzinfo):
         seconds = hours = None
     else:
         seconds = int((ended_at - started_at).total_seconds())
-        hours = f"{(Decimal(seconds) / _HOUR).quantize(_CENTS):f}"
+        hours = hours_text(seconds)
     return {
         "id": row["id"],
         "user": row["user_id"],

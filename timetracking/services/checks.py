@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.services import audit_changes, audit_record
+from core.days import week_start
 from timetracking import compliance
 from timetracking.models import (
     END_AFTER_START_CONSTRAINT,
@@ -112,7 +113,7 @@ def _mondays(user, intervals):
         for moment in (started_at, ended_at - timedelta(microseconds=1) if ended_at else None):
             if moment is not None:
                 day = timezone.localtime(moment, tzinfo).date()
-                mondays.add(day - timedelta(days=day.weekday()))
+                mondays.add(week_start(day))
     return mondays
 
 

@@ -1,11 +1,10 @@
 """The weekly period close: submit, then approve (locked), reject, or reopen."""
 
-from datetime import timedelta
-
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import audit_record
+from core.days import week_start
 from timetracking.models import (
     TimeEntry,
     TimesheetPeriod,
@@ -22,7 +21,7 @@ PERIOD_TEXT_MAX_LENGTH = 1000
 
 def period_week_start(*, user, day):
     """The Monday of the ISO week containing `day` (a date, in the user's own calendar)."""
-    return day - timedelta(days=day.weekday())
+    return week_start(day)
 
 
 def can_decide_period(*, actor, period):
