@@ -5,162 +5,41 @@ nothing set: SQLite, local-memory cache and eager Celery. A bad value fails at
 startup with a message naming the variable.
 """
 
-import ipaddress
 import os
 import re
 import sys
 import tempfile
 from datetime import timedelta
-from email.utils import parseaddr
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from config.env import (
+    env,
+    env_bool,
+    env_database,
+    env_date,
+    env_email,
+    env_email_url,
+    env_int,
+    env_list,
+    env_log_level,
+    env_path,
+    env_rate,
+    env_seconds,
+    env_url,
+    fail,
+    is_host,
+    is_origin,
+    trusted_proxies,
+    webhook_allowed_hosts,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # pytest (8.2+) sets PYTEST_VERSION for the whole session.
 TESTING = "PYTEST_VERSION" in os.environ
-
-env = environ.Env()
-
-
-def _env_or_fail(reader, name, **kwargs):
-    """Read one variable; turn any parse error into a message that names it."""
-    try:
-        return reader(name, **kwargs)
-    except Exception as error:
-        if name in str(error):
-            raise
-        raise ImproperlyConfigured(f"Invalid value for the {name} environment variable: {error}") from error
-
-
-_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
-
-
-def env_bool(name, default):
-    """A strict boolean: a typo such as DEBUG=ture fails instead of silently meaning False."""
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    if raw.strip().lower() in _TRUE:
-        return True
-    if raw.strip().lower() in _FALSE:
-        return False
-    raise ImproperlyConfigured(f"Invalid value for the {name} environment variable: {raw!r} is not a boolean")
-
-
-def _fail(name, problem):
-    raise ImproperlyConfigured(f"Invalid value for the {name} environment variable: {problem}")
-
-
-def env_int(name, default, *, minimum=1, maximum=None):
-    """A whole number in a range: 0 or -1 for a lifetime, timeout or retention fails instead of
-    quietly meaning "never" or "at once"."""
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        _fail(name, f"{raw!r} is not a whole number")
-    if value < minimum or (maximum is not None and value > maximum):
-        _fail(name, f"{value} is not between {minimum} and {maximum if maximum is not None else 'any'}")
-    return value
-
-
-# DRF reads a rate as N/<period>, keeping only the period's first letter: "10/mnute" would mean 10/minute.
-_RATE = re.compile(r"[1-9][0-9]*/(?:[smhd]|(?:second|minute|hour|day)s?)")
-
-
-def env_rate(name, default):
-    value = os.environ.get(name, default).strip()
-    if not _RATE.fullmatch(value):
-        _fail(name, f"{value!r} is not a rate such as 10/minute (N/s, N/m, N/h, N/d; second, minute, hour, day)")
-    return value
-
-
-def env_log_level(name, default):
-    value = os.environ.get(name, default).strip().upper()
-    if value not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-        _fail(name, f"{value!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
-    return value
-
-
-_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?"
-_HOST_NAME = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}\.?")
-
-
-def is_host(text):
-    """A DNS name or an IP address (IPv6 with or without brackets)."""
-    try:
-        ipaddress.ip_address(text.removeprefix("[").removesuffix("]"))
-        return True
-    except ValueError:
-        return bool(_HOST_NAME.fullmatch(text))
-
-
-def check_url(name, value, schemes):
-    """`schemes` maps each accepted scheme to whether the URL must name a host."""
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0-65535
-    except ValueError as error:
-        _fail(name, f"{value!r} is not a URL ({error})")
-    if parts.scheme not in schemes:
-        _fail(name, f"{value!r} does not start with {'://, '.join(schemes)}://")
-    host = parts.hostname
-    if (schemes[parts.scheme] and not host) or (host and not is_host(host)):
-        _fail(name, f"{value!r} does not name a valid host")
-    return value
-
-
-def env_url(name, default, schemes):
-    """A URL with one of `schemes`, or the default (which may be empty: not configured)."""
-    value = os.environ.get(name, default).strip()
-    return check_url(name, value, schemes) if value or value != default else value
-
-
-def env_list(name, default, check, expected):
-    """A comma-separated list; every item must pass `check` (e.g. an origin given without its scheme)."""
-    items = _env_or_fail(env.list, name, default=default)
-    for item in items:
-        if not check(item):
-            _fail(name, f"{item!r} is not {expected}")
-    return items
-
-
-def is_origin(text):
-    parts = urlsplit(text)
-    return (
-        parts.scheme in ("http", "https")
-        and is_host(parts.hostname or "")
-        and parts.path == ""
-        and not (parts.query or parts.fragment or parts.username)
-    )
-
-
-def env_path(name, default):
-    """A directory, or a path where one can be made: not empty, not an existing file."""
-    value = os.environ.get(name, default).strip()
-    if not value or (os.path.exists(value) and not os.path.isdir(value)):
-        _fail(name, f"{value!r} is not a directory")
-    return value
-
-
-_EMAIL = re.compile(r"[^@\s<>\"]+@([^@\s<>\"]+)")
-
-
-def env_email(name, default):
-    """An address, bare or with a display name: "Timetrack <timetrack@example.com>"."""
-    value = os.environ.get(name, default).strip()
-    match = _EMAIL.fullmatch(parseaddr(value)[1])
-    if not match or not is_host(match.group(1)):
-        _fail(name, f"{value!r} is not an e-mail address")
-    return value
-
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -251,18 +130,8 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
-_database_url = env_url(
-    "DATABASE_URL",
-    f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-    {"sqlite": False, "postgres": False, "postgresql": False, "pgsql": False},
-)
-DATABASES = {"default": _env_or_fail(lambda _name: env.db_url_config(_database_url), "DATABASE_URL")}
+DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 _engine = DATABASES["default"].get("ENGINE", "")
-if _engine not in ("django.db.backends.sqlite3", "django.db.backends.postgresql") or not DATABASES["default"]["NAME"]:
-    raise ImproperlyConfigured(
-        "Invalid value for the DATABASE_URL environment variable: use postgres://user:password@host:port/name "
-        "or sqlite:///path/to/db.sqlite3"
-    )
 if "sqlite" in _engine:
     # IMMEDIATE takes the write lock when a transaction starts, so two writers
     # serialise instead of one failing with "database is locked" half-way through.
@@ -287,31 +156,14 @@ IS_POSTGRESQL = "postgresql" in _engine
 REDIS_URL = env_url("REDIS_URL", "", {"redis": True, "rediss": True, "unix": False})
 
 
-def _env_seconds(name, default, *, minimum, maximum):
-    """A duration in seconds (a decimal number) between `minimum` and `maximum`."""
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        problem = f"{raw!r} is not a number"
-        raise ImproperlyConfigured(f"Invalid value for the {name} environment variable: {problem}") from None
-    if not minimum <= value <= maximum:  # also refuses nan
-        raise ImproperlyConfigured(
-            f"Invalid value for the {name} environment variable: {raw!r} is not between {minimum} and {maximum}"
-        )
-    return value
-
-
 # Every Redis client (the cache and so the throttles, the Celery broker and result backend, and
 # /health/) gives up on a Redis that does not connect or answer within this: a hung Redis (its
 # process stopped, its host gone without closing the connection) costs one timeout, not a hang.
 # Loopback Redis answers in well under a millisecond; allow for a loaded machine.
-REDIS_SOCKET_TIMEOUT = _env_seconds("REDIS_SOCKET_TIMEOUT", 0.3, minimum=0.01, maximum=30)
+REDIS_SOCKET_TIMEOUT = env_seconds("REDIS_SOCKET_TIMEOUT", 0.3, minimum=0.01, maximum=30)
 # After a Redis operation failed, this process stops trying that server for this long
 # (core.breaker): the next requests skip the timeout. 0 turns the breaker off.
-REDIS_BREAKER_SECONDS = _env_seconds("REDIS_BREAKER_SECONDS", 5.0, minimum=0, maximum=300)
+REDIS_BREAKER_SECONDS = env_seconds("REDIS_BREAKER_SECONDS", 5.0, minimum=0, maximum=300)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -400,7 +252,7 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = env_path("MEDIA_ROOT", str(BASE_DIR / "media"))
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME and not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", AWS_STORAGE_BUCKET_NAME):
-    _fail("AWS_STORAGE_BUCKET_NAME", f"{AWS_STORAGE_BUCKET_NAME!r} is not an S3 bucket name (3-63 of a-z 0-9 . -)")
+    fail("AWS_STORAGE_BUCKET_NAME", f"{AWS_STORAGE_BUCKET_NAME!r} is not an S3 bucket name (3-63 of a-z 0-9 . -)")
 # Read without a bucket too, so that a bad value fails wherever it is set.
 _s3_endpoint_url = env_url("AWS_S3_ENDPOINT_URL", "", {"http": True, "https": True}) or None
 STORAGES = {
@@ -417,10 +269,10 @@ STORAGES = {
 }
 _s3_region = os.environ.get("AWS_S3_REGION_NAME", "").strip() or None
 if _s3_region and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,63}", _s3_region):
-    _fail("AWS_S3_REGION_NAME", f"{_s3_region!r} is not a region name such as eu-central-1")
+    fail("AWS_S3_REGION_NAME", f"{_s3_region!r} is not a region name such as eu-central-1")
 _s3_addressing_style = os.environ.get("AWS_S3_ADDRESSING_STYLE", "").strip().lower() or "auto"
 if _s3_addressing_style not in ("auto", "path", "virtual"):
-    _fail("AWS_S3_ADDRESSING_STYLE", f"{_s3_addressing_style!r} is not one of auto, path, virtual")
+    fail("AWS_S3_ADDRESSING_STYLE", f"{_s3_addressing_style!r} is not one of auto, path, virtual")
 if AWS_STORAGE_BUCKET_NAME:
     try:  # django-storages imports boto3 at the first file access only: too late to find it missing
         import boto3  # noqa: F401
@@ -451,11 +303,7 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- E-mail -----------------------------------------------------------------------------
-_email_schemes = {"smtp": True, "smtps": True, "smtp+tls": True, "smtp+ssl": True}
-_email_schemes |= dict.fromkeys(("consolemail", "filemail", "memorymail", "dummymail"), False)
-vars().update(
-    _env_or_fail(lambda name: env.email_url_config(env_url(name, "consolemail://", _email_schemes)), "EMAIL_URL")
-)
+vars().update(env_email_url("EMAIL_URL", "consolemail://"))  # EMAIL_BACKEND, EMAIL_HOST, ...
 DEFAULT_FROM_EMAIL = env_email("DEFAULT_FROM_EMAIL", "timetrack@localhost")
 # Seconds an SMTP connection may take: e-mails are sent from the outbox with their row locked.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, maximum=600)
@@ -504,19 +352,8 @@ MAX_PAGE_SIZE = 500
 THROTTLE_AUTH_ACCOUNT_RATE = env_rate("THROTTLE_AUTH_ACCOUNT_RATE", "30/hour")
 
 
-def _trusted_proxies():
-    """Addresses or networks of the deployment's own reverse proxies (README "Security")."""
-    values = _env_or_fail(env.list, "TRUSTED_PROXIES", default=[])
-    for value in values:
-        try:
-            ipaddress.ip_network(value.strip(), strict=False)
-        except ValueError:
-            _fail("TRUSTED_PROXIES", f"{value!r} is not an IP address or network such as 10.0.0.0/8")
-    return [value.strip() for value in values if value.strip()]
-
-
 # X-Forwarded-For is believed only for hops added by these proxies (core.client_ip).
-TRUSTED_PROXIES = _trusted_proxies()
+TRUSTED_PROXIES = trusted_proxies()
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_TOKEN_LIFETIME_MINUTES", 5)),
@@ -619,8 +456,6 @@ LOGGING = {
 LEAVE_REMINDER_AFTER_DAYS = env_int("LEAVE_REMINDER_AFTER_DAYS", 2, minimum=0)
 
 # --- Reports (reports app) ------------------------------------------------------------------
-from datetime import date as _date  # noqa: E402
-
 # Exports with more rows than this run as a Celery task with progress (ExportJob) instead of
 # streaming in the request; imports with more rows than the second one run as a task too.
 REPORTS_ASYNC_EXPORT_THRESHOLD = env_int("REPORTS_ASYNC_EXPORT_THRESHOLD", 20000, minimum=0)
@@ -632,11 +467,7 @@ REPORTS_JOB_STALE_SECONDS = env_int("REPORTS_JOB_STALE_SECONDS", 120)
 REPORTS_JOB_MAX_ATTEMPTS = env_int("REPORTS_JOB_MAX_ATTEMPTS", 3, maximum=100)
 # The overtime balance counts from each user's first day (first entry or joining date), but
 # never from before this date (YYYY-MM-DD) when it is set, e.g. when the tool was adopted.
-REPORTS_OVERTIME_START = _env_or_fail(
-    lambda name, default: _date.fromisoformat(env.str(name, default="")) if env.str(name, default="") else default,
-    "REPORTS_OVERTIME_START",
-    default=None,
-)
+REPORTS_OVERTIME_START = env_date("REPORTS_OVERTIME_START", None)
 
 # --- Benchmark (bench app) ------------------------------------------------------------------
 # `make bench`: the data generator (bench_generate) and its marker table. No setting of its own.
@@ -652,35 +483,5 @@ WORKING_TIME_BREAK_AFTER_9H_MINUTES = env_int("WORKING_TIME_BREAK_AFTER_9H_MINUT
 WORKING_TIME_BLOCK_ON_VIOLATION = env_bool("WORKING_TIME_BLOCK_ON_VIOLATION", False)
 
 # --- Webhooks (webhooks app) ------------------------------------------------------------------
-
-
-def _webhook_allowed_hosts():
-    """Internal hosts webhooks may reach (webhooks/destinations.py refuses loopback, private and
-    link-local addresses otherwise): exact host names, IP addresses or CIDR networks."""
-    import ipaddress
-    import re
-
-    name = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)(?:\.(?!-)[a-z0-9-]{1,63}(?<!-))*")
-    entries = []
-    for raw in _env_or_fail(env.list, "WEBHOOK_ALLOWED_HOSTS", default=[]):
-        entry = raw.strip().lower().removeprefix("[").removesuffix("]").rstrip(".")
-        if not entry:
-            continue
-        if "/" in entry or ":" in entry or re.fullmatch(r"[0-9.]+", entry):
-            try:
-                ipaddress.ip_network(entry)
-            except ValueError as error:
-                raise ImproperlyConfigured(
-                    f"Invalid value for the WEBHOOK_ALLOWED_HOSTS environment variable: {raw!r} is not an IP "
-                    f"address or CIDR network such as 10.0.0.0/8 ({error})"
-                ) from error
-        elif not name.fullmatch(entry) or entry.rsplit(".", 1)[-1].isdigit():
-            raise ImproperlyConfigured(
-                f"Invalid value for the WEBHOOK_ALLOWED_HOSTS environment variable: {raw!r} is not a host name, "
-                "an IP address or a CIDR network"
-            )
-        entries.append(entry)
-    return entries
-
-
-WEBHOOK_ALLOWED_HOSTS = _webhook_allowed_hosts()
+# Internal hosts webhooks may reach (webhooks/destinations.py refuses private addresses otherwise).
+WEBHOOK_ALLOWED_HOSTS = webhook_allowed_hosts()

@@ -248,10 +248,10 @@ def test_every_configuration_variable_fails_at_startup_on_a_bad_value():
     ],
 )
 def test_good_values_are_read(monkeypatch, reader, value, expected):
-    import config.settings as settings_module
+    import config.env as env_module
 
     monkeypatch.setenv("SOME_VARIABLE", value)
-    assert getattr(settings_module, reader)("SOME_VARIABLE", "") == expected
+    assert getattr(env_module, reader)("SOME_VARIABLE", "") == expected
 
 
 @pytest.mark.parametrize(
@@ -265,16 +265,16 @@ def test_good_values_are_read(monkeypatch, reader, value, expected):
     ],
 )
 def test_good_urls_are_read(value, schemes):
-    import config.settings as settings_module
+    import config.env as env_module
 
-    assert settings_module.check_url("SOME_URL", value, schemes) == value
+    assert env_module.check_url("SOME_URL", value, schemes) == value
 
 
 def test_origins_and_hosts():
-    import config.settings as settings_module
+    import config.env as env_module
 
-    assert settings_module.is_origin("https://timetrack.example.com")
-    assert settings_module.is_origin("http://localhost:8000")
-    assert not settings_module.is_origin("https://timetrack.example.com/")
-    assert settings_module.is_host("10.0.0.1") and settings_module.is_host("[::1]")
-    assert not settings_module.is_host("exa mple.com")
+    assert env_module.is_origin("https://timetrack.example.com")
+    assert env_module.is_origin("http://localhost:8000")
+    assert not env_module.is_origin("https://timetrack.example.com/")
+    assert env_module.is_host("10.0.0.1") and env_module.is_host("[::1]")
+    assert not env_module.is_host("exa mple.com")
