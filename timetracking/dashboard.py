@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from core.days import week_start
+from core.durations import seconds_from_hours
 from timetracking import compliance, services
 from timetracking.forms import TimerStartForm
 from timetracking.models import TimeEntry, TimesheetPeriod
@@ -42,7 +43,7 @@ def widget(request, *, error=None, form=None, warnings=()):
             "today_entries": today_entries,
             "today_seconds": sum(entry.seconds for entry in today_entries),
             "week_seconds": week_seconds,
-            "expected_seconds": int(user.weekly_hours * 3600),
+            "expected_seconds": seconds_from_hours(user.weekly_hours),
             "warnings": list(warnings),
             "violations": compliance.violations_for([user], monday - timedelta(days=7), today),
             "waiting_count": TimesheetPeriod.objects.awaiting_decision_by(user).count()

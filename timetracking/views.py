@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from core.days import FIRST_DAY, LAST_DAY, week_start
+from core.durations import seconds_from_hours
 from timetracking import compliance, dashboard, services
 from timetracking.forms import EntryForm, TimerStartForm
 from timetracking.models import TimeEntry, TimesheetPeriod, TimesheetRow
@@ -122,7 +123,7 @@ def week_context(request, target, monday, form=None):
         "days": day_rows,
         "grid": grid,
         "week_total": sum(e.seconds for e in entries),
-        "expected_seconds": int(target.weekly_hours * 3600),
+        "expected_seconds": seconds_from_hours(target.weekly_hours),
         "previous_url": _week_url(monday - timedelta(days=7), target, request.user),
         "next_url": _week_url(monday + timedelta(days=7), target, request.user),
         "this_week_url": _week_url(week_start(today), target, request.user),
@@ -387,7 +388,7 @@ def team(request):
     }
     people = []
     for member in members:
-        expected = int(member.weekly_hours * 3600)
+        expected = seconds_from_hours(member.weekly_hours)
         people.append(
             {
                 "user": member,

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from core.durations import seconds_from_hours
 from timetracking.models import (
     Tag,
 )
@@ -42,7 +43,7 @@ def parse_duration(value, *, field="duration"):
                 except InvalidOperation:  # pragma: no cover - the regex already checked the shape
                     hours = None
                 if hours is not None:
-                    duration = timedelta(seconds=int(hours * 3600))
+                    duration = timedelta(seconds=seconds_from_hours(hours))
         if duration is None:
             raise TimeTrackingError("Give a duration as HH:MM (e.g. 01:30) or hours (e.g. 1.5).", field=field)
     if duration <= timedelta(0):
