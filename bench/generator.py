@@ -2,9 +2,10 @@
 
 Rows are built in Python and written with one COPY per table on PostgreSQL (psycopg 3
 `cursor.copy()`), or batched `executemany` elsewhere (the tests' SQLite); never one save per
-row. Ids are allocated up front so that related rows can be written without reading back,
-and the sequences are reset afterwards. Everything runs in one transaction with the marker
-row (`bench.Dataset`), so a data set is either complete and marked, or absent.
+row (bench/writer.py). Ids are allocated up front so that related rows can be written without
+reading back, and the sequences are reset afterwards. Everything runs in one transaction with
+the marker row (`bench.Dataset`), so a data set is either complete and marked, or absent. The
+leave rows are built in bench/generator_leave.py.
 
 The data is deterministic for a given scale and end day (one seeded random generator).
 """
@@ -12,10 +13,9 @@ The data is deterministic for a given scale and end day (one seeded random gener
 import random
 import zoneinfo
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
-import holidays
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.color import no_style
@@ -23,16 +23,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from bench.errors import GeneratorError
+from bench.generator_leave import LeaveMixin
 from bench.models import Dataset
-from leave.models import (
-    AccrualMethod,
-    AllowancePolicy,
-    EntryKind,
-    LeaveRequest,
-    LeaveStatus,
-    LeaveType,
-    LedgerEntry,
-)
+from bench.writer import Writer, next_free_id
+from leave.models import LeaveRequest, LedgerEntry
 from sprockets.models import ChartPointReason, Factory, Location, ProductionChartPoint, Sprocket, SprocketType
 from timetracking.models import Client, Project, Tag, Task, TimeEntry
 
@@ -43,7 +38,6 @@ PASSWORD = "bench-password"  # noqa: S105 - the benchmark's throwaway users, nev
 TEAM_SIZE = 20  # one manager and 19 reports
 TASKS_PER_PROJECT = 5
 PROJECTS_PER_TEAM = 6
-VACATION_DAYS_PER_YEAR = Decimal("30")
 # (time zone, country, subdivision) of the users, in proportion 6:3:1.
 REGIONS = [("Europe/Berlin", "DE", "")] * 6 + [("America/New_York", "US", "NY")] * 3 + [("Europe/Paris", "FR", "")]
 DESCRIPTIONS = [
@@ -59,7 +53,6 @@ DESCRIPTIONS = [
     "Design discussion",
     "",
 ]
-COPY_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -80,10 +73,6 @@ class Scale:
 FULL = Scale()
 
 
-class GeneratorError(Exception):
-    pass
-
-
 def find_dataset(scale):
     """The finished marker of this generator version and scale, or None."""
     for dataset in Dataset.objects.filter(version=VERSION, finished_at__isnull=False):
@@ -92,104 +81,7 @@ def find_dataset(scale):
     return None
 
 
-class _Writer:
-    """Writes rows of plain values into a table: COPY on PostgreSQL, executemany elsewhere."""
-
-    def __init__(self, cursor, progress):
-        self.cursor = cursor
-        self.progress = progress
-        self.postgresql = connection.vendor == "postgresql"
-
-    def write(self, model_or_table, columns, rows, label=None, rebuild_indexes=False):
-        table = model_or_table if isinstance(model_or_table, str) else model_or_table._meta.db_table
-        count = 0
-        if self.postgresql:
-            sql = f"COPY {connection.ops.quote_name(table)} ({', '.join(columns)}) FROM STDIN"
-            rebuild = self._drop_indexes_and_constraints(table) if rebuild_indexes else []
-            with self.cursor.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    count += 1
-                    if count % 100_000 == 0:
-                        self.progress(label or table, count)
-            if rebuild:
-                self.progress(f"{label or table}: indexes", 0)
-                self.cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-                self._run_pending_checks()
-                for statement in rebuild:
-                    self.cursor.execute(statement)
-        else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            # Table and column names come from the models above, never from input. A bare nosec:
-            # bandit warns about `nosec B608` on any f-string (PyCQA/bandit#1204).
-            sql = f"INSERT INTO {connection.ops.quote_name(table)} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608  # nosec
-            batch = []
-            for row in rows:
-                batch.append([self._adapt(value) for value in row])
-                count += 1
-                if len(batch) == COPY_BATCH:
-                    self.cursor.executemany(sql, batch)
-                    batch = []
-            if batch:
-                self.cursor.executemany(sql, batch)
-        self.progress(label or table, count, done=True)
-        return count
-
-    def _run_pending_checks(self):
-        """PostgreSQL alters no table with deferred checks pending (e.g. the foreign keys of rows
-        copied earlier in this transaction): run those checks now, then defer again."""
-        self.cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        self.cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-    def _drop_indexes_and_constraints(self, table):
-        """Drop `table`'s indexes and constraints except its primary and foreign keys; return the
-        statements that recreate them. Building an index once over a million rows is several times
-        faster than maintaining it row by row during the COPY. Everything happens in the
-        generator's transaction, so no other session ever sees the table without them. (Foreign
-        keys stay: adding one back would alter the referenced tables, which PostgreSQL refuses
-        while their own deferred checks from this transaction are pending.)"""
-        self._run_pending_checks()
-        self.cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
-            "AND contype NOT IN ('p', 'f')",
-            [table],
-        )
-        constraints = self.cursor.fetchall()
-        quoted = connection.ops.quote_name(table)
-        drops = [f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}" for name, _ in constraints]
-        for statement in drops:
-            self.cursor.execute(statement)
-        # Indexes left after the constraints went (those of unique/exclusion constraints went with them).
-        self.cursor.execute(
-            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
-            "WHERE indrelid = %s::regclass AND NOT indisprimary",
-            [table],
-        )
-        indexes = self.cursor.fetchall()
-        for name, _definition in indexes:
-            self.cursor.execute(f"DROP INDEX {name}")
-        return [definition for _name, definition in indexes] + [
-            f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
-            for name, definition in constraints
-        ]
-
-    @staticmethod
-    def _adapt(value):
-        if isinstance(value, datetime):
-            return connection.ops.adapt_datetimefield_value(value)
-        if isinstance(value, date):
-            return connection.ops.adapt_datefield_value(value)
-        if isinstance(value, Decimal):
-            return str(value)
-        return value
-
-
-def _next_id(model):
-    last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
-    return (last or 0) + 1
-
-
-class Generator:
+class Generator(LeaveMixin):
     def __init__(self, *, scale=FULL, data_end=None, progress=None, seed=8, prefix=USERNAME_PREFIX):
         if scale.users < 2 or scale.factories < 1 or scale.days < 14:
             raise GeneratorError("At least 2 users, 1 factory and 14 days.")
@@ -216,7 +108,7 @@ class Generator:
                 version=VERSION, scale=self.scale.as_dict(), data_end=self.data_end, prefix=self.prefix
             )
             with connection.cursor() as cursor:
-                self.writer = _Writer(cursor, self.progress)
+                self.writer = Writer(cursor, self.progress)
                 self._users()
                 self._catalog()
                 self._leave()
@@ -233,7 +125,7 @@ class Generator:
     # --- users and teams ----------------------------------------------------------------------
 
     def _users(self):
-        scale, first_id = self.scale, _next_id(User)
+        scale, first_id = self.scale, next_free_id(User)
         password = make_password(PASSWORD)  # hashed once: the same throwaway password for everyone
         self.users = []  # (id, manager_id, tzinfo, country, subdivision)
         rows = []
@@ -301,7 +193,7 @@ class Generator:
     def _catalog(self):
         scale = self.scale
         client, _created = Client.objects.get_or_create(name=f"{self.prefix} client")
-        project_id, task_id = _next_id(Project), _next_id(Task)
+        project_id, task_id = next_free_id(Project), next_free_id(Task)
         projects, tasks = [], []
         self.project_tasks = {}
         for index in range(scale.projects):
@@ -319,7 +211,7 @@ class Generator:
             "projects",
         )  # fmt: skip
         self.writer.write(Task, ["id", "project_id", "name", "active"], tasks, "tasks")
-        tag_id = _next_id(Tag)
+        tag_id = next_free_id(Tag)
         self.tag_ids = [tag_id + index for index in range(scale.tags)]
         self.writer.write(
             Tag, ["id", "name"], ((tid, f"{self.prefix}-tag-{tid - tag_id:04d}") for tid in self.tag_ids), "tags"
@@ -332,130 +224,13 @@ class Generator:
                 project_ids[(team * PROJECTS_PER_TEAM + n) % len(project_ids)] for n in range(PROJECTS_PER_TEAM)
             ]
 
-    # --- leave ------------------------------------------------------------------------------------
-
-    def _leave(self):
-        scale = self.scale
-        self.vacation, _created = LeaveType.objects.get_or_create(
-            code="vacation", defaults={"name": "Vacation", "color": "#1e88e5"}
-        )
-        AllowancePolicy.objects.get_or_create(
-            leave_type=self.vacation,
-            defaults={"yearly_amount": VACATION_DAYS_PER_YEAR, "accrual": AccrualMethod.YEARLY},
-        )
-        self.sick, _created = LeaveType.objects.get_or_create(
-            code="sick",
-            defaults={"name": "Sick leave", "color": "#e53935", "deducts_allowance": False, "requires_approval": False},
-        )
-        years = range(self.data_start.year, self.data_end.year + 1)
-        self.holidays = {}
-        for _uid, _team, _zone, country, subdivision in self.users:
-            key = (country, subdivision)
-            if key not in self.holidays:
-                self.holidays[key] = set(holidays.country_holidays(country, subdiv=subdivision or None, years=years))
-        request_id, ledger_id = _next_id(LeaveRequest), _next_id(LedgerEntry)
-        per_user = [scale.leave_requests // scale.users] * scale.users
-        for index in range(scale.leave_requests % scale.users):
-            per_user[index] += 1
-        self.leave_days = {}  # user id -> set of dates off
-        requests, ledger = [], []
-        for (user_id, team, _zone, country, subdivision), count in zip(self.users, per_user, strict=True):
-            manager_id = self.manager_ids[team] if team is not None else None
-            off = self.leave_days.setdefault(user_id, set())
-            for year in years:
-                allowance = (VACATION_DAYS_PER_YEAR, None, f"Bench allowance {year}", self.now)
-                ledger.append(
-                    (ledger_id + len(ledger), user_id, self.vacation.pk, year, EntryKind.INITIAL, 0, *allowance)
-                )
-            if not count:
-                continue
-            slot = scale.days // count
-            if slot < 2:
-                raise GeneratorError("Too many leave requests for the number of days.")
-            closed = self.holidays[(country, subdivision)]
-            for number in range(count):
-                first = self.data_start + timedelta(days=number * slot + self.random.randrange(max(1, slot - 7)))
-                while first.isoweekday() > 5 or first in closed:
-                    first += timedelta(days=1)
-                length = self.random.choice((1, 1, 2, 3, 5))
-                last = first + timedelta(days=length - 1)
-                limit = self.data_start + timedelta(days=(number + 1) * slot - 1)
-                last = min(last, limit)
-                days = [
-                    first + timedelta(days=n)
-                    for n in range((last - first).days + 1)
-                    if (first + timedelta(days=n)).isoweekday() <= 5 and (first + timedelta(days=n)) not in closed
-                ]
-                amount = Decimal(len(days))
-                sick = self.random.random() < 0.3
-                roll = self.random.random()
-                status = (
-                    LeaveStatus.APPROVED
-                    if sick or roll < 0.8
-                    else LeaveStatus.REJECTED
-                    if roll < 0.9
-                    else LeaveStatus.CANCELLED
-                )
-                rid = request_id + len(requests)
-                decided = datetime.combine(first - timedelta(days=7), time(9), tzinfo=UTC)
-                requests.append(
-                    (
-                        rid,
-                        user_id,
-                        (self.sick if sick else self.vacation).pk,
-                        first,
-                        last,
-                        "full",
-                        "full",
-                        amount,
-                        "Bench",
-                        status,
-                        manager_id if status != LeaveStatus.CANCELLED and not sick else None,
-                        decided if status != LeaveStatus.CANCELLED else None,
-                        "",
-                        "",
-                        "",
-                        decided - timedelta(days=7),
-                        decided,
-                    )
-                )
-                if status == LeaveStatus.APPROVED:
-                    off.update(days)
-                    if not sick:
-                        usage = (EntryKind.USAGE, 0, -amount, rid, "", decided)
-                        ledger.append((ledger_id + len(ledger), user_id, self.vacation.pk, first.year, *usage))
-        request_columns = [
-            "id",
-            "user_id",
-            "leave_type_id",
-            "start_date",
-            "end_date",
-            "start_part",
-            "end_part",
-            "amount",
-            "reason",
-            "status",
-            "decided_by_id",
-            "decided_at",
-            "decision_note",
-            "attachment",
-            "attachment_name",
-            "created_at",
-            "updated_at",
-        ]
-        self.writer.write(LeaveRequest, request_columns, requests, "leave requests")
-        ledger_columns = ["id", "user_id", "leave_type_id", "year", "kind", "period", "amount", "request_id"]
-        self.writer.write(
-            LedgerEntry, [*ledger_columns, "reason", "created_at"], ledger, "leave ledger entries"
-        )  # fmt: skip
-
     # --- time entries -------------------------------------------------------------------------------
 
     def _entries(self):
         scale = self.scale
-        entry_id = _next_id(TimeEntry)
+        entry_id = next_free_id(TimeEntry)
         through = TimeEntry.tags.through
-        through_id = _next_id(through)
+        through_id = next_free_id(through)
         per_user = [scale.entries // scale.users] * scale.users
         for index in range(scale.entries % scale.users):
             per_user[index] += 1
@@ -540,7 +315,11 @@ class Generator:
                 | {"country_code": "DE"},
             )
             locations.append(location.pk)
-        factory_id, point_id, sprocket_id = _next_id(Factory), _next_id(ProductionChartPoint), _next_id(Sprocket)
+        factory_id, point_id, sprocket_id = (
+            next_free_id(Factory),
+            next_free_id(ProductionChartPoint),
+            next_free_id(Sprocket),
+        )
         per_factory = [scale.sprockets // scale.factories] * scale.factories
         for index in range(scale.sprockets % scale.factories):
             per_factory[index] += 1
