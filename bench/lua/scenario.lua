@@ -1,4 +1,4 @@
--- wrk script for one benchmark scenario, configured by environment variables (set by bench/runner.py):
+-- wrk script for one benchmark scenario, configured by environment variables (set by bench/load.py):
 --   BENCH_METHOD   GET or POST
 --   BENCH_PATH     the request path (with its query string)
 --   BENCH_STOP     (timer mode) the path that stops the timer

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from accounts.models import User
-from bench import runner
+from bench import report, runner
 from bench.generator import GeneratorError, find_dataset
 from bench.models import Dataset
 from bench.tests.factories import DATA_END, TINY, generate
@@ -117,7 +117,7 @@ def test_targets_are_ratios_to_the_floor_and_the_database():
         "h": {"rps": 50.0, "p50_ms": 20.0, "p95_ms": 22.0, "p99_ms": 30.0, "db_ms": 15.0},
     }
 
-    runner.evaluate(results)
+    report.evaluate(results)
 
     assert results["b"]["target_met"] is False  # 90 < 300 / 3
     assert results["c"]["target_met"] is True  # 14 <= 3 * 5
