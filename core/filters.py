@@ -1,7 +1,10 @@
 """Input fields shared by the apps: days and moments as the API, filters and forms read them."""
 
+import keyword
+from collections.abc import Iterable, Mapping
 from contextlib import suppress
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
 
 import django_filters
 from django.core.exceptions import ValidationError
@@ -10,6 +13,9 @@ from django_filters.fields import IsoDateTimeField
 from rest_framework import serializers
 
 from core.days import FIRST_DAY, LAST_DAY
+
+_Declaring = TypeVar("_Declaring", bound=type)
+_Rows = TypeVar("_Rows")
 
 
 def validate_day(value):
@@ -83,3 +89,45 @@ class UtcDateTimeField(IsoDateTimeField):
 
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcDateTimeField
+
+
+# --- Query parameters named after Python keywords (`from`) ---------------------------------------
+
+
+def _renamed(names: Iterable[str]) -> dict[str, str]:
+    """`from_` → `from`: the declared names that stand for a Python keyword, in declaration order."""
+    return {name: name[:-1] for name in names if name.endswith("_") and keyword.iskeyword(name[:-1])}
+
+
+def keyword_fields(cls: _Declaring) -> _Declaring:
+    """Class decorator: the filters of a FilterSet or the fields of a serializer declared as `from_`
+    are named `from` (a keyword cannot be a class attribute). The one idiom for `from`/`to` pairs,
+    through public API only: django-filter's `base_filters` and DRF's `get_fields()`. Order kept."""
+    if issubclass(cls, django_filters.FilterSet):
+        renames = _renamed(cls.base_filters)
+        cls.base_filters = {renames.get(name, name): item for name, item in cls.base_filters.items()}
+        return cls
+    declared_get_fields = cls.get_fields
+
+    def get_fields(self: serializers.Serializer) -> dict[str, serializers.Field]:
+        fields = declared_get_fields(self)
+        renames = _renamed(fields)
+        return {renames.get(name, name): field for name, field in fields.items()}
+
+    cls.get_fields = get_fields  # type: ignore[method-assign]
+    return cls
+
+
+def read_in_filter_queryset(queryset: _Rows, name: str, value: date) -> _Rows:
+    """The `method` of a day filter whose value the FilterSet's own `filter_queryset` reads (a day
+    range applied in the user's time zone, say): filtering on it alone would be wrong, so it does
+    nothing. (`value: date` also types the parameter in the OpenAPI schema.)"""
+    return queryset
+
+
+def ordered_day_range(cleaned: Mapping[str, Any]) -> tuple[date | None, date | None]:
+    """`from` and `to` of a FilterSet's cleaned data, refusing `to` before `from` (400, on `to`)."""
+    first, last = cleaned.get("from"), cleaned.get("to")
+    if first and last and first > last:
+        raise serializers.ValidationError({"to": ["`to` must not be before `from`."]})
+    return first, last

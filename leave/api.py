@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.days import YEAR_OUT_OF_RANGE, year_in_range
-from core.filters import DayField, DayFilter
+from core.filters import DayField, DayFilter, keyword_fields
 from core.parsers import JSONParser
 from core.serializers import ModelSerializer
 from leave import calendars, services
@@ -202,9 +202,10 @@ class LeaveTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return LeaveType.objects.active()
 
 
+@keyword_fields
 class LeaveRequestFilter(django_filters.FilterSet):
-    date_from = DayFilter(field_name="end_date", lookup_expr="gte", label="Ends on or after")
-    date_to = DayFilter(field_name="start_date", lookup_expr="lte", label="Starts on or before")
+    from_ = DayFilter(field_name="end_date", lookup_expr="gte", label="Ends on or after")
+    to = DayFilter(field_name="start_date", lookup_expr="lte", label="Starts on or before")
     status = django_filters.MultipleChoiceFilter(choices=LeaveStatus.choices)
     user = django_filters.NumberFilter(field_name="user_id")
     leave_type = django_filters.NumberFilter(field_name="leave_type_id")
@@ -218,11 +219,6 @@ class LeaveRequestFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.pending().decidable_by(self.request.user)
-
-
-# `from` and `to` are Python keywords: rename the query parameters after the class exists.
-for _attribute, _param in (("date_from", "from"), ("date_to", "to")):
-    LeaveRequestFilter.base_filters[_param] = LeaveRequestFilter.base_filters.pop(_attribute)
 
 
 def _warning(error):

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from core.filters import keyword_fields
 from core.serializers import ModelSerializer
 from reports import exports, imports, overtime, services, summary
 from reports.models import ExportFormat, ExportJob, ExportKind, ImportFormat, ImportJob, JobStatus
@@ -61,12 +62,14 @@ SUMMARY_ROW_KEYS = frozenset(SummaryRowSerializer._declared_fields)
 CENTS = Decimal("0.01")
 
 
+@keyword_fields
 class SummarySerializer(serializers.Serializer):
     to = serializers.DateField()
     group_by = serializers.ListField(child=serializers.CharField())
     users = serializers.ListField(child=serializers.IntegerField())
     total = SummaryTotalSerializer()
     rows = SummaryRowSerializer(many=True)
+    from_ = serializers.DateField(help_text="First local day.")
 
 
 class OvertimeRowSerializer(serializers.Serializer):
@@ -79,6 +82,7 @@ class OvertimeRowSerializer(serializers.Serializer):
     )
 
 
+@keyword_fields
 class OvertimeSerializer(serializers.Serializer):
     user = serializers.IntegerField()
     to = serializers.DateField()
@@ -90,10 +94,7 @@ class OvertimeSerializer(serializers.Serializer):
     actual_hours = serializers.DecimalField(max_digits=12, decimal_places=2)
     overtime_hours = serializers.DecimalField(max_digits=12, decimal_places=2)
     rows = OvertimeRowSerializer(many=True)
-
-
-# `from` is a Python keyword: the field is added after the class body.
-SummarySerializer._declared_fields["from"] = serializers.DateField(help_text="First local day.")
+    from_ = serializers.DateField(help_text="First local day.")
 
 
 def _plain(value):
@@ -118,9 +119,6 @@ def summary_data(report):
         ],
         "from": report["from"].isoformat(),
     }
-
-
-OvertimeSerializer._declared_fields["from"] = serializers.DateField(help_text="First local day.")
 
 
 class ExportJobSerializer(ModelSerializer):

@@ -21,7 +21,7 @@ def test_a_week_across_new_year_starts_in_the_old_year():
 
 
 def test_the_range_of_days_and_years():
-    assert (FIRST_DAY, LAST_DAY) == (date(2000, 1, 1), date(2100, 12, 31))
+    assert (date(2000, 1, 1), date(2100, 12, 31)) == (FIRST_DAY, LAST_DAY)
     assert week_start(FIRST_DAY) == date(1999, 12, 27)  # the range leaves room for a week around it
     assert [year_in_range(year) for year in (1999, 2000, 2100, 2101)] == [False, True, True, False]
     assert YEAR_OUT_OF_RANGE == "Choose a year between 2000 and 2100."

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from core.errors import INVALID
-from core.filters import DayFilter
+from core.filters import DayFilter, keyword_fields, ordered_day_range, read_in_filter_queryset
 from timetracking import services
 from timetracking.api.serializers import (
     LEAN_ENTRY_FIELDS,
@@ -28,7 +28,12 @@ from timetracking.api.serializers import (
 from timetracking.models import TimeEntry
 
 
+@keyword_fields
 class TimeEntryFilter(django_filters.FilterSet):
+    from_ = DayFilter(
+        method=read_in_filter_queryset, label="First local day (YYYY-MM-DD), in the time zone of `user` or yours"
+    )
+    to = DayFilter(method=read_in_filter_queryset, label="Last local day (YYYY-MM-DD)")
     project = django_filters.NumberFilter(field_name="project_id")
     task = django_filters.NumberFilter(field_name="task_id")
     tag = django_filters.NumberFilter(field_name="tags", label="Tag id")
@@ -46,9 +51,7 @@ class TimeEntryFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        first, last = self.form.cleaned_data.get("from"), self.form.cleaned_data.get("to")
-        if first and last and first > last:
-            raise ValidationError({"to": ["`to` must not be before `from`."]})
+        first, last = ordered_day_range(self.form.cleaned_data)
         if first or last:
             queryset = queryset.on_local_days(first, last, self._timezone())
         return queryset
@@ -61,17 +64,6 @@ class TimeEntryFilter(django_filters.FilterSet):
             if owner is not None:
                 return owner.tzinfo
         return self.request.user.tzinfo
-
-
-def _ignore(queryset, name, value):
-    return queryset
-
-
-# `from` is a Python keyword, so these two are added after the class body.
-TimeEntryFilter.base_filters["from"] = DayFilter(
-    method=_ignore, label="First local day (YYYY-MM-DD), in the time zone of `user` or yours"
-)
-TimeEntryFilter.base_filters["to"] = DayFilter(method=_ignore, label="Last local day (YYYY-MM-DD)")
 
 
 def _unique_warnings(entries):

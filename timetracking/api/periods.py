@@ -4,13 +4,11 @@ import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from core.filters import DayField, DayFilter
+from core.filters import DayField, DayFilter, keyword_fields, ordered_day_range, read_in_filter_queryset
 from core.serializers import ModelSerializer
 from timetracking import services
-from timetracking.api.entries import _ignore
 from timetracking.api.serializers import ConflictSerializer
 from timetracking.models import TimesheetPeriod
 
@@ -53,7 +51,10 @@ class PeriodReopenSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=services.PERIOD_TEXT_MAX_LENGTH, help_text="Why the week is reopened.")
 
 
+@keyword_fields
 class PeriodFilter(django_filters.FilterSet):
+    from_ = DayFilter(method=read_in_filter_queryset, label="Weeks meeting this day or later")
+    to = DayFilter(method=read_in_filter_queryset, label="Weeks meeting this day or earlier")
     user = django_filters.NumberFilter(field_name="user_id")
     status = django_filters.ChoiceFilter(choices=TimesheetPeriod.Status.choices)
 
@@ -63,14 +64,7 @@ class PeriodFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        first, last = self.form.cleaned_data.get("from"), self.form.cleaned_data.get("to")
-        if first and last and first > last:
-            raise ValidationError({"to": ["`to` must not be before `from`."]})
-        return queryset.in_range(first, last)
-
-
-PeriodFilter.base_filters["from"] = DayFilter(method=_ignore, label="Weeks meeting this day or later")
-PeriodFilter.base_filters["to"] = DayFilter(method=_ignore, label="Weeks meeting this day or earlier")
+        return queryset.in_range(*ordered_day_range(self.form.cleaned_data))
 
 
 class PeriodErrorSerializer(serializers.Serializer):

@@ -8,25 +8,21 @@ from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound, ValidationError
 
 from accounts.models import User
-from core.filters import DayField
+from core.filters import DayField, keyword_fields
 from timetracking import compliance
 from timetracking.api.serializers import ViolationSerializer
 
 VIOLATIONS_MAX_DAYS = 366
 
 
+@keyword_fields
 class ViolationQuerySerializer(serializers.Serializer):
     to = DayField(required=False, help_text="Last local day (YYYY-MM-DD); default today.")
     user = serializers.IntegerField(
         required=False, min_value=1, help_text="Only this user (yourself, a report, or anyone for HR)."
     )
     rule = serializers.ChoiceField(choices=compliance.Rule.choices, required=False)
-
-
-# `from` is a Python keyword: declared after the class body.
-ViolationQuerySerializer._declared_fields["from"] = DayField(
-    required=False, help_text="First local day (YYYY-MM-DD); default 4 weeks before `to`."
-)
+    from_ = DayField(required=False, help_text="First local day (YYYY-MM-DD); default 4 weeks before `to`.")
 
 
 class ViolationListView(generics.ListAPIView):
