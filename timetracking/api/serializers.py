@@ -45,7 +45,7 @@ class TagReferenceField(serializers.Field):
         if isinstance(data, str):
             # A name is a CharField's value: NUL characters and lone surrogates are refused here,
             # as in every other string, before the name reaches a query.
-            data = _TAG_NAME.run_validation(" ".join(data.split()))
+            data = _TAG_NAME.run_validation(services.tag_name_collapsed(data))
         return data
 
     def to_representation(self, value):

@@ -37,7 +37,7 @@ from timetracking.services.entries import (
     entry_delete,
     entry_update,
 )
-from timetracking.services.inputs import parse_duration, tag_get_or_create, tags_resolve
+from timetracking.services.inputs import parse_duration, tag_get_or_create, tag_name_collapsed, tags_resolve
 from timetracking.services.periods import (
     PERIOD_TEXT_MAX_LENGTH,
     can_decide_period,
@@ -80,6 +80,7 @@ __all__ = [
     "period_submit",
     "period_week_start",
     "tag_get_or_create",
+    "tag_name_collapsed",
     "tags_resolve",
     "timer_current",
     "timer_start",

@@ -55,8 +55,14 @@ def parse_duration(value, *, field="duration"):
     return duration
 
 
+def tag_name_collapsed(name: object) -> str:
+    """A tag name as stored and compared: trimmed, each run of whitespace one space ("Q3  review" →
+    "Q3 review"). The one clean-up of tag names, for the services and the API's fields alike."""
+    return " ".join(str(name).split())
+
+
 def _normalize_tag_name(name):
-    name = " ".join(str(name).split())
+    name = tag_name_collapsed(name)
     if not name:
         raise TimeTrackingError("A tag name cannot be empty.", field="tags")
     if len(name) > TAG_NAME_MAX_LENGTH:

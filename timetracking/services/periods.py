@@ -126,29 +126,35 @@ def period_approve(*, actor, period):
     return period
 
 
+def _send_back(*, actor, period, field, attribute, text, expected, to_status, verb, event):
+    """Reject and reopen share one shape: a required text (`field` in the request, stored as
+    `attribute`), a decision on a week in `expected` status, the week set to `to_status`, audited."""
+    text = _clean_text(text, field=field, required=True)
+    period = _decide(actor=actor, period=period, expected=expected, verb=verb)
+    old_status = period.status
+    period.status = to_status
+    period.decided_by, period.decided_at = actor, timezone.now()
+    setattr(period, attribute, text)
+    period.save(update_fields=["status", "decided_by", "decided_at", attribute, "updated_at"])
+    _period_event(event, actor=actor, period=period, old_status=old_status, **{field: text})
+    return period
+
+
 @transaction.atomic
 def period_reject(*, actor, period, note):
     """Send a submitted week back to its owner (draft again) with a note saying what to fix."""
-    note = _clean_text(note, field="note", required=True)
-    period = _decide(actor=actor, period=period, expected=TimesheetPeriod.Status.SUBMITTED, verb="reject")
-    old_status = period.status
-    period.status = TimesheetPeriod.Status.DRAFT
-    period.decided_by, period.decided_at = actor, timezone.now()
-    period.note = note
-    period.save(update_fields=["status", "decided_by", "decided_at", "note", "updated_at"])
-    _period_event("rejected", actor=actor, period=period, old_status=old_status, note=note)
-    return period
+    return _send_back(
+        actor=actor, period=period, field="note", attribute="note", text=note,
+        expected=TimesheetPeriod.Status.SUBMITTED, to_status=TimesheetPeriod.Status.DRAFT, verb="reject",
+        event="rejected",
+    )  # fmt: skip
 
 
 @transaction.atomic
 def period_reopen(*, actor, period, reason):
     """Unlock an approved week (the manager or HR, with a reason); its owner can then change and resubmit it."""
-    reason = _clean_text(reason, field="reason", required=True)
-    period = _decide(actor=actor, period=period, expected=TimesheetPeriod.Status.APPROVED, verb="reopen")
-    old_status = period.status
-    period.status = TimesheetPeriod.Status.REOPENED
-    period.decided_by, period.decided_at = actor, timezone.now()
-    period.reopen_reason = reason
-    period.save(update_fields=["status", "decided_by", "decided_at", "reopen_reason", "updated_at"])
-    _period_event("reopened", actor=actor, period=period, old_status=old_status, reason=reason)
-    return period
+    return _send_back(
+        actor=actor, period=period, field="reason", attribute="reopen_reason", text=reason,
+        expected=TimesheetPeriod.Status.APPROVED, to_status=TimesheetPeriod.Status.REOPENED, verb="reopen",
+        event="reopened",
+    )  # fmt: skip
