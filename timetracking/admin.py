@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.shortcuts import redirect
 
 from timetracking import services
-from timetracking.models import Client, Project, Tag, Task, TimeEntry, TimesheetPeriod
+from timetracking.models import TIME_ENTRY_FIELDS, Client, Project, Tag, Task, TimeEntry, TimesheetPeriod
 
 
 class TaskInline(admin.TabularInline):
@@ -100,19 +100,7 @@ class TimeEntryAdmin(admin.ModelAdmin):
     list_select_related = ["user", "project", "task__project"]
     search_fields = ["description", "user__username", "user__last_name", "project__name", "task__name"]
     date_hierarchy = "started_at"
-    readonly_fields = [
-        "user",
-        "project",
-        "task",
-        "tags",
-        "description",
-        "started_at",
-        "ended_at",
-        "billable",
-        "source",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = TIME_ENTRY_FIELDS
 
     @admin.display(description="description")
     def short_description(self, entry):

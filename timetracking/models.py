@@ -229,6 +229,23 @@ def description_search_vector():
     return SearchVector("description", config="simple")
 
 
+# A time entry's own fields, in the order the admin shows them and the API answers them (the API
+# adds the names and the computed duration after them): one list, so a new field is one edit.
+TIME_ENTRY_FIELDS = (
+    "user",
+    "project",
+    "task",
+    "tags",
+    "description",
+    "started_at",
+    "ended_at",
+    "billable",
+    "source",
+    "created_at",
+    "updated_at",
+)
+
+
 class TimeEntry(models.Model):
     class Source(models.TextChoices):
         TIMER = "timer", "Timer"

@@ -9,7 +9,7 @@ from core.durations import hours_text
 from core.filters import MomentField
 from core.serializers import ModelSerializer
 from timetracking import compliance, services
-from timetracking.models import Project, Tag, Task, TimeEntry
+from timetracking.models import TIME_ENTRY_FIELDS, Project, Tag, Task, TimeEntry
 
 # --- Time entry serializers -------------------------------------------------------------------
 
@@ -79,25 +79,7 @@ class TimeEntrySerializer(ModelSerializer):
 
     class Meta:
         model = TimeEntry
-        fields = [
-            "id",
-            "user",
-            "project",
-            "project_name",
-            "task",
-            "task_name",
-            "tags",
-            "description",
-            "started_at",
-            "ended_at",
-            "duration_seconds",
-            "hours",
-            "is_running",
-            "billable",
-            "source",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *TIME_ENTRY_FIELDS, "project_name", "task_name", "duration_seconds", "hours", "is_running"]
         read_only_fields = fields
 
     def get_duration_seconds(self, entry) -> int | None:
@@ -141,20 +123,20 @@ def _lean_entry(row, tags, tzinfo):
         "id": row["id"],
         "user": row["user_id"],
         "project": row["project_id"],
-        "project_name": row["project__name"],
         "task": row["task_id"],
-        "task_name": row["task__name"],
         "tags": tags,
         "description": row["description"],
         "started_at": _iso(started_at, tzinfo),
         "ended_at": None if ended_at is None else _iso(ended_at, tzinfo),
-        "duration_seconds": seconds,
-        "hours": hours,
-        "is_running": ended_at is None,
         "billable": row["billable"],
         "source": row["source"],
         "created_at": _iso(row["created_at"], tzinfo),
         "updated_at": _iso(row["updated_at"], tzinfo),
+        "project_name": row["project__name"],
+        "task_name": row["task__name"],
+        "duration_seconds": seconds,
+        "hours": hours,
+        "is_running": ended_at is None,
     }
 
 
