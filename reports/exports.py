@@ -22,20 +22,21 @@ from reports.summary import TIME_DIMENSIONS, entries_in_scope, summarize
 from timetracking.models import Tag, TimeEntry
 
 CHUNK_SIZE = 2000
+# The entries export's text columns: header, the entry's field (an ORM path), and whether the column
+# has few distinct values (people, clients, projects: defused once per value, not per row). The Python
+# writer (`entry_rows`, for XLSX and the text lines) and the COPY SQL both read this table, so a new
+# text column is one line here; the computed columns after them are the same in both paths.
+_TEXT_COLUMNS = (
+    ("User", "user__username", True),
+    ("Email", "user__email", True),
+    ("Client", "project__client__name", True),
+    ("Project", "project__name", True),
+    ("Task", "task__name", True),
+    ("Description", "description", False),
+)
+_COMPUTED_COLUMNS = ("Billable", "Start", "End", "Hours", "Tags")
 # Our own CSV layout; `imports.NATIVE_COLUMNS` reads exactly these columns back.
-ENTRY_COLUMNS = [
-    "User",
-    "Email",
-    "Client",
-    "Project",
-    "Task",
-    "Description",
-    "Billable",
-    "Start",
-    "End",
-    "Hours",
-    "Tags",
-]
+ENTRY_COLUMNS = [*(header for header, _path, _repeated in _TEXT_COLUMNS), *_COMPUTED_COLUMNS]
 LEAVE_COLUMNS = [
     "User",
     "Email",
@@ -85,12 +86,7 @@ def entries_queryset(filters):
         .values_list(
             "id",
             "user_id",
-            "user__username",
-            "user__email",
-            "project__client__name",
-            "project__name",
-            "task__name",
-            "description",
+            *(path for _header, path, _repeated in _TEXT_COLUMNS),
             "billable",
             "tags__name",
             "start_text",
@@ -106,21 +102,11 @@ def entry_rows(filters, *, chunk_size=CHUNK_SIZE, hours_format=hours_from_second
     zones = {user.pk: user.tzinfo for user in filters.users}
     parse = datetime.fromisoformat
     cells = _DefusedCells()
+    defuse = [cells.__getitem__ if repeated else _safe_or_empty for _header, _path, repeated in _TEXT_COLUMNS]
     row, row_id = None, None
-    for (
-        entry_id,
-        user_id,
-        username,
-        email,
-        client,
-        project,
-        task,
-        description,
-        billable,
-        tag,
-        start,
-        end,
-    ) in entries_queryset(filters).iterator(chunk_size=chunk_size):
+    for entry_id, user_id, *texts, billable, tag, start, end in entries_queryset(filters).iterator(
+        chunk_size=chunk_size
+    ):
         if entry_id == row_id:
             # The same entry's next tag (by name). Only the first character decides `safe_cell`,
             # so defusing the first tag defuses the joined names.
@@ -132,12 +118,7 @@ def entry_rows(filters, *, chunk_size=CHUNK_SIZE, hours_format=hours_from_second
         start, end = parse(start), parse(end)
         row_id = entry_id
         row = [
-            cells[username],
-            cells[email],
-            cells[client],
-            cells[project],
-            cells[task],
-            safe_cell(description),
+            *(cell(text) for cell, text in zip(defuse, texts, strict=True)),
             "Yes" if billable else "No",
             start.astimezone(tzinfo).isoformat(),
             end.astimezone(tzinfo).isoformat(),
@@ -260,6 +241,10 @@ def _text_lines(rows):
     return "\r\n".join(lines)
 
 
+def _safe_or_empty(value):
+    return safe_cell(value or "")
+
+
 class _DefusedCells(dict):
     """`safe_cell(value or "")` by value, computed once per distinct value: for the columns with
     few distinct values (people, clients, projects, tasks), read once per row."""
@@ -309,26 +294,13 @@ _SQL_HOURS = f"({_SQL_HUNDREDTHS} / 100)::text || '.' || lpad(({_SQL_HUNDREDTHS}
 
 
 _COPY_COLUMNS = (
-    "id",
-    "user__username",
-    "user__email",
-    "user__timezone",
-    "project__client__name",
-    "project__name",
-    "task__name",
-    "description",
-    "billable",
-    "started_at",
-    "ended_at",
-)
+    "id", "user__timezone", *(path for _header, path, _repeated in _TEXT_COLUMNS), "billable", "started_at", "ended_at"
+)  # fmt: skip
+_COPY_TEXTS = [f"text{number}" for number in range(len(_TEXT_COLUMNS))]
+_COPY_NAMES = ", ".join(["id", "zone", *_COPY_TEXTS, "billable", "started_at", "ended_at"])
 _COPY_CELLS = ", ".join(
     [
-        _sql_safe_cell("q.username"),
-        _sql_safe_cell("q.email"),
-        _sql_safe_cell("q.client"),
-        _sql_safe_cell("q.project"),
-        _sql_safe_cell("q.task"),
-        _sql_safe_cell("q.description"),
+        *(_sql_safe_cell(f"q.{name}") for name in _COPY_TEXTS),
         "CASE WHEN q.billable THEN 'Yes' ELSE 'No' END",
         _sql_local_iso("q.started_at"),
         _sql_local_iso("q.ended_at"),
@@ -350,7 +322,7 @@ def _copy_sql(queryset):
     # A bare nosec: bandit warns about `nosec B608` on any f-string (PyCQA/bandit#1204).
     sql = (
         f"COPY (SELECT {_COPY_CELLS} FROM ({inner}) "  # noqa: S608  # nosec
-        "AS q(id, username, email, zone, client, project, task, description, billable, started_at, ended_at) "
+        f"AS q({_COPY_NAMES}) "
         "LEFT JOIN LATERAL (SELECT string_agg(t.name, ', ' ORDER BY t.name) AS names "
         f"FROM {through} m JOIN {tag_table} t ON t.id = m.tag_id WHERE m.timeentry_id = q.id) AS tags ON true "
         "ORDER BY q.started_at, q.id) TO STDOUT (FORMAT csv)"
