@@ -19,18 +19,25 @@ is 8 hours of the evening's day, and the rest after it runs from 06:00. Duration
 real elapsed time (computed in UTC), so across a DST change a night shift from 22:00 to 06:00 is
 7 or 9 hours, not 8, and a "day" is 23 or 25 hours long. Each user is assessed in their own time
 zone. Running timers are not counted until they are stopped.
+
+Each rule is one function taking the same prepared `Assessment` and returning its violations;
+`evaluate` prepares it once and composes them.
 """
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from datetime import tzinfo as TimeZone
 from decimal import Decimal
 from itertools import pairwise
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts.models import User
 from core.days import week_start
 from core.durations import hours_from_seconds
 from timetracking.models import TimeEntry, local_day_bounds
@@ -43,6 +50,8 @@ class Rule(models.TextChoices):
     WEEKLY_REST = "weekly_rest", "Minimum weekly rest"
     AVERAGE_WEEKLY_HOURS = "average_weekly_hours", "Average weekly working time"
 
+
+Interval = tuple[datetime, datetime]  # (started_at, ended_at), aware
 
 MINUTE = Decimal(60)
 # Entries are read this far around the assessed days, so that rests and weeks at the edges see
@@ -64,17 +73,17 @@ class Violation:
     message: str
     starts_at: datetime | None = None  # the exact stretch, when the rule is about one (a rest)
     ends_at: datetime | None = None
-    details: dict = field(default_factory=dict, compare=False, hash=False)
+    details: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
-    def key(self):
+    def key(self) -> tuple[str, int, date, date]:
         return (self.rule, self.user_id, self.period_start, self.period_end)
 
     @property
-    def rule_label(self):
-        return Rule(self.rule).label
+    def rule_label(self) -> str:
+        return str(Rule(self.rule).label)
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
             "rule_label": self.rule_label,
@@ -90,198 +99,300 @@ class Violation:
         }
 
 
-def limits():
-    """The configured limits, in seconds."""
-    return {
-        "max_daily": settings.WORKING_TIME_MAX_DAILY_HOURS * 3600,
-        "min_daily_rest": settings.WORKING_TIME_MIN_DAILY_REST_HOURS * 3600,
-        "min_weekly_rest": (settings.WORKING_TIME_MIN_WEEKLY_REST_HOURS + settings.WORKING_TIME_MIN_DAILY_REST_HOURS)
+@dataclass(frozen=True)
+class Limits:
+    """The configured limits, in seconds (the reference period in weeks)."""
+
+    max_daily: int
+    min_daily_rest: int
+    min_weekly_rest: int
+    short_break_after: int  # work beyond this needs `short_break`...
+    short_break: int
+    long_break_after: int  # ... and beyond this `long_break`
+    long_break: int
+    max_weekly: int
+    reference_weeks: int
+
+
+def limits() -> Limits:
+    """The limits as configured now (settings are read at each call)."""
+    return Limits(
+        max_daily=settings.WORKING_TIME_MAX_DAILY_HOURS * 3600,
+        min_daily_rest=settings.WORKING_TIME_MIN_DAILY_REST_HOURS * 3600,
+        min_weekly_rest=(settings.WORKING_TIME_MIN_WEEKLY_REST_HOURS + settings.WORKING_TIME_MIN_DAILY_REST_HOURS)
         * 3600,
-        "break_after_6h": settings.WORKING_TIME_BREAK_AFTER_6H_MINUTES * 60,
-        "break_after_9h": settings.WORKING_TIME_BREAK_AFTER_9H_MINUTES * 60,
-        "max_weekly": settings.WORKING_TIME_MAX_WEEKLY_HOURS * 3600,
-        "reference_weeks": max(1, settings.WORKING_TIME_REFERENCE_WEEKS),
-    }
+        short_break_after=6 * 3600,
+        short_break=settings.WORKING_TIME_BREAK_AFTER_6H_MINUTES * 60,
+        long_break_after=9 * 3600,
+        long_break=settings.WORKING_TIME_BREAK_AFTER_9H_MINUTES * 60,
+        max_weekly=settings.WORKING_TIME_MAX_WEEKLY_HOURS * 3600,
+        reference_weeks=max(1, settings.WORKING_TIME_REFERENCE_WEEKS),
+    )
 
 
-def _minutes(seconds):
+def _minutes(seconds: float) -> Decimal:
     return (Decimal(int(seconds)) / MINUTE).quantize(Decimal("1"))
 
 
-def _fmt(seconds):
+def _fmt(seconds: float) -> str:
     minutes = int(seconds) // 60
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def evaluate(intervals, *, user_id, tzinfo, first_day, last_day, rules=None):
+def _work(intervals: list[Interval]) -> float:
+    return sum((end - start).total_seconds() for start, end in intervals)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What every rule reads: one user's work, in UTC and sorted, grouped by local day; the assessed
+    local days [first_day, last_day] and the Mondays of their weeks; the limits."""
+
+    user_id: int
+    tzinfo: TimeZone
+    first_day: date
+    last_day: date
+    intervals: list[Interval]
+    by_day: dict[date, list[Interval]]  # local day -> its intervals, in start order
+    weeks: list[date]
+    limits: Limits
+
+    @classmethod
+    def prepare(
+        cls, intervals: Iterable[Interval], *, user_id: int, tzinfo: TimeZone, first_day: date, last_day: date
+    ) -> "Assessment":
+        # In UTC: subtracting two datetimes of the same zone is wall-clock arithmetic (wrong across DST).
+        in_utc = sorted((start.astimezone(UTC), end.astimezone(UTC)) for start, end in intervals)
+        by_day: dict[date, list[Interval]] = defaultdict(list)
+        for start, end in in_utc:
+            by_day[timezone.localtime(start, tzinfo).date()].append((start, end))
+        weeks = []
+        monday = week_start(first_day)
+        while monday <= last_day:
+            weeks.append(monday)
+            monday += timedelta(days=7)
+        return cls(
+            user_id=user_id,
+            tzinfo=tzinfo,
+            first_day=first_day,
+            last_day=last_day,
+            intervals=in_utc,
+            by_day=dict(by_day),
+            weeks=weeks,
+            limits=limits(),
+        )
+
+    def in_range(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day
+
+    def assessed_days(self) -> list[date]:
+        """The assessed days with work, in order."""
+        return sorted(day for day in self.by_day if self.in_range(day))
+
+
+def daily_hours_violations(assessment: Assessment) -> list[Violation]:
+    """Days with more work than the daily maximum."""
+    limit = assessment.limits.max_daily
+    violations = []
+    for day in assessment.assessed_days():
+        work = _work(assessment.by_day[day])
+        if work > limit:
+            violations.append(
+                Violation(
+                    rule=Rule.DAILY_HOURS,
+                    user_id=assessment.user_id,
+                    period_start=day,
+                    period_end=day,
+                    actual=hours_from_seconds(work),
+                    limit=hours_from_seconds(limit),
+                    unit="hours",
+                    message=f"{day:%a %d %b}: {_fmt(work)} h of work, more than the {_fmt(limit)} h allowed in a day.",
+                )
+            )
+    return violations
+
+
+def breaks_violations(assessment: Assessment) -> list[Violation]:
+    """Days whose work needs more breaks than the gaps between their entries."""
+    limit = assessment.limits
+    violations = []
+    for day in assessment.assessed_days():
+        day_intervals = assessment.by_day[day]
+        work = _work(day_intervals)
+        if work > limit.long_break_after:
+            required = limit.long_break
+        elif work > limit.short_break_after:
+            required = limit.short_break
+        else:
+            required = 0
+        taken = sum(max(0, (later[0] - earlier[1]).total_seconds()) for earlier, later in pairwise(day_intervals))
+        if taken < required:
+            violations.append(
+                Violation(
+                    rule=Rule.BREAKS,
+                    user_id=assessment.user_id,
+                    period_start=day,
+                    period_end=day,
+                    actual=_minutes(taken),
+                    limit=_minutes(required),
+                    unit="minutes",
+                    message=f"{day:%a %d %b}: {_fmt(work)} h of work with {int(taken // 60)} min of breaks; "
+                    f"at least {required // 60} min are needed.",
+                )
+            )
+    return violations
+
+
+def daily_rest_violations(assessment: Assessment) -> list[Violation]:
+    """Too short rests from the last end of one working day to the first start of the next."""
+    limit = assessment.limits.min_daily_rest
+    by_day = assessment.by_day
+    violations = []
+    for earlier, later in pairwise(sorted(by_day)):
+        if not assessment.in_range(later):
+            continue
+        rest_start = max(end for _, end in by_day[earlier])
+        rest_end = by_day[later][0][0]
+        rest = (rest_end - rest_start).total_seconds()
+        if rest < limit:
+            violations.append(
+                Violation(
+                    rule=Rule.DAILY_REST,
+                    user_id=assessment.user_id,
+                    period_start=earlier,
+                    period_end=later,
+                    actual=hours_from_seconds(rest),
+                    limit=hours_from_seconds(limit),
+                    unit="hours",
+                    message=f"Only {_fmt(rest)} h of rest before {later:%a %d %b}; at least "
+                    f"{_fmt(limit)} h are needed between two working days.",
+                    starts_at=rest_start,
+                    ends_at=rest_end,
+                )
+            )
+    return violations
+
+
+def weekly_rest_violations(assessment: Assessment) -> list[Violation]:
+    """Weeks whose longest stretch off (of those touching the week) is shorter than the weekly rest."""
+    intervals = assessment.intervals
+    if not intervals:
+        return []
+    limit = assessment.limits.min_weekly_rest
+    # The stretches off, None where one has no work before or after it.
+    gaps: list[tuple[datetime | None, datetime | None]] = [(None, intervals[0][0])]
+    latest_end = intervals[0][1]
+    for start, end in intervals[1:]:
+        if start > latest_end:
+            gaps.append((latest_end, start))
+        latest_end = max(latest_end, end)
+    gaps.append((latest_end, None))
+    violations = []
+    for monday in assessment.weeks:
+        week_begins, week_ends = local_day_bounds(monday, monday + timedelta(days=6), assessment.tzinfo)
+        touching = [
+            (start, end)
+            for start, end in gaps
+            if (start is None or start < week_ends) and (end is None or end > week_begins)
+        ]
+        bounded = [(start, end) for start, end in touching if start is not None and end is not None]
+        if len(bounded) < len(touching):
+            continue  # a stretch off without an end in sight (no work before or after it)
+        longest = max(bounded, key=lambda gap: gap[1] - gap[0], default=None)
+        length = (longest[1] - longest[0]).total_seconds() if longest else 0
+        if length < limit:
+            violations.append(
+                Violation(
+                    rule=Rule.WEEKLY_REST,
+                    user_id=assessment.user_id,
+                    period_start=monday,
+                    period_end=monday + timedelta(days=6),
+                    actual=hours_from_seconds(length),
+                    limit=hours_from_seconds(limit),
+                    unit="hours",
+                    message=f"Week of {monday:%d %b}: the longest rest was {_fmt(length)} h; at least "
+                    f"{_fmt(limit)} h in one stretch are needed every week.",
+                    starts_at=longest[0] if longest else None,
+                    ends_at=longest[1] if longest else None,
+                )
+            )
+    return violations
+
+
+def average_weekly_hours_violations(assessment: Assessment) -> list[Violation]:
+    """Weeks ending a reference period whose average week is above the weekly maximum."""
+    limit = assessment.limits.max_weekly
+    reference = assessment.limits.reference_weeks
+    week_seconds: dict[date, float] = defaultdict(float)
+    for day, day_intervals in assessment.by_day.items():
+        week_seconds[week_start(day)] += _work(day_intervals)
+    violations = []
+    for monday in assessment.weeks:
+        first_monday = monday - timedelta(days=7 * (reference - 1))
+        total = sum(seconds for week, seconds in week_seconds.items() if first_monday <= week <= monday)
+        if total > limit * reference:
+            average = total / reference
+            violations.append(
+                Violation(
+                    rule=Rule.AVERAGE_WEEKLY_HOURS,
+                    user_id=assessment.user_id,
+                    period_start=monday,
+                    period_end=monday + timedelta(days=6),
+                    actual=hours_from_seconds(average),
+                    limit=hours_from_seconds(limit),
+                    unit="hours",
+                    message=f"Week of {monday:%d %b}: {_fmt(average)} h a week on average over the {reference} "
+                    f"weeks since {first_monday:%d %b %Y}, more than {_fmt(limit)} h.",
+                    details={"reference_start": first_monday, "reference_weeks": reference},
+                )
+            )
+    return violations
+
+
+# Each rule's check, in the order violations of one period are listed.
+CHECKS: dict[Rule, Callable[[Assessment], list[Violation]]] = {
+    Rule.DAILY_HOURS: daily_hours_violations,
+    Rule.BREAKS: breaks_violations,
+    Rule.DAILY_REST: daily_rest_violations,
+    Rule.WEEKLY_REST: weekly_rest_violations,
+    Rule.AVERAGE_WEEKLY_HOURS: average_weekly_hours_violations,
+}
+_ORDER = {rule: index for index, rule in enumerate(Rule.values)}
+
+
+def evaluate(
+    intervals: Iterable[Interval],
+    *,
+    user_id: int,
+    tzinfo: TimeZone,
+    first_day: date,
+    last_day: date,
+    rules: Iterable[str] | None = None,
+) -> list[Violation]:
     """The violations of one user's `intervals` [(started_at, ended_at), ...] (aware, any order)
     concerning the local days [first_day, last_day] in `tzinfo`.
 
     `intervals` must hold every entry from `first_day - reference weeks - EDGE` to `last_day + EDGE`.
     """
-    rules = set(rules or Rule.values)
-    limit = limits()
-    # In UTC: subtracting two datetimes of the same zone is wall-clock arithmetic (wrong across DST).
-    intervals = sorted((start.astimezone(UTC), end.astimezone(UTC)) for start, end in intervals)
-    by_day = defaultdict(list)
-    for start, end in intervals:
-        by_day[timezone.localtime(start, tzinfo).date()].append((start, end))
-    violations = []
-
-    def in_range(day):
-        return first_day <= day <= last_day
-
-    # Daily rules: the day's work and the gaps between its entries.
-    for day in sorted(d for d in by_day if in_range(d)):
-        day_intervals = by_day[day]
-        work = sum((end - start).total_seconds() for start, end in day_intervals)
-        if Rule.DAILY_HOURS in rules and work > limit["max_daily"]:
-            violations.append(
-                Violation(
-                    rule=Rule.DAILY_HOURS,
-                    user_id=user_id,
-                    period_start=day,
-                    period_end=day,
-                    actual=hours_from_seconds(work),
-                    limit=hours_from_seconds(limit["max_daily"]),
-                    unit="hours",
-                    message=f"{day:%a %d %b}: {_fmt(work)} h of work, more than the {_fmt(limit['max_daily'])} h "
-                    "allowed in a day.",
-                )
-            )
-        if Rule.BREAKS in rules:
-            if work > 9 * 3600:
-                required = limit["break_after_9h"]
-            elif work > 6 * 3600:
-                required = limit["break_after_6h"]
-            else:
-                required = 0
-            taken = sum(max(0, (later[0] - earlier[1]).total_seconds()) for earlier, later in pairwise(day_intervals))
-            if taken < required:
-                violations.append(
-                    Violation(
-                        rule=Rule.BREAKS,
-                        user_id=user_id,
-                        period_start=day,
-                        period_end=day,
-                        actual=_minutes(taken),
-                        limit=_minutes(required),
-                        unit="minutes",
-                        message=f"{day:%a %d %b}: {_fmt(work)} h of work with {int(taken // 60)} min of breaks; "
-                        f"at least {required // 60} min are needed.",
-                    )
-                )
-
-    # Daily rest: from the last end of one working day to the first start of the next.
-    if Rule.DAILY_REST in rules:
-        days = sorted(by_day)
-        for earlier, later in pairwise(days):
-            if not in_range(later):
-                continue
-            rest_start = max(end for _, end in by_day[earlier])
-            rest_end = by_day[later][0][0]
-            rest = (rest_end - rest_start).total_seconds()
-            if rest < limit["min_daily_rest"]:
-                violations.append(
-                    Violation(
-                        rule=Rule.DAILY_REST,
-                        user_id=user_id,
-                        period_start=earlier,
-                        period_end=later,
-                        actual=hours_from_seconds(rest),
-                        limit=hours_from_seconds(limit["min_daily_rest"]),
-                        unit="hours",
-                        message=f"Only {_fmt(rest)} h of rest before {later:%a %d %b}; at least "
-                        f"{_fmt(limit['min_daily_rest'])} h are needed between two working days.",
-                        starts_at=rest_start,
-                        ends_at=rest_end,
-                    )
-                )
-
-    weeks = []
-    monday = week_start(first_day)
-    while monday <= last_day:
-        weeks.append(monday)
-        monday += timedelta(days=7)
-
-    # Weekly rest: the longest stretch off that touches the week.
-    if Rule.WEEKLY_REST in rules and intervals:
-        gaps = [(None, intervals[0][0])]
-        latest_end = intervals[0][1]
-        for start, end in intervals[1:]:
-            if start > latest_end:
-                gaps.append((latest_end, start))
-            latest_end = max(latest_end, end)
-        gaps.append((latest_end, None))
-        for monday in weeks:
-            week_begins, week_ends = local_day_bounds(monday, monday + timedelta(days=6), tzinfo)
-            touching = [
-                (start, end)
-                for start, end in gaps
-                if (start is None or start < week_ends) and (end is None or end > week_begins)
-            ]
-            if any(start is None or end is None for start, end in touching):
-                continue  # a stretch off without an end in sight (no work before or after it)
-            longest = max(touching, key=lambda gap: gap[1] - gap[0], default=None)
-            length = (longest[1] - longest[0]).total_seconds() if longest else 0
-            if length < limit["min_weekly_rest"]:
-                violations.append(
-                    Violation(
-                        rule=Rule.WEEKLY_REST,
-                        user_id=user_id,
-                        period_start=monday,
-                        period_end=monday + timedelta(days=6),
-                        actual=hours_from_seconds(length),
-                        limit=hours_from_seconds(limit["min_weekly_rest"]),
-                        unit="hours",
-                        message=f"Week of {monday:%d %b}: the longest rest was {_fmt(length)} h; at least "
-                        f"{_fmt(limit['min_weekly_rest'])} h in one stretch are needed every week.",
-                        starts_at=longest[0] if longest else None,
-                        ends_at=longest[1] if longest else None,
-                    )
-                )
-
-    # Average week over the reference period ending with the assessed week.
-    if Rule.AVERAGE_WEEKLY_HOURS in rules:
-        week_seconds = defaultdict(float)
-        for day, day_intervals in by_day.items():
-            week_seconds[week_start(day)] += sum((end - start).total_seconds() for start, end in day_intervals)
-        reference = limit["reference_weeks"]
-        for monday in weeks:
-            first_monday = monday - timedelta(days=7 * (reference - 1))
-            total = sum(seconds for week, seconds in week_seconds.items() if first_monday <= week <= monday)
-            if total > limit["max_weekly"] * reference:
-                average = total / reference
-                violations.append(
-                    Violation(
-                        rule=Rule.AVERAGE_WEEKLY_HOURS,
-                        user_id=user_id,
-                        period_start=monday,
-                        period_end=monday + timedelta(days=6),
-                        actual=hours_from_seconds(average),
-                        limit=hours_from_seconds(limit["max_weekly"]),
-                        unit="hours",
-                        message=f"Week of {monday:%d %b}: {_fmt(average)} h a week on average over the {reference} "
-                        f"weeks since {first_monday:%d %b %Y}, more than {_fmt(limit['max_weekly'])} h.",
-                        details={"reference_start": first_monday, "reference_weeks": reference},
-                    )
-                )
-
-    order = {rule: index for index, rule in enumerate(Rule.values)}
-    violations.sort(key=lambda violation: (violation.period_end, violation.period_start, order[violation.rule]))
+    selected = set(rules or Rule.values)
+    assessment = Assessment.prepare(intervals, user_id=user_id, tzinfo=tzinfo, first_day=first_day, last_day=last_day)
+    violations = [violation for rule, check in CHECKS.items() if rule in selected for violation in check(assessment)]
+    violations.sort(key=lambda violation: (violation.period_end, violation.period_start, _ORDER[violation.rule]))
     return violations
 
 
-def fetch_window(first_day, last_day):
+def fetch_window(first_day: date, last_day: date) -> tuple[datetime, datetime]:
     """The UTC instants between which entries are read to assess the local days [first_day, last_day]."""
-    reference = limits()["reference_weeks"]
+    reference = limits().reference_weeks
     start_day = week_start(first_day) - timedelta(days=7 * (reference - 1))
     start = datetime.combine(start_day, time.min, tzinfo=UTC) - EDGE
     end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=UTC) + EDGE
     return start, end
 
 
-def violations_for(users, first_day, last_day, *, rules=None):
+def violations_for(
+    users: Iterable[User], first_day: date, last_day: date, *, rules: Iterable[str] | None = None
+) -> list[Violation]:
     """Violations of each of `users` (User objects, their own time zones) on the days [first_day, last_day].
 
     One query for the entries of all of them, whatever their number.
@@ -290,7 +401,7 @@ def violations_for(users, first_day, last_day, *, rules=None):
     if not users:
         return []
     start, end = fetch_window(first_day, last_day)
-    intervals = defaultdict(list)
+    intervals: dict[int, list[Interval]] = defaultdict(list)
     rows = TimeEntry.objects.filter(user_id__in=[user.pk for user in users]).intervals(start, end)
     for user_id, _entry_id, started_at, ended_at in rows:
         intervals[user_id].append((started_at, ended_at))
