@@ -476,7 +476,15 @@ INSTALLED_APPS += ["bench"]
 # --- Compliance (timetracking) --------------------------------------------------------------
 # Weekly rest: this many hours plus the daily rest, in one stretch, in every ISO week (24 + 11 h).
 WORKING_TIME_MIN_WEEKLY_REST_HOURS = env_int("WORKING_TIME_MIN_WEEKLY_REST_HOURS", 24, minimum=0, maximum=168)
-# Breaks a day needs when its work exceeds 6 h / 9 h (the gaps between its entries count).
+# Breaks a day needs when its work exceeds 6 h / 9 h (the gaps between its entries count): the
+# thresholds in hours, then the breaks in minutes. The second threshold is not below the first.
+WORKING_TIME_BREAK_AFTER_6H_HOURS = env_int("WORKING_TIME_BREAK_AFTER_6H_HOURS", 6, maximum=24)
+WORKING_TIME_BREAK_AFTER_9H_HOURS = env_int(
+    "WORKING_TIME_BREAK_AFTER_9H_HOURS",
+    max(9, WORKING_TIME_BREAK_AFTER_6H_HOURS),
+    minimum=WORKING_TIME_BREAK_AFTER_6H_HOURS,
+    maximum=24,
+)
 WORKING_TIME_BREAK_AFTER_6H_MINUTES = env_int("WORKING_TIME_BREAK_AFTER_6H_MINUTES", 30, minimum=0, maximum=360)
 WORKING_TIME_BREAK_AFTER_9H_MINUTES = env_int("WORKING_TIME_BREAK_AFTER_9H_MINUTES", 45, minimum=0, maximum=540)
 # When on, an entry write that creates a violation is refused (409) instead of answered with warnings.

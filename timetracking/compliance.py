@@ -3,9 +3,10 @@ checked against the tracked time. Pure reads: nothing here writes.
 
 Rules (limits from settings, read at each call so they can be changed per deployment):
 - `daily_hours`: work on one day at most WORKING_TIME_MAX_DAILY_HOURS (10 h).
-- `breaks`: a day with more than 6 h of work needs WORKING_TIME_BREAK_AFTER_6H_MINUTES (30) of
-  breaks, more than 9 h needs WORKING_TIME_BREAK_AFTER_9H_MINUTES (45); the gaps between the
-  day's entries are its breaks.
+- `breaks`: a day with more than WORKING_TIME_BREAK_AFTER_6H_HOURS (6) h of work needs
+  WORKING_TIME_BREAK_AFTER_6H_MINUTES (30) of breaks, more than WORKING_TIME_BREAK_AFTER_9H_HOURS
+  (9) h needs WORKING_TIME_BREAK_AFTER_9H_MINUTES (45); the gaps between the day's entries are its
+  breaks.
 - `daily_rest`: between two working days at least WORKING_TIME_MIN_DAILY_REST_HOURS (11 h) off.
 - `weekly_rest`: in every ISO week at least WORKING_TIME_MIN_WEEKLY_REST_HOURS + the daily rest
   (24 + 11 = 35 h) off in one stretch. A stretch counts for every week it touches, so a rest from
@@ -121,9 +122,9 @@ def limits() -> Limits:
         min_daily_rest=settings.WORKING_TIME_MIN_DAILY_REST_HOURS * 3600,
         min_weekly_rest=(settings.WORKING_TIME_MIN_WEEKLY_REST_HOURS + settings.WORKING_TIME_MIN_DAILY_REST_HOURS)
         * 3600,
-        short_break_after=6 * 3600,
+        short_break_after=settings.WORKING_TIME_BREAK_AFTER_6H_HOURS * 3600,
         short_break=settings.WORKING_TIME_BREAK_AFTER_6H_MINUTES * 60,
-        long_break_after=9 * 3600,
+        long_break_after=settings.WORKING_TIME_BREAK_AFTER_9H_HOURS * 3600,
         long_break=settings.WORKING_TIME_BREAK_AFTER_9H_MINUTES * 60,
         max_weekly=settings.WORKING_TIME_MAX_WEEKLY_HOURS * 3600,
         reference_weeks=max(1, settings.WORKING_TIME_REFERENCE_WEEKS),
