@@ -1,12 +1,13 @@
 """The dashboard panel: this week's actual vs expected hours and the overtime balance."""
 
+from core.days import week_days
 from reports import overtime
 
 
 def widget(request):
     user = request.user
     today = overtime.today_for(user)
-    monday, sunday = overtime.week_of(today)
+    monday, sunday = week_days(today)
     report = overtime.overtime_report(user, monday, sunday, period="week", today=today)
     week = report["rows"][0] if report["rows"] else None
     return {

@@ -13,7 +13,6 @@ whichever is earlier; never before REPORTS_OVERTIME_START when it is set).
 """
 
 from collections import defaultdict
-from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,7 +20,7 @@ from django.db.models import Min, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from core.days import week_days, week_start
+from core.days import week_start
 from core.durations import hours_from_seconds
 from leave.calendars import dates, day_amounts
 from leave.models import LeaveRequest, LeaveStatus, LeaveUnit
@@ -172,15 +171,5 @@ def overtime_report(user, start, end, *, period="day", today=None):
     }
 
 
-def balance_until(user, day):
-    """The overtime balance (decimal hours) at the end of `day`."""
-    report = overtime_report(user, day, day, period="day", today=day)
-    return report["closing_balance_hours"]
-
-
 def today_for(user):
     return timezone.localdate(timezone=user.tzinfo)
-
-
-def week_of(day: date):
-    return week_days(day)

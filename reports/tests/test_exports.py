@@ -18,9 +18,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.durations import hours_from_seconds as hours
 from reports import exports
 from reports.models import ExportJob
-from core.durations import hours_from_seconds as hours
 from reports.summary import ReportFilters, entries_in_scope
 from reports.tests.factories import ProjectFactory, TagFactory, TaskFactory, TimeEntryFactory, UserFactory, utc
 from timetracking.models import Client, Tag, TimeEntry

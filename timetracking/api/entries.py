@@ -104,7 +104,7 @@ class TimeEntryViewSet(viewsets.ModelViewSet):
         return entry
 
     def _read(self, entry, status_code=status.HTTP_200_OK):
-        return Response(_with_warnings(entry, self.get_serializer_context()), status=status_code)
+        return Response(_with_warnings(entry), status=status_code)
 
     @extend_schema(
         request=TimeEntryCreateSerializer, responses={201: TimeEntryWithWarningsSerializer, 409: ConflictSerializer}

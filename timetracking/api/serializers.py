@@ -307,7 +307,7 @@ class TimerUpdateSerializer(_EntryFieldsMixin):
     started_at = LocalDateTimeField(required=False)
 
 
-def _with_warnings(entry, context=None):
+def _with_warnings(entry):
     """The saved entry as read, plus the `warnings` its write produced (TimeEntryWithWarningsSerializer)."""
     data = written_entry(entry)
     data["warnings"] = ViolationSerializer(getattr(entry, "compliance_warnings", []), many=True).data
