@@ -40,11 +40,14 @@ from timetracking.services.entries import (
 from timetracking.services.inputs import parse_duration, tag_get_or_create, tag_name_collapsed, tags_resolve
 from timetracking.services.periods import (
     PERIOD_TEXT_MAX_LENGTH,
+    PeriodState,
     can_decide_period,
     period_approve,
     period_reject,
     period_reopen,
+    period_state,
     period_submit,
+    period_submit_refusal,
     period_week_start,
 )
 from timetracking.services.timer import timer_current, timer_start, timer_stop, timer_update
@@ -62,6 +65,7 @@ __all__ = [
     "ComplianceBlocked",
     "PeriodLocked",
     "PeriodNotAllowed",
+    "PeriodState",
     "TimeTrackingConflict",
     "TimeTrackingError",
     "_save",
@@ -77,7 +81,9 @@ __all__ = [
     "period_approve",
     "period_reject",
     "period_reopen",
+    "period_state",
     "period_submit",
+    "period_submit_refusal",
     "period_week_start",
     "tag_get_or_create",
     "tag_name_collapsed",

@@ -1,8 +1,13 @@
-"""The weekly period close: submit, then approve (locked), reject, or reopen."""
+"""The weekly period close: submit, then approve (locked), reject, or reopen; and the state of a
+week as its page shows it (`period_state`), read with the same rules."""
+
+from dataclasses import dataclass
+from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.services import audit_record
 from core.days import week_start
 from timetracking.models import (
@@ -19,27 +24,65 @@ from webhooks.services import outbox_publish
 PERIOD_TEXT_MAX_LENGTH = 1000
 
 
-def period_week_start(*, user, day):
+def period_week_start(*, user: User, day: date) -> date:
     """The Monday of the ISO week containing `day` (a date, in the user's own calendar)."""
     return week_start(day)
 
 
-def can_decide_period(*, actor, period):
+def can_decide_period(*, actor: User, period: TimesheetPeriod) -> bool:
     """The user's manager or HR decide a week; nobody decides their own, not even HR."""
     if actor.pk == period.user_id:
         return False
-    return actor.is_hr or period.user.manager_id == actor.pk
+    return bool(actor.is_hr) or period.user.manager_id == actor.pk
 
 
-def _lock_period(period):
+def period_submit_refusal(*, user: User, week_start: date, period: TimesheetPeriod | None) -> TimeTrackingError | None:
+    """Why `period_submit` refuses the user's week starting `week_start` (its `period`, None for a
+    week without a row: a draft), or None when it submits it: a week that has not started yet, one
+    already submitted, or one approved (locked). The one statement of the rule, for the service and the page."""
+    if week_start > timezone.localdate(timezone=user.tzinfo):
+        return TimeTrackingError("This week has not started yet.", field="week", code="future_week")
+    status = period.status if period is not None else TimesheetPeriod.Status.DRAFT
+    if status == TimesheetPeriod.Status.SUBMITTED:
+        return TimeTrackingConflict("This week is already submitted.", code="already_submitted")
+    if status == TimesheetPeriod.Status.APPROVED:
+        return PeriodLocked("This week is already approved and locked.")
+    return None
+
+
+@dataclass(frozen=True)
+class PeriodState:
+    """One user's week as `actor` sees it on the week page."""
+
+    period: TimesheetPeriod | None  # None: no row yet, a draft
+    locked: bool  # approved: no entry of the week can be written
+    can_submit: bool  # `actor` is the owner and `period_submit` would accept the week now
+    can_decide: bool  # `actor` may approve, reject or reopen it (see can_decide_period)
+
+
+def period_state(*, actor: User, user: User, week_start: date) -> PeriodState:
+    """The period of `user`'s week starting `week_start` (with who decided it) and what `actor` may do with it."""
+    period = TimesheetPeriod.objects.filter(user=user, week_start=week_start).select_related("decided_by").first()
+    refusal = period_submit_refusal(user=user, week_start=week_start, period=period)
+    return PeriodState(
+        period=period,
+        locked=period is not None and period.is_locked,
+        # Only the owner submits a week (period_submit takes no actor: the user is the actor).
+        can_submit=actor.pk == user.pk and refusal is None,
+        can_decide=period is not None and can_decide_period(actor=actor, period=period),
+    )
+
+
+def _lock_period(period: TimesheetPeriod) -> TimesheetPeriod:
     # Lock the owner's row first (as every entry write does), then the period's: an approval and
     # an entry write in that week serialise, and two approvers at once serialise too; the second
     # then sees the first's decision and gets 409 instead of deciding again.
     _lock_user(period.user)
-    return TimesheetPeriod.objects.select_for_update().select_related("user").get(pk=period.pk)
+    locked: TimesheetPeriod = TimesheetPeriod.objects.select_for_update().select_related("user").get(pk=period.pk)
+    return locked
 
 
-def _period_event(action, *, actor, period, old_status, **changes):
+def _period_event(action: str, *, actor: User, period: TimesheetPeriod, old_status: str, **changes: str) -> None:
     audit_record(
         actor=actor,
         action=f"period.{action}",
@@ -52,7 +95,7 @@ def _period_event(action, *, actor, period, old_status, **changes):
     )
 
 
-def _clean_text(value, *, field, required):
+def _clean_text(value: str | None, *, field: str, required: bool) -> str:
     value = (value or "").strip()
     if required and not value:
         raise TimeTrackingError("Give a reason.", field=field, code="required")
@@ -62,18 +105,19 @@ def _clean_text(value, *, field, required):
 
 
 @transaction.atomic
-def period_submit(*, user, day):
+def period_submit(*, user: User, day: date) -> TimesheetPeriod:
     """Submit the user's ISO week containing `day` for approval. Only its owner submits it;
-    a week that has not started yet cannot be submitted."""
+    a week that has not started yet cannot be submitted (period_submit_refusal)."""
     week_start = period_week_start(user=user, day=day)
-    if week_start > timezone.localdate(timezone=user.tzinfo):
-        raise TimeTrackingError("This week has not started yet.", field="week", code="future_week")
+    # A future week is refused before any lock or row: its period does not matter.
+    if (refusal := period_submit_refusal(user=user, week_start=week_start, period=None)) is not None:
+        raise refusal
     _lock_user(user)
+    period: TimesheetPeriod
     period, _ = TimesheetPeriod.objects.select_for_update().get_or_create(user=user, week_start=week_start)
-    if period.status == TimesheetPeriod.Status.SUBMITTED:
-        raise TimeTrackingConflict("This week is already submitted.", code="already_submitted")
-    if period.status == TimesheetPeriod.Status.APPROVED:
-        raise PeriodLocked("This week is already approved and locked.")
+    # Under the lock: the status the caller saw may have changed since (a second tab, a decision).
+    if (refusal := period_submit_refusal(user=user, week_start=week_start, period=period)) is not None:
+        raise refusal
     old_status = period.status
     period.status = TimesheetPeriod.Status.SUBMITTED
     period.submitted_at = timezone.now()
@@ -82,7 +126,7 @@ def period_submit(*, user, day):
     return period
 
 
-def _decide(*, actor, period, expected, verb):
+def _decide(*, actor: User, period: TimesheetPeriod, expected: str, verb: str) -> TimesheetPeriod:
     period = _lock_period(period)
     if not can_decide_period(actor=actor, period=period):
         if actor.pk == period.user_id:
@@ -96,7 +140,7 @@ def _decide(*, actor, period, expected, verb):
 
 
 @transaction.atomic
-def period_approve(*, actor, period):
+def period_approve(*, actor: User, period: TimesheetPeriod) -> TimesheetPeriod:
     """Approve a submitted week: it is locked for everyone until reopened."""
     period = _decide(actor=actor, period=period, expected=TimesheetPeriod.Status.SUBMITTED, verb="approve")
     week_start, week_end = local_day_bounds(period.week_start, period.week_end, period.user.tzinfo)
@@ -126,7 +170,18 @@ def period_approve(*, actor, period):
     return period
 
 
-def _send_back(*, actor, period, field, attribute, text, expected, to_status, verb, event):
+def _send_back(
+    *,
+    actor: User,
+    period: TimesheetPeriod,
+    field: str,
+    attribute: str,
+    text: str | None,
+    expected: str,
+    to_status: str,
+    verb: str,
+    event: str,
+) -> TimesheetPeriod:
     """Reject and reopen share one shape: a required text (`field` in the request, stored as
     `attribute`), a decision on a week in `expected` status, the week set to `to_status`, audited."""
     text = _clean_text(text, field=field, required=True)
@@ -141,7 +196,7 @@ def _send_back(*, actor, period, field, attribute, text, expected, to_status, ve
 
 
 @transaction.atomic
-def period_reject(*, actor, period, note):
+def period_reject(*, actor: User, period: TimesheetPeriod, note: str | None) -> TimesheetPeriod:
     """Send a submitted week back to its owner (draft again) with a note saying what to fix."""
     return _send_back(
         actor=actor, period=period, field="note", attribute="note", text=note,
@@ -151,7 +206,7 @@ def period_reject(*, actor, period, note):
 
 
 @transaction.atomic
-def period_reopen(*, actor, period, reason):
+def period_reopen(*, actor: User, period: TimesheetPeriod, reason: str | None) -> TimesheetPeriod:
     """Unlock an approved week (the manager or HR, with a reason); its owner can then change and resubmit it."""
     return _send_back(
         actor=actor, period=period, field="reason", attribute="reopen_reason", text=reason,
