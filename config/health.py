@@ -13,6 +13,9 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config.celery import app
+from core.tasks import broker_breaker
+
 OK, DOWN, NOT_CONFIGURED = "ok", "down", "not configured"
 
 
@@ -37,8 +40,6 @@ def check_cache():
 def check_broker():
     if not settings.REDIS_URL:
         return NOT_CONFIGURED
-    from config.celery import app
-    from core.tasks import broker_breaker
 
     try:
         with broker_breaker(), app.connection_for_write() as conn:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from celery.beat import PersistentScheduler
 
+from config.celery import app
+
 # Beat's own file in its container, as docker-compose.yml names it.
 DEFAULT_SCHEDULE = "/tmp/celerybeat-schedule"  # noqa: S108  # nosec B108
 # Beat ticks at least every max_interval seconds (and sooner when a task is due).
@@ -55,7 +57,6 @@ def check_web(port):
 
 
 def check_worker():
-    from config.celery import app
 
     node = f"celery@{socket.gethostname()}"
     try:

@@ -1,5 +1,7 @@
 """OpenAPI post-processing shared by every app."""
 
+from config.middleware import MAX_QUERY_VALUE_LENGTH
+
 ERROR_SCHEMA = {
     "type": "object",
     "description": "An error: `detail` (and `code`) for general errors, or field names mapped to lists "
@@ -36,7 +38,6 @@ def add_error_responses(result, generator, request, public):
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components["Error"] = ERROR_SCHEMA
     reference = {"$ref": "#/components/schemas/Error"}
-    from config.middleware import MAX_QUERY_VALUE_LENGTH
 
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():

@@ -4,6 +4,8 @@ import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.views.defaults import bad_request as django_bad_request
+from django.views.defaults import page_not_found as django_page_not_found
 from django.views.defaults import server_error as django_server_error
 
 
@@ -32,7 +34,6 @@ def page_not_found(request, exception=None, *args, **kwargs):
     """Under /api/ a 404 is JSON like every other API error; pages keep Django's 404 page."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
-    from django.views.defaults import page_not_found as django_page_not_found
 
     return django_page_not_found(request, exception, *args, **kwargs)
 
@@ -40,6 +41,5 @@ def page_not_found(request, exception=None, *args, **kwargs):
 def bad_request(request, exception=None, *args, **kwargs):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=400)
-    from django.views.defaults import bad_request as django_bad_request
 
     return django_bad_request(request, exception, *args, **kwargs)

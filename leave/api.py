@@ -19,6 +19,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from core.days import YEAR_OUT_OF_RANGE, year_in_range
 from core.filters import DayField, DayFilter, keyword_fields
 from core.parsers import JSONParser
@@ -363,7 +364,6 @@ class LeaveBalanceView(APIView):
     )
     def get(self, request):
         """Per leave type for one year: entitled, carried, used, pending, balance and available."""
-        from accounts.models import User
 
         year = _year_param(request)
         user = request.user

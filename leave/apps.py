@@ -1,4 +1,6 @@
+from celery.schedules import crontab
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class LeaveConfig(AppConfig):
@@ -7,13 +9,12 @@ class LeaveConfig(AppConfig):
     verbose_name = "Leave"
 
     def ready(self):
+        # Not at the top: an AppConfig module is imported before the app registry is ready, and
+        # these import models.
         from accounts.signals import access_revoked
         from leave import services
 
         access_revoked.connect(services.feed_token_revoke, dispatch_uid="leave.feed_token_revoke")
-
-        from celery.schedules import crontab
-        from django.conf import settings
 
         # This app's periodic tasks (Celery beat), added to the shared schedule that the Celery
         # app (config/celery.py) reads. Both are idempotent, so a beat that fires twice books and

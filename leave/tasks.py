@@ -1,5 +1,7 @@
 """Celery tasks of the leave app: thin wrappers around services, safe to run twice."""
 
+from datetime import date
+
 from celery import shared_task
 from django.utils import timezone
 
@@ -9,7 +11,6 @@ from leave import services
 @shared_task(acks_late=True)
 def run_policies(day=None):
     """Daily: carry-over, accrual and expiry for `day` (ISO date; default today, UTC)."""
-    from datetime import date
 
     today = date.fromisoformat(day) if day else timezone.now().date()
     return services.leave_run_policies(today=today)

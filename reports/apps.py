@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class ReportsConfig(AppConfig):
@@ -7,8 +8,6 @@ class ReportsConfig(AppConfig):
     verbose_name = "Reports"
 
     def ready(self):
-        from django.conf import settings
-
         settings.CELERY_BEAT_SCHEDULE.setdefault(
             "reports-requeue-waiting-jobs", {"task": "reports.tasks.requeue_waiting_jobs", "schedule": 300.0}
         )

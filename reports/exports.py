@@ -8,6 +8,7 @@ string: streamed, each string is one socket write (a write per line cost more th
 
 import csv
 import io
+import tempfile
 from contextlib import nullcontext
 from datetime import UTC, datetime, time, timedelta
 from itertools import islice
@@ -15,6 +16,8 @@ from itertools import islice
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Func, TextField
+from django.http import FileResponse, StreamingHttpResponse
+from openpyxl import Workbook
 
 from core.durations import hours_from_seconds, hours_text
 from leave.models import LeaveRequest
@@ -386,7 +389,6 @@ def _logged(cursor, sql, params):
 
 def write_xlsx(target, header, rows, *, title="Time entries", progress=None):
     """Write rows to `target` (a path or binary file) with openpyxl's write-only workbook."""
-    from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title)
@@ -409,7 +411,6 @@ def csv_response(filename, header, rows):
 
 def csv_stream_response(filename, chunks):
     """A StreamingHttpResponse of `csv_chunks`: rows are read while the client downloads."""
-    from django.http import StreamingHttpResponse
 
     response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -417,9 +418,6 @@ def csv_stream_response(filename, chunks):
 
 
 def xlsx_response(filename, header, rows, *, title):
-    import tempfile
-
-    from django.http import FileResponse
 
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when the download ends
     write_xlsx(handle, header, rows, title=title)

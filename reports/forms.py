@@ -1,5 +1,6 @@
 from django import forms
 
+from accounts.models import User
 from reports.models import ImportFormat
 
 
@@ -13,7 +14,6 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, **kwargs)
-        from accounts.models import User
 
         if viewer.is_hr:
             self.fields["user"].queryset = User.objects.filter(is_active=True).order_by("username")

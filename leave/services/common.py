@@ -6,8 +6,10 @@ import logging
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from accounts.services import audit_record
 from core.errors import Conflict, DomainError, Forbidden
 from leave.models import LeaveUnit
+from webhooks.services import outbox_publish
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +41,6 @@ def today_for(user):
 
 def _record(leave_request, event, *, actor, before_status=None):
     """Audit trail and webhook outbox for a request's transition, in the caller's transaction."""
-    from accounts.services import audit_record
-    from webhooks.services import outbox_publish
 
     audit_record(
         actor=actor,

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts.services import audit_record
 from core.days import YEAR_OUT_OF_RANGE, year_in_range
 from leave.models import ZERO, AccrualMethod, AllowancePolicy, EntryKind, LedgerEntry
 from leave.services.balances import _balance
@@ -53,7 +54,6 @@ def ledger_adjust(*, user, leave_type, year, amount, reason, actor=None):
         reason=reason,
         created_by=actor,
     )
-    from accounts.services import audit_record
 
     audit_record(
         actor=actor,

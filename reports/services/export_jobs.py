@@ -35,7 +35,7 @@ def export_job_create(*, requested_by, filters, export_format, kind=ExportKind.E
     job = ExportJob.objects.create(
         requested_by=requested_by, kind=kind, format=export_format, params=params, total_rows=total_rows
     )
-    from reports.tasks import run_export
+    from reports.tasks import run_export  # cycle: reports.tasks imports reports.services
 
     enqueue_on_commit(run_export, job.pk, lost="jobs_requeue_waiting queues it again")
     return job

@@ -16,7 +16,7 @@ def jobs_requeue_waiting(*, older_than_minutes=5):
     (see `export_job_run` and `import_job_run`). Running a job twice has one effect (the runs
     take the job's row lock, and only a waiting job or a dead run's job starts), so this is safe
     at any time."""
-    from reports.tasks import run_export, run_import
+    from reports.tasks import run_export, run_import  # cycle: reports.tasks imports reports.services
 
     moment = timezone.now() - timedelta(minutes=older_than_minutes)
     silent_since = timezone.now() - timedelta(seconds=settings.REPORTS_JOB_STALE_SECONDS)
