@@ -12,9 +12,13 @@ one timeout to learn of it. The cache and the broker share one breaker when they
 server (REDIS_URL), so the first of them to fail spares the other its timeout.
 """
 
+from __future__ import annotations
+
 import logging
 import threading
 import time
+from types import TracebackType
+from typing import Literal
 from urllib.parse import urlsplit
 
 import redis.exceptions
@@ -37,7 +41,7 @@ class CircuitOpen(redis.exceptions.ConnectionError):
 class CircuitBreaker:
     """Use as `with breaker:` around one operation on the server."""
 
-    def __init__(self, server):
+    def __init__(self, server: str) -> None:
         parts = urlsplit(server)
         # Named without the URL's password, for the log.
         self.name = f"{parts.hostname}:{parts.port or 6379}" if parts.hostname else parts.path or server
@@ -45,15 +49,17 @@ class CircuitBreaker:
         self._open_until = 0.0
         self._failed = False
 
-    def is_open(self):
+    def is_open(self) -> bool:
         return time.monotonic() < self._open_until
 
-    def __enter__(self):
+    def __enter__(self) -> CircuitBreaker:
         if self.is_open():
             raise CircuitOpen(f"Redis at {self.name} failed moments ago; not trying it until the breaker closes")
         return self
 
-    def __exit__(self, kind, error, traceback):
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> Literal[False]:
         if error is None:
             if self._failed:
                 with self._lock:
@@ -64,7 +70,7 @@ class CircuitBreaker:
             self.trip(error)
         return False
 
-    def trip(self, error):
+    def trip(self, error: BaseException) -> None:
         seconds = settings.REDIS_BREAKER_SECONDS
         with self._lock:
             opening = not self.is_open()
@@ -79,16 +85,16 @@ class CircuitBreaker:
                 seconds,
             )
 
-    def reset(self):
+    def reset(self) -> None:
         with self._lock:
             self._open_until, self._failed = 0.0, False
 
 
-_breakers = {}
+_breakers: dict[str, CircuitBreaker] = {}
 _breakers_lock = threading.Lock()
 
 
-def breaker_for(server):
+def breaker_for(server: str) -> CircuitBreaker:
     """The one breaker of this process for `server` (a redis:// URL, as in REDIS_URL)."""
     with _breakers_lock:
         if server not in _breakers:

@@ -7,16 +7,25 @@ queues the relay anyway; health reports "down"). The timeouts themselves are red
 options (`socket_timeout`, `socket_connect_timeout` in OPTIONS, from REDIS_SOCKET_TIMEOUT).
 """
 
+from __future__ import annotations
+
 import functools
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 from core.breaker import breaker_for
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
-def _guarded(operation):
+
+def _guarded(
+    operation: Callable[Concatenate[RedisCacheClient, P], R],
+) -> Callable[Concatenate[BreakerRedisCacheClient, P], R]:
     @functools.wraps(operation)
-    def call(self, *args, **kwargs):
+    def call(self: BreakerRedisCacheClient, *args: P.args, **kwargs: P.kwargs) -> R:
         with self.breaker:
             return operation(self, *args, **kwargs)
 
@@ -24,7 +33,7 @@ def _guarded(operation):
 
 
 class BreakerRedisCacheClient(RedisCacheClient):
-    def __init__(self, servers, **options):
+    def __init__(self, servers: list[str], **options: Any) -> None:
         super().__init__(servers, **options)
         self.breaker = breaker_for(",".join(servers))
 
@@ -42,6 +51,6 @@ class BreakerRedisCacheClient(RedisCacheClient):
 
 
 class BreakerRedisCache(RedisCache):
-    def __init__(self, server, params):
+    def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = BreakerRedisCacheClient

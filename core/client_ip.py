@@ -8,14 +8,24 @@ With no trusted proxies (the default) the header is ignored: a spoofed header ne
 bucket a request is counted in.
 """
 
+from __future__ import annotations
+
 import ipaddress
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.conf import settings
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
-def parse_networks(values):
+Network: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
+Address: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def parse_networks(values: Iterable[str]) -> tuple[Network, ...]:
     """`TRUSTED_PROXIES` entries as networks; raises ValueError naming a bad entry."""
-    networks = []
+    networks: list[Network] = []
     for value in values:
         value = value.strip()
         if not value:
@@ -27,10 +37,10 @@ def parse_networks(values):
     return tuple(networks)
 
 
-_cache = {}
+_cache: dict[tuple[str, ...], tuple[Network, ...]] = {}
 
 
-def _trusted_networks():
+def _trusted_networks() -> tuple[Network, ...]:
     raw = tuple(settings.TRUSTED_PROXIES)
     if raw not in _cache:
         _cache.clear()
@@ -38,14 +48,14 @@ def _trusted_networks():
     return _cache[raw]
 
 
-def _address(value):
+def _address(value: str) -> Address | None:
     try:
         return ipaddress.ip_address(value.strip().strip("[]"))
     except ValueError:
         return None
 
 
-def client_ip(request):
+def client_ip(request: HttpRequest) -> str:
     """The client address of a Django or DRF request (a string, "" when unknown)."""
     meta = request.META
     remote = meta.get("REMOTE_ADDR", "") or ""

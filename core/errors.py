@@ -8,6 +8,8 @@ already running). The API layer maps kinds to HTTP, in one place (config/api.py'
 handler); page views catch the errors and show the message next to the field.
 """
 
+from typing import Any
+
 INVALID = "invalid"
 NOT_FOUND = "not_found"
 FORBIDDEN = "forbidden"
@@ -21,13 +23,13 @@ class DomainError(Exception):
     kind = INVALID
     default_code = "invalid"
 
-    def __init__(self, message, *, code=None, field=None):
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
         super().__init__(message)
         self.message = str(message)
         self.code = code or self.default_code
         self.field = field
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
         if self.field:
             return {self.field: [self.message], "code": self.code}
         return {"detail": self.message, "code": self.code}
@@ -57,9 +59,9 @@ class BatchRefused(DomainError):
     as {"index": i, "kind": kind, "errors": body}; the API layer tells the client each item's
     kind in its own terms (config/api.py: the item's HTTP status)."""
 
-    def __init__(self, message, items):
+    def __init__(self, message: str, items: list[dict[str, Any]]) -> None:
         super().__init__(message)
         self.items = items
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
         return {"detail": self.message, "code": self.code, "errors": self.items}

@@ -26,10 +26,14 @@ The records are the model settings.IDEMPOTENCY_RECORD_MODEL names ("accounts.Ide
 it belongs to a user), looked up by label as Django looks up AUTH_USER_MODEL, so core imports no app.
 """
 
+from __future__ import annotations
+
 import hashlib
 import logging
 import re
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from django.apps import apps
 from django.conf import settings
@@ -38,30 +42,52 @@ from django.http import HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.db import models
+    from django.http import HttpRequest
+    from django.http.response import HttpResponseBase
+
 HEADER = "Idempotency-Key"
 VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, no spaces
 
 logger = logging.getLogger(__name__)
 
 
-def _error(status, detail, code):
+class IdempotencyRecordRow(Protocol):
+    """What this module reads of a settings.IDEMPOTENCY_RECORD_MODEL row."""
+
+    pk: Any
+    fingerprint: str
+    state: str
+    status_code: int | None
+    content_type: str
+    location: str
+    body: bytes | memoryview | None
+    created_at: datetime
+
+
+def _error(status: int, detail: str, code: str) -> JsonResponse:
     return JsonResponse({"detail": detail, "code": code}, status=status)
 
 
-def _in_progress():
+def _in_progress() -> JsonResponse:
     return _error(409, "A request with this Idempotency-Key is in progress; retry.", "idempotency_in_progress")
 
 
-def _api_user(request):
+def _api_user(request: HttpRequest) -> AbstractBaseUser | None:
     """Who is calling: the session user, or whoever a JWT / API key names. None if nobody."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        return user
+        return cast("AbstractBaseUser", user)
+    from rest_framework.authentication import BaseAuthentication
     from rest_framework.request import Request
     from rest_framework.settings import api_settings
 
     drf_request = Request(request)
-    for authenticator_class in api_settings.DEFAULT_AUTHENTICATION_CLASSES:
+    # api_settings imports the dotted paths of the setting; the stubs type the setting's strings.
+    authenticator_classes = cast(Sequence[type[BaseAuthentication]], api_settings.DEFAULT_AUTHENTICATION_CLASSES)
+    for authenticator_class in authenticator_classes:
         if authenticator_class.__name__ == "SessionAuthentication":
             continue
         try:
@@ -69,19 +95,19 @@ def _api_user(request):
         except Exception:  # noqa: BLE001 - the view itself will answer 401/403
             return None
         if result is not None:
-            return result[0]
+            return cast("AbstractBaseUser", result[0])
     return None
 
 
-def request_fingerprint(request):
+def request_fingerprint(request: HttpRequest) -> str:
     """SHA-256 of what makes two requests the same: method, path with query, and the body
     (a multipart body as its parsed parts, so another boundary is the same request)."""
-    head = [request.method.encode(), request.get_full_path().encode()]
+    head = [request.method.encode(), request.get_full_path().encode()]  # type: ignore[union-attr]  # a served request has a method
     if request.content_type != "multipart/form-data":
         return hashlib.sha256(b"\n".join([*head, request.body])).hexdigest()
     digest = hashlib.sha256(b"\n".join([*head, b"multipart"]))
 
-    def part(value):
+    def part(value: str | bytes) -> None:
         data = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
         digest.update(len(data).to_bytes(8, "big") + data)  # length-prefixed: no two splits hash alike
 
@@ -96,22 +122,22 @@ def request_fingerprint(request):
             part(name)
             part(upload.name or "")
             part(upload.content_type or "")
-            digest.update(upload.size.to_bytes(8, "big"))
+            digest.update(upload.size.to_bytes(8, "big"))  # type: ignore[union-attr]  # an upload handler's file has a size
             for chunk in upload.chunks():  # from the start; memory or the temporary file
                 digest.update(chunk)
             upload.seek(0)  # the view reads it from the start
     return digest.hexdigest()
 
 
-def record_model():
+def record_model() -> type[Any]:
     return apps.get_model(settings.IDEMPOTENCY_RECORD_MODEL)
 
 
 class IdempotencyMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         key = request.headers.get(HEADER)
         if key is None or request.method != "POST" or not request.path.startswith("/api/"):
             return self.get_response(request)
@@ -122,7 +148,7 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         return self._handle(request, user, key)
 
-    def _handle(self, request, user, key):
+    def _handle(self, request: HttpRequest, user: AbstractBaseUser, key: str) -> HttpResponseBase:
         IdempotencyRecord = record_model()
 
         try:
@@ -166,7 +192,7 @@ class IdempotencyMiddleware:
             record.created_at = now
         return self._run(request, record)
 
-    def _run(self, request, record):
+    def _run(self, request: HttpRequest, record: IdempotencyRecordRow) -> HttpResponseBase:
         IdempotencyRecord = record_model()
 
         # Only the record this request still owns (same created_at) is completed or released.
@@ -183,7 +209,7 @@ class IdempotencyMiddleware:
                 status_code=response.status_code,
                 content_type=response.get("Content-Type", "")[:100],
                 location=response.get("Location", "")[:500],
-                body=bytes(response.content),
+                body=bytes(cast(HttpResponse, response).content),  # not streaming (above): an HttpResponse
             )
             return response
         except BaseException:
@@ -192,7 +218,7 @@ class IdempotencyMiddleware:
             raise
 
     @staticmethod
-    def _replay(record):
+    def _replay(record: IdempotencyRecordRow) -> HttpResponse:
         response = HttpResponse(bytes(record.body or b""), status=record.status_code, content_type=record.content_type)
         if record.location:
             response["Location"] = record.location
@@ -200,7 +226,7 @@ class IdempotencyMiddleware:
         return response
 
 
-def _release(owned):
+def _release(owned: models.QuerySet[Any]) -> None:
     """Delete the record this request owns, so the client may retry at once. The exit that
     brought us here may have cut a query short and left the connection unusable: then
     reconnect once. If even that fails, the record is abandoned and taken over after

@@ -24,43 +24,48 @@ every write operation of the schema.
 import codecs
 import json
 import math
+from collections.abc import Mapping
+from typing import IO, Any, NoReturn, TypeAlias
 
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser as DRFJSONParser
-from rest_framework.parsers import get_encoding
+from rest_framework.parsers import get_encoding  # type: ignore[attr-defined]  # DRF's helper, missing from its stubs
 
 MAX_DEPTH = 32
 LARGEST_INTEGER = 2**63 - 1
 
+# Where a value sits in the document: object keys and array indexes from the top.
+Path: TypeAlias = tuple[str | int, ...]
 
-def _refuse_constant(name):
+
+def _refuse_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a number this API accepts")
 
 
-def _finite_float(text):
+def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
         raise ValueError(f"{text} is too large a number")
     return value
 
 
-def _has_forbidden_characters(text):
+def _has_forbidden_characters(text: str) -> bool:
     return "\x00" in text or any("\ud800" <= character <= "\udfff" for character in text)
 
 
-def _where(path):
+def _where(path: Path) -> str:
     """`entries[1].tags[0]`, or `the body` for the top level."""
     if not path:
         return "the body"
-    parts = []
+    parts: list[str] = []
     for step in path:
         parts.append(f"[{step}]" if isinstance(step, int) else f".{step}" if parts else str(step))
     return "".join(parts)
 
 
-def check_document(data):
+def check_document(data: Any) -> None:
     """Raise ParseError for the first value of `data` (parsed JSON) this API refuses to read."""
-    stack = [(data, (), 0)]
+    stack: list[tuple[Any, Path, int]] = [(data, (), 0)]
     while stack:
         value, path, depth = stack.pop()
         if isinstance(value, dict | list):
@@ -82,7 +87,9 @@ def check_document(data):
 class JSONParser(DRFJSONParser):
     """DRF's JSONParser, with the limits above (a 400 `parse_error`, never a 500)."""
 
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
         encoding = get_encoding(parser_context or {})
         try:
             data = json.load(

@@ -3,17 +3,25 @@
 Apps call these, never the Celery app itself: the app (config/celery.py) is the wiring's, and it
 is the current app once Django has loaded config, so these reach it as `celery.current_app`."""
 
+from __future__ import annotations
+
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 
 from celery import current_app
 
 from core.breaker import CircuitOpen, breaker_for
 
+if TYPE_CHECKING:
+    from celery import Task
+
+    from core.breaker import CircuitBreaker
+
 logger = logging.getLogger(__name__)
 
 
-def broker_breaker():
+def broker_breaker() -> contextlib.AbstractContextManager[CircuitBreaker | None]:
     """The circuit breaker of the broker's server (core.breaker); none when tasks run in-process:
     there is no broker then, and an eager task's own error says nothing about one."""
     if current_app.conf.task_always_eager:
@@ -21,7 +29,7 @@ def broker_breaker():
     return breaker_for(current_app.conf.broker_url)
 
 
-def publish(task, *args, lost):
+def publish(task: Task, *args: object, lost: str) -> bool:
     """Queue `task(*args)` now; True if the broker took it. A broker that is down, hung (the socket
     timeouts of settings.py bound the wait) or failed moments ago (its breaker is open, so this
     tries nothing) is logged, never raised: False. `lost` says what becomes of the work."""
@@ -38,7 +46,7 @@ def publish(task, *args, lost):
     return True
 
 
-def enqueue_on_commit(task, *args, lost="the periodic task will pick it up"):
+def enqueue_on_commit(task: Task, *args: object, lost: str = "the periodic task will pick it up") -> None:
     """Queue `task(*args)` once the current transaction commits (`publish`).
 
     On commit: a rolled-back change queues nothing, and the worker finds the rows. A broker outage

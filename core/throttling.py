@@ -16,10 +16,13 @@
   README "Security").
 """
 
+from __future__ import annotations
+
 import hashlib
 import logging
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -28,18 +31,33 @@ from rest_framework.settings import api_settings
 
 from core.client_ip import client_ip
 
+if TYPE_CHECKING:
+    # Annotations only: DRF imports this module while rest_framework.views is half loaded.
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
 logger = logging.getLogger(__name__)
 
+# The mixin is only ever mixed into DRF's SimpleRateThrottle subclasses: tell mypy so, without
+# changing the classes' bases at run time.
+if TYPE_CHECKING:
+    _ThrottleBase = throttling.SimpleRateThrottle
+else:
+    _ThrottleBase = object
 
-class ProjectThrottleMixin:
+
+class ProjectThrottleMixin(_ThrottleBase):
+    # DRF's name, a class attribute there; a property here, read per request, so a changed
+    # setting applies (mypy: a read-only property cannot override a writable attribute).
     @property
-    def THROTTLE_RATES(self):  # DRF's name; read per request, so a changed setting applies
-        return api_settings.DEFAULT_THROTTLE_RATES
+    def THROTTLE_RATES(self) -> dict[str, str | None]:  # type: ignore[override]
+        # The stubs type the rates as numbers; DRF reads (and this project sets) "10/minute" strings.
+        return cast("dict[str, str | None]", api_settings.DEFAULT_THROTTLE_RATES)
 
-    def get_ident(self, request):
+    def get_ident(self, request: Request) -> str:
         return client_ip(request)
 
-    def allow_request(self, request, view):
+    def allow_request(self, request: Request, view: APIView) -> bool:
         try:
             return super().allow_request(request, view)
         except Exception as error:  # noqa: BLE001 - fail-open: any cache error allows the request (logged)
@@ -47,7 +65,7 @@ class ProjectThrottleMixin:
             return True
 
 
-def _fail_open(message, error):
+def _fail_open(message: str, error: Exception) -> None:
     """Log a throttle that failed open: with its traceback the first time, one line while the Redis
     breaker is open (core.breaker logs the outage once; a traceback per request says nothing more)."""
     from core.breaker import CircuitOpen
@@ -73,7 +91,7 @@ class ScopedRateThrottle(ProjectThrottleMixin, throttling.ScopedRateThrottle):
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def parse_rate(rate):
+def parse_rate(rate: str) -> tuple[int, int]:
     """`"10/minute"` → (10, 60). DRF's own reading: the period's first letter counts."""
     count, _, period = rate.partition("/")
     return int(count), PERIODS[period[0]]
@@ -85,9 +103,9 @@ class LoginAttempt:
 
     allowed: bool
     retry_after: int
-    keys: tuple = ()
+    keys: tuple[str, ...] = ()
 
-    def succeeded(self):
+    def succeeded(self) -> None:
         """A successful login gives its slots back: only failed credentials count."""
         for key in self.keys:
             try:
@@ -98,14 +116,14 @@ class LoginAttempt:
                 _fail_open("Login throttle cache unavailable; slot not given back.", error)
 
 
-def _rates():
+def _rates() -> list[tuple[str, str]]:
     return [
-        ("ip", settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth"]),
+        ("ip", cast("dict[str, str]", settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])["auth"]),
         ("account", settings.THROTTLE_AUTH_ACCOUNT_RATE),
     ]
 
 
-def login_attempt_begin(*, ip, username):
+def login_attempt_begin(*, ip: str | None, username: str | None) -> LoginAttempt:
     """Count one login attempt from `ip` for `username` before its password is evaluated.
 
     The attempt is allowed when both counters stay within their limits. `retry_after` is when
