@@ -7,7 +7,7 @@ from csp.decorators import csp_update
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import status
 from rest_framework.exceptions import ErrorDetail, ValidationError
@@ -46,7 +46,7 @@ class ApiDocsAccess(BasePermission):
 
 docs_access = {"permission_classes": [ApiDocsAccess]}
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(**docs_access), name="schema"),
     path("docs/", docs_csp(SpectacularSwaggerSplitView.as_view(url_name="api:schema", **docs_access)), name="docs"),
     path("redoc/", docs_csp(SpectacularRedocView.as_view(url_name="api:schema", **docs_access)), name="redoc"),
