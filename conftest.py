@@ -1,5 +1,9 @@
 """Fixtures shared by every app's tests: the standard cast of users, API clients and
-the browser harness (Playwright driving Debian's Chromium against a live server)."""
+the browser harness (Playwright driving Debian's Chromium against a live server).
+
+Imports of models, factories and Django modules sit inside the fixtures: pytest imports this file
+before pytest-django has set Django up, and a model cannot be imported before the app registry is.
+"""
 
 import os
 import shutil

@@ -1,6 +1,9 @@
 """Serving and loading for `make bench`: gunicorn bound to 127.0.0.1 (Server), wrk per scenario
 (bench/lua/scenario.lua), and the streamed export of (i) read in one request."""
 
+# Imports of Django, the apps and bench.scenarios sit inside the functions: this module is imported
+# before django.setup() (the runner first chooses and creates the benchmark's database).
+
 import contextlib
 import http.client
 import json

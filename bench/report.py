@@ -1,6 +1,9 @@
 """The figures of `make bench`: the database's own time for an endpoint's SQL (EXPLAIN ANALYZE),
 each scenario's ratios and target, and the printed table."""
 
+# Imports of Django, the apps and bench.scenarios sit inside the functions: this module is imported
+# before django.setup() (the runner first chooses and creates the benchmark's database).
+
 import json
 import statistics
 

@@ -15,6 +15,9 @@ Steps, all on this machine (127.0.0.1 only):
 gunicorn and wrk are driven by bench/load.py; the figures and the table come from bench/report.py.
 """
 
+# Imports of Django, the apps and bench.scenarios sit inside the functions: this module is imported
+# before django.setup() (the runner first chooses and creates the benchmark's database).
+
 import argparse
 import json
 import os

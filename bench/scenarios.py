@@ -9,11 +9,14 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
+from rest_framework_simplejwt.tokens import AccessToken
 
+from accounts import services as account_services
 from accounts.models import User
 from bench.models import Dataset
 from sprockets.models import Factory
@@ -223,7 +226,6 @@ BY_KEY = {scenario.key: scenario for scenario in SCENARIOS}
 
 
 def jwt_header(user):
-    from rest_framework_simplejwt.tokens import AccessToken
 
     return f"Bearer {AccessToken.for_user(user)}"
 
@@ -239,7 +241,6 @@ def auth_headers(scenario, context, user, client=None):
 
 def prepare_auth(context):
     """Credentials for every scenario user: JWTs, an HR API key, a session cookie."""
-    from accounts import services as account_services
 
     users = {user.pk: user for scenario in SCENARIOS for user in scenario.users(context)}
     for user in users.values():
@@ -254,7 +255,6 @@ def prepare_auth(context):
 
 
 def _session_cookie_name():
-    from django.conf import settings
 
     return settings.SESSION_COOKIE_NAME
 
