@@ -11,6 +11,7 @@ import sys
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
@@ -208,7 +209,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_BROKER_TRANSPORT_OPTIONS.update(
     socket_timeout=REDIS_SOCKET_TIMEOUT, socket_connect_timeout=REDIS_SOCKET_TIMEOUT, max_retries=0
 )
-CELERY_BEAT_SCHEDULE = {}  # apps add their periodic tasks in their own AppConfig.ready()
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}  # apps add their periodic tasks in their own AppConfig.ready()
 CELERY_TIMEZONE = "UTC"
 
 # --- Auth ------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import keyword
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import django_filters
 from django.core.exceptions import ValidationError
@@ -14,11 +14,11 @@ from rest_framework import serializers
 
 from core.days import FIRST_DAY, LAST_DAY
 
-_Declaring = TypeVar("_Declaring", bound=type)
+_Declaring = TypeVar("_Declaring", bound=type[django_filters.FilterSet] | type[serializers.Serializer])
 _Rows = TypeVar("_Rows")
 
 
-def validate_day(value):
+def validate_day(value: date) -> None:
     """A day within [FIRST_DAY, LAST_DAY] (a validator for form, filter and serializer fields)."""
     if not FIRST_DAY <= value <= LAST_DAY:
         raise ValidationError(f"Give a day between {FIRST_DAY} and {LAST_DAY}.", code="out_of_range")
@@ -27,7 +27,7 @@ def validate_day(value):
 class DayField(serializers.DateField):
     """A serializer's YYYY-MM-DD day, within [FIRST_DAY, LAST_DAY]."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.validators.append(validate_day)
 
@@ -44,11 +44,11 @@ class MomentField(serializers.DateTimeField):
 
     default_error_messages = {"out_of_range": f"Give a moment between {FIRST_DAY} and {LAST_DAY}."}
 
-    def _check(self, moment):
+    def _check(self, moment: object) -> None:
         if isinstance(moment, datetime) and not FIRST_DAY <= moment.date() <= LAST_DAY:
             self.fail("out_of_range")
 
-    def to_internal_value(self, value):
+    def to_internal_value(self, value: Any) -> datetime:
         if isinstance(value, str):
             with suppress(ValueError):
                 self._check(parse_datetime(value))
@@ -62,7 +62,7 @@ class MomentField(serializers.DateTimeField):
 class DayFilter(django_filters.DateFilter):
     """A filter's YYYY-MM-DD day, within [FIRST_DAY, LAST_DAY]."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["validators"] = [*kwargs.get("validators", []), validate_day]
         super().__init__(*args, **kwargs)
 
@@ -77,12 +77,12 @@ class UtcDateTimeField(IsoDateTimeField):
 
     default_error_messages = {"out_of_range": "Enter a moment between the years 1 and 9999 in UTC."}
 
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value is None:
+    def to_python(self, value: Any) -> datetime | None:
+        moment: datetime | None = super().to_python(value)
+        if moment is None:
             return None
         try:
-            return value.astimezone(UTC)
+            return moment.astimezone(UTC)
         except OverflowError:
             raise ValidationError(self.error_messages["out_of_range"], code="out_of_range") from None
 
@@ -104,17 +104,19 @@ def keyword_fields(cls: _Declaring) -> _Declaring:
     are named `from` (a keyword cannot be a class attribute). The one idiom for `from`/`to` pairs,
     through public API only: django-filter's `base_filters` and DRF's `get_fields()`. Order kept."""
     if issubclass(cls, django_filters.FilterSet):
-        renames = _renamed(cls.base_filters)
-        cls.base_filters = {renames.get(name, name): item for name, item in cls.base_filters.items()}
+        filterset = cast("type[django_filters.FilterSet]", cls)
+        renames = _renamed(filterset.base_filters)
+        filterset.base_filters = {renames.get(name, name): item for name, item in filterset.base_filters.items()}
         return cls
-    declared_get_fields = cls.get_fields
+    serializer = cast("type[serializers.Serializer[Any]]", cls)
+    declared_get_fields = serializer.get_fields
 
     def get_fields(self: serializers.Serializer) -> dict[str, serializers.Field]:
         fields = declared_get_fields(self)
         renames = _renamed(fields)
         return {renames.get(name, name): field for name, field in fields.items()}
 
-    cls.get_fields = get_fields  # type: ignore[method-assign]
+    serializer.get_fields = get_fields  # type: ignore[method-assign]
     return cls
 
 
