@@ -1,14 +1,16 @@
 """Pages: the week timesheet, entry add/edit/delete, the dashboard timer, the period close
 (submit on the week page; approve/reject/reopen on the team page) and the manager's team page.
-Thin: rules are in services, compliance reads in compliance.py."""
+Thin: rules are in services, compliance reads in compliance.py, the week grid in timesheet.py."""
 
 import contextlib
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
+from datetime import tzinfo as TimeZone
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,14 +20,21 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from core.days import FIRST_DAY, LAST_DAY, week_start
 from core.durations import seconds_from_hours
-from timetracking import compliance, dashboard, services
+from timetracking import compliance, dashboard, services, timesheet
 from timetracking.forms import EntryForm, TimerStartForm
 from timetracking.models import TimeEntry, TimesheetPeriod, TimesheetRow
+
+
+class SignedInRequest(HttpRequest):
+    """A page request: accounts.middleware.PageLoginRequiredMiddleware lets no anonymous one through."""
+
+    user: User
+
 
 # --- Week timesheet ---------------------------------------------------------------------------
 
 
-def _parse_week(value, tzinfo):
+def _parse_week(value: str | None, tzinfo: TimeZone) -> date:
     """The Monday of the week containing `value` (YYYY-MM-DD), or of today in `tzinfo`."""
     try:
         day = date.fromisoformat(value) if value else None
@@ -36,7 +45,7 @@ def _parse_week(value, tzinfo):
     return week_start(day)
 
 
-def _target_user(request):
+def _target_user(request: SignedInRequest) -> User:
     """Whose week: yours, or (read-only) a report's for their manager, anyone's for HR. Else 404."""
     user_id = request.GET.get("user")
     if not user_id or user_id == str(request.user.pk):
@@ -46,101 +55,69 @@ def _target_user(request):
     return get_object_or_404(User.objects.visible_to(request.user), pk=user_id)
 
 
-def _week_url(monday, user=None, viewer=None):
+def _week_url(monday: date, user: User | None = None, viewer: User | None = None) -> str:
     url = f"{reverse('timetracking:week')}?week={monday.isoformat()}"
     if user is not None and viewer is not None and user.pk != viewer.pk:
         url += f"&user={user.pk}"
     return url
 
 
-def week_context(request, target, monday, form=None):
+def _entry_form(request: SignedInRequest, days: list[date], today: date) -> EntryForm:
+    """The add-entry form, on today when it is in the week (else its Monday), prefilled from the
+    query string (a grid cell's link names its project, task and day)."""
+    initial: dict[str, Any] = {"date": today if days[0] <= today <= days[-1] else days[0]}
+    for name in ("project", "task"):
+        if request.GET.get(name, "").isdigit():
+            initial[name] = request.GET[name]
+    if request.GET.get("date"):
+        with contextlib.suppress(ValueError):
+            initial["date"] = date.fromisoformat(request.GET["date"])
+    return EntryForm(user=request.user, initial=initial)
+
+
+def week_context(request: SignedInRequest, target: User, monday: date, form: EntryForm | None = None) -> dict[str, Any]:
+    """The week page of `target` as `request.user` sees it: their own (editable unless locked) or a
+    report's (read-only). The grid and days are computed in timetracking/timesheet.py, the period's
+    rules in services (period_state)."""
+    viewer = request.user
     tzinfo = target.tzinfo
-    days = [monday + timedelta(days=offset) for offset in range(7)]
+    days = timesheet.week_days(monday)
     entries = TimeEntry.objects.for_user(target).on_local_days(days[0], days[-1], tzinfo)
     entries = list(entries.with_details().order_by("started_at"))
-    now = timezone.now()
-    by_day = defaultdict(list)
-    row_seconds = defaultdict(lambda: defaultdict(int))
-    row_labels = {}
-    for entry in entries:
-        local_start = timezone.localtime(entry.started_at, tzinfo)
-        entry.local_start = local_start
-        entry.local_end = timezone.localtime(entry.ended_at, tzinfo) if entry.ended_at else None
-        entry.seconds = int(((entry.ended_at or now) - entry.started_at).total_seconds())
-        by_day[local_start.date()].append(entry)
-        key = (entry.project_id, entry.task_id)
-        row_seconds[key][local_start.date()] += entry.seconds
-        row_labels[key] = (entry.project, entry.task)
-    pinned = set()
-    for row in TimesheetRow.objects.filter(user=target, week_start=monday).select_related("project", "task"):
-        key = (row.project_id, row.task_id)
-        pinned.add(key)
-        row_seconds.setdefault(key, defaultdict(int))
-        row_labels[key] = (row.project, row.task)
-    grid = []
-
-    def row_order(item):
-        project, task = item[1]
-        return (project is None, project.name.lower() if project else "", task.name.lower() if task else "")
-
-    for key, (project, task) in sorted(row_labels.items(), key=row_order):
-        grid.append(
-            {
-                "project": project,
-                "task": task,
-                "cells": [{"day": day, "seconds": row_seconds[key].get(day, 0)} for day in days],
-                "total": sum(row_seconds[key].values()),
-                "pinned": key in pinned,
-            }
-        )
-    day_rows = [
-        {"date": day, "entries": by_day.get(day, []), "total": sum(e.seconds for e in by_day.get(day, []))}
-        for day in days
-    ]
-    read_only = target.pk != request.user.pk
+    timesheet.localise(entries, tzinfo, timezone.now())
+    pinned = TimesheetRow.objects.filter(user=target, week_start=monday).select_related("project", "task")
+    grid = timesheet.grid_rows(entries, pinned, days)
+    read_only = target.pk != viewer.pk
     today = timezone.localdate(timezone=tzinfo)
-    period = TimesheetPeriod.objects.filter(user=target, week_start=monday).select_related("decided_by").first()
-    locked = period is not None and period.is_locked
-    can_submit = (
-        not read_only
-        and monday <= today
-        and (period is None or period.status in (TimesheetPeriod.Status.DRAFT, TimesheetPeriod.Status.REOPENED))
-    )
-    if form is None and not read_only and not locked:
-        initial = {"date": today if days[0] <= today <= days[-1] else days[0]}
-        for name in ("project", "task"):
-            if request.GET.get(name, "").isdigit():
-                initial[name] = request.GET[name]
-        if request.GET.get("date"):
-            with contextlib.suppress(ValueError):
-                initial["date"] = date.fromisoformat(request.GET["date"])
-        form = EntryForm(user=request.user, initial=initial)
+    state = services.period_state(actor=viewer, user=target, week_start=monday)
+    if form is None and not read_only and not state.locked:
+        form = _entry_form(request, days, today)
     return {
         "target": target,
         "read_only": read_only,
         "monday": monday,
         "sunday": days[-1],
-        "days": day_rows,
+        "days": timesheet.day_rows(entries, days),
         "grid": grid,
-        "week_total": sum(e.seconds for e in entries),
+        "week_total": sum(entry.seconds for entry in entries),
         "expected_seconds": seconds_from_hours(target.weekly_hours),
-        "previous_url": _week_url(monday - timedelta(days=7), target, request.user),
-        "next_url": _week_url(monday + timedelta(days=7), target, request.user),
-        "this_week_url": _week_url(week_start(today), target, request.user),
+        "previous_url": _week_url(monday - timedelta(days=7), target, viewer),
+        "next_url": _week_url(monday + timedelta(days=7), target, viewer),
+        "this_week_url": _week_url(week_start(today), target, viewer),
         "is_this_week": days[0] <= today <= days[-1],
         "form": form,
-        "period": period,
-        "locked": locked,
-        "can_submit": can_submit,
-        "can_decide": period is not None and services.can_decide_period(actor=request.user, period=period),
+        "period": state.period,
+        "locked": state.locked,
+        "can_submit": state.can_submit,
+        "can_decide": state.can_decide,
         "violations": compliance.violations_for([target], days[0], days[-1]),
-        "team": list(User.objects.filter(manager=request.user, is_active=True).order_by("username"))
-        if request.user.is_manager
+        "team": list(User.objects.filter(manager=viewer, is_active=True).order_by("username"))
+        if viewer.is_manager
         else [],
     }
 
 
-def week(request):
+def week(request: SignedInRequest) -> HttpResponse:
     target = _target_user(request)
     monday = _parse_week(request.GET.get("week"), target.tzinfo)
     return render(request, "timetracking/week.html", week_context(request, target, monday))

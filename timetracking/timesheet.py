@@ -1,0 +1,100 @@
+"""The week timesheet's reads: pure computations over the entries and pinned rows the week page has
+read (its queries are in views.week_context; the timesheet's writes are in services/timesheet.py).
+
+The shapes are the template's (templates/timetracking/week.html): plain dicts and entries with
+their local times attached.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from datetime import tzinfo as TimeZone
+from typing import TypedDict
+
+from django.utils import timezone
+
+from timetracking.models import Project, Task, TimeEntry, TimesheetRow
+
+RowKey = tuple[int | None, int | None]  # (project_id, task_id)
+
+
+class DayRow(TypedDict):
+    """One day of the week: its entries in start order and their total in seconds."""
+
+    date: date
+    entries: list[TimeEntry]
+    total: int
+
+
+class GridCell(TypedDict):
+    day: date
+    seconds: int
+
+
+class GridRow(TypedDict):
+    """One project/task of the grid: a cell per day, the week's total, and whether it is pinned
+    (a TimesheetRow: shown, and removable when empty, even without entries)."""
+
+    project: Project | None
+    task: Task | None
+    cells: list[GridCell]
+    total: int
+    pinned: bool
+
+
+def week_days(monday: date) -> list[date]:
+    """The seven days of the week starting `monday`."""
+    return [monday + timedelta(days=offset) for offset in range(7)]
+
+
+def localise(entries: Iterable[TimeEntry], tzinfo: TimeZone, now: datetime) -> None:
+    """Give each entry what the page shows of it: `local_start`, `local_end` (None while running)
+    in `tzinfo`, and `seconds` (a running entry's up to `now`)."""
+    for entry in entries:
+        # Attributes for the template only, not fields: the model does not declare them.
+        entry.local_start = timezone.localtime(entry.started_at, tzinfo)  # type: ignore[attr-defined]
+        entry.local_end = timezone.localtime(entry.ended_at, tzinfo) if entry.ended_at else None  # type: ignore[attr-defined]
+        entry.seconds = int(((entry.ended_at or now) - entry.started_at).total_seconds())  # type: ignore[attr-defined]
+
+
+def day_rows(entries: Iterable[TimeEntry], days: list[date]) -> list[DayRow]:
+    """The `days` with their (localised) entries, each on the local day it starts."""
+    by_day: dict[date, list[TimeEntry]] = defaultdict(list)
+    for entry in entries:
+        by_day[entry.local_start.date()].append(entry)  # type: ignore[attr-defined]
+    return [
+        {"date": day, "entries": by_day.get(day, []), "total": sum(e.seconds for e in by_day.get(day, []))}  # type: ignore[attr-defined]
+        for day in days
+    ]
+
+
+def _row_order(labels: tuple[Project | None, Task | None]) -> tuple[bool, str, str]:
+    # Projects by name (case-insensitive), then tasks by name; time without a project last.
+    project, task = labels
+    return (project is None, project.name.lower() if project else "", task.name.lower() if task else "")
+
+
+def grid_rows(entries: Iterable[TimeEntry], pinned: Iterable[TimesheetRow], days: list[date]) -> list[GridRow]:
+    """One row per project/task with (localised) entries in the week or pinned to it, in `_row_order`."""
+    row_seconds: dict[RowKey, defaultdict[date, int]] = defaultdict(lambda: defaultdict(int))
+    row_labels: dict[RowKey, tuple[Project | None, Task | None]] = {}
+    for entry in entries:
+        key = (entry.project_id, entry.task_id)
+        row_seconds[key][entry.local_start.date()] += entry.seconds  # type: ignore[attr-defined]
+        row_labels[key] = (entry.project, entry.task)
+    pinned_keys = set()
+    for row in pinned:
+        key = (row.project_id, row.task_id)
+        pinned_keys.add(key)
+        row_seconds.setdefault(key, defaultdict(int))
+        row_labels[key] = (row.project, row.task)
+    return [
+        {
+            "project": project,
+            "task": task,
+            "cells": [{"day": day, "seconds": row_seconds[key].get(day, 0)} for day in days],
+            "total": sum(row_seconds[key].values()),
+            "pinned": key in pinned_keys,
+        }
+        for key, (project, task) in sorted(row_labels.items(), key=lambda item: _row_order(item[1]))
+    ]
