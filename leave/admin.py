@@ -281,7 +281,7 @@ class LeaveRequestAdmin(admin.ModelAdmin):
     actions = ["approve_selected", "reject_selected", "cancel_selected"]
     change_form_template = "admin/leave/leaverequest/change_form.html"
     view_on_site = False  # the site shows a request on its requester's own page
-    fields = [
+    fields = (
         "user",
         "leave_type",
         "start_date",
@@ -299,7 +299,7 @@ class LeaveRequestAdmin(admin.ModelAdmin):
         "decided_at",
         "decision_note",
         "created_at",
-    ]
+    )
     readonly_fields = fields
 
     def get_queryset(self, request):

@@ -162,7 +162,10 @@ class CalendarAbsenceSerializer(serializers.Serializer):
     start_part = serializers.CharField()
     end_part = serializers.CharField()
     status = serializers.CharField()
-    label = serializers.CharField(help_text="The leave type, or 'Away' for people whose details you may not see.")
+    # A declared field: DRF's metaclass moves it into _declared_fields, it never shadows Field.label.
+    label = serializers.CharField(  # type: ignore[assignment]
+        help_text="The leave type, or 'Away' for people whose details you may not see."
+    )
     color = serializers.CharField()
 
 

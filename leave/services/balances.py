@@ -1,11 +1,14 @@
 """Balances: what a user is entitled to, carried, used and has pending, from the ledger."""
 
+from collections.abc import Iterable
+
 from django.db.models import Sum
 
+from accounts.models import User
 from leave.models import Balance, EntryKind, LeaveRequest, LeaveStatus, LeaveType, LedgerEntry
 
 
-def balances_for(*, user, year, leave_types=None):
+def balances_for(*, user: User, year: int, leave_types: Iterable[LeaveType] | None = None) -> list[Balance]:
     """Balances of every (or the given) leave type for one user and year, in 2 or 3 queries."""
     if leave_types is None:
         leave_types = list(LeaveType.objects.active())
@@ -34,5 +37,5 @@ def balances_for(*, user, year, leave_types=None):
     return list(result.values())
 
 
-def _balance(*, user, leave_type, year):
+def _balance(*, user: User, leave_type: LeaveType, year: int) -> Balance:
     return balances_for(user=user, year=year, leave_types=[leave_type])[0]

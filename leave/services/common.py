@@ -2,13 +2,15 @@
 them, a user's local day, the per-user lock, and the audit/webhook record of a transition."""
 
 import logging
+from datetime import date
+from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.services import audit_record
 from core.errors import Conflict, DomainError, Forbidden
-from leave.models import LeaveUnit
+from leave.models import LeaveRequest, LeaveUnit
 from webhooks.services import outbox_publish
 
 logger = logging.getLogger(__name__)
@@ -26,7 +28,7 @@ class LeaveForbidden(Forbidden, LeaveError):
     pass
 
 
-def format_amount(amount, unit):
+def format_amount(amount: Decimal, unit: str) -> str:
     amount = amount.normalize() if amount == amount.to_integral() else amount
     word = "hours" if unit == LeaveUnit.HOURS else "days"
     if amount == 1:
@@ -34,12 +36,12 @@ def format_amount(amount, unit):
     return f"{amount:f} {word}"
 
 
-def today_for(user):
+def today_for(user: User) -> date:
     """The user's local calendar day."""
     return timezone.now().astimezone(user.tzinfo).date()
 
 
-def _record(leave_request, event, *, actor, before_status=None):
+def _record(leave_request: LeaveRequest, event: str, *, actor: User | None, before_status: str | None = None) -> None:
     """Audit trail and webhook outbox for a request's transition, in the caller's transaction."""
 
     audit_record(
@@ -62,9 +64,8 @@ def _record(leave_request, event, *, actor, before_status=None):
     )
 
 
-def _lock_user(user_id):
+def _lock_user(user_id: int) -> User:
     # Every change to a user's requests or ledger locks the user's row first: two
     # submissions (or a submission and an approval) for the same person at the same time
     # would otherwise both pass the overlap and balance checks before either is written.
-    User = get_user_model()
     return User.objects.select_for_update().get(pk=user_id)

@@ -1,11 +1,13 @@
 """Decisions on leave requests: who may decide, approve (booking the usage), reject, cancel
 (restoring what was used), and deciding many at once."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from leave.models import EntryKind, LeaveRequest, LeaveStatus, LedgerEntry
 from leave.services.balances import _balance
 from leave.services.common import (
@@ -20,13 +22,13 @@ from leave.services.common import (
 from leave.services.notifications import _notify_approvers, _notify_requester
 
 
-def can_decide(actor, leave_request):
+def can_decide(actor: User, leave_request: LeaveRequest) -> bool:
     if actor.pk == leave_request.user_id:
         return False
-    return actor.is_hr or leave_request.user.manager_id == actor.pk
+    return bool(actor.is_hr) or leave_request.user.manager_id == actor.pk
 
 
-def _locked_for_decision(leave_request_id, actor):
+def _locked_for_decision(leave_request_id: int, actor: User) -> LeaveRequest:
     # Lock the request row: two managers (or a manager and HR) deciding at the same time
     # are serialised here; the second sees the first's decision and gets a 409.
     leave_request = (
@@ -46,7 +48,7 @@ def _locked_for_decision(leave_request_id, actor):
     return leave_request
 
 
-def _approve(leave_request, *, decided_by, note):
+def _approve(leave_request: LeaveRequest, *, decided_by: User | None, note: str) -> None:
     leave_type = leave_request.leave_type
     _lock_user(leave_request.user_id)
     if leave_type.deducts_allowance:
@@ -75,7 +77,7 @@ def _approve(leave_request, *, decided_by, note):
 
 
 @transaction.atomic
-def leave_request_approve(*, leave_request_id, actor, note=""):
+def leave_request_approve(*, leave_request_id: int, actor: User, note: str | None = "") -> LeaveRequest:
     note = (note or "").strip()
     if len(note) > 500:
         raise LeaveError("Keep the note under 500 characters.", field="note")
@@ -86,7 +88,7 @@ def leave_request_approve(*, leave_request_id, actor, note=""):
 
 
 @transaction.atomic
-def leave_request_reject(*, leave_request_id, actor, note=""):
+def leave_request_reject(*, leave_request_id: int, actor: User, note: str | None = "") -> LeaveRequest:
     note = (note or "").strip()
     if not note:
         raise LeaveError("Say why the request is rejected.", field="note", code="note_required")
@@ -104,7 +106,7 @@ def leave_request_reject(*, leave_request_id, actor, note=""):
 
 
 @transaction.atomic
-def leave_request_cancel(*, leave_request_id, actor):
+def leave_request_cancel(*, leave_request_id: int, actor: User) -> LeaveRequest:
     """The requester cancels a pending request or an approved one not yet started; HR anything open."""
     leave_request = (
         LeaveRequest.objects.select_for_update(of=("self",))
@@ -156,20 +158,22 @@ def leave_request_cancel(*, leave_request_id, actor):
 
 @dataclass
 class BulkResult:
-    done: list = field(default_factory=list)
-    skipped: list = field(default_factory=list)  # (request, message)
+    done: list[LeaveRequest] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (request id, message)
 
-    def summary(self, verb):
+    def summary(self, verb: str) -> str:
         text = f"{len(self.done)} {verb}"
         if self.skipped:
-            reasons = {}
+            reasons: dict[str, int] = {}
             for _request, message in self.skipped:
                 reasons[message] = reasons.get(message, 0) + 1
             text += ", " + ", ".join(f"{count} skipped: {message}" for message, count in reasons.items())
         return text + "."
 
 
-def leave_requests_decide(*, leave_request_ids, actor, approve, note=""):
+def leave_requests_decide(
+    *, leave_request_ids: Iterable[int], actor: User, approve: bool, note: str | None = ""
+) -> BulkResult:
     """Approve or reject many requests, each in its own transaction; report what happened to each."""
     result = BulkResult()
     decide = leave_request_approve if approve else leave_request_reject

@@ -1,12 +1,15 @@
 """Calendar feeds: the secret token in a user's iCal/CalDAV URLs, made, reset and revoked."""
 
+from typing import Any
+
 from django.db import transaction
 
+from accounts.models import User
 from leave.models import CalendarFeedToken
 
 
 @transaction.atomic
-def feed_token_get_or_create(*, user):
+def feed_token_get_or_create(*, user: User) -> CalendarFeedToken:
     token, _created = CalendarFeedToken.objects.get_or_create(
         user=user, defaults={"token": CalendarFeedToken.new_token()}
     )
@@ -14,7 +17,7 @@ def feed_token_get_or_create(*, user):
 
 
 @transaction.atomic
-def feed_token_reset(*, user):
+def feed_token_reset(*, user: User) -> CalendarFeedToken:
     """Revoke every feed URL handed out so far by choosing a new secret."""
     token, created = CalendarFeedToken.objects.select_for_update().get_or_create(
         user=user, defaults={"token": CalendarFeedToken.new_token()}
@@ -25,7 +28,7 @@ def feed_token_reset(*, user):
     return token
 
 
-def feed_token_revoke(*, user, **kwargs):
+def feed_token_revoke(*, user: User, **kwargs: Any) -> None:
     """Revoke every feed URL of `user` (deactivation, HR's "revoke all access"): the secret is
     dropped; a new one is made only when the user opens their feeds page again. Connected to
     accounts.signals.access_revoked, so it runs in the revoking transaction."""

@@ -1,30 +1,34 @@
 """The ledger: allowances, adjustments, accrual, carry-over and its expiry (the periodic runs
 are idempotent: each periodic row is booked once)."""
 
+from collections.abc import Iterable
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.services import audit_record
 from core.days import YEAR_OUT_OF_RANGE, year_in_range
-from leave.models import ZERO, AccrualMethod, AllowancePolicy, EntryKind, LedgerEntry
+from leave.models import ZERO, AccrualMethod, AllowancePolicy, EntryKind, LeaveType, LedgerEntry
 from leave.services.balances import _balance
 from leave.services.common import LeaveError, _lock_user, format_amount
 
 
-def _round_half(amount):
+def _round_half(amount: Decimal) -> Decimal:
     return (amount * 2).quantize(Decimal("1"), rounding=ROUND_HALF_UP) / 2
 
 
-def _cents(amount):
+def _cents(amount: Decimal) -> Decimal:
     return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 @transaction.atomic
-def ledger_adjust(*, user, leave_type, year, amount, reason, actor=None):
+def ledger_adjust(
+    *, user: User, leave_type: LeaveType, year: int, amount: Decimal, reason: str | None, actor: User | None = None
+) -> LedgerEntry:
     """A manual correction of a balance; it always needs a reason."""
     reason = (reason or "").strip()
     if not reason:
@@ -69,7 +73,17 @@ def ledger_adjust(*, user, leave_type, year, amount, reason, actor=None):
     return entry
 
 
-def _book_once(*, user_id, leave_type, year, kind, period, amount, reason, actor=None):
+def _book_once(
+    *,
+    user_id: int,
+    leave_type: LeaveType,
+    year: int,
+    kind: str,
+    period: int,
+    amount: Decimal,
+    reason: str,
+    actor: User | None = None,
+) -> bool:
     """Book a periodic row unless it exists. Returns True when booked.
 
     Idempotent even when two runs race: the unique constraint refuses the second row and
@@ -87,7 +101,15 @@ def _book_once(*, user_id, leave_type, year, kind, period, amount, reason, actor
 
 
 @transaction.atomic
-def allowance_assign(*, users, leave_type, year, amount, actor=None, reason=""):
+def allowance_assign(
+    *,
+    users: Iterable[User],
+    leave_type: LeaveType,
+    year: int,
+    amount: Decimal,
+    actor: User | None = None,
+    reason: str | None = "",
+) -> tuple[list[User], list[User]]:
     """Give many users their initial allowance of a type for a year (HR bulk action).
 
     Users who already have one for that year are skipped (correct them with an adjustment).
@@ -97,7 +119,8 @@ def allowance_assign(*, users, leave_type, year, amount, actor=None, reason=""):
         raise LeaveError("An allowance cannot be negative.", field="amount")
     if not year_in_range(year):
         raise LeaveError(YEAR_OUT_OF_RANGE, field="year")
-    assigned, skipped = [], []
+    assigned: list[User] = []
+    skipped: list[User] = []
     for user in users:
         booked = _book_once(
             user_id=user.pk,
@@ -113,16 +136,15 @@ def allowance_assign(*, users, leave_type, year, amount, actor=None, reason=""):
     return assigned, skipped
 
 
-def _joined(user):
+def _joined(user: User) -> date:
     return timezone.localtime(user.date_joined, user.tzinfo).date()
 
 
-def _eligible_users(year_end):
-    User = get_user_model()
+def _eligible_users(year_end: date) -> QuerySet[User]:
     return User.objects.filter(is_active=True, date_joined__date__lte=year_end).order_by("pk")
 
 
-def _book_missing(entries):
+def _book_missing(entries: list[LedgerEntry]) -> int:
     """Insert the periodic rows that do not exist yet; returns how many were missing.
 
     One query reads what exists, one inserts the rest. Idempotent even when two runs race:
@@ -145,7 +167,7 @@ def _book_missing(entries):
 
 
 @transaction.atomic
-def leave_run_accruals(*, today):
+def leave_run_accruals(*, today: date) -> int:
     """Book this year's allowances up to `today`: the yearly amount (pro-rated for joiners)
     or one accrual per month elapsed. Idempotent. Returns the number of rows booked."""
     year = today.year
@@ -188,7 +210,7 @@ def leave_run_accruals(*, today):
 
 
 @transaction.atomic
-def leave_run_carry_over(*, today):
+def leave_run_carry_over(*, today: date) -> int:
     """Move unused allowance of last year into this year, up to each policy's cap. Idempotent."""
     year = today.year
     entries = []
@@ -217,7 +239,7 @@ def leave_run_carry_over(*, today):
 
 
 @transaction.atomic
-def leave_run_carry_over_expiry(*, today):
+def leave_run_carry_over_expiry(*, today: date) -> int:
     """After the expiry date, carried-over days not used by then lapse. Idempotent: one row
     per user, type and year, booked even when nothing lapses, so a later cancellation
     cannot make a second run lapse days that were legitimately carried."""
@@ -261,7 +283,7 @@ def leave_run_carry_over_expiry(*, today):
     return _book_missing(entries)
 
 
-def leave_run_policies(*, today):
+def leave_run_policies(*, today: date) -> dict[str, int]:
     """Accrual, carry-over and expiry in order (the management command and the beat tasks)."""
     return {
         "carry_over": leave_run_carry_over(today=today),

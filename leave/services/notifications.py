@@ -1,29 +1,28 @@
 """Notifications: e-mails to the approvers and the requester, queued in the caller's
 transaction, and the reminders about requests left pending."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.services import email_queue
 from leave.models import LeaveRequest
 from leave.services.common import format_amount
 
 
-def _email(user_id, subject, body):
+def _email(user_id: int, subject: str, body: str) -> None:
     # In the decision's transaction: a rolled-back decision sends nothing, an outage loses nothing.
     email_queue(user_id=user_id, subject=subject, body=body)
 
 
-def approvers_of(user):
+def approvers_of(user: User) -> list[int]:
     """Who decides `user`'s leave: their manager, or HR when they have none."""
     if user.manager_id:
         return [user.manager_id]
-    User = get_user_model()
     return list(
         User.objects.filter(is_active=True)
         .filter(Q(is_superuser=True) | Q(groups__name=settings.HR_GROUP_NAME))
@@ -33,14 +32,14 @@ def approvers_of(user):
     )
 
 
-def _describe(leave_request):
+def _describe(leave_request: LeaveRequest) -> str:
     return (
         f"{leave_request.leave_type.name}, {leave_request.start_date:%a %d %b %Y} to "
         f"{leave_request.end_date:%a %d %b %Y} ({format_amount(leave_request.amount, leave_request.leave_type.unit)})"
     )
 
 
-def _notify_approvers(leave_request, *, automatic=False, cancelled=False):
+def _notify_approvers(leave_request: LeaveRequest, *, automatic: bool = False, cancelled: bool = False) -> None:
     who = leave_request.user
     if cancelled:
         subject = f"Leave cancelled: {who}"
@@ -58,7 +57,7 @@ def _notify_approvers(leave_request, *, automatic=False, cancelled=False):
         _email(approver_id, subject, body)
 
 
-def _notify_requester(leave_request):
+def _notify_requester(leave_request: LeaveRequest) -> None:
     status_text = leave_request.get_status_display().lower()
     subject = f"Your leave request was {status_text}"
     body = f"Your request for {_describe(leave_request)} was {status_text}"
@@ -69,7 +68,7 @@ def _notify_requester(leave_request):
 
 
 @transaction.atomic
-def leave_send_pending_reminders(*, now=None, older_than_days=None):
+def leave_send_pending_reminders(*, now: datetime | None = None, older_than_days: int | None = None) -> int:
     """E-mail approvers about requests pending longer than N days; at most one reminder per
     request per day, however often this runs. Returns the number of requests reminded."""
     now = now or timezone.now()
@@ -81,8 +80,8 @@ def leave_send_pending_reminders(*, now=None, older_than_days=None):
         .select_for_update(skip_locked=True, of=("self",))
         .select_related("user", "leave_type")
     )
-    by_approver = {}
-    reminded = []
+    by_approver: dict[int, list[LeaveRequest]] = {}
+    reminded: list[int] = []
     for leave_request in due:
         for approver_id in approvers_of(leave_request.user):
             by_approver.setdefault(approver_id, []).append(leave_request)

@@ -6,8 +6,10 @@ from datetime import date
 from decimal import Decimal
 
 import filetype
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
+from accounts.models import User
 from leave import calendars
 from leave.models import ZERO, Balance, EndPart, LeaveRequest, LeaveStatus, LeaveType, LeaveUnit, StartPart
 from leave.services.balances import _balance
@@ -22,7 +24,7 @@ MAX_REQUEST_DAYS = 366
 
 @dataclass
 class Draft:
-    user: object
+    user: User
     leave_type: LeaveType
     start_date: date
     end_date: date
@@ -30,18 +32,18 @@ class Draft:
     end_part: str = EndPart.FULL
     hours: Decimal | None = None
     reason: str = ""
-    attachment: object = None
+    attachment: UploadedFile | None = None
     amount: Decimal = ZERO
-    days: list = field(default_factory=list)
-    problems: list = field(default_factory=list)
+    days: list[calendars.Day] = field(default_factory=list)
+    problems: list[LeaveError] = field(default_factory=list)
     balance: Balance | None = None
 
     @property
-    def unit(self):
+    def unit(self) -> str:
         return self.leave_type.unit
 
 
-def _check_shape(draft):
+def _check_shape(draft: Draft) -> None:
     """Refusals that make the amount meaningless: raised, never merely warned about."""
     if draft.leave_type is None or not draft.leave_type.is_active:
         raise LeaveError("Choose an active leave type.", field="leave_type", code="invalid_type")
@@ -78,11 +80,12 @@ def _check_shape(draft):
             )
 
 
-def _compute_amount(draft):
+def _compute_amount(draft: Draft) -> None:
     draft.days = calendars.day_amounts(draft.user, draft.start_date, draft.end_date, draft.start_part, draft.end_part)
     working = sum((day.amount for day in draft.days), ZERO)
     if draft.unit == LeaveUnit.HOURS:
-        draft.amount = draft.hours if working > 0 else ZERO
+        # _check_shape refused an hourly draft without hours.
+        draft.amount = draft.hours if working > 0 else ZERO  # type: ignore[assignment]
     else:
         draft.amount = working
     if draft.amount <= 0:
@@ -93,9 +96,9 @@ def _compute_amount(draft):
         )
 
 
-def _problems(draft):
+def _problems(draft: Draft) -> list[LeaveError]:
     """Refusals that depend on other data (overlap, balance, attachment), in the order submit reports them."""
-    problems = []
+    problems: list[LeaveError] = []
     overlapping = (
         LeaveRequest.objects.filter(user=draft.user)
         .active()
@@ -135,7 +138,18 @@ def _problems(draft):
     return problems
 
 
-def _draft(*, user, leave_type, start_date, end_date, start_part, end_part, hours, reason="", attachment=None):
+def _draft(
+    *,
+    user: User,
+    leave_type: LeaveType,
+    start_date: date,
+    end_date: date,
+    start_part: str | None,
+    end_part: str | None,
+    hours: Decimal | None,
+    reason: str | None = "",
+    attachment: UploadedFile | None = None,
+) -> Draft:
     return Draft(
         user=user,
         leave_type=leave_type,
@@ -150,8 +164,15 @@ def _draft(*, user, leave_type, start_date, end_date, start_part, end_part, hour
 
 
 def leave_request_preview(
-    *, user, leave_type, start_date, end_date, start_part=StartPart.FULL, end_part=EndPart.FULL, hours=None
-):
+    *,
+    user: User,
+    leave_type: LeaveType,
+    start_date: date,
+    end_date: date,
+    start_part: str | None = StartPart.FULL,
+    end_part: str | None = EndPart.FULL,
+    hours: Decimal | None = None,
+) -> Draft:
     """The amount and the warnings of a draft, without writing anything.
 
     Returns the Draft; `draft.problems` lists what submit would refuse. Shape errors
@@ -178,9 +199,9 @@ def leave_request_preview(
     return draft
 
 
-def validate_attachment(upload):
+def validate_attachment(upload: UploadedFile) -> str:
     """PDF, PNG or JPEG by content (the name is not trusted), at most 5 MB. Returns the extension."""
-    if upload.size > ATTACHMENT_MAX_BYTES:
+    if upload.size > ATTACHMENT_MAX_BYTES:  # type: ignore[operator]  # an uploaded file has a size
         raise LeaveError("The attachment is larger than 5 MB.", field="attachment", code="attachment_too_large")
     if upload.size == 0:
         raise LeaveError("The attachment is empty.", field="attachment", code="attachment_empty")
@@ -193,7 +214,7 @@ def validate_attachment(upload):
     return ATTACHMENT_TYPES[kind.mime]
 
 
-def _store_attachment(leave_request, upload):
+def _store_attachment(leave_request: LeaveRequest, upload: UploadedFile) -> None:
     extension = validate_attachment(upload)
     leave_request.attachment_name = (getattr(upload, "name", "") or "attachment")[-255:]
     # Stored through Django storage under a random name with the extension of the content.
@@ -203,16 +224,16 @@ def _store_attachment(leave_request, upload):
 @transaction.atomic
 def leave_request_submit(
     *,
-    user,
-    leave_type,
-    start_date,
-    end_date,
-    start_part=StartPart.FULL,
-    end_part=EndPart.FULL,
-    hours=None,
-    reason="",
-    attachment=None,
-):
+    user: User,
+    leave_type: LeaveType,
+    start_date: date,
+    end_date: date,
+    start_part: str | None = StartPart.FULL,
+    end_part: str | None = EndPart.FULL,
+    hours: Decimal | None = None,
+    reason: str | None = "",
+    attachment: UploadedFile | None = None,
+) -> LeaveRequest:
     """Create a request. Types that need no approval are approved (and booked) at once."""
     draft = _draft(
         user=user,
@@ -265,7 +286,7 @@ def leave_request_submit(
 
 
 @transaction.atomic
-def leave_request_attach(*, leave_request, actor, upload):
+def leave_request_attach(*, leave_request: LeaveRequest, actor: User, upload: UploadedFile) -> LeaveRequest:
     """Add or replace the document of a request (the requester, while it is not closed)."""
     leave_request = LeaveRequest.objects.select_for_update().get(pk=leave_request.pk)
     if actor.pk != leave_request.user_id and not actor.is_hr:
