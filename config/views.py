@@ -31,7 +31,7 @@ def server_error(request, *args, **kwargs):
 
 
 def page_not_found(request, exception=None, *args, **kwargs):
-    """Under /api/ a 404 is JSON like every other API error; pages keep Django's 404 page."""
+    """Under /api/ a 404 is JSON like every other API error; pages get templates/404.html, inside the layout."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
 

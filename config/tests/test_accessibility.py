@@ -1,6 +1,6 @@
 """Every page an employee and a manager use, at 1366x900 and 390x844, in Debian's Chromium: axe-core
 (npm, pinned) finds no serious or critical violation, and nothing scrolls sideways on a phone. The
-throttled login page too (its message is the login limiter's)."""
+throttled login page too (its message is the login limiter's), and the 403 and 404 pages."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -16,8 +16,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 AXE = (Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js").read_text()
 SIZES = [(1366, 900), (390, 844)]
 PAGES = {
-    "employee": ["/", "/time/", "/leave/", "/leave/calendar/", "/reports/", "/factories/", "/accounts/password/"],
-    "manager": ["/", "/time/", "/time/team/", "/leave/approvals/", "/leave/calendar/", "/reports/"],
+    "employee": [
+        "/",
+        "/time/",
+        "/leave/",
+        "/leave/calendar/",
+        "/reports/",
+        "/factories/",
+        "/accounts/password/",
+        "/time/team/",
+        "/no-such-page/",
+    ],  # the last two: the 403 and 404 pages
+    "manager": ["/", "/time/", "/time/team/", "/leave/approvals/", "/leave/calendar/", "/reports/", "/no-such-page/"],
 }
 SERIOUS = (
     "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations"

@@ -1,0 +1,55 @@
+"""The error pages (400, 403, 404, 500, CSRF) are the site's own, inside the layout: the menu stays
+for a signed-in user, the message says what happened (a 403 shows the view's own reason), and the
+API keeps answering JSON."""
+
+import pytest
+from django.test import Client, RequestFactory
+
+from config.views import server_error
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_missing_page_is_the_layouts_404_with_the_menu(client, employee):
+    client.force_login(employee)
+    response = client.get("/no-such-page/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "This page does not exist" in html and "<code>/no-such-page/</code>" in html
+    assert 'class="main-nav"' in html and 'href="/time/"' in html  # the menu, not a bare page
+    assert "Go to the dashboard" in html
+
+
+def test_a_forbidden_page_says_why_inside_the_layout(client, employee):
+    client.force_login(employee)
+    response = client.get("/time/team/")
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "You cannot open this page" in html
+    assert "The team page is for managers and HR." in html  # the view's own message, not hidden
+    assert 'class="main-nav"' in html
+
+
+def test_the_500_page_renders_without_a_request_context_or_a_query(django_assert_num_queries):
+    request = RequestFactory().get("/time/")
+    with django_assert_num_queries(0):
+        response = server_error(request)
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in html and "<title>Something went wrong" in html
+    assert 'class="main-nav"' not in html  # no user without a request context: no menu to build
+
+
+def test_an_expired_form_is_the_layouts_csrf_page(employee):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(employee)
+    response = browser.post("/accounts/logout/")
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()
+
+
+def test_the_api_keeps_json_errors(client, employee):
+    client.force_login(employee)
+    response = client.get("/api/v1/no-such-endpoint/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
