@@ -23,7 +23,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["username", "first_name", "last_name", "email"]
     autocomplete_fields = ["manager"]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *DjangoUserAdmin.fieldsets,  # type: ignore[misc]  # a tuple in Django; the stubs allow None
         (
             "Work",
             {"fields": ("manager", "timezone", "country", "subdivision", "weekly_hours", "working_weekdays")},

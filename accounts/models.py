@@ -1,7 +1,12 @@
 """Users, their roles and their team (the manager relation)."""
 
+from __future__ import annotations
+
 import zoneinfo
+from collections.abc import Collection
+from datetime import datetime
 from decimal import Decimal
+from typing import Any, ClassVar, Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -16,12 +21,12 @@ from django.utils.functional import cached_property
 ISO_WEEKDAYS = "1234567"  # Monday = 1 ... Sunday = 7, as date.isoweekday()
 
 
-def validate_timezone(value):
+def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin).")
 
 
-def validate_country(value):
+def validate_country(value: str) -> None:
     import holidays
 
     if value and value not in holidays.list_supported_countries():
@@ -34,17 +39,17 @@ validate_working_weekdays = RegexValidator(
 )
 
 
-class UserQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class UserQuerySet(models.QuerySet["User"]):
+    def visible_to(self, user: User) -> Self:
         """The users `user` may see: HR everyone, a manager themself and their reports."""
         if user.is_hr:
             return self
         return self.filter(Q(pk=user.pk) | Q(manager=user))
 
-    def reports_of(self, manager):
+    def reports_of(self, manager: User) -> Self:
         return self.filter(manager=manager)
 
-    def annotate_roles(self):
+    def annotate_roles(self) -> Self:
         """Fill `is_hr` and `is_manager` in the same query (one query per list, not per row)."""
         hr_membership = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=settings.HR_GROUP_NAME)
         return self.annotate(
@@ -53,7 +58,10 @@ class UserQuerySet(models.QuerySet):
         )
 
 
-class CustomUserManager(UserManager.from_queryset(UserQuerySet)):
+# For mypy: the django-stubs plugin builds no class for this `from_queryset` base, not even when it is
+# assigned to a name first (it does in a module outside the import cycle the plugin makes of
+# django.contrib.auth and the user model), so the manager reads as Any; the QuerySet's methods stay typed.
+class CustomUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     pass
 
 
@@ -103,7 +111,11 @@ class User(AbstractUser):
         help_text="Raised by 'log out everywhere': every older session ends.",
     )
 
-    objects = CustomUserManager()
+    objects: ClassVar[CustomUserManager] = CustomUserManager()
+
+    # Set by AbstractBaseUser.set_password (missing from the stubs), and by from_db below.
+    _password: str | None
+    _stored_is_active: bool | None
 
     class Meta:
         ordering = ["username"]
@@ -114,16 +126,16 @@ class User(AbstractUser):
             models.CheckConstraint(condition=~Q(manager=models.F("pk")), name="user_not_own_manager"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.get_full_name() or self.username
 
     @classmethod
-    def from_db(cls, db, field_names, values):
+    def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any]) -> Self:
         instance = super().from_db(db, field_names, values)
         instance._stored_is_active = instance.__dict__.get("is_active")
         return instance
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """Whichever path sets a password (the password pages, the admin, a reset, `changepassword`)
         or deactivates the user, their API access is revoked in the same transaction: a new password
         blacklists every refresh token (access tokens carry a digest of the password and end too);
@@ -149,11 +161,12 @@ class User(AbstractUser):
                 services.user_revoke_access(user=self, actor=None, reason="deactivated", keys_and_feeds=True)
         self._stored_is_active = self.is_active
 
-    def _get_session_auth_hash(self, secret=None):
+    def _get_session_auth_hash(self, secret: str | bytes | None = None) -> str:
         """Django's session hash (from the password), mixed with `session_generation` once 'log
         out everywhere' raised it: a session whose stored hash no longer matches is ended."""
         if not self.session_generation:
-            return super()._get_session_auth_hash(secret=secret)
+            # Private to Django, so missing from django-stubs.
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc,no-any-return]
         return salted_hmac(
             "accounts.User.get_session_auth_hash",
             f"{self.password}:{self.session_generation}",
@@ -161,7 +174,7 @@ class User(AbstractUser):
             algorithm="sha256",
         ).hexdigest()
 
-    def clean(self):
+    def clean(self) -> None:
         super().clean()
         if self.manager_id and self.manager_id == self.pk:
             raise ValidationError({"manager": "A user cannot be their own manager."})
@@ -174,38 +187,38 @@ class User(AbstractUser):
                 raise ValidationError({"subdivision": f"{self.subdivision!r} is not a subdivision of {self.country}."})
 
     @cached_property
-    def is_hr(self):
+    def is_hr(self) -> bool:
         return self.is_superuser or self.groups.filter(name=settings.HR_GROUP_NAME).exists()
 
     @cached_property
-    def is_manager(self):
+    def is_manager(self) -> bool:
         return self.reports.exists()
 
     @property
-    def tzinfo(self):
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
 
     @property
-    def workdays(self):
+    def workdays(self) -> set[int]:
         """ISO weekday numbers this user works on."""
         return {int(day) for day in self.working_weekdays}
 
     @property
-    def daily_hours(self):
+    def daily_hours(self) -> Decimal:
         """Contract hours on one working day."""
         days = len(self.working_weekdays)
         return (self.weekly_hours / days).quantize(Decimal("0.01")) if days else Decimal("0")
 
-    def can_see(self, other):
+    def can_see(self, other: User) -> bool:
         """May this user see `other`'s data (entries, leave)?"""
         return other.pk == self.pk or other.manager_id == self.pk or self.is_hr
 
 
-class AuditEventQuerySet(models.QuerySet):
-    def older_than(self, cutoff):
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def older_than(self, cutoff: datetime) -> Self:
         return self.filter(created_at__lt=cutoff)
 
-    def for_object(self, obj):
+    def for_object(self, obj: models.Model) -> Self:
         return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
 
 
@@ -238,12 +251,12 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor", "created_at"], name="audit_actor_idx"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_username or '-'} {self.action}"
 
 
-class ApiKeyQuerySet(models.QuerySet):
-    def usable(self):
+class ApiKeyQuerySet(models.QuerySet["ApiKey"]):
+    def usable(self) -> Self:
         """Keys that authenticate now: not revoked, not expired, owner active."""
         now = timezone.now()
         return self.filter(revoked_at__isnull=True, user__is_active=True).filter(
@@ -274,11 +287,11 @@ class ApiKey(models.Model):
         ordering = ["-created_at"]
         verbose_name = "API key"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
     @property
-    def is_active(self):
+    def is_active(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
 
 
@@ -302,12 +315,12 @@ class IdempotencyRecord(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
 
 
-class OutgoingEmailQuerySet(models.QuerySet):
-    def due(self, moment):
+class OutgoingEmailQuerySet(models.QuerySet["OutgoingEmail"]):
+    def due(self, moment: datetime) -> Self:
         """Waiting e-mails whose (next) attempt is due at `moment`, oldest first."""
         return self.filter(status=OutgoingEmail.Status.PENDING, next_attempt_at__lte=moment).order_by("id")
 
@@ -346,5 +359,5 @@ class OutgoingEmail(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.subject} → {self.user_id} ({self.status})"

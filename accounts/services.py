@@ -1,7 +1,11 @@
 """Writes on users that carry a rule. Views, API and admin call these."""
 
+from __future__ import annotations
+
 import logging
-from datetime import timedelta
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.mail import send_mail
 from django.db import transaction
@@ -10,6 +14,13 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from core.errors import DomainError
 from core.tasks import enqueue_on_commit
+
+if TYPE_CHECKING:
+    # The models import this module (User.save): names for annotations only, imported where used.
+    from django.contrib.auth.models import AnonymousUser
+    from django.db import models
+
+    from accounts.models import ApiKey, AuditEvent, OutgoingEmail, User
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +35,7 @@ SELF_EDITABLE_FIELDS = ("first_name", "last_name", "email", "timezone", "country
 
 
 @transaction.atomic
-def user_update_profile(*, user, data):
+def user_update_profile(*, user: User, data: Mapping[str, Any]) -> User:
     unknown = set(data) - set(SELF_EDITABLE_FIELDS)
     if unknown:
         raise AccountsError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
@@ -36,7 +47,7 @@ def user_update_profile(*, user, data):
 
 
 @transaction.atomic
-def user_revoke_refresh_tokens(*, user):
+def user_revoke_refresh_tokens(*, user: User) -> int:
     """Blacklist every refresh token of `user` that has not expired (after a password change,
     deactivation or 'log out everywhere'). Returns how many were revoked."""
     outstanding = list(
@@ -49,7 +60,7 @@ def user_revoke_refresh_tokens(*, user):
 
 
 @transaction.atomic
-def user_change_password(*, user, new_password):
+def user_change_password(*, user: User, new_password: str) -> User:
     """Set a new password; `User.save` revokes the user's refresh tokens in the same transaction."""
     user.set_password(new_password)
     user.save(update_fields=["password"])
@@ -57,7 +68,7 @@ def user_change_password(*, user, new_password):
 
 
 @transaction.atomic
-def user_revoke_access(*, user, actor, reason, keys_and_feeds=False):
+def user_revoke_access(*, user: User, actor: User | None, reason: str, keys_and_feeds: bool = False) -> int:
     """Log `user` out everywhere: every refresh token blacklisted and every page session ended
     (`session_generation` is part of the session hash). With `keys_and_feeds`, also every API key
     revoked and every calendar feed URL (apps holding feed secrets listen to `access_revoked`).
@@ -87,7 +98,7 @@ SENSITIVE_FIELDS = frozenset({"password", "token", "refresh", "access", "key", "
 REDACTED = "[redacted]"
 
 
-def _json_safe(value):
+def _json_safe(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, list | tuple | set):
@@ -99,9 +110,9 @@ def _json_safe(value):
     return str(value)
 
 
-def audit_changes(before, after):
+def audit_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
     """{"field": [before, after]} for the fields whose value differs; secrets redacted."""
-    changes = {}
+    changes: dict[str, list[Any]] = {}
     for field in sorted(set(before) | set(after)):
         old, new = _json_safe(before.get(field)), _json_safe(after.get(field))
         if old != new:
@@ -109,7 +120,15 @@ def audit_changes(before, after):
     return changes
 
 
-def audit_record(*, actor, action, obj=None, object_type="", object_id="", changes=None):
+def audit_record(
+    *,
+    actor: User | AnonymousUser | None,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    changes: Mapping[str, Any] | None = None,
+) -> AuditEvent:
     """Append one event to the audit trail. Call it inside the service's transaction, so
     the event is written if and only if the change is."""
     from accounts.models import AuditEvent
@@ -123,9 +142,11 @@ def audit_record(*, actor, action, obj=None, object_type="", object_id="", chang
         for field, value in _json_safe(changes or {}).items()
     }
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    # Authenticated, the actor is a User; an AnonymousUser (a refused login's) is recorded as nobody.
+    author = cast("User", actor) if authenticated else None
     return AuditEvent.objects.create(
-        actor=actor if authenticated else None,
-        actor_username=actor.get_username() if authenticated else "",
+        actor=author,
+        actor_username=author.get_username() if author is not None else "",
         action=action,
         object_type=object_type,
         object_id=str(object_id or ""),
@@ -136,7 +157,7 @@ def audit_record(*, actor, action, obj=None, object_type="", object_id="", chang
 
 
 @transaction.atomic
-def audit_purge(*, older_than_days):
+def audit_purge(*, older_than_days: int) -> int:
     """Delete audit events older than the retention period; the only way rows leave the trail.
 
     The database triggers refuse a DELETE unless a purge permit row exists; the permit
@@ -166,14 +187,16 @@ def audit_purge(*, older_than_days):
 # --- API keys -----------------------------------------------------------------------------------
 
 
-def _hash_key(key):
+def _hash_key(key: str) -> str:
     import hashlib
 
     return hashlib.sha256(key.encode()).hexdigest()
 
 
 @transaction.atomic
-def api_key_create(*, user, name, read_only=False, expires_at=None):
+def api_key_create(
+    *, user: User, name: str, read_only: bool = False, expires_at: datetime | None = None
+) -> tuple[ApiKey, str]:
     """Create a key; returns (api_key, full_key). The full key is never stored or shown again."""
     import secrets
 
@@ -198,7 +221,7 @@ def api_key_create(*, user, name, read_only=False, expires_at=None):
 
 
 @transaction.atomic
-def api_key_revoke(*, api_key, actor):
+def api_key_revoke(*, api_key: ApiKey, actor: User | None) -> ApiKey:
     from django.utils import timezone
 
     if api_key.revoked_at is None:
@@ -208,7 +231,7 @@ def api_key_revoke(*, api_key, actor):
     return api_key
 
 
-def api_key_authenticate(*, key):
+def api_key_authenticate(*, key: str) -> ApiKey | None:
     """The usable ApiKey for a presented key, or None. Marks it used (at most once a minute)."""
     import hmac
     from datetime import timedelta
@@ -237,7 +260,7 @@ EMAIL_MAX_ATTEMPTS = 6
 EMAIL_RETRY_SECONDS = 60  # after the first SMTP error; doubled after each of the next ones
 
 
-def email_queue(*, user_id, subject, body):
+def email_queue(*, user_id: int, subject: str, body: str) -> OutgoingEmail:
     """E-mail a user about a change, in the change's own transaction: the row is the promise.
     Once the transaction commits a task sends it (and a periodic one sends whatever a broker
     outage left waiting); a rolled-back change sends nothing."""
@@ -249,7 +272,7 @@ def email_queue(*, user_id, subject, body):
     return email
 
 
-def emails_send_due(*, limit=200):
+def emails_send_due(*, limit: int = 200) -> int:
     """Send the e-mails that are due, each once; returns how many were sent. Each is sent while
     its row is locked and marked in the same transaction, so runs at once share the work (SKIP
     LOCKED) and a run twice sends nothing twice. An SMTP error leaves it waiting, retried with
@@ -270,7 +293,7 @@ def emails_send_due(*, limit=200):
     return sent
 
 
-def _email_send(email):
+def _email_send(email: OutgoingEmail) -> int:
     from accounts.models import OutgoingEmail
 
     now = timezone.now()
@@ -301,7 +324,7 @@ def _email_send(email):
 
 
 @transaction.atomic
-def emails_retry(*, ids):
+def emails_retry(*, ids: Iterable[int]) -> int:
     """Queue failed e-mails again (a fresh round of attempts); others are left as they are."""
     from accounts.models import OutgoingEmail
     from accounts.tasks import send_due_emails
@@ -314,7 +337,7 @@ def emails_retry(*, ids):
     return count
 
 
-def emails_purge(*, older_than_days):
+def emails_purge(*, older_than_days: int) -> int:
     """Delete the e-mails handled (sent, skipped or failed) more than `older_than_days` ago."""
     from accounts.models import OutgoingEmail
 
