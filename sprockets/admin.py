@@ -1,9 +1,11 @@
 """Production in the admin. Saves and deletes go through the services, so the running totals and
 the chart history stay right whichever door a change comes through."""
 
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 
@@ -15,9 +17,12 @@ from sprockets.models import Factory, Location, ProductionChartPoint, Sprocket, 
 class ServiceAdmin(admin.ModelAdmin):
     """Routes saves and deletes through the `create`/`update`/`delete` services."""
 
-    service_fields = ()
-    instance_argument = None
-    create_service = update_service = delete_service = None
+    service_fields: tuple[str, ...] = ()
+    instance_argument: str | None = None
+    # Each a service function (keyword arguments), set with staticmethod().
+    create_service: Callable[..., models.Model] | None = None
+    update_service: Callable[..., models.Model] | None = None
+    delete_service: Callable[..., None] | None = None
 
     def _data(self, obj, form, change):
         fields = [

@@ -8,17 +8,26 @@ Only the services change it (under a row lock), so it always equals the number o
 `Sprocket` rows; each change also appends a `ProductionChartPoint`.
 """
 
+from __future__ import annotations
+
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Self, TypedDict
 
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, TruncDay, TruncHour, TruncWeek
+from django.db.models.functions.datetime import TruncBase
 from django.urls import reverse
 from django.utils import timezone
 
 from sprockets.countries import COUNTRIES, COUNTRY_CODES
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 PRODUCTION_GROUP_NAME = "production"
 # `?with_chart_data=true` returns at most this many of a factory's latest chart points.
@@ -33,11 +42,15 @@ class Bucket(models.TextChoices):
 
 
 # How long one bucket is, and the database function that truncates a timestamp to it.
-BUCKET_LENGTH = {Bucket.HOUR: timedelta(hours=1), Bucket.DAY: timedelta(days=1), Bucket.WEEK: timedelta(weeks=1)}
-BUCKET_TRUNC = {Bucket.HOUR: TruncHour, Bucket.DAY: TruncDay, Bucket.WEEK: TruncWeek}
+BUCKET_LENGTH: dict[str, timedelta] = {
+    Bucket.HOUR: timedelta(hours=1),
+    Bucket.DAY: timedelta(days=1),
+    Bucket.WEEK: timedelta(weeks=1),
+}
+BUCKET_TRUNC: dict[str, type[TruncBase]] = {Bucket.HOUR: TruncHour, Bucket.DAY: TruncDay, Bucket.WEEK: TruncWeek}
 
 
-def bucket_start(moment, bucket):
+def bucket_start(moment: datetime, bucket: str) -> datetime:
     """The UTC start of the bucket holding `moment` (the same truncation the database does)."""
     moment = moment.astimezone(UTC)
     if bucket == Bucket.HOUR:
@@ -48,14 +61,14 @@ def bucket_start(moment, bucket):
     return day
 
 
-def can_manage_production(user):
+def can_manage_production(user: User | AnonymousUser | None) -> bool:
     """The `production` group and HR write production data; everyone signed in reads it."""
     if not (user and user.is_authenticated):
         return False
     return user.is_hr or user.groups.filter(name=PRODUCTION_GROUP_NAME).exists()
 
 
-def start_of_today():
+def start_of_today() -> datetime:
     return bucket_start(timezone.now(), Bucket.DAY)
 
 
@@ -76,7 +89,7 @@ class Location(models.Model):
             models.CheckConstraint(condition=Q(country_code__in=COUNTRY_CODES), name="location_country_code_iso3166"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.city}, {self.country_code})"
 
 
@@ -109,15 +122,15 @@ class SprocketType(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.teeth} teeth)"
 
 
-class FactoryQuerySet(models.QuerySet):
-    def with_location(self):
+class FactoryQuerySet(models.QuerySet["Factory"]):
+    def with_location(self) -> Self:
         return self.select_related("location")
 
-    def with_produced_today(self):
+    def with_produced_today(self) -> Self:
         """`produced_today`: sprockets produced since midnight UTC, in the same query.
 
         A correlated subquery rather than a join: it reads only today's slice of the
@@ -132,7 +145,7 @@ class FactoryQuerySet(models.QuerySet):
         )
         return self.annotate(produced_today=Coalesce(Subquery(today), 0))
 
-    def with_chart_data(self, limit=CHART_DATA_MAX_POINTS):
+    def with_chart_data(self, limit: int = CHART_DATA_MAX_POINTS) -> Self:
         """Prefetch each factory's latest chart points into `recent_chart_points` (newest first).
 
         One extra query for the whole list (a window function limits each factory), not one per factory.
@@ -152,6 +165,10 @@ class Factory(models.Model):
 
     objects = FactoryQuerySet.as_manager()
 
+    # Annotated by FactoryQuerySet.with_produced_today() and with_chart_data(), when asked for.
+    produced_today: int
+    recent_chart_points: list[ProductionChartPoint]
+
     class Meta:
         ordering = ["name", "id"]
         verbose_name_plural = "factories"
@@ -160,22 +177,22 @@ class Factory(models.Model):
             models.CheckConstraint(condition=Q(sprocket_production_actual__gte=0), name="factory_actual_not_negative"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("sprockets:factory-detail", args=[self.pk])
 
     @property
-    def percent_of_goal_today(self):
+    def percent_of_goal_today(self) -> Decimal | None:
         """Today's production as a share of the daily goal (needs `with_produced_today()`)."""
         if not self.sprocket_production_goal:
             return None
         return (Decimal(self.produced_today) * 100 / self.sprocket_production_goal).quantize(Decimal("1"))
 
 
-class SprocketQuerySet(models.QuerySet):
-    def in_range(self, start=None, end=None):
+class SprocketQuerySet(models.QuerySet["Sprocket"]):
+    def in_range(self, start: datetime | None = None, end: datetime | None = None) -> Self:
         """Produced in [start, end)."""
         queryset = self
         if start is not None:
@@ -184,7 +201,7 @@ class SprocketQuerySet(models.QuerySet):
             queryset = queryset.filter(produced_at__lt=end)
         return queryset
 
-    def with_related(self):
+    def with_related(self) -> Self:
         return self.select_related("sprocket_type", "factory")
 
 
@@ -216,7 +233,7 @@ class Sprocket(models.Model):
             models.Index(fields=["produced_at"], name="sprocket_produced"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.serial_number or self.name or f"Sprocket #{self.pk}"
 
 
@@ -227,8 +244,8 @@ class ChartPointReason(models.TextChoices):
     CORRECTION = "correction", "Production corrected"
 
 
-class ProductionChartPointQuerySet(models.QuerySet):
-    def goal_changes(self, *, factory, end):
+class ProductionChartPointQuerySet(models.QuerySet["ProductionChartPoint"]):
+    def goal_changes(self, *, factory: Factory, end: datetime) -> list[tuple[datetime, int]]:
         """[(time, goal)] of the factory's goal settings before `end`, oldest first.
 
         Only creation and goal-change points: a handful of rows, however much was produced.
@@ -264,11 +281,19 @@ class ProductionChartPoint(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.factory_id} @ {self.time:%Y-%m-%d %H:%M}: {self.sprocket_production_actual}"
 
 
-def production_chart(*, factory, start, end, bucket):
+class ProductionChart(TypedDict):
+    """production_chart's parallel lists, one item per bucket."""
+
+    time: list[datetime]
+    sprocket_production_goal: list[Decimal | None]
+    sprocket_production_actual: list[int]
+
+
+def production_chart(*, factory: Factory, start: datetime, end: datetime, bucket: str) -> ProductionChart:
     """Goal vs actual production of `factory` per bucket in [start, end), aggregated in the database.
 
     Returns parallel lists: `time` (bucket starts, UTC), `sprocket_production_actual` (sprockets
@@ -288,15 +313,17 @@ def production_chart(*, factory, start, end, bucket):
     )
     changes = ProductionChartPoint.objects.goal_changes(factory=factory, end=end)
     scale = Decimal(length.total_seconds()) / Decimal(86400)
-    scaled = {None: None}  # a goal scaled to the bucket, computed once per distinct goal, not per bucket
+    # A goal scaled to the bucket, computed once per distinct goal, not per bucket.
+    scaled: dict[int | None, Decimal | None] = {None: None}
 
-    def scaled_goal(value):
-        if value not in scaled:
+    def scaled_goal(value: int | None) -> Decimal | None:
+        if value is not None and value not in scaled:  # None is in `scaled` from the start
             scaled[value] = (Decimal(value) * scale).quantize(Decimal("0.01"))
         return scaled[value]
 
-    series = {"time": [], "sprocket_production_goal": [], "sprocket_production_actual": []}
-    goal, index, moment = None, 0, start
+    series: ProductionChart = {"time": [], "sprocket_production_goal": [], "sprocket_production_actual": []}
+    goal: int | None = None
+    index, moment = 0, start
     while moment < end:
         bucket_end = moment + length
         # The goal in effect when the bucket starts, raised by any higher goal set during it.

@@ -5,16 +5,25 @@ The factory row is the lock for its production: every change to its sprockets or
 chart point recorded with it are exact even when several recordings arrive at once.
 """
 
-from datetime import timedelta
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from accounts.services import audit_record
 from core.errors import Conflict, DomainError
 from sprockets.models import ChartPointReason, Factory, Location, ProductionChartPoint, Sprocket, SprocketType
 from webhooks.services import outbox_publish
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+ModelT = TypeVar("ModelT", bound=models.Model)
 
 # A batch larger than this is refused (sprockets/bulk/).
 SPROCKETS_BATCH_MAX = 1000
@@ -35,13 +44,13 @@ class SprocketsConflict(Conflict):
     pass
 
 
-def _unknown_fields(data, allowed):
+def _unknown_fields(data: Iterable[str], allowed: Iterable[str]) -> None:
     unknown = set(data) - set(allowed)
     if unknown:
         raise SprocketsError(f"These fields cannot be set: {', '.join(sorted(unknown))}.")
 
 
-def _save(instance, *, exclude=None):
+def _save(instance: ModelT, *, exclude: list[str] | None = None) -> ModelT:
     """full_clean then save; a race lost on a unique constraint becomes a 409, never a 500."""
     instance.full_clean(exclude=exclude)
     try:
@@ -52,13 +61,13 @@ def _save(instance, *, exclude=None):
     return instance
 
 
-def _delete(instance, *, in_use, message):
+def _delete(instance: models.Model, *, in_use: bool, message: str) -> None:
     if in_use:
         raise SprocketsConflict(message, code="in_use")
     instance.delete()
 
 
-def _record_point(*, factory, reason, at=None):
+def _record_point(*, factory: Factory, reason: str, at: datetime | None = None) -> ProductionChartPoint:
     return ProductionChartPoint.objects.create(
         factory=factory,
         time=at or timezone.now(),
@@ -72,13 +81,13 @@ def _record_point(*, factory, reason, at=None):
 
 
 @transaction.atomic
-def location_create(*, data):
+def location_create(*, data: Mapping[str, Any]) -> Location:
     _unknown_fields(data, LOCATION_FIELDS)
     return _save(Location(**data))
 
 
 @transaction.atomic
-def location_update(*, location, data):
+def location_update(*, location: Location, data: Mapping[str, Any]) -> Location:
     _unknown_fields(data, LOCATION_FIELDS)
     for field, value in data.items():
         setattr(location, field, value)
@@ -86,7 +95,7 @@ def location_update(*, location, data):
 
 
 @transaction.atomic
-def location_delete(*, location):
+def location_delete(*, location: Location) -> None:
     _delete(
         location,
         in_use=location.factories.exists(),
@@ -95,13 +104,13 @@ def location_delete(*, location):
 
 
 @transaction.atomic
-def sprocket_type_create(*, data):
+def sprocket_type_create(*, data: Mapping[str, Any]) -> SprocketType:
     _unknown_fields(data, SPROCKET_TYPE_FIELDS)
     return _save(SprocketType(**data))
 
 
 @transaction.atomic
-def sprocket_type_update(*, sprocket_type, data):
+def sprocket_type_update(*, sprocket_type: SprocketType, data: Mapping[str, Any]) -> SprocketType:
     _unknown_fields(data, SPROCKET_TYPE_FIELDS)
     for field, value in data.items():
         setattr(sprocket_type, field, value)
@@ -109,7 +118,7 @@ def sprocket_type_update(*, sprocket_type, data):
 
 
 @transaction.atomic
-def sprocket_type_delete(*, sprocket_type):
+def sprocket_type_delete(*, sprocket_type: SprocketType) -> None:
     _delete(
         sprocket_type,
         in_use=sprocket_type.sprockets.exists(),
@@ -120,13 +129,13 @@ def sprocket_type_delete(*, sprocket_type):
 # --- Factories ---------------------------------------------------------------------------------
 
 
-def _check_location(location_id):
+def _check_location(location_id: int) -> None:
     if not Location.objects.filter(pk=location_id).exists():
         raise SprocketsError(f"Location {location_id} does not exist.", field="location_id", code="does_not_exist")
 
 
 @transaction.atomic
-def factory_create(*, data):
+def factory_create(*, data: Mapping[str, Any]) -> Factory:
     """Create a factory and record its first chart point (goal, actual 0)."""
     _unknown_fields(data, FACTORY_FIELDS)
     if "location_id" in data:
@@ -137,7 +146,7 @@ def factory_create(*, data):
 
 
 @transaction.atomic
-def factory_update(*, factory, data, actor=None):
+def factory_update(*, factory: Factory, data: Mapping[str, Any], actor: User | None = None) -> Factory:
     """Rename, move or change the goal; a goal change records a chart point (and an audit event)."""
     _unknown_fields(data, FACTORY_FIELDS)
     if "location_id" in data:
@@ -160,7 +169,7 @@ def factory_update(*, factory, data, actor=None):
 
 
 @transaction.atomic
-def factory_delete(*, factory):
+def factory_delete(*, factory: Factory) -> None:
     _delete(
         factory,
         in_use=factory.sprockets.exists(),
@@ -171,14 +180,16 @@ def factory_delete(*, factory):
 # --- Production --------------------------------------------------------------------------------
 
 
-def _lock_factories(factory_ids):
+def _lock_factories(factory_ids: Iterable[int | None]) -> dict[int, Factory]:
     """Lock the factories' rows, always in id order so that two batches never deadlock."""
     return {
         factory.pk: factory for factory in Factory.objects.select_for_update().filter(pk__in=factory_ids).order_by("pk")
     }
 
 
-def _add_production(factories, counts, *, reason, actor=None):
+def _add_production(
+    factories: Mapping[int, Factory], counts: Mapping[int, int], *, reason: str, actor: User | None = None
+) -> None:
     """Change each locked factory's running total by its count and record one chart point each,
     with an audit event and a `production.recorded` webhook event in the same transaction."""
     now = timezone.now()
@@ -208,7 +219,7 @@ def _add_production(factories, counts, *, reason, actor=None):
         )
 
 
-def _check_produced_at(produced_at, *, prefix=""):
+def _check_produced_at(produced_at: datetime | None, *, prefix: str = "") -> None:
     if produced_at is None or timezone.is_naive(produced_at):
         raise SprocketsError(f"{prefix}Give a date and time with a time zone.", field="produced_at")
     if produced_at > timezone.now() + FUTURE_TOLERANCE:
@@ -216,7 +227,7 @@ def _check_produced_at(produced_at, *, prefix=""):
 
 
 @transaction.atomic
-def sprockets_record(*, items, actor=None):
+def sprockets_record(*, items: Sequence[Mapping[str, Any]], actor: User | None = None) -> list[Sprocket]:
     """Record a batch of produced sprockets, all or nothing, and update each factory's actual.
 
     `items` are dicts of SPROCKET_FIELDS. A factory or type that does not exist, a serial number
@@ -230,7 +241,7 @@ def sprockets_record(*, items, actor=None):
     for item in items:
         _unknown_fields(item, SPROCKET_FIELDS)
 
-    def prefix(index):
+    def prefix(index: int) -> str:
         return "" if single else f"Sprocket {index + 1}: "
 
     # The race: two batches for one factory both read actual = N and both write N + k, losing a
@@ -242,7 +253,8 @@ def sprockets_record(*, items, actor=None):
             "pk", flat=True
         )
     )
-    sprockets, seen_serials = [], set()
+    sprockets: list[Sprocket] = []
+    seen_serials: set[tuple[int, str]] = set()
     for index, item in enumerate(items):
         if item.get("factory_id") not in factories:
             raise SprocketsError(
@@ -280,14 +292,14 @@ def sprockets_record(*, items, actor=None):
             created = Sprocket.objects.bulk_create(sprockets, batch_size=500)
     except IntegrityError as error:  # the database constraint, should anything bypass the factory lock
         raise SprocketsConflict("A serial number was taken at the same moment; try again.") from error
-    counts = {}
+    counts: dict[int, int] = {}
     for sprocket in created:
         counts[sprocket.factory_id] = counts.get(sprocket.factory_id, 0) + 1
     _add_production(factories, counts, reason=ChartPointReason.PRODUCTION, actor=actor)
     return created
 
 
-def _check_serials_unused(serials, *, single, exclude_pk=None):
+def _check_serials_unused(serials: set[tuple[int, str]], *, single: bool, exclude_pk: int | None = None) -> None:
     """One query for the whole batch; the factory locks keep anyone from taking a serial meanwhile."""
     if not serials:
         return
@@ -296,7 +308,7 @@ def _check_serials_unused(serials, *, single, exclude_pk=None):
             factory_id__in={factory_id for factory_id, _serial in serials},
             serial_number__in={serial for _factory_id, serial in serials},
         )
-        .exclude(pk=exclude_pk)
+        .exclude(pk=exclude_pk)  # type: ignore[misc]  # pk=None excludes nothing; the stubs want a value
         .values_list("factory_id", "serial_number")
     )
     clash = next((pair for pair in taken if pair in serials), None)
@@ -309,13 +321,13 @@ def _check_serials_unused(serials, *, single, exclude_pk=None):
         )
 
 
-def sprocket_record(*, actor=None, **fields):
+def sprocket_record(*, actor: User | None = None, **fields: Any) -> Sprocket:
     """Record one produced sprocket (see `sprockets_record`)."""
     return sprockets_record(items=[fields], actor=actor)[0]
 
 
 @transaction.atomic
-def sprocket_update(*, sprocket, data):
+def sprocket_update(*, sprocket: Sprocket, data: Mapping[str, Any]) -> Sprocket:
     """Correct a recorded sprocket. Moving it to another factory moves it between the totals."""
     _unknown_fields(data, SPROCKET_FIELDS)
     new_factory_id = data.get("factory_id", sprocket.factory_id)
@@ -343,7 +355,7 @@ def sprocket_update(*, sprocket, data):
 
 
 @transaction.atomic
-def sprocket_delete(*, sprocket):
+def sprocket_delete(*, sprocket: Sprocket) -> None:
     """Remove a sprocket recorded by mistake; its factory's total goes down by one."""
     factories = _lock_factories({sprocket.factory_id})
     # Only while it is still in the factory we locked (and will count down).
