@@ -12,12 +12,13 @@ from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import permissions, serializers, status, viewsets
+from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.filters import UtcDateTimeFilter
 from core.serializers import ModelSerializer
+from core.viewsets import ServiceModelViewSet
 from sprockets import services
 from sprockets.models import (
     BUCKET_LENGTH,
@@ -45,23 +46,12 @@ class IsProductionPlannerOrReadOnly(permissions.BasePermission):
         return request.method in permissions.SAFE_METHODS or can_manage_production(request.user)
 
 
-class ServiceModelViewSet(viewsets.ModelViewSet):
+class ProductionViewSet(ServiceModelViewSet):
     """CRUD whose writes call the app's services (`create_service(data=...)` and friends)."""
 
+    # The docstring above is the OpenAPI description of the endpoints below that have none of their own.
+
     permission_classes = [IsProductionPlannerOrReadOnly]
-    create_service = update_service = delete_service = None
-    instance_argument = None
-
-    def perform_create(self, serializer):
-        serializer.instance = type(self).create_service(data=serializer.validated_data)
-
-    def perform_update(self, serializer):
-        serializer.instance = type(self).update_service(
-            **{self.instance_argument: serializer.instance}, data=serializer.validated_data
-        )
-
-    def perform_destroy(self, instance):
-        type(self).delete_service(**{self.instance_argument: instance})
 
 
 # --- Locations -----------------------------------------------------------------------------------
@@ -97,7 +87,7 @@ class LocationFilter(django_filters.FilterSet):
     partial_update=extend_schema(summary="Change a location"),
     destroy=extend_schema(summary="Delete a location", description="409 while factories are at this location."),
 )
-class LocationViewSet(ServiceModelViewSet):
+class LocationViewSet(ProductionViewSet):
     serializer_class = LocationSerializer
     filterset_class = LocationFilter
     ordering_fields = ["name", "city", "country_code", "postal_code", "id"]
@@ -143,7 +133,7 @@ class SprocketTypeSerializer(ModelSerializer):
     partial_update=extend_schema(summary="Change a sprocket type"),
     destroy=extend_schema(summary="Delete a sprocket type", description="409 once sprockets of the type exist."),
 )
-class SprocketTypeViewSet(ServiceModelViewSet):
+class SprocketTypeViewSet(ProductionViewSet):
     serializer_class = SprocketTypeSerializer
     filterset_fields = ["teeth"]
     ordering_fields = ["name", "teeth", "pitch_diameter", "id"]
@@ -311,7 +301,7 @@ class FactoryFilter(django_filters.FilterSet):
     partial_update=extend_schema(summary="Change a factory", description="A changed goal records a chart point."),
     destroy=extend_schema(summary="Delete a factory", description="409 once it has recorded production."),
 )
-class FactoryViewSet(ServiceModelViewSet):
+class FactoryViewSet(ProductionViewSet):
     filterset_class = FactoryFilter
     ordering_fields = ["name", "sprocket_production_goal", "sprocket_production_actual", "id"]
     ordering = ["name", "id"]
@@ -421,7 +411,7 @@ SprocketFilter.base_filters["to"] = UtcDateTimeFilter(
     partial_update=extend_schema(summary="Correct a sprocket"),
     destroy=extend_schema(summary="Delete a sprocket recorded by mistake", description="Lowers the factory's actual."),
 )
-class SprocketViewSet(ServiceModelViewSet):
+class SprocketViewSet(ProductionViewSet):
     serializer_class = SprocketSerializer
     filterset_class = SprocketFilter
     ordering_fields = ["produced_at", "id"]
