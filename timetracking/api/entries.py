@@ -44,7 +44,7 @@ class TimeEntryFilter(django_filters.FilterSet):
 
     class Meta:
         model = TimeEntry
-        fields = []
+        fields: list[str] = []
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value) if value.strip() else queryset

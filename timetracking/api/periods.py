@@ -60,7 +60,7 @@ class PeriodFilter(django_filters.FilterSet):
 
     class Meta:
         model = TimesheetPeriod
-        fields = []
+        fields: list[str] = []
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

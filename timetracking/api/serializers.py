@@ -255,7 +255,10 @@ class TimeEntryUpdateSerializer(_EntryFieldsMixin):
 
 
 class BulkCreateSerializer(serializers.Serializer):
-    entries = TimeEntryCreateSerializer(many=True, min_length=1, max_length=services.BULK_MAX_ROWS)
+    # many=True hands min_length/max_length to the ListSerializer; the stubs' __init__ does not list them.
+    entries = TimeEntryCreateSerializer(  # type: ignore[call-arg]
+        many=True, min_length=1, max_length=services.BULK_MAX_ROWS
+    )
 
 
 class BulkResultSerializer(serializers.Serializer):
@@ -267,7 +270,8 @@ class BulkResultSerializer(serializers.Serializer):
 class BulkRowErrorSerializer(serializers.Serializer):
     index = serializers.IntegerField(help_text="Position of the row in `entries`, from 0.")
     status = serializers.IntegerField(help_text="400 for a refused value, 409 for an overlap.")
-    errors = serializers.JSONField(
+    # A declared field: DRF's metaclass moves it into _declared_fields, it never shadows Serializer.errors.
+    errors = serializers.JSONField(  # type: ignore[assignment]
         help_text="Field errors of that row, or detail + code (a list for a row that is not an object)."
     )
 
@@ -276,7 +280,7 @@ class BulkErrorSerializer(serializers.Serializer):
     # Not required: a malformed body (e.g. no `entries`) is answered with plain field errors.
     detail = serializers.CharField(required=False)
     code = serializers.CharField(required=False)
-    errors = BulkRowErrorSerializer(many=True, required=False)
+    errors = BulkRowErrorSerializer(many=True, required=False)  # type: ignore[assignment]  # a declared field (above)
 
 
 class ConflictSerializer(serializers.Serializer):

@@ -2,13 +2,15 @@
 working-time compliance), saving with the database constraints mapped to domain errors, and the audit
 trail and webhook event of each write."""
 
-from datetime import UTC, timedelta
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast, overload
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.services import audit_changes, audit_record
 from core.days import week_start
 from timetracking import compliance
@@ -17,6 +19,8 @@ from timetracking.models import (
     NO_OVERLAP_CONSTRAINT,
     RUNNING_TIMER_CONSTRAINT,
     Project,
+    Tag,
+    Task,
     TimeEntry,
     TimesheetPeriod,
 )
@@ -31,26 +35,29 @@ from timetracking.services.common import (
 from timetracking.services.inputs import parse_duration
 from webhooks.services import outbox_publish
 
+# An entry's (started_at, ended_at): ended_at is None while its timer runs.
+OpenInterval = tuple[datetime, datetime | None]
+
 # --- Checks shared by every entry write ------------------------------------------------------
 
 
-def _lock_user(user):
+def _lock_user(user: User) -> None:
     # Serialise the writes on one user's entries. Two requests at once (a double click, two
     # tabs, a frontend retry) would otherwise both pass the running-timer and overlap checks
     # and both insert. With the user's row locked, the second waits for the first to commit and
     # its checks then see the first's entry. (SQLite's IMMEDIATE transactions serialise anyway;
     # on PostgreSQL the constraints are the last line of defence, see _integrity_error.)
-    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).get()
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).get()
 
 
-def _check_owner(*, actor, user):
+def _check_owner(*, actor: User | None, user: User) -> None:
     if actor is not None and actor.pk != user.pk and not actor.is_hr:
         raise TimeTrackingError("You can only log your own time.", field="user", code="not_allowed")
     if not user.is_active:
         raise TimeTrackingError("This user is deactivated.", field="user")
 
 
-def _check_times(started_at, ended_at):
+def _check_times(started_at: datetime | None, ended_at: datetime | None) -> None:
     if started_at is None:
         raise TimeTrackingError("Give a start time.", field="started_at", code="required")
     if ended_at is None:
@@ -63,12 +70,15 @@ def _check_times(started_at, ended_at):
         )
 
 
-def _check_project_and_task(*, user, project, task):
+def _check_project_and_task(
+    *, user: User, project: Project | None, task: Task | None
+) -> tuple[Project | None, Task | None]:
     """Return (project, task) after the rules: a task implies its project, both active, membership."""
-    if task is not None and project is None:
-        project = task.project
-    if task is not None and task.project_id != project.pk:
-        raise TimeTrackingError("This task belongs to another project.", field="task", code="foreign_task")
+    if task is not None:
+        if project is None:
+            project = task.project
+        if task.project_id != project.pk:
+            raise TimeTrackingError("This task belongs to another project.", field="task", code="foreign_task")
     if project is not None:
         if not project.active:
             raise TimeTrackingError("This project is archived.", field="project", code="archived")
@@ -79,20 +89,24 @@ def _check_project_and_task(*, user, project, task):
     return project, task
 
 
-def _check_overlap(*, user, started_at, ended_at, exclude=None):
+def _check_overlap(
+    *, user: User, started_at: datetime, ended_at: datetime | None, exclude: TimeEntry | None = None
+) -> None:
     clash = _first_clash(user=user, started_at=started_at, ended_at=ended_at, exclude=exclude)
     if clash is not None:
         raise _overlap_error(user, clash)
 
 
-def _first_clash(*, user, started_at, ended_at, exclude=None):
+def _first_clash(
+    *, user: User, started_at: datetime, ended_at: datetime | None, exclude: TimeEntry | None = None
+) -> TimeEntry | None:
     clashes = TimeEntry.objects.for_user(user).overlapping(started_at, ended_at)
     if exclude is not None:
         clashes = clashes.exclude(pk=exclude.pk)
     return clashes.order_by("started_at").first()
 
 
-def _overlap_error(user, clash):
+def _overlap_error(user: User, clash: TimeEntry) -> TimeTrackingConflict:
     local = user.tzinfo
     if clash.ended_at is None:
         message = f"This overlaps your running timer (since {timezone.localtime(clash.started_at, local):%H:%M})."
@@ -104,10 +118,10 @@ def _overlap_error(user, clash):
     return TimeTrackingConflict(message, code="overlap")
 
 
-def _mondays(user, intervals):
+def _mondays(user: User, intervals: Iterable[OpenInterval]) -> set[date]:
     """The Mondays (user's local ISO weeks) that the intervals [(start, end or None), ...] touch."""
     tzinfo = user.tzinfo
-    mondays = set()
+    mondays: set[date] = set()
     for started_at, ended_at in intervals:
         # An end is exclusive: an entry ending at Monday 00:00 does not touch that week.
         for moment in (started_at, ended_at - timedelta(microseconds=1) if ended_at else None):
@@ -117,7 +131,7 @@ def _mondays(user, intervals):
     return mondays
 
 
-def _check_unlocked(user, *intervals):
+def _check_unlocked(user: User, *intervals: OpenInterval) -> None:
     """Refuse (409 `period_locked`) any entry write touching an approved week, whoever writes.
 
     Every entry write (create, update, delete, bulk, timer start/stop/switch) calls this after
@@ -136,18 +150,24 @@ def _check_unlocked(user, *intervals):
         )
 
 
-def _compliance_review(*, user, changed, exclude_ids=(), restore=()):
+def _compliance_review(
+    *,
+    user: User,
+    changed: Iterable[tuple[datetime | None, datetime | None]],
+    exclude_ids: Iterable[int] = (),
+    restore: Iterable[OpenInterval] = (),
+) -> list[compliance.Violation]:
     """The working-time violations this write creates (or changes) on the days it touches.
 
     `changed`: the intervals written; `exclude_ids` + `restore`: how to rebuild the state before the
     write (the new/changed entries left out, the old intervals put back). In block mode a new
     violation refuses the write: the exception rolls the transaction back.
     """
-    changed = [(start, end) for start, end in changed if start is not None and end is not None]
-    if not changed:
+    finished = [(start, end) for start, end in changed if start is not None and end is not None]
+    if not finished:
         return []
     tzinfo = user.tzinfo
-    days = [timezone.localtime(moment, tzinfo).date() for interval in changed for moment in interval]
+    days = [timezone.localtime(moment, tzinfo).date() for interval in finished for moment in interval]
     first_day, last_day = min(days), max(days)
     start, end = compliance.fetch_window(first_day, last_day)
     rows = list(TimeEntry.objects.for_user(user).intervals(start, end))
@@ -156,7 +176,7 @@ def _compliance_review(*, user, changed, exclude_ids=(), restore=()):
     before = [(started_at, ended_at) for _, pk, started_at, ended_at in rows if pk not in excluded]
     before += [(old_start, old_end) for old_start, old_end in restore if old_end is not None]
 
-    def assess(intervals):
+    def assess(intervals: list[compliance.Interval]) -> list[compliance.Violation]:
         return compliance.evaluate(intervals, user_id=user.pk, tzinfo=tzinfo, first_day=first_day, last_day=last_day)
 
     found = assess(after)
@@ -169,7 +189,7 @@ def _compliance_review(*, user, changed, exclude_ids=(), restore=()):
     return new
 
 
-def _integrity_error(error):
+def _integrity_error(error: IntegrityError) -> TimeTrackingError | None:
     """Map a constraint violation (a race past the checks above) to the domain error it means."""
     constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or ""
     text = f"{constraint} {error}"
@@ -183,7 +203,7 @@ def _integrity_error(error):
     return None
 
 
-def _save(entry, tags=None):
+def _save(entry: TimeEntry, tags: list[Tag] | None = None) -> TimeEntry:
     """Save the entry and, when given, its tags. The saved tags are kept on `entry.saved_tags`
     (sorted by name, as the API lists them) so that the answer needs no re-read."""
     adding = entry._state.adding
@@ -215,14 +235,20 @@ def _save(entry, tags=None):
     return entry
 
 
-def _clean_description(description):
+def _clean_description(description: str | None) -> str:
     description = (description or "").strip()
     if len(description) > DESCRIPTION_MAX_LENGTH:
         raise TimeTrackingError(f"A description has at most {DESCRIPTION_MAX_LENGTH} characters.", field="description")
     return description
 
 
-def _utc(moment):
+@overload
+def _utc(moment: datetime) -> datetime: ...
+@overload
+def _utc(moment: None) -> None: ...
+@overload
+def _utc(moment: datetime | None) -> datetime | None: ...
+def _utc(moment: datetime | None) -> datetime | None:
     # Arithmetic on aware datetimes in a local zone is wall-clock arithmetic (01:30 + 2 h across a
     # DST change is not 2 real hours); in UTC it is real elapsed time.
     if moment is None:
@@ -232,7 +258,9 @@ def _utc(moment):
     return moment.astimezone(UTC)
 
 
-def _resolve_times(*, started_at, ended_at, duration, now):
+def _resolve_times(
+    *, started_at: datetime | None, ended_at: datetime | None, duration: timedelta | str | None, now: datetime
+) -> tuple[datetime, datetime]:
     """Start + end, start + duration, end + duration, or a duration alone that ends now."""
     started_at, ended_at = _utc(started_at), _utc(ended_at)
     if duration in (None, ""):
@@ -266,17 +294,26 @@ SNAPSHOT_ATTRIBUTES = {
 }
 
 
-def _snapshot(entry, tag_names):
+def _snapshot(entry: TimeEntry, tag_names: Iterable[str]) -> dict[str, Any]:
     """The entry's fields as plain values, for the audit diff and the webhook payload."""
     snapshot = {field: getattr(entry, attribute) for field, attribute in SNAPSHOT_ATTRIBUTES.items()}
     snapshot["tags"] = sorted(tag_names)
     return snapshot
 
 
-def _announce(event_type, *, entry, actor, before=None, after=None):
+def _announce(
+    event_type: str,
+    *,
+    entry: TimeEntry,
+    actor: User,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
     """Audit the write and publish its webhook event, in the write's own transaction: a refused or
     rolled-back change leaves neither."""
-    object_id = entry.pk if after is not None else before["id"]
+    # Without `after` (a deletion) `before` is given: it holds the pk the deleted entry has lost.
+    deleted = cast("dict[str, Any]", before)
+    object_id = entry.pk if after is not None else deleted["id"]
     audit_record(
         actor=actor,
         action=event_type,
@@ -287,7 +324,7 @@ def _announce(event_type, *, entry, actor, before=None, after=None):
             after or {},
         ),
     )
-    payload = {"id": object_id, **(after if after is not None else {"user": before["user"]})}
+    payload = {"id": object_id, **(after if after is not None else {"user": deleted["user"]})}
     if after is not None:
         payload["hours"] = entry.hours
     outbox_publish(event_type=event_type, payload=payload)

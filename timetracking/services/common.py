@@ -1,10 +1,19 @@
 """The limits of time tracking input, its domain errors, and who may manage the catalog."""
 
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
+from accounts.models import User
 from core.errors import BatchRefused, Conflict, DomainError, Forbidden
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from timetracking.compliance import Violation
 
 TAG_NAME_MAX_LENGTH = 50
 MAX_TAGS_PER_ENTRY = 20
@@ -37,13 +46,13 @@ class ComplianceBlocked(TimeTrackingConflict):
 
     default_code = "compliance_violation"
 
-    def __init__(self, violations):
+    def __init__(self, violations: list[Violation]) -> None:
         super().__init__(
             "This would breach the working-time rules: " + " ".join(violation.message for violation in violations)
         )
         self.violations = violations
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
         return {
             "detail": self.message,
             "code": self.code,
@@ -57,18 +66,18 @@ class BulkError(BatchRefused, TimeTrackingError):
 
     default_code = "invalid_rows"
 
-    def __init__(self, errors):
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
         super().__init__(f"{len(errors)} row(s) were refused; nothing was saved.", errors)
 
     @property
-    def errors(self):
+    def errors(self) -> list[dict[str, Any]]:
         return self.items
 
 
-def max_entry_duration():
+def max_entry_duration() -> timedelta:
     return timedelta(hours=settings.TIME_ENTRY_MAX_HOURS)
 
 
-def can_manage_catalog(user):
+def can_manage_catalog(user: User | AnonymousUser) -> bool:
     """Clients, projects, tasks and tags are changed by HR and managers; everyone reads them."""
     return user.is_authenticated and (user.is_hr or user.is_manager)

@@ -1,11 +1,19 @@
 """Creating, changing and deleting time entries, one by one or in bulk."""
 
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from core.errors import DomainError
 from timetracking.models import (
+    Project,
+    Tag,
+    Task,
     TimeEntry,
 )
 from timetracking.services.checks import (
@@ -32,19 +40,19 @@ from timetracking.services.inputs import parse_duration, tags_resolve
 @transaction.atomic
 def entry_create(
     *,
-    user,
-    actor=None,
-    started_at=None,
-    ended_at=None,
-    duration=None,
-    project=None,
-    task=None,
-    tags=(),
-    description="",
-    billable=None,
-    source=TimeEntry.Source.MANUAL,
-    check_compliance=True,
-):
+    user: User,
+    actor: User | None = None,
+    started_at: datetime | None = None,
+    ended_at: datetime | None = None,
+    duration: timedelta | str | None = None,
+    project: Project | None = None,
+    task: Task | None = None,
+    tags: Iterable[Tag | int | str] | None = (),
+    description: str | None = "",
+    billable: bool | None = None,
+    source: str = TimeEntry.Source.MANUAL,
+    check_compliance: bool = True,
+) -> TimeEntry:
     """A finished entry from start + end, start + duration, end + duration or a duration ending now.
 
     The returned entry carries `compliance_warnings`: the working-time violations it creates
@@ -87,7 +95,7 @@ UPDATABLE_FIELDS = {"started_at", "ended_at", "duration", "project", "task", "ta
 
 
 @transaction.atomic
-def entry_update(*, entry, actor=None, **changes):
+def entry_update(*, entry: TimeEntry, actor: User | None = None, **changes: Any) -> TimeEntry:
     """Change an entry (finished or running). Project/task rules apply only to what changes,
     so an old entry on a since-archived project can still get its description fixed."""
     unknown = set(changes) - UPDATABLE_FIELDS
@@ -144,7 +152,7 @@ def entry_update(*, entry, actor=None, **changes):
 
 
 @transaction.atomic
-def entry_delete(*, entry, actor=None):
+def entry_delete(*, entry: TimeEntry, actor: User | None = None) -> None:
     _check_owner(actor=actor, user=entry.user)
     _lock_user(entry.user)
     _check_unlocked(entry.user, (entry.started_at, entry.ended_at))
@@ -154,7 +162,7 @@ def entry_delete(*, entry, actor=None):
 
 
 @transaction.atomic
-def entries_bulk_create(*, actor, rows):
+def entries_bulk_create(*, actor: User, rows: Sequence[Mapping[str, Any]]) -> list[TimeEntry]:
     """Create up to BULK_MAX_ROWS entries, all or nothing.
 
     Every row is checked (against the database and the rows before it); if any is refused,
@@ -164,7 +172,8 @@ def entries_bulk_create(*, actor, rows):
         raise TimeTrackingError("Give at least one entry.", field="entries")
     if len(rows) > BULK_MAX_ROWS:
         raise TimeTrackingError(f"At most {BULK_MAX_ROWS} entries per request.", field="entries")
-    created, errors = [], []
+    created: list[TimeEntry] = []
+    errors: list[dict[str, Any]] = []
     for index, row in enumerate(rows):
         row = dict(row)
         row.setdefault("user", actor)
@@ -178,7 +187,7 @@ def entries_bulk_create(*, actor, rows):
         raise BulkError(errors)
     # Compliance once per person over all their new rows: a later row may be the break an
     # earlier one needed. Every entry of a person carries that person's warnings.
-    by_user = {}
+    by_user: dict[int, list[TimeEntry]] = {}
     for entry in created:
         by_user.setdefault(entry.user_id, []).append(entry)
     for entries in by_user.values():

@@ -1,6 +1,7 @@
 """Parsing what people type: durations ("1:30", "90m") and tag names."""
 
 import re
+from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -21,8 +22,9 @@ _DURATION_PATTERNS = [
 ]
 
 
-def parse_duration(value, *, field="duration"):
+def parse_duration(value: object, *, field: str = "duration") -> timedelta:
     """'01:30', '1:30', '1h30m', '90m', '2h' or decimal hours '1.5' -> timedelta (> 0)."""
+    duration: timedelta | None
     if isinstance(value, timedelta):
         duration = value
     else:
@@ -61,7 +63,7 @@ def tag_name_collapsed(name: object) -> str:
     return " ".join(str(name).split())
 
 
-def _normalize_tag_name(name):
+def _normalize_tag_name(name: object) -> str:
     name = tag_name_collapsed(name)
     if not name:
         raise TimeTrackingError("A tag name cannot be empty.", field="tags")
@@ -70,7 +72,7 @@ def _normalize_tag_name(name):
     return name
 
 
-def tag_get_or_create(*, name):
+def tag_get_or_create(*, name: str) -> Tag:
     """The tag called `name` (case-insensitively), created if it does not exist yet."""
     name = _normalize_tag_name(name)
     tag = Tag.objects.filter(name__iexact=name).first()
@@ -85,12 +87,13 @@ def tag_get_or_create(*, name):
         return Tag.objects.get(name__iexact=name)
 
 
-def tags_resolve(*, refs):
+def tags_resolve(*, refs: Iterable[Tag | int | str] | None) -> list[Tag]:
     """Tags given by id (int or digits) or by name; an unknown name creates the tag."""
     refs = list(refs or [])
     if len(refs) > MAX_TAGS_PER_ENTRY:
         raise TimeTrackingError(f"An entry has at most {MAX_TAGS_PER_ENTRY} tags.", field="tags")
-    tags = {}
+    tags: dict[int, Tag] = {}
+    tag: Tag | None
     for ref in refs:
         if isinstance(ref, Tag):
             tag = ref

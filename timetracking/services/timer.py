@@ -1,10 +1,19 @@
 """The running timer: start (or switch), stop, correct it while it runs."""
 
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
+from timetracking import compliance
 from timetracking.models import (
+    Project,
+    Tag,
+    Task,
     TimeEntry,
 )
 from timetracking.services.checks import (
@@ -27,14 +36,22 @@ from timetracking.services.inputs import tags_resolve
 # --- Timer ----------------------------------------------------------------------------------
 
 
-def timer_current(*, user):
+def timer_current(*, user: User) -> TimeEntry | None:
     return TimeEntry.objects.for_user(user).running().with_details().first()
 
 
 @transaction.atomic
 def timer_start(
-    *, user, project=None, task=None, tags=(), description="", billable=None, started_at=None, switch=False
-):
+    *,
+    user: User,
+    project: Project | None = None,
+    task: Task | None = None,
+    tags: Iterable[Tag | int | str] | None = (),
+    description: str | None = "",
+    billable: bool | None = None,
+    started_at: datetime | None = None,
+    switch: bool = False,
+) -> TimeEntry:
     """Start the user's timer. If one runs: 409 `timer_running`, unless `switch`, which stops it
     at the same instant the new one starts."""
     now = timezone.now()
@@ -47,7 +64,7 @@ def timer_start(
     _lock_user(user)
     _check_unlocked(user, (started_at, None))
     running = TimeEntry.objects.for_user(user).running().select_related("project", "task").first()
-    warnings = []
+    warnings: list[compliance.Violation] = []
     if running is not None:
         if not switch:
             raise TimeTrackingConflict(
@@ -74,7 +91,7 @@ def timer_start(
     return entry
 
 
-def _stop(running, *, ended_at, actor):
+def _stop(running: TimeEntry, *, ended_at: datetime, actor: User) -> TimeEntry:
     tags = sorted(running.tags.all(), key=lambda tag: (tag.name, tag.pk))
     tag_names = [tag.name for tag in tags]
     before = _snapshot(running, tag_names)
@@ -86,7 +103,7 @@ def _stop(running, *, ended_at, actor):
 
 
 @transaction.atomic
-def timer_stop(*, user, ended_at=None):
+def timer_stop(*, user: User, ended_at: datetime | None = None) -> TimeEntry:
     """Stop the running timer now (or at `ended_at`, e.g. when it was forgotten). 409 if none runs."""
     now = timezone.now()
     ended_at = _utc(ended_at) or now
@@ -113,7 +130,7 @@ def timer_stop(*, user, ended_at=None):
 
 
 @transaction.atomic
-def timer_update(*, user, **changes):
+def timer_update(*, user: User, **changes: Any) -> TimeEntry:
     """Edit the running timer (project, task, tags, description, billable, start)."""
     if "ended_at" in changes or "duration" in changes:
         raise TimeTrackingError("Stop the timer to give it an end.", field="ended_at")

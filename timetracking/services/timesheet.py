@@ -1,9 +1,10 @@
 """The week timesheet's writes: copy last week's rows, remove a row."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import transaction
 
+from accounts.models import User
 from timetracking.models import (
     Project,
     Task,
@@ -16,7 +17,7 @@ from timetracking.models import (
 
 
 @transaction.atomic
-def timesheet_copy_previous_week(*, user, week_start):
+def timesheet_copy_previous_week(*, user: User, week_start: date) -> int:
     """Pin last week's projects/tasks (from its entries and rows) to the week starting `week_start`.
 
     Archived projects/tasks and projects the user may no longer log to are left out.
@@ -46,9 +47,10 @@ def timesheet_copy_previous_week(*, user, week_start):
 
 
 @transaction.atomic
-def timesheet_row_remove(*, user, week_start, project_id, task_id=None):
+def timesheet_row_remove(*, user: User, week_start: date, project_id: int, task_id: int | None = None) -> int:
     """Unpin a project/task row from the user's week. Its entries, if any, stay (and keep the row shown)."""
-    deleted, _ = TimesheetRow.objects.filter(
+    # task_id=None is an IS NULL lookup: the stubs type a nullable foreign key's id lookup without None.
+    deleted, _ = TimesheetRow.objects.filter(  # type: ignore[misc]
         user=user, week_start=week_start, project_id=project_id, task_id=task_id
     ).delete()
     return deleted
