@@ -1,5 +1,6 @@
 """`webhooks/` (HR only): register endpoints for events; `webhook-deliveries/` to watch them."""
 
+from django.urls import URLPattern, URLResolver
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 
@@ -80,4 +81,4 @@ def register(router):
     router.register("webhook-deliveries", DeliveryViewSet, basename="webhook-delivery")
 
 
-urlpatterns = []
+urlpatterns: list[URLPattern | URLResolver] = []

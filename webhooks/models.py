@@ -7,6 +7,7 @@ subscribed endpoint; deliveries are sent by Celery with retries and exponential 
 """
 
 import secrets
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -26,7 +27,7 @@ EVENT_TYPES = [
 ]
 
 
-def new_secret():
+def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
@@ -42,15 +43,15 @@ class Endpoint(models.Model):
     class Meta:
         ordering = ["url"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.url
 
-    def wants(self, event_type):
+    def wants(self, event_type: str) -> bool:
         return self.is_active and event_type in self.events
 
 
-class OutboxEventQuerySet(models.QuerySet):
-    def pending(self):
+class OutboxEventQuerySet(models.QuerySet["OutboxEvent"]):
+    def pending(self) -> Self:
         return self.filter(relayed_at__isnull=True)
 
 
@@ -69,7 +70,7 @@ class OutboxEvent(models.Model):
             models.Index(fields=["id"], condition=Q(relayed_at__isnull=True), name="outbox_pending_idx"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.event_type} #{self.pk}"
 
 
@@ -95,5 +96,5 @@ class Delivery(models.Model):
             models.UniqueConstraint(fields=["endpoint", "event"], name="delivery_unique_endpoint_event")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.event} → {self.endpoint}"

@@ -6,6 +6,8 @@ import http.client
 import json
 import logging
 import time
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
@@ -28,7 +30,7 @@ class WebhookError(DomainError):
     pass
 
 
-def outbox_publish(*, event_type, payload):
+def outbox_publish(*, event_type: str, payload: Mapping[str, Any]) -> OutboxEvent:
     """Record an event in the caller's transaction; it is relayed once that commits."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"Unknown webhook event type {event_type!r}")
@@ -44,7 +46,7 @@ RELAY_QUEUED_KEY = "webhooks:relay-queued"
 RELAY_PERIOD_SECONDS = 30.0  # the periodic relay (webhooks.apps)
 
 
-def relay_queue_once():
+def relay_queue_once() -> None:
     """After a commit that published events, queue a relay, unless one is queued and has not
     started yet: that one will read this commit's events, since a relay clears the flag
     (`relay_started`) before it reads the outbox, and this runs after the commit. A write then
@@ -62,21 +64,21 @@ def relay_queue_once():
         relay_started()
 
 
-def relay_started():
+def relay_started() -> None:
     try:
         cache.delete(RELAY_QUEUED_KEY)
     except Exception:
         logger.warning("Cache unavailable: could not clear the relay flag.", exc_info=True)
 
 
-def endpoint_validate_url(url):
+def endpoint_validate_url(url: str) -> str:
     """Refuse (RefusedDestination, on `url`) a URL that is, or resolves to, an internal address:
     webhooks/destinations.py. Checked again before every delivery."""
     destinations.check(url)
     return url
 
 
-def endpoint_validate_events(events):
+def endpoint_validate_events(events: Iterable[str]) -> list[str]:
     unknown = sorted(set(events) - set(EVENT_TYPES))
     if unknown:
         raise WebhookError(f"Unknown event types: {', '.join(unknown)}.", field="events")
@@ -86,7 +88,7 @@ def endpoint_validate_events(events):
 
 
 @transaction.atomic
-def outbox_relay(*, batch_size=500):
+def outbox_relay(*, batch_size: int = 500) -> list[int]:
     """Turn pending events into deliveries. Returns the ids of the deliveries created.
 
     SKIP LOCKED lets several relays run at once without handling an event twice (and the
@@ -111,7 +113,7 @@ def outbox_relay(*, batch_size=500):
     return created_ids
 
 
-def outbox_purge(*, older_than_days):
+def outbox_purge(*, older_than_days: int) -> int:
     from datetime import timedelta
 
     cutoff = timezone.now() - timedelta(days=older_than_days)
@@ -119,13 +121,13 @@ def outbox_purge(*, older_than_days):
     return deleted
 
 
-def sign(*, secret, timestamp, body):
+def sign(*, secret: str, timestamp: str, body: bytes) -> str:
     """HMAC-SHA256 over "<timestamp>.<body>", hex. See README "Verifying a webhook"."""
     message = f"{timestamp}.".encode() + body
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def delivery_body(delivery):
+def delivery_body(delivery: Delivery) -> bytes:
     event = delivery.event
     document = {
         "id": event.pk,
@@ -136,7 +138,7 @@ def delivery_body(delivery):
     return json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
 
 
-def delivery_send(*, delivery_id):
+def delivery_send(*, delivery_id: int) -> bool:
     """POST one delivery. Returns True when delivered (2xx); False when it should be retried.
 
     The URL is checked again here, after resolving its host now (webhooks/destinations.py), and
@@ -145,7 +147,8 @@ def delivery_send(*, delivery_id):
     delivery = Delivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
     if delivery.status == Delivery.Status.SUCCEEDED:
         return True  # a duplicate task run: already delivered, do nothing twice
-    status, error = None, ""
+    status: int | None = None
+    error = ""
     try:
         destination = destinations.resolve(delivery.endpoint.url)
     except destinations.RefusedDestination as refusal:
@@ -178,13 +181,13 @@ def delivery_send(*, delivery_id):
     return succeeded
 
 
-def delivery_give_up(*, delivery_id):
+def delivery_give_up(*, delivery_id: int) -> None:
     Delivery.objects.filter(pk=delivery_id).exclude(status=Delivery.Status.SUCCEEDED).update(
         status=Delivery.Status.FAILED
     )
 
 
-def delivery_resend(*, delivery):
+def delivery_resend(*, delivery: Delivery) -> None:
     """Send again (from the admin): back to pending and enqueued."""
     from webhooks.tasks import deliver
 
