@@ -2,12 +2,12 @@
 as they can through an entry)."""
 
 import django_filters
-from django.db import IntegrityError
 from django.db.models import Q
-from rest_framework import permissions, serializers, viewsets
+from rest_framework import permissions, serializers
 
 from accounts.models import User
 from core.serializers import ModelSerializer
+from core.viewsets import ServiceModelViewSet
 from timetracking import services
 from timetracking.models import Client, Project, Tag, Task
 
@@ -17,7 +17,7 @@ from timetracking.models import Client, Project, Tag, Task
 class CatalogPermission(permissions.IsAuthenticated):
     """Everyone reads; HR and managers write. `allow_create_by_anyone` for tags."""
 
-    message = "Only HR and managers can change clients, projects, tasks and tags."
+    message = services.CATALOG_NOT_ALLOWED
 
     def has_permission(self, request, view):
         if not super().has_permission(request, view):
@@ -30,13 +30,8 @@ class CatalogPermission(permissions.IsAuthenticated):
 
 
 # --- Catalog serializers ----------------------------------------------------------------------
-
-
-def _unique_ci(queryset, instance, message, **lookups):
-    if instance is not None:
-        queryset = queryset.exclude(pk=instance.pk)
-    if queryset.filter(**lookups).exists():
-        raise serializers.ValidationError(message)
+# The shape of the input only: names, uniqueness and every other rule are the services' (400 field
+# errors with the same messages, 409 on a race lost on the unique indexes).
 
 
 class ClientSerializer(ModelSerializer):
@@ -44,11 +39,6 @@ class ClientSerializer(ModelSerializer):
         model = Client
         fields = ["id", "name", "created_at"]
         read_only_fields = ["created_at"]
-
-    def validate_name(self, value):
-        value = value.strip()
-        _unique_ci(Client.objects.all(), self.instance, "A client with this name exists.", name__iexact=value)
-        return value
 
 
 class ProjectSerializer(ModelSerializer):
@@ -77,30 +67,11 @@ class ProjectSerializer(ModelSerializer):
         ]
         read_only_fields = ["created_at"]
 
-    def validate(self, attrs):
-        name = attrs.get("name", getattr(self.instance, "name", "")).strip()
-        client = attrs["client"] if "client" in attrs else getattr(self.instance, "client", None)
-        others = Project.objects.exclude(pk=self.instance.pk) if self.instance else Project.objects.all()
-        if others.filter(name__iexact=name, client=client).exists():
-            raise serializers.ValidationError({"name": "This client already has a project with this name."})
-        code = attrs.get("code", "")
-        if code and others.filter(code=code).exists():
-            raise serializers.ValidationError({"code": "Another project uses this code."})
-        return attrs
-
 
 class TaskSerializer(ModelSerializer):
     class Meta:
         model = Task
         fields = ["id", "project", "name", "active"]
-
-    def validate(self, attrs):
-        name = attrs.get("name", getattr(self.instance, "name", "")).strip()
-        project = attrs.get("project", getattr(self.instance, "project", None))
-        others = Task.objects.exclude(pk=self.instance.pk) if self.instance else Task.objects.all()
-        if others.filter(project=project, name__iexact=name).exists():
-            raise serializers.ValidationError({"name": "This project already has a task with this name."})
-        return attrs
 
 
 class TagSerializer(ModelSerializer):
@@ -108,35 +79,21 @@ class TagSerializer(ModelSerializer):
         model = Tag
         fields = ["id", "name"]
 
-    def validate_name(self, value):
-        value = " ".join(value.split())
-        if not value:
-            raise serializers.ValidationError("A tag name cannot be empty.")
-        _unique_ci(Tag.objects.all(), self.instance, "A tag with this name exists.", name__iexact=value)
-        return value
-
 
 # --- Catalog viewsets -------------------------------------------------------------------------
 
 
-class CatalogViewSet(viewsets.ModelViewSet):
+class CatalogViewSet(ServiceModelViewSet):
+    """The catalog's writes go through timetracking.services, with the caller as the actor."""
+
     permission_classes = [CatalogPermission]
+    instance_argument = "instance"
+    data_argument = None  # the services take the fields as keywords: client_create(actor=..., name=...)
+    update_service = staticmethod(services.catalog_update)
+    delete_service = staticmethod(services.catalog_delete)
 
-    def perform_create(self, serializer):
-        self._save(serializer)
-
-    def perform_update(self, serializer):
-        self._save(serializer)
-
-    def _save(self, serializer):
-        try:
-            serializer.save()
-        except IntegrityError as error:
-            # Two requests creating the same name at once: the unique index refuses the second.
-            raise services.TimeTrackingConflict("This name is already taken.", code="duplicate") from error
-
-    def perform_destroy(self, instance):
-        services.catalog_delete(instance=instance)
+    def service_arguments(self):
+        return {"actor": self.request.user}
 
 
 class ClientFilter(django_filters.FilterSet):
@@ -151,6 +108,7 @@ class ClientViewSet(CatalogViewSet):
     """Clients. Everyone reads; HR and managers write. A client with projects cannot be deleted (409)."""
 
     serializer_class = ClientSerializer
+    create_service = staticmethod(services.client_create)
     filterset_class = ClientFilter
     ordering_fields = ["name", "id"]
     ordering = ["name"]
@@ -180,6 +138,7 @@ class ProjectViewSet(CatalogViewSet):
     a project with time entries (409)."""
 
     serializer_class = ProjectSerializer
+    create_service = staticmethod(services.project_create)
     filterset_class = ProjectFilter
     ordering_fields = ["name", "code", "id", "created_at"]
     ordering = ["name"]
@@ -201,6 +160,7 @@ class TaskViewSet(CatalogViewSet):
     """Tasks of projects. Everyone reads; HR and managers write."""
 
     serializer_class = TaskSerializer
+    create_service = staticmethod(services.task_create)
     filterset_class = TaskFilter
     ordering_fields = ["name", "id", "project"]
     ordering = ["project", "name"]
@@ -222,6 +182,7 @@ class TagViewSet(CatalogViewSet):
     rename and delete."""
 
     serializer_class = TagSerializer
+    create_service = staticmethod(services.tag_create)
     filterset_class = TagFilter
     ordering_fields = ["name", "id"]
     ordering = ["name"]

@@ -14,7 +14,20 @@ rules every entry write shares, saving, audit and webhooks), `entries`, `timer`,
 `catalog`, `periods` (the weekly close). Callers import from `timetracking.services`.
 """
 
-from timetracking.services.catalog import catalog_delete
+from timetracking.services.catalog import (
+    CATALOG_FIELDS,
+    CATALOG_NOT_ALLOWED,
+    CatalogNotAllowed,
+    catalog_archive,
+    catalog_create,
+    catalog_delete,
+    catalog_unarchive,
+    catalog_update,
+    client_create,
+    project_create,
+    tag_create,
+    task_create,
+)
 from timetracking.services.checks import SNAPSHOT_ATTRIBUTES, _save
 from timetracking.services.common import (
     BULK_MAX_ROWS,
@@ -55,6 +68,8 @@ from timetracking.services.timesheet import timesheet_copy_previous_week, timesh
 
 __all__ = [
     "BULK_MAX_ROWS",
+    "CATALOG_FIELDS",
+    "CATALOG_NOT_ALLOWED",
     "DESCRIPTION_MAX_LENGTH",
     "MAX_TAGS_PER_ENTRY",
     "PERIOD_TEXT_MAX_LENGTH",
@@ -62,6 +77,7 @@ __all__ = [
     "TAG_NAME_MAX_LENGTH",
     "UPDATABLE_FIELDS",
     "BulkError",
+    "CatalogNotAllowed",
     "ComplianceBlocked",
     "PeriodLocked",
     "PeriodNotAllowed",
@@ -71,7 +87,13 @@ __all__ = [
     "_save",
     "can_decide_period",
     "can_manage_catalog",
+    "catalog_archive",
+    "catalog_create",
     "catalog_delete",
+    "catalog_unarchive",
+    "catalog_update",
+    "catalog_validate",
+    "client_create",
     "entries_bulk_create",
     "entry_create",
     "entry_delete",
@@ -85,9 +107,12 @@ __all__ = [
     "period_submit",
     "period_submit_refusal",
     "period_week_start",
+    "project_create",
+    "tag_create",
     "tag_get_or_create",
     "tag_name_collapsed",
     "tags_resolve",
+    "task_create",
     "timer_current",
     "timer_start",
     "timer_stop",
