@@ -9,19 +9,21 @@ string: streamed, each string is one socket write (a write per line cost more th
 import csv
 import io
 import tempfile
+from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime, time, timedelta
 from itertools import islice
+from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Func, TextField
 from django.http import FileResponse, StreamingHttpResponse
-from openpyxl import Workbook
+from openpyxl import Workbook  # type: ignore[import-untyped]  # no types-openpyxl in requirements-dev.txt
 
 from core.durations import hours_from_seconds, hours_text
 from leave.models import LeaveRequest
-from reports.summary import TIME_DIMENSIONS, entries_in_scope, summarize
+from reports.summary import TIME_DIMENSIONS, ReportFilters, entries_in_scope, summarize
 from timetracking.models import Tag, TimeEntry
 
 CHUNK_SIZE = 2000
@@ -409,7 +411,7 @@ def csv_response(filename, header, rows):
     return csv_stream_response(filename, csv_chunks(header, rows))
 
 
-def csv_stream_response(filename, chunks):
+def csv_stream_response(filename: str, chunks: Iterable[bytes | str]) -> StreamingHttpResponse:
     """A StreamingHttpResponse of `csv_chunks`: rows are read while the client downloads."""
 
     response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
@@ -417,7 +419,7 @@ def csv_stream_response(filename, chunks):
     return response
 
 
-def xlsx_response(filename, header, rows, *, title):
+def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str) -> FileResponse:
 
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when the download ends
     write_xlsx(handle, header, rows, title=title)
@@ -425,7 +427,9 @@ def xlsx_response(filename, header, rows, *, title):
     return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
 
 
-def export_now(filters, *, kind, export_format, group_by):
+def export_now(
+    filters: ReportFilters, *, kind: str, export_format: str, group_by: list[str]
+) -> FileResponse | StreamingHttpResponse:
     """The response for a small export (entries or summary, CSV or XLSX)."""
     stamp = f"{filters.start.isoformat()}_{filters.end.isoformat()}"
     # Generators: nothing is read until the response is written.

@@ -2,12 +2,13 @@
 in reports.summary) and `_claim`, which starts a run of a job or refuses to."""
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
 from core.errors import Conflict
-from reports.models import ExportJob, JobStatus
+from reports.models import ExportJob, ImportJob, JobStatus
 from reports.summary import ReportError
 
 logger = logging.getLogger(__name__)
@@ -18,11 +19,11 @@ class ImportRefused(ReportError):
 
     default_code = "invalid_rows"
 
-    def __init__(self, errors):
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
         super().__init__(f"{len(errors)} row(s) were refused; nothing was imported.")
         self.errors = errors
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
         return {"detail": self.message, "code": self.code, "errors": self.errors}
 
 
@@ -30,7 +31,7 @@ class ImportConflict(ReportError, Conflict):
     """Another import of the same rows committed first (409)."""
 
 
-def _claim(job, *, may_take_over):
+def _claim(job: ExportJob | ImportJob, *, may_take_over: bool) -> int | None:
     """Start a run of `job` (its row locked by the caller) and return the run's number, or None
     when the job is not this run's to start. A running job is taken over only when
     `may_take_over`: its worker died mid-run. After REPORTS_JOB_MAX_ATTEMPTS runs the job fails

@@ -3,15 +3,19 @@ storage (the file formats themselves are in reports.exports)."""
 
 import logging
 import tempfile
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import IO
 
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
+from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from accounts.models import User
 from core.tasks import enqueue_on_commit
 from reports import exports
 from reports.models import ExportFormat, ExportJob, ExportKind, JobStatus
@@ -21,12 +25,21 @@ from reports.summary import ReportError, ReportFilters, summarize
 logger = logging.getLogger(__name__)
 
 
-def export_is_large(row_count):
-    return row_count > settings.REPORTS_ASYNC_EXPORT_THRESHOLD
+def export_is_large(row_count: int) -> bool:
+    threshold: int = settings.REPORTS_ASYNC_EXPORT_THRESHOLD
+    return row_count > threshold
 
 
 @transaction.atomic
-def export_job_create(*, requested_by, filters, export_format, kind=ExportKind.ENTRIES, group_by=None, total_rows=0):
+def export_job_create(
+    *,
+    requested_by: User,
+    filters: ReportFilters,
+    export_format: str,
+    kind: str = ExportKind.ENTRIES,
+    group_by: Iterable[str] | None = None,
+    total_rows: int = 0,
+) -> ExportJob:
     """Record an export and hand it to a Celery worker once the job row is committed."""
     if export_format not in ExportFormat.values:
         raise ReportError("Export as csv or xlsx.", field="format")
@@ -45,13 +58,13 @@ class _Superseded(Exception):
     """Another run took the job over (this one was thought dead): stop without writing anything."""
 
 
-def _job_is_stale(job):
+def _job_is_stale(job: ExportJob) -> bool:
     return job.heartbeat_at is None or job.heartbeat_at < timezone.now() - timedelta(
         seconds=settings.REPORTS_JOB_STALE_SECONDS
     )
 
 
-def export_job_run(*, job_id):
+def export_job_run(*, job_id: int) -> ExportJob | None:
     """Write the export to storage, updating `processed_rows` and the heartbeat as it goes.
 
     Safe to run twice: the job's row lock lets one run start it. A running job whose heartbeat is
@@ -69,7 +82,7 @@ def export_job_run(*, job_id):
         return job
     mine = ExportJob.objects.filter(pk=job.pk, attempts=attempt, status=JobStatus.RUNNING)
 
-    def progress(count):
+    def progress(count: int) -> None:
         if not mine.update(processed_rows=count, heartbeat_at=timezone.now()):
             raise _Superseded
 
@@ -111,12 +124,19 @@ def export_job_run(*, job_id):
     return job
 
 
-def _write_csv(handle, chunks):
+def _write_csv(handle: IO[bytes], chunks: Iterable[bytes | str]) -> None:
     for chunk in chunks:  # bytes from PostgreSQL's COPY, text from Python's writer
         handle.write(chunk if isinstance(chunk, bytes) else chunk.encode())
 
 
-def export_start(*, requested_by, filters, export_format, kind=ExportKind.ENTRIES, group_by=None):
+def export_start(
+    *,
+    requested_by: User,
+    filters: ReportFilters,
+    export_format: str,
+    kind: str = ExportKind.ENTRIES,
+    group_by: list[str] | None = None,
+) -> ExportJob | FileResponse | StreamingHttpResponse:
     """A small export is answered at once (returns an HTTP response); a large one becomes a job
     (returns the ExportJob)."""
     if export_format not in ExportFormat.values:

@@ -5,12 +5,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from reports.models import ExportJob, ImportJob, JobStatus
 
 
-def jobs_requeue_waiting(*, older_than_minutes=5):
+def jobs_requeue_waiting(*, older_than_minutes: int = 5) -> int:
     """Queue again the export and import jobs that never started (the broker was down when they
     were created, or their message was lost) and the running ones whose worker died mid-run
     (see `export_job_run` and `import_job_run`). Running a job twice has one effect (the runs
@@ -36,7 +37,7 @@ def jobs_requeue_waiting(*, older_than_minutes=5):
     return len(export_ids) + len(import_ids)
 
 
-def _delete_with_files(jobs):
+def _delete_with_files(jobs: QuerySet[ExportJob] | QuerySet[ImportJob]) -> int:
     removed = 0
     for job in jobs.only("pk", "file"):
         name = job.file.name
@@ -47,7 +48,7 @@ def _delete_with_files(jobs):
     return removed
 
 
-def jobs_purge(*, older_than_days=None):
+def jobs_purge(*, older_than_days: int | None = None) -> int:
     """Delete export and import jobs (files included) finished more than REPORTS_JOB_RETENTION_DAYS
     ago, and import previews never imported that are as old."""
     days = settings.REPORTS_JOB_RETENTION_DAYS if older_than_days is None else older_than_days
