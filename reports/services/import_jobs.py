@@ -6,6 +6,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -34,40 +35,63 @@ def check_import_target(*, actor, user):
 
 
 class _Catalog:
-    """Projects, tasks and tags by name, read once per name (not once per row)."""
+    """Projects, tasks and tags by name, read once per name (not once per row). Missing ones are
+    created through the catalog services (checked and audited), when asked and allowed."""
 
     def __init__(self, *, actor, create_missing):
         self.actor, self.create_missing = actor, create_missing
         self.projects, self.tasks, self.tags = {}, {}, {}
+        self._created_in_row = []
 
     def _may_create(self, what, name, field):
         if not self.create_missing:
             raise ReportError(f"There is no {what} named “{name}” (choose “create missing” to create it).", field=field)
 
+    def _create(self, create, *, field, **fields):
+        try:
+            return create(actor=self.actor, **fields)
+        except ValidationError as error:  # e.g. a name longer than the catalog allows
+            raise ReportError(" ".join(error.messages), field=field) from error
+
+    def _remember(self, cache, key, value, *, created):
+        cache[key] = value
+        if created:
+            self._created_in_row.append((cache, key))
+        return value
+
+    def row_done(self, *, saved):
+        """A refused row's savepoint rolled back what it created: forget those, or the next rows
+        would use rows that no longer exist."""
+        if not saved:
+            for cache, key in self._created_in_row:
+                cache.pop(key, None)
+        self._created_in_row = []
+
     def project(self, client_name, name):
         if not name:
             return None
         key = (client_name.lower(), name.lower())
-        if key not in self.projects:
-            candidates = Project.objects.filter(name__iexact=name).select_related("client").order_by("pk")
-            if client_name:
-                candidates = candidates.filter(client__name__iexact=client_name)
-            project = candidates.first()
-            if project is None:
-                self._may_create("project", name, "project")
-                if not timetracking_services.can_manage_catalog(self.actor):
-                    raise ReportError(
-                        f"There is no project named “{name}”; only HR and managers can create projects.",
-                        field="project",
-                    )
-                client = None
-                if client_name:
-                    client = Client.objects.filter(name__iexact=client_name).first() or Client.objects.create(
-                        name=client_name
-                    )
-                project = Project.objects.create(client=client, name=name)
-            self.projects[key] = project
-        return self.projects[key]
+        if key in self.projects:
+            return self.projects[key]
+        candidates = Project.objects.filter(name__iexact=name).select_related("client").order_by("pk")
+        if client_name:
+            candidates = candidates.filter(client__name__iexact=client_name)
+        project = candidates.first()
+        if project is not None:
+            return self._remember(self.projects, key, project, created=False)
+        self._may_create("project", name, "project")
+        if not timetracking_services.can_manage_catalog(self.actor):
+            raise ReportError(
+                f"There is no project named “{name}”; only HR and managers can create projects.",
+                field="project",
+            )
+        client = None
+        if client_name:
+            client = Client.objects.filter(name__iexact=client_name).first() or self._create(
+                timetracking_services.client_create, field="project", name=client_name
+            )
+        project = self._create(timetracking_services.project_create, field="project", client=client, name=name)
+        return self._remember(self.projects, key, project, created=True)
 
     def task(self, project, name):
         if not name:
@@ -75,27 +99,27 @@ class _Catalog:
         if project is None:
             raise ReportError("A task needs a project.", field="task")
         key = (project.pk, name.lower())
-        if key not in self.tasks:
-            task = Task.objects.filter(project=project, name__iexact=name).first()
-            if task is None:
-                self._may_create("task", name, "task")
-                if not timetracking_services.can_manage_catalog(self.actor):
-                    raise ReportError(
-                        f"There is no task named “{name}”; only HR and managers can create tasks.", field="task"
-                    )
-                task = Task.objects.create(project=project, name=name)
-            self.tasks[key] = task
-        return self.tasks[key]
+        if key in self.tasks:
+            return self.tasks[key]
+        task = Task.objects.filter(project=project, name__iexact=name).first()
+        if task is not None:
+            return self._remember(self.tasks, key, task, created=False)
+        self._may_create("task", name, "task")
+        if not timetracking_services.can_manage_catalog(self.actor):
+            raise ReportError(f"There is no task named “{name}”; only HR and managers can create tasks.", field="task")
+        task = self._create(timetracking_services.task_create, field="task", project=project, name=name)
+        return self._remember(self.tasks, key, task, created=True)
 
     def tag(self, name):
         key = name.lower()
-        if key not in self.tags:
-            tag = Tag.objects.filter(name__iexact=name).first()
-            if tag is None:
-                self._may_create("tag", name, "tags")
-                tag = timetracking_services.tag_get_or_create(name=name)
-            self.tags[key] = tag
-        return self.tags[key]
+        if key in self.tags:
+            return self.tags[key]
+        tag = Tag.objects.filter(name__iexact=name).first()
+        if tag is not None:
+            return self._remember(self.tags, key, tag, created=False)
+        self._may_create("tag", name, "tags")
+        # Anyone may create a tag, as entries do (the same service as theirs: race-safe).
+        return self._remember(self.tags, key, timetracking_services.tag_get_or_create(name=name), created=True)
 
 
 def _lock_user(user):
@@ -151,7 +175,9 @@ def entries_import(*, actor, user, rows, create_missing=False, dry_run=False, jo
                     )
                 keys_to_save.append(ImportedRow(user=user, key=keys[row.line], entry=entry, job=job))
                 created += 1
+                catalog.row_done(saved=True)
             except DomainError as error:
+                catalog.row_done(saved=False)
                 errors.append({"row": row.line, "errors": error.as_dict()})
                 outcome = "error"
         if len(preview) < PREVIEW_ROWS:
