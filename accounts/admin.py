@@ -1,15 +1,22 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 
 from accounts import services
 from accounts.models import ApiKey, AuditEvent, OutgoingEmail, User
+
+
+def hr_in_admin(request: HttpRequest) -> bool:
+    """Whether the admin's user is HR (the HR group or a superuser): the one check of every HR-only
+    admin page, inline and action. The admin site itself has already required an active staff user."""
+    return bool(request.user.is_active and request.user.is_hr)
 
 
 class HROnlyMixin:
     """An admin page only HR sees (the apps' HR-only pages use it too)."""
 
     def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_hr
+        return hr_in_admin(request)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
@@ -36,7 +43,7 @@ class UserAdmin(DjangoUserAdmin):
     actions = ["logout_everywhere", "revoke_all_access"]
 
     def has_revoke_permission(self, request):
-        return request.user.is_active and request.user.is_hr
+        return hr_in_admin(request)
 
     @admin.action(description="Log out everywhere (sessions and API refresh tokens)", permissions=["revoke"])
     def logout_everywhere(self, request, queryset):
@@ -68,7 +75,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         return queryset if request.user.is_hr else queryset.none()
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_hr
+        return hr_in_admin(request)
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)

@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from accounts.admin import hr_in_admin
 from core.days import FIRST_YEAR, LAST_YEAR
 from leave import services
 from leave.models import (
@@ -30,7 +31,7 @@ class HRAdmin(admin.ModelAdmin):
     """HR (the HR group or superusers) manages these models, with or without model permissions."""
 
     def _hr(self, request):
-        return request.user.is_active and request.user.is_staff and request.user.is_hr
+        return hr_in_admin(request)
 
     def has_module_permission(self, request):
         return self._hr(request) or super().has_module_permission(request)
@@ -54,7 +55,7 @@ class AllowancePolicyInline(admin.StackedInline):
     max_num = 1
 
     def _hr(self, request):
-        return request.user.is_hr
+        return hr_in_admin(request)
 
     def has_view_permission(self, request, obj=None):
         return self._hr(request) or super().has_view_permission(request, obj)
@@ -391,7 +392,7 @@ class LeaveRequestAdmin(admin.ModelAdmin):
         self._report(request, result, "approved")
 
     def has_hr_permission(self, request):
-        return request.user.is_hr
+        return hr_in_admin(request)
 
     @admin.action(description="Cancel selected leave requests (HR; restores the balance)", permissions=["hr"])
     def cancel_selected(self, request, queryset):
