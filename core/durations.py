@@ -31,3 +31,17 @@ def hours_text(seconds: int) -> str:
 def seconds_from_hours(hours: int | float | Decimal) -> int:
     """Whole seconds in `hours` (contract hours → expected seconds), truncated like `int()`."""
     return int(Decimal(hours) * SECONDS_PER_HOUR)
+
+
+def to_the_minute(seconds: int | float) -> int:
+    """`seconds` rounded to the nearest whole minute, half up, in seconds (72630 → 72660)."""
+    sign = -1 if seconds < 0 else 1
+    return sign * ((int(abs(seconds)) + 30) // 60) * 60
+
+
+def hours_minutes(seconds: int | float) -> str:
+    """Seconds as "H:MM", rounded to the nearest minute, half up (5400 → "1:30", 72630 → "20:11"):
+    the page's spelling of a duration, so 20 h 10 min 30 s is not shown as 20:10. Negative: "−H:MM"."""
+    sign = "−" if seconds < 0 else ""
+    minutes = (int(abs(seconds)) + 30) // 60
+    return f"{sign}{minutes // 60}:{minutes % 60:02d}"

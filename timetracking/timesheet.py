@@ -13,6 +13,8 @@ from typing import TypedDict
 
 from django.utils import timezone
 
+from accounts.models import User
+from core.durations import seconds_from_hours
 from timetracking.models import Project, Task, TimeEntry, TimesheetRow
 
 RowKey = tuple[int | None, int | None]  # (project_id, task_id)
@@ -98,3 +100,16 @@ def grid_rows(entries: Iterable[TimeEntry], pinned: Iterable[TimesheetRow], days
         }
         for key, (project, task) in sorted(row_labels.items(), key=lambda item: _row_order(item[1]))
     ]
+
+
+def expected_seconds_so_far(user: User, monday: date, today: date) -> int:
+    """The contract's seconds of the ISO week from `monday` through `today` (the user's local day):
+    the weekly hours spread evenly over the user's working weekdays, counting those up to today;
+    the whole week once it is over, nothing before it starts. On a Wednesday of a Monday-Friday
+    40 h week that is 24:00, not the week's 40:00."""
+    workdays = user.workdays
+    if not workdays:
+        return 0
+    elapsed = sum(1 for offset in range(7) if (monday + timedelta(days=offset)).isoweekday() in workdays
+                  and monday + timedelta(days=offset) <= today)  # fmt: skip
+    return seconds_from_hours(user.weekly_hours * elapsed / len(workdays))

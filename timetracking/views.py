@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from core.days import FIRST_DAY, LAST_DAY, week_start
-from core.durations import seconds_from_hours
+from core.durations import seconds_from_hours, to_the_minute
 from timetracking import compliance, dashboard, services, timesheet
 from timetracking.forms import EntryForm, TimerStartForm
 from timetracking.models import TimeEntry, TimesheetPeriod, TimesheetRow
@@ -365,13 +365,17 @@ def team(request):
     }
     people = []
     for member in members:
-        expected = seconds_from_hours(member.weekly_hours)
+        # Against the contract so far: on a Wednesday, Monday to Wednesday's share, not the whole
+        # week. Shown to the minute; the difference is of the figures shown, so they add up.
+        today = timezone.localdate(timezone=member.tzinfo)
+        expected = to_the_minute(timesheet.expected_seconds_so_far(member, monday, today))
+        worked = to_the_minute(seconds[member.pk])
         people.append(
             {
                 "user": member,
-                "seconds": seconds[member.pk],
+                "seconds": worked,
                 "expected": expected,
-                "difference": seconds[member.pk] - expected,
+                "difference": worked - expected,
                 "violations": violations[member.pk],
                 "period": periods.get(member.pk),
                 "week_url": _week_url(monday, member, viewer),

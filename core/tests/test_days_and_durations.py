@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from core.days import FIRST_DAY, LAST_DAY, YEAR_OUT_OF_RANGE, week_days, week_start, year_in_range
-from core.durations import hours_from_seconds, hours_text, seconds_from_hours
+from core.durations import hours_from_seconds, hours_minutes, hours_text, seconds_from_hours, to_the_minute
 
 
 @pytest.mark.parametrize("offset", range(7))
@@ -45,3 +45,12 @@ def test_hours_text_rounds_exactly_like_the_decimal_hours():
 def test_seconds_from_contract_hours():
     assert seconds_from_hours(Decimal("38.5")) == 138_600
     assert seconds_from_hours(Decimal("0.0001")) == 0  # truncated, like int()
+
+
+@pytest.mark.parametrize(
+    "seconds, text",
+    [(0, "0:00"), (29, "0:00"), (30, "0:01"), (5400, "1:30"), (72630, "20:11"), (72629, "20:10"), (-90, "−0:02")],
+)
+def test_hours_minutes_rounds_to_the_nearest_minute(seconds, text):
+    assert hours_minutes(seconds) == text
+    assert hours_minutes(to_the_minute(seconds)) == text  # rounding twice changes nothing

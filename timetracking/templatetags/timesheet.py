@@ -1,18 +1,20 @@
 from django import template
 
+from core.durations import hours_minutes
+
 register = template.Library()
 
 
 @register.filter
 def hm(seconds):
-    """Seconds -> "H:MM" (e.g. 5400 -> "1:30"); empty for None."""
+    """Seconds -> "H:MM", to the nearest minute (core.durations.hours_minutes); empty for None."""
     if seconds is None or seconds == "":
         return ""
-    minutes = int(seconds) // 60
-    return f"{minutes // 60}:{minutes % 60:02d}"
+    return hours_minutes(int(seconds))
 
 
 @register.filter
-def negate(value):
-    """-value (for showing a negative difference with its own sign)."""
-    return -int(value or 0)
+def signed_hm(seconds):
+    """Seconds -> "+H:MM" or "−H:MM": a difference with its own sign."""
+    text = hours_minutes(int(seconds or 0))
+    return text if text.startswith("−") else "+" + text

@@ -149,6 +149,32 @@ def test_team_page_shows_hours_violations_and_status(client, manager, employee, 
     assert f'data-period-id="{period.pk}"' in html
 
 
+def _team_row(html, user):
+    start = html.index(f'data-user-id="{user.pk}"')
+    return html[start : html.index("</tr>", start)]
+
+
+def test_team_page_expects_the_contract_so_far_and_rounds_to_the_minute(client, manager, employee, frozen):
+    # NOW is a Tuesday: a 40 h Monday-to-Friday contract expects 16:00 so far, not the week's 40:00.
+    employee.weekly_hours, employee.working_weekdays = 40, "12345"
+    employee.save(update_fields=["weekly_hours", "working_weekdays"])
+    TimeEntryFactory(user=employee, started_at=utc(2026, 3, 9, 7), ended_at=utc(2026, 3, 9, 15, 10, 30))  # 8:10:30
+    row = _team_row(as_user(client, manager).get(TEAM_URL).content.decode(), employee)
+    assert ">8:11<" in row  # to the nearest minute, not cut to 8:10
+    assert ">16:00<" in row and ">40:00<" not in row
+    assert ">−7:49<" in row  # the difference of the figures shown: 8:11 − 16:00
+
+
+def test_team_page_expects_the_whole_week_once_it_is_over_and_nothing_before(client, manager, employee, frozen):
+    employee.weekly_hours, employee.working_weekdays = 40, "12345"
+    employee.save(update_fields=["weekly_hours", "working_weekdays"])
+    as_user(client, manager)
+    last_week = _team_row(client.get(TEAM_URL, {"week": "2026-03-02"}).content.decode(), employee)
+    next_week = _team_row(client.get(TEAM_URL, {"week": "2026-03-16"}).content.decode(), employee)
+    assert ">40:00<" in last_week and ">−40:00<" in last_week
+    assert ">0:00<" in next_week and ">+0:00<" in next_week
+
+
 def test_hr_sees_everyone_on_the_team_page(client, hr, employee, outsider, frozen):
     html = as_user(client, hr).get(TEAM_URL).content.decode()
     assert f'data-user-id="{employee.pk}"' in html and f'data-user-id="{outsider.pk}"' in html
