@@ -23,6 +23,7 @@ from timetracking.services.catalog import (
     catalog_delete,
     catalog_unarchive,
     catalog_update,
+    catalog_validate,
     client_create,
     project_create,
     tag_create,
