@@ -2,6 +2,8 @@
 `timetracking.services.entry_create`, all or nothing, directly or as a job."""
 
 import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -10,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from core.errors import DomainError
 from core.tasks import enqueue_on_commit
 from reports import imports
@@ -20,6 +23,8 @@ from timetracking import services as timetracking_services
 from timetracking.models import Client, Project, Tag, Task, TimeEntry
 
 logger = logging.getLogger(__name__)
+_Created = TypeVar("_Created", Client, Project, Task, Tag)
+_Key = TypeVar("_Key")
 PREVIEW_ROWS = 50
 PROGRESS_EVERY = 50
 
@@ -38,28 +43,30 @@ class _Catalog:
     """Projects, tasks and tags by name, read once per name (not once per row). Missing ones are
     created through the catalog services (checked and audited), when asked and allowed."""
 
-    def __init__(self, *, actor, create_missing):
+    def __init__(self, *, actor: User, create_missing: bool) -> None:
         self.actor, self.create_missing = actor, create_missing
-        self.projects, self.tasks, self.tags = {}, {}, {}
-        self._created_in_row = []
+        self.projects: dict[tuple[str, str], Project] = {}
+        self.tasks: dict[tuple[int, str], Task] = {}
+        self.tags: dict[str, Tag] = {}
+        self._created_in_row: list[tuple[dict[Any, Any], Any]] = []
 
-    def _may_create(self, what, name, field):
+    def _may_create(self, what: str, name: str, field: str) -> None:
         if not self.create_missing:
             raise ReportError(f"There is no {what} named “{name}” (choose “create missing” to create it).", field=field)
 
-    def _create(self, create, *, field, **fields):
+    def _create(self, create: Callable[..., _Created], *, field: str, **fields: Any) -> _Created:
         try:
             return create(actor=self.actor, **fields)
         except ValidationError as error:  # e.g. a name longer than the catalog allows
             raise ReportError(" ".join(error.messages), field=field) from error
 
-    def _remember(self, cache, key, value, *, created):
+    def _remember(self, cache: dict[_Key, _Created], key: _Key, value: _Created, *, created: bool) -> _Created:
         cache[key] = value
         if created:
             self._created_in_row.append((cache, key))
         return value
 
-    def row_done(self, *, saved):
+    def row_done(self, *, saved: bool) -> None:
         """A refused row's savepoint rolled back what it created: forget those, or the next rows
         would use rows that no longer exist."""
         if not saved:
@@ -67,7 +74,7 @@ class _Catalog:
                 cache.pop(key, None)
         self._created_in_row = []
 
-    def project(self, client_name, name):
+    def project(self, client_name: str, name: str) -> Project | None:
         if not name:
             return None
         key = (client_name.lower(), name.lower())
@@ -93,7 +100,7 @@ class _Catalog:
         project = self._create(timetracking_services.project_create, field="project", client=client, name=name)
         return self._remember(self.projects, key, project, created=True)
 
-    def task(self, project, name):
+    def task(self, project: Project | None, name: str) -> Task | None:
         if not name:
             return None
         if project is None:
@@ -110,7 +117,7 @@ class _Catalog:
         task = self._create(timetracking_services.task_create, field="task", project=project, name=name)
         return self._remember(self.tasks, key, task, created=True)
 
-    def tag(self, name):
+    def tag(self, name: str) -> Tag:
         key = name.lower()
         if key in self.tags:
             return self.tags[key]
