@@ -247,7 +247,7 @@ def leave_run_carry_over_expiry(*, today: date) -> int:
     entries = []
     for policy in AllowancePolicy.objects.select_related("leave_type").filter(carry_over_expiry_month__isnull=False):
         expiry = policy.expiry_date(year)
-        if today <= expiry:
+        if expiry is None or today <= expiry:  # None: no expiry (the query selects policies with one)
             continue
         carried = dict(
             LedgerEntry.objects.filter(leave_type=policy.leave_type, year=year, kind=EntryKind.CARRY_OVER)
