@@ -6,7 +6,7 @@ import zoneinfo
 from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -58,11 +58,19 @@ class UserQuerySet(models.QuerySet["User"]):
         )
 
 
-# For mypy: the django-stubs plugin builds no class for this `from_queryset` base, not even when it is
-# assigned to a name first (it does in a module outside the import cycle the plugin makes of
-# django.contrib.auth and the user model), so the manager reads as Any; the QuerySet's methods stay typed.
-class CustomUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
-    pass
+if TYPE_CHECKING:
+    # For mypy only: the django-stubs plugin builds no class for `UserManager.from_queryset` in this
+    # module (django.contrib.auth and the user model are one import cycle to it), so it is told the
+    # same thing another way: a manager with UserQuerySet's methods, and UserManager's own.
+    _ManagerWithUserQuerySet = models.Manager.from_queryset(UserQuerySet)
+
+    class CustomUserManager(_ManagerWithUserQuerySet["User"], UserManager["User"]):
+        pass
+
+else:
+
+    class CustomUserManager(UserManager.from_queryset(UserQuerySet)):
+        pass
 
 
 class User(AbstractUser):
