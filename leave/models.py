@@ -2,10 +2,14 @@
 requests, and the calendar feed tokens. Every read shared by API, pages and admin is a
 QuerySet method here."""
 
+from __future__ import annotations
+
+import datetime
 import secrets
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -13,6 +17,9 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 ZERO = Decimal("0")
 DECIMAL_ZERO = models.Value(ZERO, output_field=models.DecimalField(max_digits=7, decimal_places=2))
@@ -23,8 +30,8 @@ class LeaveUnit(models.TextChoices):
     HOURS = "hours", "Hours"
 
 
-class LeaveTypeQuerySet(models.QuerySet):
-    def active(self):
+class LeaveTypeQuerySet(models.QuerySet["LeaveType"]):
+    def active(self) -> Self:
         return self.filter(is_active=True)
 
 
@@ -60,7 +67,7 @@ class LeaveType(models.Model):
             models.CheckConstraint(condition=Q(unit__in=LeaveUnit.values), name="leave_type_unit_valid"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -110,16 +117,17 @@ class AllowancePolicy(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.leave_type}: {self.yearly_amount} per year ({self.get_accrual_display()})"
 
-    def expiry_date(self, year):
+    def expiry_date(self, year: int) -> datetime.date | None:
         """The day after which carried-over days of `year` lapse, or None."""
         import calendar
         from datetime import date
 
         if not self.carry_over_expiry_month:
             return None
+        assert self.carry_over_expiry_day is not None  # set with the month (policy_expiry_month_and_day_together)
         last = calendar.monthrange(year, self.carry_over_expiry_month)[1]
         return date(year, self.carry_over_expiry_month, min(self.carry_over_expiry_day, last))
 
@@ -145,38 +153,39 @@ USED_KINDS = [EntryKind.USAGE, EntryKind.RESTORATION]
 @dataclass
 class Balance:
     user_id: int
-    leave_type: "LeaveType"
+    leave_type: LeaveType
     year: int
     entitled: Decimal = ZERO
     carried: Decimal = ZERO
     used: Decimal = ZERO
     pending: Decimal = ZERO
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def balance(self):
+    def balance(self) -> Decimal:
         return self.entitled + self.carried - self.used
 
     @property
-    def available(self):
+    def available(self) -> Decimal:
         return self.balance - self.pending
 
     @property
-    def unit(self):
+    def unit(self) -> str:
         return self.leave_type.unit
 
 
-class LedgerEntryQuerySet(models.QuerySet):
-    def for_user(self, user):
+class LedgerEntryQuerySet(models.QuerySet["LedgerEntry"]):
+    def for_user(self, user: User) -> Self:
         return self.filter(user=user)
 
-    def visible_to(self, user):
+    def visible_to(self, user: User) -> Self:
         if user.is_hr:
             return self
         return self.filter(Q(user=user) | Q(user__manager=user))
 
-    def total(self):
-        return self.aggregate(total=Coalesce(Sum("amount"), DECIMAL_ZERO))["total"]
+    def total(self) -> Decimal:
+        total: Decimal = self.aggregate(total=Coalesce(Sum("amount"), DECIMAL_ZERO))["total"]
+        return total
 
 
 class LedgerEntry(models.Model):
@@ -236,7 +245,7 @@ class LedgerEntry(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} {self.leave_type} {self.year}: {self.amount:+} ({self.get_kind_display()})"
 
 
@@ -252,7 +261,7 @@ class CompanyClosure(models.Model):
         ordering = ["date"]
         constraints = [models.UniqueConstraint(fields=["date", "country"], name="closure_once_per_day_and_country")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.date}: {self.name}{' (half day)' if self.half_day else ''}"
 
 
@@ -276,35 +285,35 @@ class EndPart(models.TextChoices):
     MORNING = "morning", "Morning only"
 
 
-class LeaveRequestQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class LeaveRequestQuerySet(models.QuerySet["LeaveRequest"]):
+    def visible_to(self, user: User) -> Self:
         """Own requests; a manager also their reports'; HR everyone's."""
         if user.is_hr:
             return self
         return self.filter(Q(user=user) | Q(user__manager=user))
 
-    def decidable_by(self, user):
+    def decidable_by(self, user: User) -> Self:
         """Requests `user` may approve or reject: their reports' (HR: everyone's), never their own."""
         queryset = self if user.is_hr else self.filter(user__manager=user)
         return queryset.exclude(user=user)
 
-    def active(self):
+    def active(self) -> Self:
         return self.filter(status__in=ACTIVE_STATUSES)
 
-    def pending(self):
+    def pending(self) -> Self:
         return self.filter(status=LeaveStatus.PENDING)
 
-    def overlapping(self, start, end):
+    def overlapping(self, start: datetime.date, end: datetime.date) -> Self:
         return self.filter(start_date__lte=end, end_date__gte=start)
 
-    def in_year(self, year):
+    def in_year(self, year: int) -> Self:
         return self.filter(start_date__year=year)
 
-    def with_related(self):
+    def with_related(self) -> Self:
         return self.select_related("user", "user__manager", "leave_type", "decided_by")
 
 
-def attachment_path(instance, filename):
+def attachment_path(instance: LeaveRequest, filename: str) -> str:
     # The stored name never comes from the user: a random name with the detected extension.
     extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
     return f"leave/attachments/{uuid.uuid4().hex}.{extension}"
@@ -357,14 +366,14 @@ class LeaveRequest(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} · {self.leave_type} · {self.start_date}–{self.end_date}"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("leave:index") + f"#request-{self.pk}"
 
     @property
-    def unit(self):
+    def unit(self) -> str:
         return self.leave_type.unit
 
 
@@ -375,15 +384,15 @@ class CalendarFeedToken(models.Model):
     token = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Calendar feed of {self.user}"
 
     @staticmethod
-    def new_token():
+    def new_token() -> str:
         return secrets.token_urlsafe(32)
 
 
-def team_of(user):
+def team_of(user: User) -> models.QuerySet[User]:
     """The people whose leave `user` sees in the team calendar: themself, their manager and
     that manager's other reports (colleagues), and their own reports."""
     from django.contrib.auth import get_user_model
@@ -391,4 +400,7 @@ def team_of(user):
     team = Q(pk=user.pk) | Q(manager_id=user.pk)
     if user.manager_id:
         team |= Q(pk=user.manager_id) | Q(manager_id=user.manager_id)
-    return get_user_model().objects.filter(team, is_active=True).order_by("first_name", "last_name", "username")
+    members: models.QuerySet[User] = (
+        get_user_model().objects.filter(team, is_active=True).order_by("first_name", "last_name", "username")
+    )
+    return members
