@@ -16,7 +16,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.filters import UtcDateTimeFilter
+from core.filters import UtcDateTimeFilter, keyword_fields
 from core.serializers import ModelSerializer
 from core.viewsets import ServiceModelViewSet
 from sprockets import services
@@ -206,15 +206,11 @@ class FactoryDetailSerializer(FactorySerializer):
         fields = [*FactorySerializer.Meta.fields, "chart_data"]
 
 
+@keyword_fields
 class ChartQuerySerializer(serializers.Serializer):
     bucket = serializers.ChoiceField(choices=Bucket.choices, default=Bucket.DAY)
     to = serializers.DateTimeField(required=False, help_text="End (exclusive); default now.")
-
-    def get_fields(self):
-        fields = super().get_fields()
-        # `from` is a Python keyword, so it cannot be declared as a class attribute.
-        fields["from"] = serializers.DateTimeField(required=False, help_text="Start (inclusive).")
-        return fields
+    from_ = serializers.DateTimeField(required=False, help_text="Start (inclusive).")
 
     def validate(self, attrs):
         bucket = attrs["bucket"]
@@ -380,7 +376,10 @@ class SprocketBulkResultSerializer(serializers.Serializer):
     results = SprocketSerializer(many=True)
 
 
+@keyword_fields
 class SprocketFilter(django_filters.FilterSet):
+    from_ = UtcDateTimeFilter(field_name="produced_at", lookup_expr="gte", help_text="Produced at or after.")
+    to = UtcDateTimeFilter(field_name="produced_at", lookup_expr="lt", help_text="Produced before.")
     factory = django_filters.NumberFilter(field_name="factory_id", help_text="Factory id.")
     sprocket_type = django_filters.NumberFilter(field_name="sprocket_type_id", help_text="Sprocket type id.")
     serial_number = django_filters.CharFilter(max_length=64)
@@ -388,15 +387,6 @@ class SprocketFilter(django_filters.FilterSet):
     class Meta:
         model = Sprocket
         fields = ["factory", "sprocket_type", "serial_number"]
-
-
-# `from` is a Python keyword, so the date range filters are added by name.
-SprocketFilter.base_filters["from"] = UtcDateTimeFilter(
-    field_name="produced_at", lookup_expr="gte", help_text="Produced at or after."
-)
-SprocketFilter.base_filters["to"] = UtcDateTimeFilter(
-    field_name="produced_at", lookup_expr="lt", help_text="Produced before."
-)
 
 
 @extend_schema_view(
