@@ -19,10 +19,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
 from core.filters import keyword_fields
 from core.serializers import ModelSerializer
-from reports import exports, imports, overtime, services, summary
+from reports import exports, overtime, services, summary
 from reports.models import ExportFormat, ExportJob, ExportKind, ImportFormat, ImportJob, JobStatus
 
 # --- Serializers ------------------------------------------------------------------------------
@@ -374,45 +373,18 @@ class ReportImportView(APIView):
         serializer = ImportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        user = request.user
-        if data.get("user") and data["user"] != request.user.pk:
-            user = User.objects.visible_to(request.user).filter(pk=data["user"]).first()
-            if user is None:
-                raise services.ReportNotFound("No such user.", field="user")
-        if data["dry_run"]:
-            if data["file"].size > imports.MAX_FILE_BYTES:
-                raise services.ReportError("The file is larger than 20 MB.", field="file")
-            rows = services.parse_upload(data=data["file"].read(), file_format=data["format"], user=user)
-            result = services.entries_import(
-                actor=request.user, user=user, rows=rows, create_missing=data["create_missing"], dry_run=True
-            )
-            return Response(ImportResultSerializer(result).data)
-        job = services.import_job_create(
-            requested_by=request.user,
-            user=user,
+        outcome = services.import_upload(
+            actor=request.user,
+            user=services.import_target(actor=request.user, user_id=data.get("user")),
             uploaded=data["file"],
             file_format=data["format"],
             create_missing=data["create_missing"],
+            dry_run=data["dry_run"],
         )
-        if services.import_is_large(job.total_rows):
-            job = services.import_job_start(job=job)
-            return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
-        job = services.import_job_start(job=job)
-        if job.status == JobStatus.FAILED:
-            return Response(
-                {"detail": f"{len(job.errors)} row(s) were refused; nothing was imported.", "code": "invalid_rows",
-                 "errors": job.errors},
-                status=status.HTTP_400_BAD_REQUEST,
-            )  # fmt: skip
-        result = {
-            "rows": job.total_rows,
-            "created": job.created_count,
-            "skipped": job.skipped_count,
-            "errors": [],
-            "dry_run": False,
-            "preview": [],
-        }
-        return Response(ImportResultSerializer(result).data, status=status.HTTP_201_CREATED)
+        if outcome.job is not None:
+            return Response(ImportJobSerializer(outcome.job).data, status=status.HTTP_202_ACCEPTED)
+        answer = status.HTTP_200_OK if data["dry_run"] else status.HTTP_201_CREATED
+        return Response(ImportResultSerializer(outcome.result).data, status=answer)
 
 
 class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -17,6 +17,7 @@ from reports.services.housekeeping import jobs_purge, jobs_requeue_waiting
 from reports.services.import_jobs import (
     PREVIEW_ROWS,
     PROGRESS_EVERY,
+    ImportOutcome,
     check_import_target,
     entries_import,
     import_is_large,
@@ -27,6 +28,8 @@ from reports.services.import_jobs import (
     import_job_run,
     import_job_start,
     import_progress_key,
+    import_target,
+    import_upload,
     parse_upload,
 )
 from reports.summary import ReportError, ReportNotFound
@@ -35,6 +38,7 @@ __all__ = [
     "PREVIEW_ROWS",
     "PROGRESS_EVERY",
     "ImportConflict",
+    "ImportOutcome",
     "ImportRefused",
     "ReportError",
     "ReportNotFound",
@@ -52,6 +56,8 @@ __all__ = [
     "import_job_run",
     "import_job_start",
     "import_progress_key",
+    "import_target",
+    "import_upload",
     "jobs_purge",
     "jobs_requeue_waiting",
     "parse_upload",

@@ -3,12 +3,14 @@
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -234,14 +236,78 @@ def parse_upload(*, data, file_format, user):
         raise ReportError(str(error), field="file") from error
 
 
+def _check_upload_size(uploaded: UploadedFile) -> None:
+    # Before reading it: a file over the limit is never read into memory.
+    if uploaded.size is not None and uploaded.size > imports.MAX_FILE_BYTES:
+        raise ReportError(f"The file is larger than {imports.MAX_FILE_BYTES // (1024 * 1024)} MB.", field="file")
+
+
+def import_target(*, actor: User, user_id: int | None) -> User:
+    """Whose time an import writes: the actor's own (no `user_id`, or theirs), or a user the actor
+    sees; anyone else is 404. `check_import_target` then says whether the actor may write it."""
+    if not user_id or user_id == actor.pk:
+        return actor
+    user = User.objects.visible_to(actor).filter(pk=user_id).first()
+    if user is None:
+        raise ReportNotFound("No such user.", field="user")
+    return user
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What an upload became: `result` (the rows created and skipped, as `entries_import` answers)
+    when it ran at once, or `job` when it was queued."""
+
+    result: dict[str, Any] | None = None
+    job: ImportJob | None = None
+
+
+def import_upload(
+    *,
+    actor: User,
+    user: User,
+    uploaded: UploadedFile,
+    file_format: str,
+    create_missing: bool = False,
+    dry_run: bool = False,
+) -> ImportOutcome:
+    """Import an uploaded file as `user`'s entries: checked and previewed only (`dry_run`), imported at
+    once, or queued as a job when it has more than REPORTS_ASYNC_IMPORT_THRESHOLD rows. A refused
+    import raises ImportRefused listing every refused row (and its job records them)."""
+    if dry_run:
+        _check_upload_size(uploaded)
+        rows = parse_upload(data=uploaded.read(), file_format=file_format, user=user)
+        return ImportOutcome(
+            result=entries_import(actor=actor, user=user, rows=rows, create_missing=create_missing, dry_run=True)
+        )
+    job = import_job_create(
+        requested_by=actor, user=user, uploaded=uploaded, file_format=file_format, create_missing=create_missing
+    )
+    queued = import_is_large(job.total_rows)
+    job = import_job_start(job=job)
+    if queued:
+        return ImportOutcome(job=job)
+    if job.status == JobStatus.FAILED:
+        raise ImportRefused(job.errors)
+    return ImportOutcome(
+        result={
+            "rows": job.total_rows,
+            "created": job.created_count,
+            "skipped": job.skipped_count,
+            "errors": [],
+            "dry_run": False,
+            "preview": [],
+        }
+    )
+
+
 @transaction.atomic
 def import_job_create(*, requested_by, user, uploaded, file_format, create_missing=False):
     """Store an uploaded file as a job to preview and run. The file is parsed once here to check it."""
     if file_format not in ImportFormat.values:
         raise ReportError("Choose toggl, clockify or native.", field="format")
     check_import_target(actor=requested_by, user=user)
-    if uploaded.size > imports.MAX_FILE_BYTES:
-        raise ReportError("The file is larger than 20 MB.", field="file")
+    _check_upload_size(uploaded)
     data = uploaded.read()
     rows = parse_upload(data=data, file_format=file_format, user=user)
     if not rows:
