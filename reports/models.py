@@ -4,11 +4,18 @@ Reports themselves have no tables: they are aggregates over timetracking's entri
 `summary.py` and `overtime.py`).
 """
 
+from __future__ import annotations
+
 import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Self, TypeVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class JobStatus(models.TextChoices):
@@ -38,30 +45,34 @@ class ImportFormat(models.TextChoices):
     NATIVE = "native", "Timetrack export (CSV)"
 
 
-class JobQuerySet(models.QuerySet):
-    def for_user(self, user):
+# The manager of both job models.
+JobT = TypeVar("JobT", bound="ExportJob | ImportJob")
+
+
+class JobQuerySet(models.QuerySet[JobT]):
+    def for_user(self, user: User) -> Self:
         """A job is only ever visible to the person who asked for it (everyone else: 404)."""
         return self.filter(requested_by=user)
 
-    def waiting_since(self, moment):
+    def waiting_since(self, moment: datetime) -> Self:
         """Jobs handed to the workers (pending exports, queued imports) before `moment` and never started."""
         return self.filter(status__in=[JobStatus.PENDING, JobStatus.QUEUED], created_at__lt=moment)
 
-    def finished_before(self, moment):
+    def finished_before(self, moment: datetime) -> Self:
         return self.filter(status__in=FINISHED_STATUSES, finished_at__lt=moment)
 
-    def running_without_heartbeat_since(self, moment):
+    def running_without_heartbeat_since(self, moment: datetime) -> Self:
         """Running jobs whose worker has given no sign of life since `moment` (it died mid-run);
         a running job without any heartbeat was started before heartbeats were kept."""
         return self.filter(Q(heartbeat_at__lt=moment) | Q(heartbeat_at__isnull=True), status=JobStatus.RUNNING)
 
 
-def export_path(instance, filename):
+def export_path(instance: ExportJob, filename: str) -> str:
     # The stored name is random: a download URL never reveals or guesses another job's file.
     return f"reports/exports/{uuid.uuid4().hex}/{filename}"
 
 
-def import_path(instance, filename):
+def import_path(instance: ImportJob, filename: str) -> str:
     extension = filename.rsplit(".", 1)[-1][:10] if "." in filename else "csv"
     return f"reports/imports/{uuid.uuid4().hex}.{extension}"
 
@@ -101,11 +112,11 @@ class ExportJob(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Export {self.pk} ({self.format}, {self.status})"
 
     @property
-    def progress(self):
+    def progress(self) -> int:
         """0-100; a finished job is 100 whatever the count said."""
         if self.status == JobStatus.DONE:
             return 100
@@ -114,11 +125,11 @@ class ExportJob(models.Model):
         return min(99, self.processed_rows * 100 // self.total_rows)
 
     @property
-    def is_finished(self):
+    def is_finished(self) -> bool:
         return self.status in FINISHED_STATUSES
 
     @property
-    def file_name(self):
+    def file_name(self) -> str:
         return f"time-entries-{self.pk}.{self.format}" if self.kind == ExportKind.ENTRIES else f"summary-{self.pk}.csv"
 
 
@@ -160,16 +171,16 @@ class ImportJob(models.Model):
             models.CheckConstraint(condition=Q(format__in=ImportFormat.values), name="reports_import_format_valid"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Import {self.pk} ({self.format}, {self.status})"
 
     @property
-    def is_finished(self):
+    def is_finished(self) -> bool:
         return self.status in FINISHED_STATUSES
 
 
-class ImportedRowQuerySet(models.QuerySet):
-    def for_user(self, user):
+class ImportedRowQuerySet(models.QuerySet["ImportedRow"]):
+    def for_user(self, user: User) -> Self:
         return self.filter(user=user)
 
 
@@ -191,5 +202,5 @@ class ImportedRow(models.Model):
             models.UniqueConstraint(fields=["user", "key"], name="reports_imported_row_once_per_user"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user_id}:{self.key[:12]}"
