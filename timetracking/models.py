@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from django.db.models.sql.compiler import SQLCompiler, _AsSqlType
 
     from accounts.models import User
+    from timetracking.compliance import Violation
 
 validate_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour is #rrggbb, e.g. #3b82f6.")
 
@@ -279,6 +280,14 @@ class TimeEntry(models.Model):
     description = models.CharField(max_length=1000, blank=True)
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True, help_text="Empty while the timer runs.")
+
+    # Never stored: what the services attach to the entries they return (its tags as saved, the
+    # working-time warnings its write produced) and the week page to the entries it shows.
+    saved_tags: list[Tag]
+    compliance_warnings: list[Violation]
+    local_start: datetime
+    local_end: datetime | None
+    seconds: int
     billable = models.BooleanField(default=False)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -54,18 +54,18 @@ def localise(entries: Iterable[TimeEntry], tzinfo: TimeZone, now: datetime) -> N
     in `tzinfo`, and `seconds` (a running entry's up to `now`)."""
     for entry in entries:
         # Attributes for the template only, not fields: the model does not declare them.
-        entry.local_start = timezone.localtime(entry.started_at, tzinfo)  # type: ignore[attr-defined]
-        entry.local_end = timezone.localtime(entry.ended_at, tzinfo) if entry.ended_at else None  # type: ignore[attr-defined]
-        entry.seconds = int(((entry.ended_at or now) - entry.started_at).total_seconds())  # type: ignore[attr-defined]
+        entry.local_start = timezone.localtime(entry.started_at, tzinfo)
+        entry.local_end = timezone.localtime(entry.ended_at, tzinfo) if entry.ended_at else None
+        entry.seconds = int(((entry.ended_at or now) - entry.started_at).total_seconds())
 
 
 def day_rows(entries: Iterable[TimeEntry], days: list[date]) -> list[DayRow]:
     """The `days` with their (localised) entries, each on the local day it starts."""
     by_day: dict[date, list[TimeEntry]] = defaultdict(list)
     for entry in entries:
-        by_day[entry.local_start.date()].append(entry)  # type: ignore[attr-defined]
+        by_day[entry.local_start.date()].append(entry)
     return [
-        {"date": day, "entries": by_day.get(day, []), "total": sum(e.seconds for e in by_day.get(day, []))}  # type: ignore[attr-defined]
+        {"date": day, "entries": by_day.get(day, []), "total": sum(e.seconds for e in by_day.get(day, []))}
         for day in days
     ]
 
@@ -82,7 +82,7 @@ def grid_rows(entries: Iterable[TimeEntry], pinned: Iterable[TimesheetRow], days
     row_labels: dict[RowKey, tuple[Project | None, Task | None]] = {}
     for entry in entries:
         key = (entry.project_id, entry.task_id)
-        row_seconds[key][entry.local_start.date()] += entry.seconds  # type: ignore[attr-defined]
+        row_seconds[key][entry.local_start.date()] += entry.seconds
         row_labels[key] = (entry.project, entry.task)
     pinned_keys = set()
     for row in pinned:

@@ -82,8 +82,8 @@ def week_context(request: SignedInRequest, target: User, monday: date, form: Ent
     viewer = request.user
     tzinfo = target.tzinfo
     days = timesheet.week_days(monday)
-    entries = TimeEntry.objects.for_user(target).on_local_days(days[0], days[-1], tzinfo)
-    entries = list(entries.with_details().order_by("started_at"))
+    week = TimeEntry.objects.for_user(target).on_local_days(days[0], days[-1], tzinfo)
+    entries = list(week.with_details().order_by("started_at"))
     timesheet.localise(entries, tzinfo, timezone.now())
     pinned = TimesheetRow.objects.filter(user=target, week_start=monday).select_related("project", "task")
     grid = timesheet.grid_rows(entries, pinned, days)
