@@ -57,7 +57,9 @@ class SummaryRowSerializer(SummaryTotalSerializer):
         return {key: value for key, value in data.items() if key in instance}
 
 
-SUMMARY_ROW_KEYS = frozenset(SummaryRowSerializer._declared_fields)
+# The keys the schema declares (a serializer's public `fields`, read once).
+SUMMARY_ROW_KEYS = frozenset(SummaryRowSerializer().fields)
+SUMMARY_TOTAL_KEYS = tuple(SummaryTotalSerializer().fields)
 CENTS = Decimal("0.01")
 
 
@@ -112,7 +114,7 @@ def summary_data(report):
         "to": report["to"].isoformat(),
         "group_by": list(report["group_by"]),
         "users": list(report["users"]),
-        "total": {key: _plain(report["total"][key]) for key in SummaryTotalSerializer._declared_fields},
+        "total": {key: _plain(report["total"][key]) for key in SUMMARY_TOTAL_KEYS},
         "rows": [
             {key: _plain(value) for key, value in row.items() if key in SUMMARY_ROW_KEYS} for row in report["rows"]
         ],
@@ -205,14 +207,14 @@ class ImportPreviewRowSerializer(serializers.Serializer):
 
 class ImportRowErrorSerializer(serializers.Serializer):
     row = serializers.IntegerField(allow_null=True)
-    errors = serializers.DictField(help_text='{"field": ["message"]} or {"detail": "message"}')
+    errors = serializers.DictField(help_text='{"field": ["message"]} or {"detail": "message"}')  # type: ignore[assignment]  # a declared field, not Serializer.errors
 
 
 class ImportResultSerializer(serializers.Serializer):
     rows = serializers.IntegerField()
     created = serializers.IntegerField()
     skipped = serializers.IntegerField(help_text="Rows imported before (duplicates).")
-    errors = ImportRowErrorSerializer(many=True)
+    errors = ImportRowErrorSerializer(many=True)  # type: ignore[assignment]  # a declared field, not Serializer.errors
     dry_run = serializers.BooleanField()
     preview = ImportPreviewRowSerializer(many=True)
 
@@ -222,7 +224,7 @@ class ImportRefusedSerializer(serializers.Serializer):
 
     detail = serializers.CharField(required=False)
     code = serializers.CharField(required=False)
-    errors = ImportRowErrorSerializer(many=True, required=False)
+    errors = ImportRowErrorSerializer(many=True, required=False)  # type: ignore[assignment]  # a declared field, not Serializer.errors
 
 
 # --- Parameters -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from datetime import tzinfo as TimeZone
 
 from core.durations import hours_from_seconds
 from reports.models import ImportFormat
@@ -166,7 +167,7 @@ def _unescape(value):
     return value
 
 
-def parse(data, file_format, tzinfo):
+def parse(data: bytes, file_format: str, tzinfo: TimeZone) -> list[ParsedRow]:
     """Bytes of a CSV file -> list of ParsedRow (raises FileError for the file as a whole)."""
     if file_format not in ImportFormat.values:
         raise FileError(f"Unknown format {str(file_format)[:20]!r}.")
@@ -174,12 +175,12 @@ def parse(data, file_format, tzinfo):
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in (reader.fieldnames or [])]
     reader.fieldnames = header
-    missing = [name for name in REQUIRED_COLUMNS[file_format] if name not in header]
+    missing = [name for name in REQUIRED_COLUMNS[ImportFormat(file_format)] if name not in header]
     if missing:
         raise FileError(
             f"This is not a {ImportFormat(file_format).label} file: missing column(s) {', '.join(missing)}."
         )
-    rows = []
+    rows: list[ParsedRow] = []
     try:
         for record in reader:
             if len(rows) >= MAX_ROWS:

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -31,7 +32,7 @@ PREVIEW_ROWS = 50
 PROGRESS_EVERY = 50
 
 
-def check_import_target(*, actor, user):
+def check_import_target(*, actor: User, user: User) -> None:
     """You import your own time; HR anyone's. A manager sees their reports but cannot write
     their time (400); someone you cannot see is 404."""
     if actor.pk == user.pk or actor.is_hr:
@@ -131,7 +132,7 @@ class _Catalog:
         return self._remember(self.tags, key, timetracking_services.tag_get_or_create(name=name), created=True)
 
 
-def _lock_user(user):
+def _lock_user(user: User) -> None:
     # Two imports of the same file at once: without the lock both read "no key yet" and both
     # create the rows. With the user's row locked, the second waits for the first to commit,
     # then finds its keys and skips those rows as duplicates.
@@ -139,7 +140,16 @@ def _lock_user(user):
 
 
 @transaction.atomic
-def entries_import(*, actor, user, rows, create_missing=False, dry_run=False, job=None, progress=None):
+def entries_import(
+    *,
+    actor: User,
+    user: User,
+    rows: list[imports.ParsedRow],
+    create_missing: bool = False,
+    dry_run: bool = False,
+    job: ImportJob | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
     """Import parsed rows as `user`'s entries, all or nothing.
 
     Rows already imported (same key) are skipped. Every other row goes through
@@ -153,7 +163,10 @@ def entries_import(*, actor, user, rows, create_missing=False, dry_run=False, jo
     catalog = _Catalog(actor=actor, create_missing=create_missing)
     keys = {row.line: row.key for row in rows}
     existing = set(ImportedRow.objects.for_user(user).filter(key__in=set(keys.values())).values_list("key", flat=True))
-    seen, keys_to_save, errors, preview = set(), [], [], []
+    seen: set[str] = set()
+    keys_to_save: list[ImportedRow] = []
+    errors: list[dict[str, Any]] = []
+    preview: list[dict[str, Any]] = []
     created = skipped = 0
     for index, row in enumerate(rows, start=1):
         outcome = "created"
@@ -224,11 +237,11 @@ def entries_import(*, actor, user, rows, create_missing=False, dry_run=False, jo
     }
 
 
-def import_is_large(row_count):
-    return row_count > settings.REPORTS_ASYNC_IMPORT_THRESHOLD
+def import_is_large(row_count: int) -> bool:
+    return row_count > int(settings.REPORTS_ASYNC_IMPORT_THRESHOLD)
 
 
-def parse_upload(*, data, file_format, user):
+def parse_upload(*, data: bytes, file_format: str, user: User) -> list[imports.ParsedRow]:
     """Bytes -> parsed rows, or ReportError on the file field."""
     try:
         return imports.parse(data, file_format, user.tzinfo)
@@ -302,7 +315,9 @@ def import_upload(
 
 
 @transaction.atomic
-def import_job_create(*, requested_by, user, uploaded, file_format, create_missing=False):
+def import_job_create(
+    *, requested_by: User, user: User, uploaded: UploadedFile, file_format: str, create_missing: bool = False
+) -> ImportJob:
     """Store an uploaded file as a job to preview and run. The file is parsed once here to check it."""
     if file_format not in ImportFormat.values:
         raise ReportError("Choose toggl, clockify or native.", field="format")
@@ -324,12 +339,12 @@ def import_job_create(*, requested_by, user, uploaded, file_format, create_missi
     )
 
 
-def import_job_rows(job):
+def import_job_rows(job: ImportJob) -> list[imports.ParsedRow]:
     with job.file.open("rb") as handle:
         return parse_upload(data=handle.read(), file_format=job.format, user=job.user)
 
 
-def import_job_preview(*, job):
+def import_job_preview(*, job: ImportJob) -> dict[str, Any]:
     return entries_import(
         actor=job.requested_by,
         user=job.user,
@@ -339,22 +354,22 @@ def import_job_preview(*, job):
     )
 
 
-def import_progress_key(job_id):
+def import_progress_key(job_id: int) -> str:
     return f"reports:import-progress:{job_id}"
 
 
-def import_job_progress(job):
+def import_job_progress(job: ImportJob) -> int:
     """Rows processed so far. A running import's rows are inside its uncommitted transaction, so
     its progress is kept in the cache, not in the job row. Redis down: 0 (the progress is a hint)."""
     if job.is_finished:
         return job.total_rows
     try:
-        return cache.get(import_progress_key(job.pk), 0)
+        return int(cache.get(import_progress_key(job.pk), 0))
     except Exception:  # noqa: BLE001 - the cache down (core.breaker) must not fail the page
         return 0
 
 
-def _import_progress_record(job_id, count):
+def _import_progress_record(job_id: int, count: int | None) -> None:
     """Keep the progress for the pages; Redis down must not fail (nor roll back) the import."""
     try:
         if count is None:
@@ -365,14 +380,14 @@ def _import_progress_record(job_id, count):
         logger.info("Cache unavailable: import %s progress not recorded.", job_id)
 
 
-def import_job_start(*, job):
+def import_job_start(*, job: ImportJob) -> ImportJob:
     """Run the job: in a Celery task when the file is large, else right away. Returns the job.
     A job that has already started is refused (409); the run itself locks the job row, so a
     double submit never imports twice."""
     if job.status != JobStatus.PENDING:
         raise ImportConflict("This import has already run.", code="already_started")
     if import_is_large(job.total_rows):
-        from reports.tasks import run_import
+        from reports.tasks import run_import  # cycle: reports.tasks imports reports.services
 
         with transaction.atomic():
             # Only one start wins: the row lock makes a double submit see QUEUED and stop.
@@ -383,10 +398,11 @@ def import_job_start(*, job):
             locked.save(update_fields=["status"])
             enqueue_on_commit(run_import, locked.pk, lost="jobs_requeue_waiting queues it again")
         return locked
-    return import_job_run(job_id=job.pk)
+    # None only if the job's row was deleted meanwhile (jobs_purge): then the job as it was.
+    return import_job_run(job_id=job.pk) or job
 
 
-def import_job_run(*, job_id):
+def import_job_run(*, job_id: int) -> ImportJob | None:
     """Import a queued job's file, all or nothing.
 
     The import and the job's DONE status commit in one transaction, which also holds the job's
@@ -434,7 +450,7 @@ def import_job_run(*, job_id):
     return job
 
 
-def _finish_import(job, mine=None):
+def _finish_import(job: ImportJob, mine: QuerySet[ImportJob] | None = None) -> None:
     job.processed_rows = job.total_rows
     job.finished_at = timezone.now()
     fields = ["status", "errors", "created_count", "skipped_count", "processed_rows", "finished_at"]

@@ -101,7 +101,7 @@ class ClientFilter(django_filters.FilterSet):
 
     class Meta:
         model = Client
-        fields = []
+        fields: list[str] = []
 
 
 class ClientViewSet(CatalogViewSet):
@@ -174,7 +174,7 @@ class TagFilter(django_filters.FilterSet):
 
     class Meta:
         model = Tag
-        fields = []
+        fields: list[str] = []
 
 
 class TagViewSet(CatalogViewSet):
