@@ -6,9 +6,11 @@ These objects are company-wide, so nothing is scoped per user. Writes go through
 """
 
 from datetime import timedelta
+from typing import Any
 
 import django_filters
 from django.db.models import Q
+from django.urls import URLPattern
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
@@ -62,7 +64,7 @@ class LocationSerializer(ModelSerializer):
         model = Location
         fields = ["id", "name", "address_1", "address_2", "city", "state", "country_code", "postal_code"]
         # Uniqueness is checked by the service (full_clean), with the same 400 field error.
-        extra_kwargs = {"postal_code": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"postal_code": {"validators": []}}
 
 
 class LocationFilter(django_filters.FilterSet):
@@ -108,7 +110,7 @@ class SprocketTypeSerializer(ModelSerializer):
     class Meta:
         model = SprocketType
         fields = ["id", "name", "teeth", "pitch_diameter", "pitch", "outside_diameter"]
-        extra_kwargs = {"name": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"name": {"validators": []}}
 
     def validate(self, attrs):
         # Same rule as the database constraint, reported on the field (a partial update uses the stored value).
@@ -189,7 +191,7 @@ class FactorySerializer(ModelSerializer):
     class Meta:
         model = Factory
         fields = ["id", "name", "location_id", "sprocket_production_goal", "sprocket_production_actual"]
-        extra_kwargs = {"name": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"name": {"validators": []}}
 
 
 class FactoryDetailSerializer(FactorySerializer):
@@ -366,7 +368,7 @@ class SprocketBulkSerializer(serializers.Serializer):
     sprockets = SprocketSerializer(
         many=True,
         allow_empty=False,
-        max_length=services.SPROCKETS_BATCH_MAX,
+        max_length=services.SPROCKETS_BATCH_MAX,  # type: ignore[call-arg]  # ListSerializer takes it (many=True); the stubs type the child
         help_text=f"1 to {services.SPROCKETS_BATCH_MAX} sprockets, recorded all or nothing.",
     )
 
@@ -443,4 +445,4 @@ def register(router):
     router.register("sprockets", SprocketViewSet, basename="sprocket")
 
 
-urlpatterns = []
+urlpatterns: list[URLPattern] = []
