@@ -211,12 +211,6 @@ class User(AbstractUser):
         """ISO weekday numbers this user works on."""
         return {int(day) for day in self.working_weekdays}
 
-    @property
-    def daily_hours(self) -> Decimal:
-        """Contract hours on one working day."""
-        days = len(self.working_weekdays)
-        return (self.weekly_hours / days).quantize(Decimal("0.01")) if days else Decimal("0")
-
     def can_see(self, other: User) -> bool:
         """May this user see `other`'s data (entries, leave)?"""
         return other.pk == self.pk or other.manager_id == self.pk or self.is_hr
