@@ -3,6 +3,7 @@
 import django_filters
 from django.core.validators import MaxLengthValidator
 from django.db import transaction
+from django.db.models import Q
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -70,7 +71,6 @@ class UserFilter(django_filters.FilterSet):
         fields = ["manager", "is_active"]
 
     def filter_search(self, queryset, name, value):
-        from django.db.models import Q
 
         return queryset.filter(
             Q(username__icontains=value)

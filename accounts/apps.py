@@ -1,4 +1,6 @@
+from celery.schedules import crontab
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class AccountsConfig(AppConfig):
@@ -7,8 +9,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from celery.schedules import crontab
-        from django.conf import settings
+        # Not at the top: an AppConfig module is imported before the app registry is ready.
 
         from accounts import signals  # noqa: F401 - connects the receivers
 

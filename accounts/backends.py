@@ -9,6 +9,7 @@ everywhere (JSON under /api/, the page with its message elsewhere). A successful
 slots back, so only failed credentials count.
 """
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 from core.client_ip import client_ip
@@ -40,7 +41,6 @@ class ThrottledModelBackend(ModelBackend):
 
     @staticmethod
     def _username_field():
-        from django.contrib.auth import get_user_model
 
         return get_user_model().USERNAME_FIELD
 

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from accounts.models import User
 
@@ -54,7 +54,6 @@ def seed(stdout):
 
 def _grant_manager_admin_permissions(manager):
     """Managers approve leave in the admin: give them the permissions the leave app defines."""
-    from django.contrib.auth.models import Permission
 
     perms = Permission.objects.filter(
         content_type__app_label="leave", codename__in=["view_leaverequest", "change_leaverequest"]

@@ -3,6 +3,8 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.forms.utils import ErrorDict
 from django.http import JsonResponse
 
+from accounts.backends import login_throttled
+
 
 class PageLoginRequiredMiddleware(LoginRequiredMiddleware):
     """Every page needs a session login, except login itself and health.
@@ -30,7 +32,6 @@ class LoginThrottleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from accounts.backends import login_throttled
 
         response = self.get_response(request)
         retry_after = login_throttled(request)
@@ -46,7 +47,6 @@ class LoginThrottleMiddleware:
         return response
 
     def process_template_response(self, request, response):
-        from accounts.backends import login_throttled
 
         retry_after = login_throttled(request)
         context = response.context_data

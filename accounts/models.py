@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+import holidays
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -27,7 +28,6 @@ def validate_timezone(value: str) -> None:
 
 
 def validate_country(value: str) -> None:
-    import holidays
 
     if value and value not in holidays.list_supported_countries():
         raise ValidationError(f"{value!r} is not a supported ISO 3166 country code for public holidays.")
@@ -148,7 +148,7 @@ class User(AbstractUser):
         or deactivates the user, their API access is revoked in the same transaction: a new password
         blacklists every refresh token (access tokens carry a digest of the password and end too);
         a deactivation also revokes every API key and calendar feed URL (accounts.services)."""
-        from accounts import services
+        from accounts import services  # cycle: accounts.services imports this module
 
         update_fields = kwargs.get("update_fields")
         adding = self._state.adding
@@ -188,8 +188,6 @@ class User(AbstractUser):
             raise ValidationError({"manager": "A user cannot be their own manager."})
         self.subdivision = (self.subdivision or "").upper()
         if self.subdivision and self.country:
-            import holidays
-
             supported = holidays.list_supported_countries().get(self.country, [])
             if self.subdivision not in supported:
                 raise ValidationError({"subdivision": f"{self.subdivision!r} is not a subdivision of {self.country}."})

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import secrets
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from accounts.models import ApiKey, AuditEvent, OutgoingEmail, User
+from accounts.request_context import current_ip, current_request_id
 from core.errors import DomainError
 from core.tasks import enqueue_on_commit
 
 if TYPE_CHECKING:
-    # The models import this module (User.save): names for annotations only, imported where used.
     from django.contrib.auth.models import AnonymousUser
     from django.db import models
-
-    from accounts.models import ApiKey, AuditEvent, OutgoingEmail, User
 
 logger = logging.getLogger(__name__)
 
@@ -74,10 +77,8 @@ def user_revoke_access(*, user: User, actor: User | None, reason: str, keys_and_
     revoked and every calendar feed URL (apps holding feed secrets listen to `access_revoked`).
     Access tokens already issued end with their short lifetime (JWT_ACCESS_TOKEN_LIFETIME_MINUTES),
     at once for a deactivated user (the JWT check refuses inactive users)."""
-    from django.db.models import F
 
-    from accounts.models import ApiKey, User
-    from accounts.signals import access_revoked
+    from accounts.signals import access_revoked  # cycle: accounts.signals imports this module
 
     tokens = user_revoke_refresh_tokens(user=user)
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
@@ -131,8 +132,6 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event to the audit trail. Call it inside the service's transaction, so
     the event is written if and only if the change is."""
-    from accounts.models import AuditEvent
-    from accounts.request_context import current_ip, current_request_id
 
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -163,12 +162,6 @@ def audit_purge(*, older_than_days: int) -> int:
     The database triggers refuse a DELETE unless a purge permit row exists; the permit
     lives only inside this transaction, so no other connection ever sees it.
     """
-    from datetime import timedelta
-
-    from django.db import connection
-    from django.utils import timezone
-
-    from accounts.models import AuditEvent
 
     cutoff = timezone.now() - timedelta(days=older_than_days)
     with connection.cursor() as cursor:
@@ -188,7 +181,6 @@ def audit_purge(*, older_than_days: int) -> int:
 
 
 def _hash_key(key: str) -> str:
-    import hashlib
 
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -198,11 +190,6 @@ def api_key_create(
     *, user: User, name: str, read_only: bool = False, expires_at: datetime | None = None
 ) -> tuple[ApiKey, str]:
     """Create a key; returns (api_key, full_key). The full key is never stored or shown again."""
-    import secrets
-
-    from django.utils import timezone
-
-    from accounts.models import ApiKey
 
     if expires_at is not None and expires_at <= timezone.now():
         raise AccountsError("The expiry must be in the future.", field="expires_at")
@@ -222,7 +209,6 @@ def api_key_create(
 
 @transaction.atomic
 def api_key_revoke(*, api_key: ApiKey, actor: User | None) -> ApiKey:
-    from django.utils import timezone
 
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
@@ -233,12 +219,6 @@ def api_key_revoke(*, api_key: ApiKey, actor: User | None) -> ApiKey:
 
 def api_key_authenticate(*, key: str) -> ApiKey | None:
     """The usable ApiKey for a presented key, or None. Marks it used (at most once a minute)."""
-    import hmac
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from accounts.models import ApiKey
 
     prefix, _, secret = key.partition(".")
     if not prefix or not secret or len(key) > 128:
@@ -264,8 +244,7 @@ def email_queue(*, user_id: int, subject: str, body: str) -> OutgoingEmail:
     """E-mail a user about a change, in the change's own transaction: the row is the promise.
     Once the transaction commits a task sends it (and a periodic one sends whatever a broker
     outage left waiting); a rolled-back change sends nothing."""
-    from accounts.models import OutgoingEmail
-    from accounts.tasks import send_due_emails
+    from accounts.tasks import send_due_emails  # cycle: accounts.tasks imports this module
 
     email = OutgoingEmail.objects.create(user_id=user_id, subject=subject[:200], body=body)
     enqueue_on_commit(send_due_emails, lost="the periodic task sends the e-mail")
@@ -277,7 +256,6 @@ def emails_send_due(*, limit: int = 200) -> int:
     its row is locked and marked in the same transaction, so runs at once share the work (SKIP
     LOCKED) and a run twice sends nothing twice. An SMTP error leaves it waiting, retried with
     backoff, and failed after EMAIL_MAX_ATTEMPTS (logged)."""
-    from accounts.models import OutgoingEmail
 
     sent = 0
     for email_id in list(OutgoingEmail.objects.due(timezone.now()).values_list("pk", flat=True)[:limit]):
@@ -294,7 +272,6 @@ def emails_send_due(*, limit: int = 200) -> int:
 
 
 def _email_send(email: OutgoingEmail) -> int:
-    from accounts.models import OutgoingEmail
 
     now = timezone.now()
     user = email.user
@@ -326,8 +303,7 @@ def _email_send(email: OutgoingEmail) -> int:
 @transaction.atomic
 def emails_retry(*, ids: Iterable[int]) -> int:
     """Queue failed e-mails again (a fresh round of attempts); others are left as they are."""
-    from accounts.models import OutgoingEmail
-    from accounts.tasks import send_due_emails
+    from accounts.tasks import send_due_emails  # cycle: accounts.tasks imports this module
 
     count = OutgoingEmail.objects.filter(pk__in=ids, status=OutgoingEmail.Status.FAILED).update(
         status=OutgoingEmail.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
@@ -339,7 +315,6 @@ def emails_retry(*, ids: Iterable[int]) -> int:
 
 def emails_purge(*, older_than_days: int) -> int:
     """Delete the e-mails handled (sent, skipped or failed) more than `older_than_days` ago."""
-    from accounts.models import OutgoingEmail
 
     moment = timezone.now() - timedelta(days=older_than_days)
     deleted, _ = (

@@ -4,6 +4,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import Signal, receiver
 
 from accounts import services
+from accounts.backends import login_throttled
 
 # Sent (with `user`) inside the transaction that revokes a user's API keys and feeds
 # (accounts.services.user_revoke_access): apps holding other secrets of the user revoke them too.
@@ -19,7 +20,6 @@ def audit_login(sender, request, user, **kwargs):
 def audit_login_failed(sender, credentials, request=None, **kwargs):
     """One row per refused attempt: `auth.login_failed` when the password was checked and wrong,
     `auth.login_throttled` when the login limit refused it unchecked (accounts.backends)."""
-    from accounts.backends import login_throttled
 
     username = str(credentials.get("username", ""))[:150]
     throttled = request is not None and login_throttled(request) is not None

@@ -41,6 +41,9 @@ from django.db import IntegrityError, connection, transaction
 from django.http import HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -80,9 +83,6 @@ def _api_user(request: HttpRequest) -> AbstractBaseUser | None:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return cast("AbstractBaseUser", user)
-    from rest_framework.authentication import BaseAuthentication
-    from rest_framework.request import Request
-    from rest_framework.settings import api_settings
 
     drf_request = Request(request)
     # api_settings imports the dotted paths of the setting; the stubs type the setting's strings.

@@ -10,6 +10,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from celery import current_app
+from django.db import transaction
 
 from core.breaker import CircuitOpen, breaker_for
 
@@ -52,6 +53,5 @@ def enqueue_on_commit(task: Task, *args: object, lost: str = "the periodic task 
     On commit: a rolled-back change queues nothing, and the worker finds the rows. A broker outage
     is logged, never raised: the change is committed already, so its answer must not become a 500.
     """
-    from django.db import transaction
 
     transaction.on_commit(lambda: publish(task, *args, lost=lost))

@@ -29,6 +29,7 @@ from django.core.cache import cache
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
+from core.breaker import CircuitOpen
 from core.client_ip import client_ip
 
 if TYPE_CHECKING:
@@ -68,7 +69,6 @@ class ProjectThrottleMixin(_ThrottleBase):
 def _fail_open(message: str, error: Exception) -> None:
     """Log a throttle that failed open: with its traceback the first time, one line while the Redis
     breaker is open (core.breaker logs the outage once; a traceback per request says nothing more)."""
-    from core.breaker import CircuitOpen
 
     if isinstance(error, CircuitOpen):
         logger.warning("%s %s", message, error)

@@ -11,6 +11,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Self, overload
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
@@ -36,7 +38,6 @@ END_AFTER_START_CONSTRAINT = "timeentry_ends_after_start"
 
 def _self_and_reports(user: User) -> models.QuerySet[User, Any]:
     """Ids of `user` and their direct reports, as a subquery."""
-    from django.contrib.auth import get_user_model
 
     return get_user_model().objects.filter(Q(pk=user.pk) | Q(manager=user)).values("pk")
 
@@ -216,8 +217,6 @@ class TimeEntryQuerySet(models.QuerySet["TimeEntry"]):
     def search(self, text: str) -> Self:
         """Full-text search on the description: PostgreSQL uses the GIN index, SQLite `icontains`."""
         if settings.IS_POSTGRESQL:
-            from django.contrib.postgres.search import SearchQuery
-
             # Same expression as the GIN index of migration 0002, so PostgreSQL can use it.
             return self.annotate(description_vector=description_search_vector()).filter(
                 description_vector=SearchQuery(text, config="simple", search_type="websearch")
@@ -245,7 +244,6 @@ class TimeEntryQuerySet(models.QuerySet["TimeEntry"]):
 
 
 def description_search_vector() -> SearchVector:
-    from django.contrib.postgres.search import SearchVector
 
     return SearchVector("description", config="simple")
 

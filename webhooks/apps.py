@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class WebhooksConfig(AppConfig):
@@ -7,7 +8,7 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self):
-        from django.conf import settings
+        # Not at the top: an AppConfig module is imported before the app registry is ready.
 
         from webhooks.services import RELAY_PERIOD_SECONDS
 
