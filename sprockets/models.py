@@ -22,6 +22,7 @@ from django.db.models.functions.datetime import TruncBase
 from django.urls import reverse
 from django.utils import timezone
 
+from core.days import week_start
 from sprockets.countries import COUNTRIES, COUNTRY_CODES
 
 if TYPE_CHECKING:
@@ -55,10 +56,8 @@ def bucket_start(moment: datetime, bucket: str) -> datetime:
     moment = moment.astimezone(UTC)
     if bucket == Bucket.HOUR:
         return moment.replace(minute=0, second=0, microsecond=0)
-    day = datetime.combine(moment.date(), time.min, tzinfo=UTC)
-    if bucket == Bucket.WEEK:
-        return day - timedelta(days=moment.weekday())  # ISO weeks start on Monday
-    return day
+    first_day = week_start(moment.date()) if bucket == Bucket.WEEK else moment.date()
+    return datetime.combine(first_day, time.min, tzinfo=UTC)
 
 
 def can_manage_production(user: User | AnonymousUser | None) -> bool:
