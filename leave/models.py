@@ -4,14 +4,17 @@ QuerySet method here."""
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import secrets
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q, Sum
@@ -122,8 +125,6 @@ class AllowancePolicy(models.Model):
 
     def expiry_date(self, year: int) -> datetime.date | None:
         """The day after which carried-over days of `year` lapse, or None."""
-        import calendar
-        from datetime import date
 
         if not self.carry_over_expiry_month:
             return None
@@ -395,7 +396,6 @@ class CalendarFeedToken(models.Model):
 def team_of(user: User) -> models.QuerySet[User]:
     """The people whose leave `user` sees in the team calendar: themself, their manager and
     that manager's other reports (colleagues), and their own reports."""
-    from django.contrib.auth import get_user_model
 
     team = Q(pk=user.pk) | Q(manager_id=user.pk)
     if user.manager_id:

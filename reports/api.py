@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.http import FileResponse, HttpResponseBase
-from django.urls import path
+from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -148,7 +148,6 @@ class ExportJobSerializer(ModelSerializer):
         read_only_fields = fields
 
     def get_download_url(self, job) -> str | None:
-        from django.urls import reverse
 
         if job.status != JobStatus.DONE:
             return None
