@@ -32,3 +32,4 @@ if settings.DEBUG:
 handler500 = "config.views.server_error"
 handler404 = "config.views.page_not_found"
 handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"

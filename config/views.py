@@ -1,12 +1,30 @@
-"""Site-wide error views."""
+"""Site-wide error views.
 
+Pages get the site's own error pages (templates/404.html and the others, inside the layout). An
+error page must never fail itself: if one cannot be rendered (a static file missing from the
+manifest, a broken template), the error is logged and a plain page with the same status answers.
+"""
+
+import logging
 import sys
+from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.views.defaults import bad_request as django_bad_request
 from django.views.defaults import page_not_found as django_page_not_found
+from django.views.defaults import permission_denied as django_permission_denied
 from django.views.defaults import server_error as django_server_error
+
+logger = logging.getLogger(__name__)
+
+
+def _styled(status: int, title: str, render: Callable[[], HttpResponse]) -> HttpResponse:
+    try:
+        return render()
+    except Exception:  # the error page itself must not turn a 404 into a 500
+        logger.exception("The %s page could not be rendered; answering a plain one.", status)
+        return HttpResponse(f"<!doctype html><title>{title}</title><h1>{title}</h1>", status=status)
 
 
 def server_error(request, *args, **kwargs):
@@ -27,7 +45,7 @@ def server_error(request, *args, **kwargs):
         return response
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Server error.", "code": "server_error"}, status=500)
-    return django_server_error(request, *args, **kwargs)
+    return _styled(500, "Server error", lambda: django_server_error(request, *args, **kwargs))
 
 
 def page_not_found(request, exception=None, *args, **kwargs):
@@ -35,11 +53,15 @@ def page_not_found(request, exception=None, *args, **kwargs):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
 
-    return django_page_not_found(request, exception, *args, **kwargs)
+    return _styled(404, "Not found", lambda: django_page_not_found(request, exception, *args, **kwargs))
 
 
 def bad_request(request, exception=None, *args, **kwargs):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=400)
 
-    return django_bad_request(request, exception, *args, **kwargs)
+    return _styled(400, "Bad request", lambda: django_bad_request(request, exception, *args, **kwargs))
+
+
+def permission_denied(request, exception=None, *args, **kwargs):
+    return _styled(403, "Forbidden", lambda: django_permission_denied(request, exception, *args, **kwargs))

@@ -53,3 +53,17 @@ def test_the_api_keeps_json_errors(client, employee):
     response = client.get("/api/v1/no-such-endpoint/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+def test_an_error_page_that_cannot_render_answers_plainly_with_its_status(client, employee, settings, caplog):
+    # As in production without collectstatic: the layout's {% static %} finds no manifest entry.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    client.force_login(employee)
+    for path, status in (("/no-such-page/", 404), ("/time/team/", 403)):
+        response = client.get(path)
+        assert response.status_code == status
+        assert "<h1>" in response.content.decode() and 'class="main-nav"' not in response.content.decode()
+    assert "could not be rendered" in caplog.text
