@@ -1,0 +1,33 @@
+"""Pages of time tracking, one module per page family; thin adapters over services (rules),
+compliance.py (violations) and timesheet.py (the week grid's reads)."""
+
+from timetracking.views.periods import period_approve, period_reject, period_reopen, period_submit
+from timetracking.views.team import team
+from timetracking.views.timer import timer_panel, timer_start, timer_stop
+from timetracking.views.week import (
+    copy_last_week,
+    entry_create,
+    entry_delete,
+    entry_edit,
+    row_remove,
+    week,
+    week_context,
+)
+
+__all__ = [
+    "copy_last_week",
+    "entry_create",
+    "entry_delete",
+    "entry_edit",
+    "period_approve",
+    "period_reject",
+    "period_reopen",
+    "period_submit",
+    "row_remove",
+    "team",
+    "timer_panel",
+    "timer_start",
+    "timer_stop",
+    "week",
+    "week_context",
+]
