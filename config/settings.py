@@ -125,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "timetracking.context_processors.header_timer",
             ],
         },
     },
@@ -436,6 +437,9 @@ WORKING_TIME_REFERENCE_WEEKS = env_int("WORKING_TIME_REFERENCE_WEEKS", 17, maxim
 WORKING_TIME_MIN_DAILY_REST_HOURS = env_int("WORKING_TIME_MIN_DAILY_REST_HOURS", 11, minimum=0, maximum=24)
 WORKING_TIME_MAX_DAILY_HOURS = env_int("WORKING_TIME_MAX_DAILY_HOURS", 10, maximum=24)
 TIME_ENTRY_MAX_HOURS = env_int("TIME_ENTRY_MAX_HOURS", 16, maximum=168)
+# A timer stopped sooner than this on a page asks whether to keep or discard it (a mis-click
+# otherwise stores a 0:00 entry, which the rest-time rule then counts as work).
+TIMER_MIN_SECONDS = env_int("TIMER_MIN_SECONDS", 60, minimum=0, maximum=3600)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,33 @@
+"""The timer in the header of every signed-in page (templates/timetracking/_header_timer.html)."""
+
+from functools import cached_property
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from timetracking.models import TimeEntry
+
+
+class HeaderTimer:
+    """What the header shows of the user's timer, read only when a template asks for it (the admin
+    and the API render templates too, and must not pay for it): one query, the running entry with
+    its project and task. Tags are left out: the header does not show them."""
+
+    def __init__(self, request: HttpRequest):
+        self.request = request
+
+    @cached_property
+    def running(self) -> TimeEntry | None:
+        user = self.request.user
+        if not user.is_authenticated:
+            return None
+        return TimeEntry.objects.for_user(user).running().select_related("project", "task").first()
+
+    @cached_property
+    def elapsed_seconds(self) -> int:
+        running = self.running
+        return max(0, int((timezone.now() - running.started_at).total_seconds())) if running else 0
+
+
+def header_timer(request: HttpRequest) -> dict[str, HeaderTimer]:
+    return {"header_timer": HeaderTimer(request)}
