@@ -28,6 +28,14 @@ class HeaderTimer:
         running = self.running
         return max(0, int((timezone.now() - running.started_at).total_seconds())) if running else 0
 
+    @cached_property
+    def title(self) -> str:
+        """What the tab title names beside the clock: the description, else the project."""
+        running = self.running
+        if running is None:
+            return ""
+        return running.description or (running.project.name if running.project else "Timer")
+
 
 def header_timer(request: HttpRequest) -> dict[str, HeaderTimer]:
     return {"header_timer": HeaderTimer(request)}

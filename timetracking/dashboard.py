@@ -1,5 +1,6 @@
-"""The dashboard panel: the running timer (start/stop/switch), today's entries, this week's total,
-working-time violations of this week and last, and (managers, HR) the weeks waiting for approval."""
+"""The dashboard panel: today's entries, this week's total, recent entries to continue (a template
+tag), working-time violations of this week and last, and (managers, HR) the weeks waiting for
+approval. The timer itself is in the header of every page (templates/timetracking/_header_timer.html)."""
 
 from datetime import timedelta
 
@@ -7,18 +8,16 @@ from django.utils import timezone
 
 from core.days import week_start
 from core.durations import seconds_from_hours
-from timetracking import compliance, services
-from timetracking.forms import TimerStartForm
+from timetracking import compliance
 from timetracking.models import TimeEntry, TimesheetPeriod
 
 
-def widget(request, *, error=None, form=None, warnings=()):
+def widget(request):
     user = request.user
     tzinfo = user.tzinfo
     today = timezone.localdate(timezone=tzinfo)
     monday = week_start(today)
     now = timezone.now()
-    running = services.timer_current(user=user)
     # One query for the week; today's entries are a slice of it.
     week_entries = list(
         TimeEntry.objects.for_user(user).on_local_days(monday, monday + timedelta(days=6), tzinfo).with_details()
@@ -36,15 +35,10 @@ def widget(request, *, error=None, form=None, warnings=()):
     return {
         "template": "timetracking/_dashboard.html",
         "context": {
-            "running": running,
-            "running_seconds": int((now - running.started_at).total_seconds()) if running else 0,
-            "form": form or TimerStartForm(user=user, prefix="timer", initial={"switch": running is not None}),
-            "error": error,
             "today_entries": today_entries,
             "today_seconds": sum(entry.seconds for entry in today_entries),
             "week_seconds": week_seconds,
             "expected_seconds": seconds_from_hours(user.weekly_hours),
-            "warnings": list(warnings),
             "violations": compliance.violations_for([user], monday - timedelta(days=7), today),
             "waiting_count": TimesheetPeriod.objects.awaiting_decision_by(user).count()
             if user.is_manager or user.is_hr

@@ -242,6 +242,22 @@ class TimeEntryQuerySet(models.QuerySet["TimeEntry"]):
         # One query for the entry, its user, project, client and task; one for all tags.
         return self.select_related("user", "project__client", "task").prefetch_related("tags")
 
+    def recent_combinations(self, *, limit: int = 10, scan: int = 200) -> list[TimeEntry]:
+        """The latest entry of each of the last `limit` distinct (project, task, description)
+        combinations among the `scan` latest entries, newest first: what "recent entries" and the
+        timer's suggestions offer to continue. Two queries (the entries, then their tags), however
+        many entries a user has: the scan is bounded by the (user, started_at) index."""
+        latest: dict[tuple[int | None, int | None, str], TimeEntry] = {}
+        for entry in self.select_related("project__client", "task").order_by("-started_at")[:scan]:
+            key = (entry.project_id, entry.task_id, entry.description.strip().casefold())
+            if key not in latest:
+                latest[key] = entry
+                if len(latest) == limit:
+                    break
+        entries = list(latest.values())
+        models.prefetch_related_objects(entries, "tags")
+        return entries
+
 
 def description_search_vector() -> SearchVector:
 

@@ -29,3 +29,50 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// Keyboard shortcuts (listed in the dialog of base.html, opened with "?"). Never while the person
+// types in a field or holds a modifier, so they cannot eat a letter someone meant to type.
+(() => {
+  const inField = (element) =>
+    element instanceof Element &&
+    (element.closest("input, textarea, select, [contenteditable=''], [contenteditable=true]") !== null);
+  const dialog = () => document.getElementById("shortcuts");
+  const openHelp = () => {
+    const help = dialog();
+    if (help && !help.open) help.showModal();
+  };
+  const follow = (selector) => {
+    const link = document.querySelector(selector);
+    if (link) link.click();
+    return Boolean(link);
+  };
+  const go = (path) => {
+    if (window.location.pathname !== path) window.location.assign(path);
+  };
+  const actions = {
+    "?": openHelp,
+    s: () => window.timetrackTimer?.toggle(),
+    t: () => go("/time/"),
+    d: () => go("/"),
+    // The timesheet marks its "add an entry for today" control; elsewhere, go there and open it.
+    n: () => follow("[data-shortcut=new-entry]") || window.location.assign("/time/?new=today#new-entry"),
+    "[": () => follow("a[rel=prev]"),
+    "]": () => follow("a[rel=next]"),
+  };
+  document.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (inField(event.target) || dialog()?.open) return;
+    const action = actions[event.key];
+    if (!action) return;
+    event.preventDefault();
+    action();
+  });
+  document.addEventListener("click", (event) => {
+    if (!(event.target instanceof Element)) return;
+    if (event.target.closest("[data-shortcuts-open]")) {
+      event.target.closest("details")?.removeAttribute("open");
+      openHelp();
+    }
+    if (event.target.closest("[data-shortcuts-close]")) dialog()?.close();
+  });
+})();

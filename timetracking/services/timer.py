@@ -30,10 +30,23 @@ from timetracking.services.checks import (
     _utc,
 )
 from timetracking.services.common import TimeTrackingConflict, TimeTrackingError, max_entry_duration
-from timetracking.services.entries import entry_update
+from timetracking.services.entries import entry_delete, entry_update
 from timetracking.services.inputs import tags_resolve
 
 # --- Timer ----------------------------------------------------------------------------------
+
+
+class TimerTooShort(TimeTrackingConflict):
+    """Stopped sooner than TIMER_MIN_SECONDS, and the caller asked to be told (409 `timer_too_short`):
+    a page then asks whether to keep the entry or discard it."""
+
+    default_code = "timer_too_short"
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(
+            f"This timer ran for {seconds} second{'s' if seconds != 1 else ''} only. Keep it, or discard it?"
+        )
+        self.seconds = seconds
 
 
 def timer_current(*, user: User) -> TimeEntry | None:
@@ -103,8 +116,12 @@ def _stop(running: TimeEntry, *, ended_at: datetime, actor: User) -> TimeEntry:
 
 
 @transaction.atomic
-def timer_stop(*, user: User, ended_at: datetime | None = None) -> TimeEntry:
-    """Stop the running timer now (or at `ended_at`, e.g. when it was forgotten). 409 if none runs."""
+def timer_stop(*, user: User, ended_at: datetime | None = None, keep_short: bool = True) -> TimeEntry:
+    """Stop the running timer now (or at `ended_at`, e.g. when it was forgotten). 409 if none runs.
+
+    With `keep_short=False`, a timer that ran less than TIMER_MIN_SECONDS is not stopped: 409
+    `timer_too_short`, so the caller can ask the person to keep it (`keep_short=True`) or discard it
+    (`timer_discard`). A mis-click on Start and Stop then leaves no 0:00 entry behind."""
     now = timezone.now()
     ended_at = _utc(ended_at) or now
     if ended_at > now:
@@ -120,6 +137,9 @@ def timer_stop(*, user: User, ended_at: datetime | None = None) -> TimeEntry:
             field="ended_at",
             code="too_long",
         )
+    ran = int((ended_at - running.started_at).total_seconds())
+    if not keep_short and ran < settings.TIMER_MIN_SECONDS:
+        raise TimerTooShort(max(ran, 0))
     _check_times(running.started_at, ended_at)
     _check_unlocked(user, (running.started_at, ended_at))
     entry = _stop(running, ended_at=ended_at, actor=user)
@@ -139,3 +159,30 @@ def timer_update(*, user: User, **changes: Any) -> TimeEntry:
     if running is None:
         raise TimeTrackingConflict("No timer is running.", code="no_timer")
     return entry_update(entry=running, **changes)
+
+
+@transaction.atomic
+def timer_discard(*, user: User) -> None:
+    """Throw the running timer away (a mis-click, a timer started by mistake): deleted as any entry
+    is, audited and announced. 409 `no_timer` if none runs."""
+    _lock_user(user)
+    running = TimeEntry.objects.for_user(user).running().first()
+    if running is None:
+        raise TimeTrackingConflict("No timer is running.", code="no_timer")
+    entry_delete(entry=running, actor=user)
+
+
+def timer_continue(*, user: User, entry: TimeEntry) -> TimeEntry:
+    """Start a timer now on what `entry` was (project, task, description, tags, billable), stopping
+    the running one if any: the ▶ of recent entries. Only the user's own entries continue."""
+    if entry.user_id != user.pk:
+        raise TimeTrackingError("There is no such entry.", field="entry", code="not_found")
+    return timer_start(
+        user=user,
+        project=entry.project,
+        task=entry.task,
+        tags=list(entry.tags.all()),
+        description=entry.description,
+        billable=entry.billable,
+        switch=True,
+    )

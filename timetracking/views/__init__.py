@@ -3,7 +3,16 @@ compliance.py (violations) and timesheet.py (the week grid's reads)."""
 
 from timetracking.views.periods import period_approve, period_reject, period_reopen, period_submit
 from timetracking.views.team import team
-from timetracking.views.timer import timer_panel, timer_start, timer_stop
+from timetracking.views.timer import (
+    timer_bar,
+    timer_continue_view,
+    timer_discard_view,
+    timer_panel,
+    timer_start,
+    timer_state,
+    timer_stop,
+    timer_suggestions,
+)
 from timetracking.views.week import (
     copy_last_week,
     entry_create,
@@ -25,9 +34,14 @@ __all__ = [
     "period_submit",
     "row_remove",
     "team",
+    "timer_bar",
+    "timer_continue_view",
+    "timer_discard_view",
     "timer_panel",
     "timer_start",
+    "timer_state",
     "timer_stop",
+    "timer_suggestions",
     "week",
     "week_context",
 ]
