@@ -11,8 +11,8 @@ from timetracking.services.shorthand import timer_shorthand
 
 class HeaderTimerForm(forms.Form):
     description = forms.CharField(max_length=services.DESCRIPTION_MAX_LENGTH, required=False)
-    project = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    task = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    project = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+    task = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
     tags = forms.CharField(max_length=1100, required=False, widget=forms.HiddenInput)
     switch = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
