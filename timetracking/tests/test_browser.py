@@ -1,4 +1,4 @@
-"""In a real headless Chromium: the dashboard timer, and adding/editing an entry on /time/."""
+"""In a real headless Chromium: adding/editing an entry on /time/ (the timer: test_timer_browser.py)."""
 
 import re
 
@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from timetracking.models import TimeEntry
-from timetracking.tests.factories import ProjectFactory, TaskFactory
+from timetracking.tests.factories import ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,40 +15,6 @@ def console_errors(page):
     errors = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     return errors
-
-
-def test_start_and_stop_the_timer_on_the_dashboard(page, login, live_server, employee):
-    task = TaskFactory(name="Frontend", project=ProjectFactory(name="Website"))
-    TaskFactory(name="Other project's task")
-    errors = console_errors(page)
-    login(page, employee)
-    panel = page.locator("#timetracking-widget")
-    expect(panel.get_by_label("Task").locator("optgroup")).to_have_count(2)
-    panel.get_by_label("Project").select_option(label=task.project.label)
-    # Only the chosen project's tasks remain on offer.
-    expect(panel.get_by_label("Task").locator("optgroup:not([hidden])")).to_have_count(1)
-    panel.get_by_label("Task").select_option(label="Frontend")
-    panel.get_by_label("Description").fill("Navigation bar")
-    panel.get_by_role("button", name="Start timer").click()
-    page.get_by_text("Timer running").wait_for()
-    assert page.url == f"{live_server.url}/"  # htmx swapped the panel, no navigation
-    entry = TimeEntry.objects.get()
-    assert entry.is_running and entry.task == task and entry.description == "Navigation bar"
-    # The clock ticks in the browser (JS loaded under the strict CSP).
-    expect(page.locator("[data-tt-elapsed]")).to_have_text(re.compile(r"^\d+:\d\d:\d\d$"))
-
-    # Switch to another task: the first timer stops at the instant the second starts.
-    page.get_by_text("Switch to another task").click()
-    panel.get_by_label("Description").fill("Code review")
-    panel.get_by_role("button", name="Switch").click()
-    expect(panel.locator(".tt-running")).to_contain_text("Code review")
-    first, second = TimeEntry.objects.order_by("started_at")
-    assert first.ended_at == second.started_at and second.is_running and second.description == "Code review"
-    page.get_by_role("button", name="Stop timer").click()
-    page.get_by_role("button", name="Start timer").wait_for()
-    assert not TimeEntry.objects.running().exists()
-    assert all(entry.ended_at > entry.started_at for entry in TimeEntry.objects.all())
-    assert errors == []
 
 
 def test_add_and_edit_an_entry_on_the_week_page(page, login, live_server, employee):
