@@ -1,52 +1,18 @@
-"""Demo data for the reports: a few late release evenings, so that the overtime balance on
-/reports/ and the dashboard is not just "a bit under contract" for everyone. Idempotent: an
-evening that already has its entry is left alone; entries go through the time tracking
-service (overlap rules apply)."""
+"""The reports' part of `manage.py seed_demo`: nothing to write (the overtime balances come from
+the time tracking demo's days, which aim at the contract with each person's habit: alice and
+the manager a little over, carol a little under), and a summary of each person's weeks as the
+reports count them (expected hours after holidays, closures and approved leave)."""
 
-from datetime import datetime, time, timedelta
-
-from django.utils import timezone
-
-from timetracking import services as timetracking_services
-from timetracking.models import Project, TimeEntry
-
-DESCRIPTION = "Release work (evening)"
-# username -> how many of their most recent worked days get an evening of 2.5 hours
-EVENINGS = {"alice": 8, "bob": 3}
+from reports import overtime
+from timetracking.demo import first_day_for
 
 
-def seed(stdout, users):
-    project = Project.objects.filter(code="ACME-WEB").first()
-    for username, count in EVENINGS.items():
-        user = users[username]
-        tzinfo = user.tzinfo
-        today = timezone.localdate(timezone=tzinfo)
-        worked_days = sorted(
-            {
-                timezone.localtime(started_at, tzinfo).date()
-                for started_at in TimeEntry.objects.for_user(user)
-                .filter(started_at__gte=timezone.now() - timedelta(days=35))
-                .values_list("started_at", flat=True)
-            }
-            - {today},
-            reverse=True,
-        )[:count]
-        created = 0
-        for day in worked_days:
-            start = datetime.combine(day, time(19, 45), tzinfo=tzinfo)
-            if TimeEntry.objects.for_user(user).filter(description=DESCRIPTION, started_at=start).exists():
-                continue
-            try:
-                timetracking_services.entry_create(
-                    user=user,
-                    started_at=start,
-                    ended_at=start + timedelta(hours=2, minutes=30),
-                    project=project,
-                    description=DESCRIPTION,
-                    billable=True,
-                )
-            except timetracking_services.TimeTrackingError as error:
-                stdout.write(f"  evening {username} {day} skipped: {error.message}")
-                continue
-            created += 1
-        stdout.write(f"  overtime evenings {username:<8} {created} created")
+def summary(stdout, users):
+    """Per person: worked / expected hours for each week of the demo history, and the balance."""
+    for user in users.values():
+        today = overtime.today_for(user)
+        report = overtime.overtime_report(user, first_day_for(user), today, period="week", today=today)
+        weeks = "  ".join(
+            f"{row['period']:%d %b} {row['actual_hours']:.1f}/{row['expected_hours']:.1f}" for row in report["rows"]
+        )
+        stdout.write(f"  hours {user.username:<8} {weeks}  balance {report['closing_balance_hours']:+.1f} h")
