@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import calendar
+from datetime import date, timedelta
+
 from django import forms
 
 from accounts.models import User
+from core.days import FIRST_DAY, LAST_DAY, week_start
 from reports.models import ImportFormat
+from reports.summary import MAX_RANGE_DAYS
 
 
 class ImportForm(forms.Form):
@@ -23,3 +28,128 @@ class ImportForm(forms.Form):
             self.fields["user"].queryset = User.objects.filter(is_active=True).order_by("username")
         else:
             del self.fields["user"]
+
+
+# --- The /reports/ page's controls ----------------------------------------------------------------
+
+PRESETS = {
+    "this_week": "This week",
+    "last_week": "Last week",
+    "this_month": "This month",
+    "last_month": "Last month",
+    "this_year": "This year",
+    "custom": "Custom dates",
+}
+DEFAULT_PRESET = "this_month"
+GROUPINGS = {
+    "day": "Day",
+    "week": "Week",
+    "month": "Month",
+    "project": "Project",
+    "task": "Task",
+    "tag": "Tag",
+    "user": "Person",
+}
+DEFAULT_GROUP_BY, DEFAULT_SUB_GROUP = "day", "project"
+NO_SUB_GROUP = "none"
+BILLABLE_CHOICES = [("", "All time"), ("true", "Billable only"), ("false", "Non-billable only")]
+DATE_WORDS = "Enter a date like 2026-03-31."
+
+
+def preset_range(preset: str, today: date) -> tuple[date, date]:
+    """The first and last day a preset means on `today` (weeks start on core.days.week_start)."""
+    if preset in ("this_week", "last_week"):
+        monday = week_start(today) - timedelta(days=7 if preset == "last_week" else 0)
+        return monday, monday + timedelta(days=6)
+    if preset in ("this_month", "last_month"):
+        first = today.replace(day=1)
+        if preset == "last_month":
+            first = (first - timedelta(days=1)).replace(day=1)
+        return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    if preset == "this_year":
+        return date(today.year, 1, 1), date(today.year, 12, 31)
+    raise ValueError(f"Not a preset with fixed dates: {preset!r}")
+
+
+class ReportForm(forms.Form):
+    """The report's controls. Valid, `cleaned_data` holds the resolved dates (`from`, `to`, the
+    preset's or the custom ones), `group_by`, `sub_group` (None for no sub-group) and the raw
+    `user`, `project` and `billable` that `reports.summary.parse_filters` reads."""
+
+    preset = forms.ChoiceField(label="Period", choices=PRESETS.items(), required=False)
+    group_by = forms.ChoiceField(label="Group by", choices=GROUPINGS.items(), required=False)
+    sub_group = forms.ChoiceField(
+        label="Then by", choices=[(NO_SUB_GROUP, "Nothing"), *GROUPINGS.items()], required=False
+    )
+    user = forms.CharField(label="Person", required=False, max_length=12)
+    project = forms.TypedChoiceField(label="Project", required=False, coerce=int, empty_value=None)
+    billable = forms.ChoiceField(label="Billable", choices=BILLABLE_CHOICES, required=False)
+
+    def __init__(self, data, *, today: date, projects, **kwargs):
+        data = data.copy()
+        has_dates = bool(data.get("from") or data.get("to"))
+        # Links that name dates alone (old bookmarks, the per-person links) mean those dates.
+        data.setdefault("preset", "custom" if has_dates else DEFAULT_PRESET)
+        data.setdefault("group_by", DEFAULT_GROUP_BY)
+        data.setdefault("sub_group", DEFAULT_SUB_GROUP)
+        super().__init__(data, **kwargs)
+        self.today = today
+        # Declared here: `from` is a Python keyword, and the query keeps the API's names.
+        self.fields["from"] = forms.DateField(label="From", required=False, error_messages={"invalid": DATE_WORDS})
+        self.fields["to"] = forms.DateField(label="To", required=False, error_messages={"invalid": DATE_WORDS})
+        self.order_fields(["preset", "from", "to", "group_by", "sub_group", "user", "project", "billable"])
+        self.fields["project"].choices = [("", "All projects"), *((project.pk, project.label) for project in projects)]
+        self.fields["project"].error_messages["invalid_choice"] = "Choose a project from the list."
+        for name in ("preset", "group_by", "sub_group", "billable"):
+            self.fields[name].error_messages["invalid_choice"] = "Choose one of the options in the list."
+
+    @property
+    def custom(self) -> bool:
+        return self.data.get("preset") == "custom"
+
+    def clean_user(self):
+        value = (self.cleaned_data.get("user") or "").strip()
+        if value and value != "all" and not value.isdigit():
+            raise forms.ValidationError("Choose a person from the list.")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        preset = cleaned.get("preset") or DEFAULT_PRESET
+        cleaned["preset"] = preset
+        if preset == "custom":
+            start, end = cleaned.get("from"), cleaned.get("to")
+            for name in ("from", "to"):
+                if name not in self.errors and cleaned.get(name) is None:
+                    self.add_error(name, f"Enter the {'start' if name == 'from' else 'end'} date, e.g. 2026-03-31.")
+            for name in ("from", "to"):
+                value = cleaned.get(name)
+                if value is not None and not FIRST_DAY <= value <= LAST_DAY:
+                    self.add_error(name, f"Choose a date between {FIRST_DAY:%d %B %Y} and {LAST_DAY:%d %B %Y}.")
+                    start = end = None
+            if start and end and not self.errors.get("from") and not self.errors.get("to"):
+                if end < start:
+                    self.add_error("to", "The end date is before the start date.")
+                elif (end - start).days >= MAX_RANGE_DAYS:
+                    self.add_error("from", "A report covers at most three years: choose a later start date.")
+        elif "preset" not in self.errors:
+            cleaned["from"], cleaned["to"] = preset_range(preset, self.today)
+        group_by = cleaned.get("group_by") or DEFAULT_GROUP_BY
+        sub_group = cleaned.get("sub_group") or NO_SUB_GROUP
+        cleaned["group_by"] = group_by
+        cleaned["sub_group"] = None if sub_group == NO_SUB_GROUP else sub_group
+        if cleaned["sub_group"] == group_by and "sub_group" not in self.errors:
+            self.add_error("sub_group", "Choose a sub-group other than the grouping, or nothing.")
+        return cleaned
+
+    def filter_params(self) -> dict:
+        """The valid form as the query `reports.summary.parse_filters` (and the export) reads."""
+        data = self.cleaned_data
+        params = {"from": data["from"].isoformat(), "to": data["to"].isoformat()}
+        if data.get("user"):
+            params["user"] = data["user"]
+        if data.get("project") is not None:
+            params["project"] = str(data["project"])
+        if data.get("billable"):
+            params["billable"] = data["billable"]
+        return params

@@ -14,6 +14,7 @@ whichever is earlier; never before REPORTS_OVERTIME_START when it is set).
 
 from collections import defaultdict
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Min, Sum
@@ -41,12 +42,17 @@ def contract_hours_per_day(user):
 
 def _leave_parts(user, start, end):
     """({date: fraction of the day on leave}, {date: hours of hourly leave}) for approved leave."""
-    fractions, leave_hours = defaultdict(lambda: ZERO), defaultdict(lambda: ZERO)
     requests = (
         LeaveRequest.objects.filter(user=user, status=LeaveStatus.APPROVED)
         .overlapping(start, end)
         .select_related("leave_type")
     )
+    return _leave_parts_of(requests, start, end)
+
+
+def _leave_parts_of(requests, start, end):
+    """`_leave_parts` of approved requests already read (one person's)."""
+    fractions, leave_hours = defaultdict(lambda: ZERO), defaultdict(lambda: ZERO)
     for request in requests:
         if request.leave_type.unit == LeaveUnit.HOURS:
             if start <= request.start_date <= end and request.hours:
@@ -64,10 +70,16 @@ def _leave_parts(user, start, end):
 
 def expected_by_day(user, start, end, *, first_day=None):
     """{date: Decimal hours expected} for every day of [start, end]."""
-    per_day = contract_hours_per_day(user)
     fractions, leave_hours = _leave_parts(user, start, end)
+    return _expected_days(user, day_amounts(user, start, end), fractions, leave_hours, first_day=first_day)
+
+
+def _expected_days(user, amounts, fractions, leave_hours, *, first_day=None):
+    """`expected_by_day` from what it reads: the days' amounts (`day_amounts`: weekends, holidays and
+    closures are 0, 0.5 or 1) and the approved leave (`_leave_parts_of`)."""
+    per_day = contract_hours_per_day(user)
     result = {}
-    for day in day_amounts(user, start, end):  # weekends, holidays and closures: 0, 0.5 or 1
+    for day in amounts:
         if first_day is not None and day.date < first_day:
             result[day.date] = ZERO
             continue
@@ -95,6 +107,11 @@ def first_day_of(user):
     """The day the balance starts: the first entry's local day or the joining day, whichever is
     earlier, but never before REPORTS_OVERTIME_START."""
     first_start = TimeEntry.objects.for_user(user).aggregate(first=Min("started_at"))["first"]
+    return _first_day(user, first_start)
+
+
+def _first_day(user, first_start):
+    """`first_day_of` from the start of the user's first entry (None: no entry yet)."""
     candidates = [timezone.localtime(user.date_joined, user.tzinfo).date()]
     if first_start is not None:
         candidates.append(timezone.localtime(first_start, user.tzinfo).date())
@@ -111,8 +128,10 @@ def period_start(day, period):
     return day
 
 
-def overtime_report(user, start, end, *, period="day", today=None):
-    """Rows per day/week/month with expected, actual, overtime and the balance at the period's end."""
+def overtime_report(user, start, end, *, period="day", today=None, with_seconds=False):
+    """Rows per day/week/month with expected, actual, overtime and the balance at the period's end.
+    `with_seconds`: the figures in seconds (Decimal) too, `<name>_seconds` beside each `<name>_hours`,
+    for pages that show durations (`hm`) rather than hours."""
     if period not in PERIODS:
         raise ReportError(f"Group overtime by one of: {', '.join(PERIODS)}.", field="group_by")
     today = today or timezone.localdate(timezone=user.tzinfo)
@@ -143,20 +162,24 @@ def overtime_report(user, start, end, *, period="day", today=None):
     for key in sorted(rows):
         row = rows[key]
         balance += row["overtime"]
-        result.append(
-            {
-                "period": key,
-                "expected_hours": hours_from_seconds(row["expected"]),
-                "actual_hours": hours_from_seconds(row["actual"]),
-                "overtime_hours": hours_from_seconds(row["overtime"]),
-                "balance_hours": hours_from_seconds(balance),
-            }
-        )
-    totals = {
-        name: hours_from_seconds(sum((row[name] for row in rows.values()), ZERO))
-        for name in ("expected", "actual", "overtime")
-    }
-    return {
+        entry = {
+            "period": key,
+            "expected_hours": hours_from_seconds(row["expected"]),
+            "actual_hours": hours_from_seconds(row["actual"]),
+            "overtime_hours": hours_from_seconds(row["overtime"]),
+            "balance_hours": hours_from_seconds(balance),
+        }
+        if with_seconds:
+            entry.update(
+                expected_seconds=row["expected"],
+                actual_seconds=row["actual"],
+                overtime_seconds=row["overtime"],
+                balance_seconds=balance,
+            )
+        result.append(entry)
+    sums = {name: sum((row[name] for row in rows.values()), ZERO) for name in ("expected", "actual", "overtime")}
+    totals = {name: hours_from_seconds(value) for name, value in sums.items()}
+    report = {
         "user": user.pk,
         "from": start,
         "to": end,
@@ -169,7 +192,112 @@ def overtime_report(user, start, end, *, period="day", today=None):
         "overtime_hours": totals["overtime"],
         "rows": result,
     }
+    if with_seconds:
+        report.update(
+            opening_balance_seconds=opening_seconds,
+            closing_balance_seconds=balance,
+            **{f"{name}_seconds": value for name, value in sums.items()},
+        )
+    return report
 
 
 def today_for(user):
     return timezone.localdate(timezone=user.tzinfo)
+
+
+# --- A set of people (a team, everyone) ----------------------------------------------------------
+
+
+def group_overtime(users, start, end, *, period="week", today=None):
+    """Expected, actual and overtime of a set of people over [start, end]: summed per period, per
+    person and in all, each person by `overtime_report`'s rules (their contract, holidays, closures
+    and approved leave; nothing expected before their first day; days after their local today are
+    expected but count no overtime yet). No running balance: that reads each person's whole history.
+
+    `users` is a QuerySet of User (a manager's team, everyone HR sees). The reads do not grow with
+    the number of people: the people, their first entries and their approved leave (one query
+    each), the closures once per distinct (country, subdivision, working days) through
+    `day_amounts`, and the hours per person and local day once per time zone."""
+    if period not in PERIODS:
+        raise ReportError(f"Group overtime by one of: {', '.join(PERIODS)}.", field="group_by")
+    people = list(users.order_by("username"))
+    members = users.order_by().values("pk")
+    first_starts = dict(
+        TimeEntry.objects.filter(user_id__in=members)
+        .order_by()
+        .values("user_id")
+        .annotate(first=Min("started_at"))
+        .values_list("user_id", "first")
+    )
+    leave = defaultdict(list)
+    requests = (
+        LeaveRequest.objects.filter(user_id__in=members, status=LeaveStatus.APPROVED)
+        .overlapping(start, end)
+        .select_related("leave_type")
+    )
+    for request in requests:
+        leave[request.user_id].append(request)
+    worked = _seconds_by_person_and_day(users, {person.timezone for person in people}, start, end)
+    calendars = {}
+
+    rows, per_person = {}, []
+    totals = {"expected": ZERO, "actual": ZERO, "overtime": ZERO}
+    for person in people:
+        # Everyone with the same calendar (country, region, working weekdays) shares its days.
+        calendar_key = (person.country, (person.subdivision or "").upper(), frozenset(person.workdays))
+        if calendar_key not in calendars:
+            calendars[calendar_key] = day_amounts(person, start, end)
+        fractions, leave_hours = _leave_parts_of(leave[person.pk], start, end)
+        first_day = _first_day(person, first_starts.get(person.pk))
+        expected = _expected_days(person, calendars[calendar_key], fractions, leave_hours, first_day=first_day)
+        person_today = today or timezone.localdate(timezone=person.tzinfo)
+        actual = worked.get(person.pk, {})
+        own = {"expected": ZERO, "actual": ZERO, "overtime": ZERO}
+        for day, hours in expected.items():
+            expected_seconds = hours * HOUR
+            seconds = Decimal(actual.get(day, 0))
+            counted = expected_seconds if day <= person_today else ZERO
+            row = rows.setdefault(period_start(day, period), {"expected": ZERO, "actual": ZERO, "overtime": ZERO})
+            for target in (row, own, totals):
+                target["expected"] += expected_seconds
+                target["actual"] += seconds
+                target["overtime"] += seconds - counted
+        per_person.append({"user": person.pk, "user_name": str(person), **_figures(own)})
+    return {
+        "from": start,
+        "to": end,
+        "group_by": period,
+        "users": [person.pk for person in people],
+        **_figures(totals),
+        "rows": [{"period": key, **_figures(rows[key])} for key in sorted(rows)],
+        "people": per_person,
+    }
+
+
+def _figures(sums):
+    """{"expected_seconds": ..., "expected_hours": ..., ...} of {"expected": seconds, ...}."""
+    figures = {}
+    for name, seconds in sums.items():
+        figures[f"{name}_seconds"] = seconds
+        figures[f"{name}_hours"] = hours_from_seconds(seconds)
+    return figures
+
+
+def _seconds_by_person_and_day(users, zones, start, end):
+    """{user id: {local date: seconds}}: one aggregate per time zone (each person's own days)."""
+    result = defaultdict(dict)
+    for zone in sorted(zones):
+        tzinfo = ZoneInfo(zone)
+        first, last = local_day_bounds(start, end, tzinfo)
+        rows = (
+            TimeEntry.objects.finished()
+            .filter(user_id__in=users.filter(timezone=zone).order_by().values("pk"))
+            .in_range(first, last)
+            .annotate(day=TruncDate("started_at", tzinfo=tzinfo))
+            .order_by()
+            .values("user_id", "day")
+            .annotate(total=Sum(DURATION))
+        )
+        for row in rows:
+            result[row["user_id"]][row["day"]] = duration_seconds(row["total"])
+    return result

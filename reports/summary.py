@@ -371,6 +371,7 @@ def summarize(filters, group_by):
             row.update(by_key[key[position]])
         row.update(
             seconds=bucket["seconds"],
+            billable_seconds=bucket["billable"],
             hours=hours_from_seconds(bucket["seconds"]),
             billable_hours=hours_from_seconds(bucket["billable"]),
             entries=bucket["entries"],
@@ -383,6 +384,7 @@ def summarize(filters, group_by):
         "users": [user.pk for user in filters.users],
         "total": {
             "seconds": total_seconds,
+            "billable_seconds": total_billable,
             "hours": hours_from_seconds(total_seconds),
             "billable_hours": hours_from_seconds(total_billable),
             "entries": total_entries,
@@ -394,3 +396,75 @@ def summarize(filters, group_by):
 def _sort_key(key):
     # None (no project/task/tag) sorts last; dates and ids sort naturally.
     return tuple((value is None, value if value is not None else 0) for value in key)
+
+
+# --- Grouped with sub-groups (the /reports/ page) ----------------------------------------------
+
+
+def group_label(dimension, row):
+    """How a person reads a group's key: "Mon 16 Mar 2026", "Week 12 from 16 Mar 2026", "March 2026",
+    or the project's / task's / tag's / person's name."""
+    if dimension in TIME_DIMENSIONS:
+        value = row[dimension]
+        if dimension == "day":
+            return f"{value:%a} {value.day} {value:%b %Y}"
+        if dimension == "week":
+            return f"Week {value.isocalendar().week} from {value.day} {value:%b %Y}"
+        return f"{value:%B %Y}"
+    return row[f"{dimension}_name"]
+
+
+def summarize_grouped(filters, group_by, sub_group=None):
+    """Groups of `group_by`, each with its sub-groups of `sub_group` (or none): the /reports/ page's
+    table and chart. The rows are `summarize(filters, [group_by, sub_group])`'s, exactly what the
+    summary export of `group_by=<group_by>,<sub_group>` writes; each group's own figures come from
+    `summarize(filters, [group_by])` (an entry with two tags is in two tag sub-groups, once in its
+    group). {"total": ..., "group_by", "sub_group", "groups": [{key, label, color, seconds, ...,
+    "children": [{key, label, color, seconds, ...}]}], "sub_groups": [{key, label, color}]}."""
+    if sub_group is not None and sub_group == group_by:
+        raise ReportError("Choose a sub-group other than the grouping.", field="sub_group")
+    outer = summarize(filters, [group_by])
+    groups, by_key = [], {}
+    for row in outer["rows"]:
+        group = _group_entry(group_by, row)
+        group["children"] = []
+        groups.append(group)
+        by_key[row[group_by]] = group
+    sub_groups = {}
+    if sub_group is not None:
+        for row in summarize(filters, [group_by, sub_group])["rows"]:
+            child = _group_entry(sub_group, row)
+            by_key[row[group_by]]["children"].append(child)
+            sub_groups.setdefault(child["key"], {"key": child["key"], "label": child["label"], "color": child["color"]})
+    groups.sort(key=_group_order(group_by))
+    for group in groups:
+        group["children"].sort(key=_group_order(sub_group))
+    return {
+        "from": filters.start,
+        "to": filters.end,
+        "group_by": group_by,
+        "sub_group": sub_group,
+        "total": outer["total"],
+        "groups": groups,
+        "sub_groups": sorted(sub_groups.values(), key=_group_order(sub_group)),
+    }
+
+
+def _group_order(dimension):
+    """Days, weeks and months in time order; names alphabetically, "(no project)" and the like last."""
+    if dimension in TIME_DIMENSIONS:
+        return lambda entry: entry["key"]
+    return lambda entry: (entry["key"] is None, entry["label"].casefold(), entry["key"] or 0)
+
+
+def _group_entry(dimension, row):
+    return {
+        "key": row[dimension],
+        "label": group_label(dimension, row),
+        "color": row.get("project_color") if dimension == "project" else None,
+        "seconds": row["seconds"],
+        "billable_seconds": row["billable_seconds"],
+        "hours": row["hours"],
+        "billable_hours": row["billable_hours"],
+        "entries": row["entries"],
+    }

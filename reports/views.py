@@ -1,6 +1,6 @@
 """The /reports/ pages: charts + tables + exports, export job progress, and imports."""
 
-from datetime import timedelta
+import json
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -13,101 +13,162 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from core.errors import NOT_FOUND, DomainError
 from reports import overtime, services, summary
-from reports.forms import ImportForm
+from reports.forms import BILLABLE_CHOICES, GROUPINGS, NO_SUB_GROUP, PRESETS, ImportForm, ReportForm
 from reports.models import ExportJob, ImportJob, JobStatus
 from timetracking.models import Project
+from timetracking.templatetags.timesheet import hm
 
-
-def _chart_data(filters, by_day, by_project, overtime_report):
-    days = sorted({row["day"] for row in by_day["rows"]})
-    projects = {}
-    for row in by_day["rows"]:
-        project = projects.setdefault(
-            row["project"], {"label": row["project_name"], "color": row["project_color"], "values": {}}
-        )
-        project["values"][row["day"].isoformat()] = str(row["hours"])
-    data = {
-        "days": [day.isoformat() for day in days],
-        "projects": [
-            {
-                "label": project["label"],
-                "color": project["color"],
-                "data": [project["values"].get(day.isoformat(), "0") for day in days],
-            }
-            for project in projects.values()
-        ],
-        "share": [
-            {"label": row["project_name"], "color": row["project_color"], "hours": str(row["hours"])}
-            for row in by_project["rows"]
-        ],
-    }
-    if overtime_report is not None:
-        data["weeks"] = [
-            {
-                "week": row["period"].isoformat(),
-                "expected": str(row["expected_hours"]),
-                "actual": str(row["actual_hours"]),
-                "balance": str(row["balance_hours"]),
-            }
-            for row in overtime_report["rows"]
-        ]
-    return data
+# The page's control a parse error of `summary.parse_filters` belongs to.
+_FILTER_FIELDS = {"from": "from", "to": "to", "user": "user", "project": "project", "billable": "billable"}
+CHART_SAMPLE_SECONDS = 5400  # the chart's axis spells hours like `hm` spells 1:30 (or 1.50 h)
 
 
 def index(request):
+    """The report: controls, figures, one chart and its table, exports. An htmx request (a control
+    changed) gets the results fragment alone; a bad control answers 400 with the error at it."""
     viewer = request.user
     today = timezone.localdate(timezone=viewer.tzinfo)
-    query = request.GET.copy()
-    query.setdefault("from", (today - timedelta(days=27)).isoformat())
-    query.setdefault("to", today.isoformat())
-    people = list(User.objects.visible_to(viewer).filter(is_active=True).order_by("username"))
-    error = None
-    try:
-        filters = summary.parse_filters(viewer, query, today=today)
-    except DomainError as exc:
-        if exc.kind == NOT_FOUND:
-            raise Http404("No such user.") from exc
-        error = exc
-        query = {"from": (today - timedelta(days=27)).isoformat(), "to": today.isoformat()}
-        filters = summary.parse_filters(viewer, query, today=today)
-    by_day = summary.summarize(filters, ["day", "project"])
-    by_project = summary.summarize(filters, ["project"])
-    by_user = summary.summarize(filters, ["user"]) if len(filters.users) > 1 else None
-    overtime_report = None
+    projects = list(Project.objects.select_related("client").order_by("name"))
+    form = ReportForm(request.GET, today=today, projects=projects)
+    filters = None
+    if form.is_valid():
+        try:
+            filters = summary.parse_filters(viewer, form.filter_params(), today=today)
+        except DomainError as exc:
+            if exc.kind == NOT_FOUND:
+                raise Http404("No such user.") from exc
+            form.add_error(_FILTER_FIELDS.get(exc.field), exc.message)
+            filters = None
+    context = {
+        "form": form,
+        "people": list(User.objects.visible_to(viewer).filter(is_active=True).order_by("username")),
+        "projects": projects,
+        "presets": PRESETS,
+        "groupings": GROUPINGS,
+        "billable_choices": BILLABLE_CHOICES,
+        "state": (state := _state(form)),
+        "state_json": json.dumps(state),
+        "recent_exports": ExportJob.objects.for_user(viewer)[:5],
+    }
+    if filters is not None:
+        context.update(_report(viewer, filters, form.cleaned_data))
+    fragment = bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
+    context["fragment"] = fragment
+    template = "reports/_results.html" if fragment else "reports/index.html"
+    return render(request, template, context, status=200 if filters is not None else 400)
+
+
+def _state(form):
+    """The controls' values as the results were made of them (reports.js puts them back into the
+    controls after a history restore, and the preset's resolved dates after each change)."""
+    data = form.cleaned_data if form.is_bound and not form.errors else {}
+    raw = form.data
+    state = {name: raw.get(name, "") for name in ("preset", "from", "to", "group_by", "sub_group", "user", "project")}
+    state["billable"] = raw.get("billable", "")
+    if data:
+        state.update({"from": data["from"].isoformat(), "to": data["to"].isoformat()})
+        state["sub_group"] = data["sub_group"] or NO_SUB_GROUP
+    return state
+
+
+def _report(viewer, filters, choices):
+    group_by, sub_group = choices["group_by"], choices["sub_group"]
+    report = summary.summarize_grouped(filters, group_by, sub_group)
+    period = group_by if group_by in summary.TIME_DIMENSIONS else "week"
+    person, team = None, None
     if len(filters.users) == 1:
-        overtime_report = overtime.overtime_report(filters.single_user(), filters.start, filters.end, period="week")
-    selected = query.get("user", "")
-    return render(
-        request,
-        "reports/index.html",
-        {
-            "filters": filters,
-            "error": error,
-            "people": people,
-            "selected_user": selected,
-            "by_day": by_day,
-            "by_project": by_project,
-            "by_user": by_user,
-            "overtime": overtime_report,
-            "chart": _chart_data(filters, by_day, by_project, overtime_report),
-            "projects": Project.objects.select_related("client").order_by("name"),
-            "selected_project": query.get("project", ""),
-            "selected_billable": query.get("billable", ""),
-            "export_params": _export_params(filters, selected),
-            "recent_exports": ExportJob.objects.for_user(viewer)[:5],
+        person = overtime.overtime_report(
+            filters.single_user(), filters.start, filters.end, period=period, with_seconds=True
+        )
+    else:
+        if filters.everyone_of is not None:
+            people = User.objects.visible_to(viewer).filter(is_active=True)
+        else:
+            people = User.objects.filter(pk__in=[user.pk for user in filters.users])
+        team = overtime.group_overtime(people, filters.start, filters.end, period=period)
+    expected = person or team
+    export_query = [(key, value) for key, value in choices_params(choices)]
+    summary_group = ",".join([group_by, *([sub_group] if sub_group else [])])
+    return {
+        "filters": filters,
+        "report": report,
+        "group_label": GROUPINGS[group_by],
+        "sub_group_label": GROUPINGS[sub_group] if sub_group else "",
+        "person_overtime": person,
+        "team_overtime": team,
+        "expected": expected,
+        "period_label": {"day": "Day", "week": "Week", "month": "Month"}[period],
+        "expected_rows": [
+            {**row, "label": summary.group_label(period, {period: row["period"]})} for row in expected["rows"]
+        ],
+        "chart": (chart := _chart_data(report, expected, period)),
+        "chart_json": json.dumps(chart),
+        "entries_export": urlencode(export_query),
+        "summary_export": urlencode([*export_query, ("kind", "summary"), ("group_by", summary_group)]),
+        "filtered": bool(filters.projects or filters.billable is not None),
+    }
+
+
+def choices_params(choices):
+    """The report's filters, dates resolved, as the export endpoint reads them."""
+    pairs = [("from", choices["from"].isoformat()), ("to", choices["to"].isoformat())]
+    if choices.get("user"):
+        pairs.append(("user", choices["user"]))
+    if choices.get("project") is not None:
+        pairs.append(("project", str(choices["project"])))
+    if choices.get("billable"):
+        pairs.append(("billable", choices["billable"]))
+    return pairs
+
+
+def _hours(seconds):
+    return round(float(seconds) / 3600, 4)
+
+
+def _chart_data(report, expected, period):
+    """What reports.js draws: the table's groups (stacked by sub-group) and expected vs actual per
+    period. Values in hours; `texts` spell them as the table does (`hm`)."""
+    groups = report["groups"]
+    if report["sub_group"]:
+        datasets = []
+        for sub in report["sub_groups"]:
+            seconds = [
+                next((child["seconds"] for child in group["children"] if child["key"] == sub["key"]), 0)
+                for group in groups
+            ]
+            datasets.append(
+                {
+                    "label": sub["label"],
+                    "color": sub["color"],
+                    "values": [_hours(value) for value in seconds],
+                    "texts": [hm(value) for value in seconds],
+                }
+            )
+    else:
+        datasets = [
+            {
+                "label": "Tracked",
+                "color": None,
+                "values": [_hours(group["seconds"]) for group in groups],
+                "texts": [hm(group["seconds"]) for group in groups],
+            }
+        ]
+    rows = expected["rows"]
+    return {
+        "sample": hm(CHART_SAMPLE_SECONDS),
+        "horizontal": report["group_by"] not in summary.TIME_DIMENSIONS,
+        "labels": [group["label"] for group in groups],
+        "datasets": datasets,
+        "periods": {
+            "labels": [summary.group_label(period, {period: row["period"]}) for row in rows],
+            "expected": [_hours(row["expected_seconds"]) for row in rows],
+            "expected_texts": [hm(row["expected_seconds"]) for row in rows],
+            "actual": [_hours(row["actual_seconds"]) for row in rows],
+            "actual_texts": [hm(row["actual_seconds"]) for row in rows],
+            "balance": [_hours(row["balance_seconds"]) for row in rows if "balance_seconds" in row],
+            "balance_texts": [hm(row["balance_seconds"]) for row in rows if "balance_seconds" in row],
         },
-    )
-
-
-def _export_params(filters, selected_user):
-    """The page's filters as a query string for the export links."""
-    pairs = [("from", filters.start.isoformat()), ("to", filters.end.isoformat())]
-    if selected_user:
-        pairs.append(("user", selected_user))
-    pairs += [("project", project) for project in filters.projects]
-    if filters.billable is not None:
-        pairs.append(("billable", "true" if filters.billable else "false"))
-    return urlencode(pairs)
+    }
 
 
 def export(request):

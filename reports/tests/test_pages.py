@@ -36,12 +36,12 @@ def test_index_shows_charts_data_tables_and_exports(logged_in, employee, frozen)
     response = logged_in(employee).get(INDEX)
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'id="chart-daily"' in html and 'id="chart-weekly"' in html
+    assert 'id="chart-main"' in html and 'id="chart-expected"' in html
     assert "reports.js" in html and "<script>" not in html  # CSP: no inline script
     chart = response.context["chart"]
-    assert chart["projects"][0]["label"] == "Alpha"
-    assert json.dumps(chart)  # json_script-able
-    assert response.context["by_project"]["total"]["hours"] == 6
+    assert chart["datasets"][0]["label"] == "Alpha"  # by day, then project (the defaults)
+    assert json.loads(response.context["chart_json"]) == chart  # the data attribute reports.js reads
+    assert response.context["report"]["total"]["hours"] == 6
     assert "Entries as CSV" in html
 
 
@@ -73,8 +73,8 @@ def test_index_permissions(request, logged_in, viewer, subject, expected):
 
 def test_index_bad_dates_show_the_error(logged_in, employee):
     response = logged_in(employee).get(INDEX, {"from": "2026-03-10", "to": "2026-03-01"})
-    assert response.status_code == 200
-    assert "must not be before" in response.content.decode()
+    assert response.status_code == 400
+    assert "The end date is before the start date." in response.content.decode()
 
 
 def test_page_export_streams_csv(logged_in, employee):
@@ -159,6 +159,6 @@ def test_index_filters_by_project_and_the_export_links_keep_the_filters(logged_i
     _entries(employee, 2, alpha)
     _entries(employee, 1, beta, first=2)
     response = logged_in(employee).get(INDEX, {"project": beta.pk, "billable": "false"})
-    assert response.context["by_project"]["total"]["hours"] == 2
-    assert f"project={beta.pk}" in response.context["export_params"]
-    assert "billable=false" in response.context["export_params"]
+    assert response.context["report"]["total"]["hours"] == 2
+    assert f"project={beta.pk}" in response.context["entries_export"]
+    assert "billable=false" in response.context["entries_export"]
