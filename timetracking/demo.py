@@ -310,8 +310,12 @@ class Block:
     activity: Activity
 
 
-def _weighted(rng, activities, avoid=None):
-    choices = [activity for activity in activities if activity != avoid] or list(activities)
+def _is_meeting(activity):
+    return "meeting" in activity.tags
+
+
+def _weighted(rng, activities, avoid=()):
+    choices = [activity for activity in activities if activity not in avoid] or list(activities)
     return rng.choices(choices, weights=[activity.weight for activity in choices])[0]
 
 
@@ -330,7 +334,9 @@ def _day_plan(user, profile, day, off=None, *, first_start=None):
     """The day's blocks of work (local, aware): rituals first, then the week's focus and the
     person's other activities; lunch (30-60 min) after 3:15-4:15 h, short gaps between blocks."""
     rng = random.Random(f"timetracking-demo-{user.username}-{day.isoformat()}")
-    focus = _weighted(random.Random(f"timetracking-demo-{user.username}-week-{week_start(day)}"), profile.work)
+    # The week's focus is work, not a meeting: it comes back day after day.
+    focus_choices = [activity for activity in profile.work if not _is_meeting(activity)] or profile.work
+    focus = _weighted(random.Random(f"timetracking-demo-{user.username}-week-{week_start(day)}"), focus_choices)
     total = _day_minutes(user, profile, rng, off)
     if total < 60:
         return []
@@ -349,8 +355,10 @@ def _day_plan(user, profile, day, off=None, *, first_start=None):
     work = []
     previous = None
     while remaining > 0:
-        activity = focus if rng.random() < 0.4 and focus != previous else _weighted(rng, profile.work, previous)
-        length = rng.choice([60, 75, 90] if "meeting" in activity.tags else [105, 120, 150, 180, 210])
+        # Never the same twice in a row, and a meeting at most once a day.
+        avoid = {previous} | {activity for activity, _minutes in work if _is_meeting(activity)}
+        activity = focus if rng.random() < 0.4 and focus not in avoid else _weighted(rng, profile.work, avoid)
+        length = rng.choice([60, 75, 90] if _is_meeting(activity) else [105, 120, 150, 180, 210])
         if remaining - length < 45:
             length = remaining
         work.append((activity, length))

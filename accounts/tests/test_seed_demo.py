@@ -17,9 +17,11 @@ from django.utils import timezone
 from accounts.models import AuditEvent, User
 from core.days import week_start
 from leave import calendars
+from leave import dashboard as leave_dashboard
 from leave.models import LeaveRequest, LeaveStatus, LedgerEntry
 from reports import overtime
 from timetracking import compliance, services
+from timetracking import dashboard as timetracking_dashboard
 from timetracking.demo import DELIBERATE, PROFILES, TIMER, TIMER_MINUTES_AGO, first_day_for
 from timetracking.models import Project, Task, TimeEntry, TimesheetPeriod
 from webhooks.models import OutboxEvent
@@ -248,3 +250,32 @@ def test_the_profiles_only_use_projects_their_person_may_log_to():
             allowed = set(Project.objects.loggable_by(user).values_list("code", flat=True))
             used = {activity.project for activity in profile.work} | {ritual[1].project for ritual in profile.rituals}
             assert used <= allowed, (username, used - allowed)
+
+
+def test_the_dashboards_show_one_warning_each_and_the_managers_queue(rf):
+    """What the dashboard panels compute for each demo user (this week and last): alice, bob and
+    carol one warning each, not nine; the manager two weeks and two requests to decide."""
+    with time_machine.travel(MOMENTS["tuesday"], tick=False):
+        seed()
+        panels = {}
+        for username, user in demo_users().items():
+            request = rf.get("/")
+            request.user = user
+            panels[username] = (timetracking_dashboard.widget(request), leave_dashboard.widget(request))
+        warnings = {
+            username: [violation.rule for violation in time_panel["context"]["violations"]]
+            for username, (time_panel, _leave_panel) in panels.items()
+        }
+        assert warnings == {
+            "alice": ["breaks"],
+            "bob": ["daily_hours"],
+            "carol": ["daily_rest"],
+            "manager": [],
+            "hr": [],
+        }
+        time_panel, leave_panel = panels["manager"]
+        assert time_panel["context"]["waiting_count"] == 2
+        assert leave_panel["context"]["to_decide"] == 2
+        alice_time, _ = panels["alice"]
+        assert alice_time["context"]["today_entries"]  # 13:00 in Berlin: the morning is logged, the timer runs
+        assert alice_time["context"]["today_entries"][-1].ended_at is None
