@@ -8,7 +8,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def header_height(page):
-    return page.evaluate("document.querySelector('header').getBoundingClientRect().height")
+    """The menu's rows (the timer's bar below them is measured on its own)."""
+    return page.evaluate("document.querySelector('header nav').getBoundingClientRect().height")
 
 
 def test_the_phone_menu_is_one_button_that_opens_the_links(new_page, login, live_server, employee):
@@ -27,6 +28,9 @@ def test_the_phone_menu_is_one_button_that_opens_the_links(new_page, login, live
     expect(leave_link).to_be_hidden()
     height = header_height(page)
     assert height < 110, height  # one row; the wrapped links took three (about 250 px)
+    # The timer's box follows on the first screen: one tap away.
+    box = page.locator("#header-timer").bounding_box()
+    assert box["y"] + box["height"] < 844 / 2, box
 
     toggle.click()
     expect(toggle).to_have_attribute("aria-expanded", "true")
@@ -51,3 +55,21 @@ def test_a_wide_screen_shows_the_links_and_no_button(new_page, login, live_serve
     page.goto(f"{live_server.url}/time/")
     expect(page.get_by_role("button", name="Menu")).to_be_hidden()
     expect(page.locator("#main-nav").get_by_role("link", name="Leave")).to_be_visible()
+
+
+def test_the_managers_header_is_one_row_at_1366(new_page, login, live_server, manager, employee):
+    """Eight links for a manager (Approvals, Team) and their name: one row, the admin in their menu."""
+    from playwright.sync_api import expect
+
+    manager.first_name, manager.last_name, manager.is_staff = "Maximiliane", "Zimmermann", True
+    manager.save(update_fields=["first_name", "last_name", "is_staff"])
+    page = new_page()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    login(page, manager)
+    links = page.locator("#main-nav a")
+    expect(links).to_have_count(8)
+    tops = {round(box["y"]) for box in (links.nth(i).bounding_box() for i in range(8))}
+    assert len(tops) == 1, tops  # all on one row
+    assert header_height(page) < 110  # one row (the phone test measures the same)
+    page.locator("header details.dropdown summary").click()
+    expect(page.locator("header details.dropdown").get_by_role("link", name="Admin")).to_be_visible()
