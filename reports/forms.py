@@ -91,7 +91,8 @@ class ReportForm(forms.Form):
         # Links that name dates alone (old bookmarks, the per-person links) mean those dates.
         data.setdefault("preset", "custom" if has_dates else DEFAULT_PRESET)
         data.setdefault("group_by", DEFAULT_GROUP_BY)
-        data.setdefault("sub_group", DEFAULT_SUB_GROUP)
+        # Project under project is no sub-group: grouping by project alone then shows no sub-group.
+        data.setdefault("sub_group", DEFAULT_SUB_GROUP if data["group_by"] != DEFAULT_SUB_GROUP else NO_SUB_GROUP)
         super().__init__(data, **kwargs)
         self.today = today
         # Declared here: `from` is a Python keyword, and the query keeps the API's names.
