@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from core.durations import hours_text
+from core.durations import DURATION_GRAMMAR_HELP, hours_text
 from core.filters import MomentField
 from core.serializers import ModelSerializer
 from timetracking import compliance, services
@@ -242,7 +242,7 @@ class TimeEntryCreateSerializer(_EntryFieldsMixin):
         allow_blank=True,
         allow_null=True,
         default=None,
-        help_text='HH:MM ("01:30") or decimal hours ("1.5").',
+        help_text=DURATION_GRAMMAR_HELP,
     )
 
 
@@ -250,7 +250,10 @@ class TimeEntryUpdateSerializer(_EntryFieldsMixin):
     started_at = LocalDateTimeField(required=False)
     ended_at = LocalDateTimeField(required=False, allow_null=True)
     duration = serializers.CharField(
-        max_length=10, required=False, allow_blank=True, help_text="Sets the end to start + duration."
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        help_text=f"Sets the end to start + duration. {DURATION_GRAMMAR_HELP}",
     )
 
 

@@ -1,14 +1,12 @@
 """Parsing what people type: durations ("1:30", "90m") and tag names."""
 
-import re
 from collections.abc import Iterable
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from core.durations import seconds_from_hours
+from core.durations import DurationSyntaxError, duration_from_text
 from timetracking.models import (
     Tag,
 )
@@ -16,38 +14,17 @@ from timetracking.services.common import MAX_TAGS_PER_ENTRY, TAG_NAME_MAX_LENGTH
 
 # --- Input helpers --------------------------------------------------------------------------
 
-_DURATION_PATTERNS = [
-    re.compile(r"^(?P<hours>\d{1,2}):(?P<minutes>[0-5]\d)$"),  # 1:30, 01:30
-    re.compile(r"^(?:(?P<hours>\d{1,2})\s*h)?\s*(?:(?P<minutes>\d{1,4})\s*m(?:in)?)?$"),  # 1h30m, 90m, 2h
-]
-
 
 def parse_duration(value: object, *, field: str = "duration") -> timedelta:
-    """'01:30', '1:30', '1h30m', '90m', '2h' or decimal hours '1.5' -> timedelta (> 0)."""
-    duration: timedelta | None
+    """A timedelta, or text in core.durations' grammar ("1:30", "1.5h", "90m", "90" = 90 minutes,
+    "0130" = HHMM) -> timedelta, more than zero and at most TIME_ENTRY_MAX_HOURS."""
     if isinstance(value, timedelta):
         duration = value
     else:
-        text = str(value or "").strip().lower()
-        duration = None
-        if len(text) <= 10:
-            for pattern in _DURATION_PATTERNS:
-                match = pattern.match(text)
-                if match and any(match.groupdict().values()):
-                    duration = timedelta(
-                        hours=int(match["hours"] or 0),
-                        minutes=int(match["minutes"] or 0),
-                    )
-                    break
-            if duration is None and re.fullmatch(r"\d{1,2}([.,]\d{1,2})?", text):
-                try:
-                    hours = Decimal(text.replace(",", "."))
-                except InvalidOperation:  # pragma: no cover - the regex already checked the shape
-                    hours = None
-                if hours is not None:
-                    duration = timedelta(seconds=seconds_from_hours(hours))
-        if duration is None:
-            raise TimeTrackingError("Give a duration as HH:MM (e.g. 01:30) or hours (e.g. 1.5).", field=field)
+        try:
+            duration = duration_from_text(str(value or ""))
+        except DurationSyntaxError as error:
+            raise TimeTrackingError(error.message, field=field) from None
     if duration <= timedelta(0):
         raise TimeTrackingError("The duration must be more than zero.", field=field)
     if duration > max_entry_duration():

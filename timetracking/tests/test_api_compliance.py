@@ -149,7 +149,7 @@ def test_create_answers_with_warnings_and_keeps_every_field(client_for, employee
 
 def test_an_existing_violation_elsewhere_is_not_repeated(client_for, employee, frozen):
     long_day(employee, day=2)
-    response = client_for(employee).post(ENTRIES_URL, {"started_at": "2026-03-09T08:00:00+01:00", "duration": "1"})
+    response = client_for(employee).post(ENTRIES_URL, {"started_at": "2026-03-09T08:00:00+01:00", "duration": "1h"})
     assert response.json()["warnings"] == []
 
 
@@ -205,7 +205,7 @@ def test_block_mode_refuses_a_violating_write_with_409(client_for, employee, set
     assert {violation["rule"] for violation in body["violations"]} == {"daily_hours", "breaks"}
     assert not TimeEntry.objects.exists()
     # A compliant entry is still saved.
-    assert client.post(ENTRIES_URL, {"started_at": "2026-03-09T08:00:00+01:00", "duration": "4"}).status_code == 201
+    assert client.post(ENTRIES_URL, {"started_at": "2026-03-09T08:00:00+01:00", "duration": "4h"}).status_code == 201
 
 
 def test_block_mode_refuses_the_whole_bulk_request(client_for, employee, settings, frozen):

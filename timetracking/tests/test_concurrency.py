@@ -141,7 +141,7 @@ def test_an_entry_write_and_an_approval_at_once_never_leave_an_entry_changed_in_
         start = utc(monday.year, monday.month, monday.day + 1, 8)
         results = run_at_once(
             lambda period=period: services.period_approve(actor=manager, period=period),
-            lambda start=start: services.entry_create(user=employee, started_at=start, duration="1"),
+            lambda start=start: services.entry_create(user=employee, started_at=start, duration="1h"),
         )
         period.refresh_from_db()
         assert period.status == TimesheetPeriod.Status.APPROVED

@@ -186,11 +186,11 @@ def test_a_locked_week_refuses_create_edit_delete_bulk_for_everyone(request, cli
     detail = reverse("api:time-entry-detail", args=[locked.pk])
     before = TimeEntry.objects.count()
     assert_locked(
-        client.post(ENTRIES_URL, {"user": employee.pk, "started_at": "2026-03-05T08:00:00Z", "duration": "1"})
+        client.post(ENTRIES_URL, {"user": employee.pk, "started_at": "2026-03-05T08:00:00Z", "duration": "1h"})
     )
     assert_locked(client.patch(detail, {"description": "changed"}))
     assert_locked(client.delete(detail))
-    rows = [{"user": employee.pk, "started_at": "2026-03-05T08:00:00Z", "duration": "1"}]
+    rows = [{"user": employee.pk, "started_at": "2026-03-05T08:00:00Z", "duration": "1h"}]
     response = client.post(reverse("api:time-entry-bulk"), {"entries": rows}, format="json")
     assert response.status_code == 400 and response.json()["errors"][0]["status"] == 409
     assert response.json()["errors"][0]["errors"]["code"] == "period_locked"
@@ -231,10 +231,10 @@ def test_timer_start_stop_and_switch_touching_a_locked_week_are_refused(client_f
 
 def test_other_weeks_and_other_users_are_not_locked(client_for, employee, colleague, locked):
     assert (
-        client_for(employee).post(ENTRIES_URL, {"started_at": "2026-03-09T08:00:00Z", "duration": "1"}).status_code
+        client_for(employee).post(ENTRIES_URL, {"started_at": "2026-03-09T08:00:00Z", "duration": "1h"}).status_code
         == 201
     )
-    colleague_entry = {"started_at": "2026-03-04T08:00:00Z", "duration": "1"}
+    colleague_entry = {"started_at": "2026-03-04T08:00:00Z", "duration": "1h"}
     assert client_for(colleague).post(ENTRIES_URL, colleague_entry).status_code == 201
 
 

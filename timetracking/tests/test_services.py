@@ -47,13 +47,13 @@ def test_quick_check_in_from_a_duration_alone_ends_now(employee, frozen):
 
 @pytest.mark.parametrize(
     ("text", "minutes"),
-    [("1:30", 90), ("01:30", 90), ("1.5", 90), ("1,25", 75), ("90m", 90), ("2h", 120), ("1h15m", 75)],
+    [("1:30", 90), ("01:30", 90), ("1.5", 90), ("1,25", 75), ("90m", 90), ("2h", 120), ("1h15m", 75), ("1:30:00", 90)],
 )
 def test_duration_formats(text, minutes):
     assert services.parse_duration(text) == timedelta(minutes=minutes)
 
 
-@pytest.mark.parametrize("text", ["", "abc", "0:00", "1:75", "-1", "17:00", "99999999999", "1:30:00"])
+@pytest.mark.parametrize("text", ["", "abc", "0:00", "1:75", "-1", "17:00", "99999999999", "1:30:60"])
 def test_bad_durations_are_refused_on_the_duration_field(text):
     with pytest.raises(services.TimeTrackingError) as excinfo:
         services.parse_duration(text)
