@@ -1,6 +1,6 @@
 """`manage.py seed_demo` as a whole: the picture it gives on any day (frozen on a Tuesday, on a
 Monday after the change to summer time, on the 1st of a month, on the day after a public holiday
-of all three demo countries, and on the first Monday of a year), and that a second run creates
+of all three demo countries, on the first Monday of a year and on a Saturday), and that a second run creates
 nothing, the same day or the next."""
 
 from collections import defaultdict
@@ -34,6 +34,7 @@ MOMENTS = {
     "first of a month": "2026-10-01 15:00:00+00:00",
     "day after a public holiday": "2026-05-26 13:00:00+00:00",  # Whit Monday, spring bank holiday, Memorial Day
     "first monday of a year": "2027-01-04 10:00:00+00:00",
+    "saturday": "2026-03-14 10:00:00+00:00",  # alice's timer runs on a Saturday: nobody else works
 }
 USERNAMES = ["alice", "bob", "carol", "manager", "hr"]
 EXPECTED_VIOLATIONS = {(violation.username, violation.rule) for violation in DELIBERATE}
