@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from core.durations import to_the_minute
+from core.durations import seconds_from_hours, to_the_minute
 from timetracking import compliance, timesheet
 from timetracking.models import TimeEntry, TimesheetPeriod
 from timetracking.views.common import parse_week, week_url_for
@@ -62,6 +62,7 @@ def team(request):
                 "user": member,
                 "seconds": worked,
                 "expected": expected,
+                "week_expected": to_the_minute(seconds_from_hours(member.weekly_hours)),
                 "difference": worked - expected,
                 "violations": violations[member.pk],
                 "period": periods.get(member.pk),
