@@ -35,6 +35,7 @@ class UserAdmin(DjangoUserAdmin):
             "Work",
             {"fields": ("manager", "timezone", "country", "subdivision", "weekly_hours", "working_weekdays")},
         ),
+        ("Preferences", {"fields": ("duration_format",)}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "email", "password1", "password2")}),

@@ -51,14 +51,24 @@ class UserSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+# A preference of one's own, shown on `users/me/` only (not in `users/`).
+PREFERENCE_FIELDS = ("duration_format",)
+
+
 class ProfileSerializer(UserSerializer):
-    """What a user may change on their own profile; everything else is read-only."""
+    """What a user may change on their own profile, and their preferences; everything else is read-only."""
 
     class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, *PREFERENCE_FIELDS]
         read_only_fields = [field for field in UserSerializer.Meta.fields if field not in services.SELF_EDITABLE_FIELDS]
         extra_kwargs = {"email": {"required": False}}
 
+    @transaction.atomic
     def update(self, instance, validated_data):
+        if "duration_format" in validated_data:
+            instance.set_duration_format(validated_data.pop("duration_format"))
+        if not validated_data:
+            return instance
         return services.user_update_profile(user=instance, data=validated_data)
 
 
@@ -107,7 +117,8 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @action(detail=False, methods=["get", "patch"], serializer_class=ProfileSerializer)
     def me(self, request):
-        """The caller's own profile. PATCH changes name, e-mail, time zone and holiday region only."""
+        """The caller's own profile. PATCH changes name, e-mail, time zone, holiday region and the
+        duration format (`hm`: 1:30, `decimal`: 1.50 h) only."""
         if request.method == "GET":
             return Response(ProfileSerializer(request.user).data)
         serializer = ProfileSerializer(request.user, data=request.data, partial=True)

@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 
+from core.durations import DurationFormat
+
 ISO_WEEKDAYS = "1234567"  # Monday = 1 ... Sunday = 7, as date.isoweekday()
 
 
@@ -112,6 +114,14 @@ class User(AbstractUser):
         help_text="ISO weekday digits the user works on (1 = Monday ... 7 = Sunday).",
     )
 
+    duration_format = models.CharField(
+        max_length=10,
+        choices=DurationFormat.choices,
+        default=DurationFormat.HOURS_MINUTES,
+        db_default=DurationFormat.HOURS_MINUTES,  # rows written outside the ORM (the benchmark) too
+        help_text="How pages show durations: hours and minutes (1:30) or decimal hours (1.50 h).",
+    )
+
     session_generation = models.PositiveIntegerField(
         default=0,
         db_default=0,  # rows written outside the ORM (the benchmark's generator) start at 0 too
@@ -132,6 +142,9 @@ class User(AbstractUser):
                 condition=Q(weekly_hours__gte=0) & Q(weekly_hours__lte=80), name="user_weekly_hours_range"
             ),
             models.CheckConstraint(condition=~Q(manager=models.F("pk")), name="user_not_own_manager"),
+            models.CheckConstraint(
+                condition=Q(duration_format__in=DurationFormat.values), name="user_duration_format_known"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -181,6 +194,13 @@ class User(AbstractUser):
             secret=secret,
             algorithm="sha256",
         ).hexdigest()
+
+    def set_duration_format(self, duration_format: str) -> None:
+        """Save the user's choice of how durations read (a preference: no rule beyond its choices,
+        so no service). Raises ValidationError for a value that is not a DurationFormat."""
+        self.duration_format = duration_format
+        self.clean_fields(exclude=[field.name for field in self._meta.fields if field.name != "duration_format"])
+        self.save(update_fields=["duration_format"])
 
     def clean(self) -> None:
         super().clean()

@@ -3,12 +3,15 @@ import importlib
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse_lazy
+from django.views.decorators.http import require_http_methods
 
 from accounts import services
+from accounts.forms import PreferencesForm
 
 # Apps that contribute a panel to the dashboard: each has a `dashboard.py` with
 # `widget(request) -> {"template": ..., "context": {...}} | None`.
@@ -58,3 +61,24 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         messages.success(self.request, "Your password was changed. Other API sessions were signed out.")
 
         return HttpResponseRedirect(self.get_success_url())
+
+
+@require_http_methods(["GET", "POST"])
+def preferences(request):
+    """The signed-in user's own preferences (how durations read). Only ever the caller's own."""
+    user = request.user
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            try:
+                user.set_duration_format(form.cleaned_data["duration_format"])
+            except ValidationError as error:
+                form.add_error("duration_format", error.messages)
+            else:
+                messages.success(request, "Your preferences were saved.")
+                return redirect("accounts:preferences")
+        status = 400
+    else:
+        form = PreferencesForm(initial={"duration_format": user.duration_format})
+        status = 200
+    return render(request, "accounts/preferences.html", {"form": form}, status=status)

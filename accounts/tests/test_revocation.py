@@ -168,6 +168,7 @@ def test_deactivation_kills_tokens_keys_and_feeds_for_good(employee, superuser, 
                 "weekly_hours": str(user.weekly_hours),
                 "working_weekdays": user.working_weekdays,
                 "manager": user.manager_id or "",
+                "duration_format": user.duration_format,  # the admin form posts every field it shows
             },
         )
         assert response.status_code == 302, response.content.decode()[:3000]

@@ -1,0 +1,15 @@
+"""Page forms of accounts."""
+
+from django import forms
+
+from core.durations import DurationFormat
+
+
+class PreferencesForm(forms.Form):
+    """A user's own display preferences (the Preferences page)."""
+
+    duration_format = forms.ChoiceField(
+        label="Show durations as",
+        choices=DurationFormat.choices,
+        help_text="On every page: the timesheet, the dashboard, team weeks and reports.",
+    )
