@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from datetime import tzinfo as TimeZone
 
-from core.durations import hours_from_seconds
+from core.durations import DurationSyntaxError, duration_from_text, hours_from_seconds
 from reports.models import ImportFormat
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -31,6 +31,15 @@ REQUIRED_COLUMNS = {
     ImportFormat.TOGGL: TOGGL_COLUMNS,
     ImportFormat.CLOCKIFY: CLOCKIFY_COLUMNS,
     ImportFormat.NATIVE: NATIVE_COLUMNS,
+}
+# A row without an end ends its duration after its start: the duration column, read with the one
+# duration grammar (core.durations: "02:30:00" as Toggl and Clockify write it, "2.5h", "150m", ...).
+# A row with an end keeps it, whatever its duration column says (the end is exact; the column is
+# not always: Clockify rounds it). Our own layout has no duration column; a "Duration" one is read.
+DURATION_COLUMNS = {
+    ImportFormat.TOGGL: "Duration",
+    ImportFormat.CLOCKIFY: "Duration (h)",
+    ImportFormat.NATIVE: "Duration",
 }
 DATE_FORMATS = ["%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y"]
 TIME_FORMATS = ["%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p"]
@@ -143,6 +152,19 @@ def _parse_iso(text, tzinfo, row, name):
     return value if value.tzinfo else value.replace(tzinfo=tzinfo)
 
 
+def _end_after(started_at, text, row):
+    """The end of a row given by its start and a duration text (core.durations' grammar)."""
+    try:
+        duration = duration_from_text(text)
+    except DurationSyntaxError as error:
+        row.error("duration", f"Unreadable duration {text[:20]!r}. {error.message}")
+        return None
+    if started_at is None:
+        return None
+    # In UTC: a wall-clock sum would be an hour off across a daylight-saving change.
+    return (started_at.astimezone(UTC) + duration).astimezone(started_at.tzinfo)
+
+
 def _split_tags(text, row):
     tags = []
     for part in (text or "").split(","):
@@ -202,15 +224,25 @@ def _parse_record(record, file_format, tzinfo, line):
     row.description = _clean(get("Description"), MAX_DESCRIPTION_LENGTH, row, "description")
     row.billable = _parse_bool(get("Billable"), row)
     row.tags = _split_tags(get("Tags"), row)
+    duration = get(DURATION_COLUMNS[ImportFormat(file_format)]).strip()
     if file_format == ImportFormat.TOGGL:
         row.started_at = _parse_local(get("Start date"), get("Start time"), tzinfo, row, "started_at")
-        row.ended_at = _parse_local(get("End date"), get("End time"), tzinfo, row, "ended_at")
+        if duration and not (get("End date").strip() or get("End time").strip()):
+            row.ended_at = _end_after(row.started_at, duration, row)
+        else:
+            row.ended_at = _parse_local(get("End date"), get("End time"), tzinfo, row, "ended_at")
     elif file_format == ImportFormat.CLOCKIFY:
         row.started_at = _parse_local(get("Start Date"), get("Start Time"), tzinfo, row, "started_at")
-        row.ended_at = _parse_local(get("End Date"), get("End Time"), tzinfo, row, "ended_at")
+        if duration and not (get("End Date").strip() or get("End Time").strip()):
+            row.ended_at = _end_after(row.started_at, duration, row)
+        else:
+            row.ended_at = _parse_local(get("End Date"), get("End Time"), tzinfo, row, "ended_at")
     else:
         row.started_at = _parse_iso(get("Start"), tzinfo, row, "started_at")
-        row.ended_at = _parse_iso(get("End"), tzinfo, row, "ended_at")
+        if duration and not get("End").strip():
+            row.ended_at = _end_after(row.started_at, duration, row)
+        else:
+            row.ended_at = _parse_iso(get("End"), tzinfo, row, "ended_at")
     if row.started_at and row.ended_at and row.ended_at <= row.started_at:
         row.error("ended_at", "The end must be after the start.")
     return row
