@@ -97,6 +97,8 @@ def _report(viewer, filters, choices):
         "person_overtime": person,
         "team_overtime": team,
         "expected": expected,
+        # Nothing tracked and nothing expected (before someone joined): no empty charts of zeros.
+        "show_expected": bool(report["groups"]) or expected["expected_seconds"] > 0,
         "period_label": {"day": "Day", "week": "Week", "month": "Month"}[period],
         "expected_rows": [
             {**row, "label": summary.group_label(period, {period: row["period"]})} for row in expected["rows"]

@@ -246,6 +246,8 @@ def test_the_empty_state_says_what_to_do_next(logged_in, employee, frozen):
     assert "No time tracked from 9 Mar 2026 to 15 Mar 2026." in html
     assert "Last month" in html and reverse("timetracking:week") in html
     assert 'id="chart-main"' not in html
+    # Nothing expected either (the employee joined after that week): no charts of zeros, no empty exports.
+    assert 'id="chart-expected"' not in html and 'id="export-csv"' not in html
 
 
 # --- Who may see whom --------------------------------------------------------------------------------
@@ -364,3 +366,15 @@ def test_a_teams_page_costs_the_same_queries_for_more_people_and_entries(
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(INDEX, params)
     assert len(response.context["team_overtime"]["people"]) == 9
+
+
+def test_durations_follow_the_viewers_format_in_table_figures_and_chart(logged_in, employee, frozen):
+    User.objects.filter(pk=employee.pk).update(duration_format="decimal")
+    _work(employee, date(2026, 3, 16), 3.5, ProjectFactory(name="Alpha"))
+    response = logged_in(employee).get(INDEX, {"preset": "this_week", "group_by": "project"})
+    html = response.content.decode()
+    assert '<p class="figure" id="figure-tracked">3.50 h</p>' in html
+    assert "3:30" not in html
+    chart = response.context["chart"]
+    assert chart["sample"] == "1.50 h"  # reports.js spells the axis like this
+    assert chart["datasets"][0]["texts"] == ["3.50 h"] and chart["datasets"][0]["values"] == [3.5]
