@@ -11,5 +11,5 @@ class PreferencesForm(forms.Form):
     duration_format = forms.ChoiceField(
         label="Show durations as",
         choices=DurationFormat.choices,
-        help_text="On every page: the timesheet, the dashboard, team weeks and reports.",
+        help_text="Wherever a page shows how long something took: 1:30 or 1.50 h.",
     )
