@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0008_user_session_generation'),
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("accounts", "0008_user_session_generation"),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='duration_format',
-            field=models.CharField(choices=[('hm', 'Hours and minutes (1:30)'), ('decimal', 'Decimal hours (1.50 h)')], db_default='hm', default='hm', help_text='How pages show durations: hours and minutes (1:30) or decimal hours (1.50 h).', max_length=10),
+            model_name="user",
+            name="duration_format",
+            field=models.CharField(
+                choices=[("hm", "Hours and minutes (1:30)"), ("decimal", "Decimal hours (1.50 h)")],
+                db_default="hm",
+                default="hm",
+                help_text="How pages show durations: hours and minutes (1:30) or decimal hours (1.50 h).",
+                max_length=10,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('duration_format__in', ['hm', 'decimal'])), name='user_duration_format_known'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("duration_format__in", ["hm", "decimal"])), name="user_duration_format_known"
+            ),
         ),
     ]
