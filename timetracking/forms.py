@@ -74,6 +74,17 @@ def picker_choices(user, *, include_project=None, include_task=None):
     return project_choices, task_choices
 
 
+def row_choices(user):
+    """The week grid's add-row picker: each loggable project, then its tasks, as
+    (project label, [(value, text)]) with values "<project>" and "<project>:<task>"."""
+    projects, tasks = picker_choices(user)
+    tasks_by_label = dict(tasks[1:])
+    return [
+        (label, [(value, label), *((f"{value}:{pk}", f"{label} · {name}") for pk, name in tasks_by_label.get(label, []))])
+        for value, label in projects[1:]
+    ]
+
+
 class _PickerMixin:
     def _setup_pickers(self, user, include_project=None, include_task=None):
         project_choices, task_choices = picker_choices(user, include_project=include_project, include_task=include_task)

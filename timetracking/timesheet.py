@@ -29,8 +29,17 @@ class DayRow(TypedDict):
 
 
 class GridCell(TypedDict):
+    """A project/task's day: its seconds and its entries (one is edited in the cell itself;
+    several, or a running one, are opened as a list instead). `id` names the cell's input, and
+    `error`/`value` carry a refused value back to it."""
+
+    id: str
     day: date
     seconds: int
+    entries: list[TimeEntry]
+    running: bool
+    error: str
+    value: str
 
 
 class GridRow(TypedDict):
@@ -79,10 +88,12 @@ def _row_order(labels: tuple[Project | None, Task | None]) -> tuple[bool, str, s
 def grid_rows(entries: Iterable[TimeEntry], pinned: Iterable[TimesheetRow], days: list[date]) -> list[GridRow]:
     """One row per project/task with (localised) entries in the week or pinned to it, in `_row_order`."""
     row_seconds: dict[RowKey, defaultdict[date, int]] = defaultdict(lambda: defaultdict(int))
+    row_entries: dict[RowKey, defaultdict[date, list[TimeEntry]]] = defaultdict(lambda: defaultdict(list))
     row_labels: dict[RowKey, tuple[Project | None, Task | None]] = {}
     for entry in entries:
         key = (entry.project_id, entry.task_id)
         row_seconds[key][entry.local_start.date()] += entry.seconds
+        row_entries[key][entry.local_start.date()].append(entry)
         row_labels[key] = (entry.project, entry.task)
     pinned_keys = set()
     for row in pinned:
@@ -94,12 +105,30 @@ def grid_rows(entries: Iterable[TimeEntry], pinned: Iterable[TimesheetRow], days
         {
             "project": project,
             "task": task,
-            "cells": [{"day": day, "seconds": row_seconds[key].get(day, 0)} for day in days],
+            "cells": [
+                {
+                    "id": cell_id(key, day),
+                    "day": day,
+                    "seconds": row_seconds[key].get(day, 0),
+                    "entries": row_entries[key].get(day, []),
+                    "running": any(entry.ended_at is None for entry in row_entries[key].get(day, [])),
+                    "error": "",
+                    "value": "",
+                }
+                for day in days
+            ],
             "total": sum(row_seconds[key].values()),
             "pinned": key in pinned_keys,
         }
         for key, (project, task) in sorted(row_labels.items(), key=lambda item: _row_order(item[1]))
     ]
+
+
+def cell_id(key: RowKey, day: date) -> str:
+    """The HTML id of a grid cell's input: its project, task and day (stable across re-renders,
+    so the focus can come back to it after an htmx swap)."""
+    project_id, task_id = key
+    return f"cell-{project_id or 0}-{task_id or 0}-{day:%Y%m%d}"
 
 
 def expected_seconds_so_far(user: User, monday: date, today: date) -> int:

@@ -65,7 +65,17 @@ from timetracking.services.periods import (
     period_week_start,
 )
 from timetracking.services.timer import timer_current, timer_start, timer_stop, timer_update
-from timetracking.services.timesheet import timesheet_copy_previous_week, timesheet_row_remove
+from timetracking.services.timesheet import (
+    UNDO_SECONDS,
+    CellChange,
+    entry_restore,
+    entry_undo_token,
+    timesheet_cell_set,
+    timesheet_copy_previous_week,
+    timesheet_copy_previous_week_hours,
+    timesheet_row_add,
+    timesheet_row_remove,
+)
 
 __all__ = [
     "BULK_MAX_ROWS",
@@ -76,9 +86,11 @@ __all__ = [
     "PERIOD_TEXT_MAX_LENGTH",
     "SNAPSHOT_ATTRIBUTES",
     "TAG_NAME_MAX_LENGTH",
+    "UNDO_SECONDS",
     "UPDATABLE_FIELDS",
     "BulkError",
     "CatalogNotAllowed",
+    "CellChange",
     "ComplianceBlocked",
     "PeriodLocked",
     "PeriodNotAllowed",
@@ -98,6 +110,8 @@ __all__ = [
     "entries_bulk_create",
     "entry_create",
     "entry_delete",
+    "entry_restore",
+    "entry_undo_token",
     "entry_update",
     "max_entry_duration",
     "parse_duration",
@@ -118,6 +132,9 @@ __all__ = [
     "timer_start",
     "timer_stop",
     "timer_update",
+    "timesheet_cell_set",
     "timesheet_copy_previous_week",
+    "timesheet_copy_previous_week_hours",
+    "timesheet_row_add",
     "timesheet_row_remove",
 ]

@@ -154,7 +154,7 @@ def test_the_entry_page_reads_the_grammar(client, employee, frozen, text):
 def test_the_entry_page_shows_a_bad_duration_at_the_field(client, employee, frozen):
     client.force_login(employee)
     response = client.post(CREATE_URL, {"date": "2026-03-09", "start": "09:00", "duration": "1.5.5"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Give a duration like 1:30, 1.5" in field_error(response.content.decode(), "duration")
     assert not TimeEntry.objects.exists()
 

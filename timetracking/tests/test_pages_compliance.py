@@ -65,7 +65,7 @@ def test_block_mode_shows_the_violation_as_a_form_error(client, employee, settin
     settings.WORKING_TIME_BLOCK_ON_VIOLATION = True
     as_user(client, employee)
     response = client.post(CREATE_URL, {"date": "2026-03-09", "start": "08:00", "end": "18:30"})
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "This would breach the working-time rules" in response.content.decode()
     assert not TimeEntry.objects.exists()
 
@@ -115,7 +115,7 @@ def test_a_locked_week_refuses_writes_through_the_pages(client, employee, locked
         reverse("timetracking:entry-edit", args=[locked_entry.pk]),
         {"date": "2026-03-04", "start": "09:00", "end": "12:00"},
     )
-    assert response.status_code == 200 and "approved and locked" in response.content.decode()
+    assert response.status_code == 409 and "approved and locked" in response.content.decode()
     response = client.post(reverse("timetracking:entry-delete", args=[locked_entry.pk]), follow=True)
     assert "approved and locked" in response.content.decode()
     assert TimeEntry.objects.count() == 1

@@ -1,6 +1,7 @@
 """Pages of time tracking, one module per page family; thin adapters over services (rules),
 compliance.py (violations) and timesheet.py (the week grid's reads)."""
 
+from timetracking.views.grid import grid_cell, row_add
 from timetracking.views.periods import period_approve, period_reject, period_reopen, period_submit
 from timetracking.views.team import team
 from timetracking.views.timer import (
@@ -18,6 +19,7 @@ from timetracking.views.week import (
     entry_create,
     entry_delete,
     entry_edit,
+    entry_restore,
     row_remove,
     week,
     week_context,
@@ -28,10 +30,13 @@ __all__ = [
     "entry_create",
     "entry_delete",
     "entry_edit",
+    "entry_restore",
+    "grid_cell",
     "period_approve",
     "period_reject",
     "period_reopen",
     "period_submit",
+    "row_add",
     "row_remove",
     "team",
     "timer_bar",
