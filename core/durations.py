@@ -70,11 +70,12 @@ def hours_minutes(seconds: int | float) -> str:
 #   bare number  5  90  480                        1 to 3 digits: minutes (90 = 1:30, 5 = 0:05)
 #                0130  1230                        exactly 4 digits: HHMM (minutes below 60)
 #
-# Case and whitespace (around and between the parts, one space at most inside) do not matter.
-# Everything else is refused: a sign, a unit other than h / m / min, more digits, a second decimal
-# mark, non-ASCII digits, more than DURATION_TEXT_MAX_LENGTH characters. The grammar sets no upper
-# limit beyond its digits (999:59:59 at most) and allows zero: callers refuse what is too long or
-# too short for them (timetracking: more than zero, at most TIME_ENTRY_MAX_HOURS).
+# Case does not matter, nor whitespace around the text or between its parts (a run of it reads as
+# one space). Everything else is refused: a sign, a unit other than h / m / min, more digits, a
+# second decimal mark, non-ASCII digits, more than DURATION_TEXT_MAX_LENGTH characters (whitespace
+# around aside). The grammar sets no upper limit beyond its digits (999:59:59 at most) and allows
+# zero: callers refuse what is too long or too short for them (timetracking: more than zero, at
+# most TIME_ENTRY_MAX_HOURS).
 
 DURATION_TEXT_MAX_LENGTH = 20
 DURATION_FORMS = "1:30, 1.5, 1,5, 1.5h, 1h30m, 90m, or minutes alone (90); four digits are HHMM (0130)"
@@ -110,7 +111,10 @@ def duration_from_text(text: str) -> timedelta:
 
     "1:30", "1.5", "1,5 h", "1h30", "90m", "90" -> 1 h 30 min; "0130" -> 1 h 30 min; "480" -> 8 h.
     Raises DurationSyntaxError (a ValueError) for anything else."""
-    if not isinstance(text, str) or len(text) > DURATION_TEXT_MAX_LENGTH:
+    if not isinstance(text, str):
+        raise DurationSyntaxError
+    text = text.strip()
+    if len(text) > DURATION_TEXT_MAX_LENGTH:
         raise DurationSyntaxError
     # Any run of whitespace (a no-break space too) reads as one space; case is ignored.
     normalized = " ".join(text.split()).lower()
