@@ -80,7 +80,10 @@ def row_choices(user):
     projects, tasks = picker_choices(user)
     tasks_by_label = dict(tasks[1:])
     return [
-        (label, [(value, label), *((f"{value}:{pk}", f"{label} · {name}") for pk, name in tasks_by_label.get(label, []))])
+        (
+            label,
+            [(value, label), *((f"{value}:{pk}", f"{label} · {name}") for pk, name in tasks_by_label.get(label, []))],
+        )
         for value, label in projects[1:]
     ]
 

@@ -182,7 +182,12 @@ def entry_create(request):
             status = _error_status(error)
         else:
             if is_htmx(request):
-                return week_body(request, entry_monday(entry), notice=_saved_notice("added", entry), focus=f"add-{entry.started_at.astimezone(entry.user.tzinfo).date()}")
+                return week_body(
+                    request,
+                    entry_monday(entry),
+                    notice=_saved_notice("added", entry),
+                    focus=f"add-{entry.started_at.astimezone(entry.user.tzinfo).date()}",
+                )
             messages.success(request, "Entry added.")
             warn_violations(request, entry)
             return HttpResponseRedirect(week_url_for(entry_monday(entry)))
