@@ -74,8 +74,12 @@ def week_context(request: SignedInRequest, target: User, monday: date, **state: 
     timesheet.localise(entries, tzinfo, timezone.now())
     pinned = TimesheetRow.objects.filter(user=target, week_start=monday).select_related("project", "task")
     grid = timesheet.grid_rows(entries, pinned, days)
-    for value, message, cell in _cells_with_errors(grid, state.get("cell_error") or {}):
+    cell_error = state.get("cell_error") or {}
+    for value, message, cell in _cells_with_errors(grid, cell_error):
         cell["value"], cell["error"] = value, message
+    if cell_error and not any(cell["error"] for row in grid for cell in row["cells"]):
+        # The cell is not an input (several entries, a running one) or not in the grid: say it above.
+        state["notice"] = " ".join(message for _value, message in cell_error.values())
     read_only = target.pk != viewer.pk
     today = timezone.localdate(timezone=tzinfo)
     period = services.period_state(actor=viewer, user=target, week_start=monday)
@@ -133,9 +137,10 @@ def week_context(request: SignedInRequest, target: User, monday: date, **state: 
 
 
 def _cells_with_errors(grid, errors):
+    """The grid's input cells (one entry at most, none running) that `errors` names."""
     for row in grid:
         for cell in row["cells"]:
-            if cell["id"] in errors:
+            if cell["id"] in errors and len(cell["entries"]) <= 1 and not cell["running"]:
                 value, message = errors[cell["id"]]
                 yield value, message, cell
 
