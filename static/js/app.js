@@ -55,7 +55,7 @@ document.addEventListener("DOMContentLoaded", () => {
     t: () => go("/time/"),
     d: () => go("/"),
     // The timesheet marks its "add an entry for today" control; elsewhere, go there and open it.
-    n: () => follow("[data-shortcut=new-entry]") || window.location.assign("/time/?new=today#new-entry"),
+    n: () => follow("[data-shortcut=new-entry]") || window.location.assign("/time/?new=today#add-entry"),
     "[": () => follow("a[rel=prev]"),
     "]": () => follow("a[rel=next]"),
   };

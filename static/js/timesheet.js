@@ -88,7 +88,9 @@
     });
   };
   document.addEventListener("htmx:afterSettle", retireUndo);
-  document.addEventListener("DOMContentLoaded", () => {
+  // A page opened on a form (?new=today from the "n" shortcut elsewhere, ?edit=): its first field.
+  // On "load", after the browser has scrolled to the URL's #fragment, which would take the focus back.
+  window.addEventListener("load", () => {
     retireUndo();
     const body = document.getElementById(BODY);
     const wanted = body && body.dataset.focus && document.getElementById(body.dataset.focus);

@@ -230,3 +230,23 @@ def test_the_timesheet_fits_a_phone(new_page, login, live_server, employee, webs
     wrap.evaluate("element => { element.scrollLeft = element.scrollWidth; }")
     label = page.locator(".tt-grid tbody th").first
     assert label.evaluate("element => element.getBoundingClientRect().left") >= 0
+
+
+def test_n_elsewhere_opens_todays_new_entry_on_the_timesheet(page, login, live_server, employee):
+    login(page, employee)  # on the dashboard
+    page.locator("body").press("n")
+    page.wait_for_url(f"{live_server.url}/time/?new=today#add-entry")
+    today = timezone.localdate(timezone=employee.tzinfo)
+    form = page.locator(f"#day-{today:%Y-%m-%d} #add-entry form")
+    expect(form.get_by_label("Start")).to_be_focused()
+    expect(form.get_by_label("Date")).to_have_value(f"{today:%Y-%m-%d}")
+    form.get_by_role("link", name="Cancel").click()
+    expect(page.locator("#add-entry")).to_have_count(0)
+    expect(page.locator(f"#add-{today:%Y-%m-%d}")).to_be_visible()
+
+
+def test_preferences_are_in_the_users_menu(page, login, live_server, employee):
+    login(page, employee)
+    page.locator("header details.dropdown summary").click()
+    page.get_by_role("link", name="Preferences").click()
+    page.wait_for_url(f"{live_server.url}/accounts/preferences/")
