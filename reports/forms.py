@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
+from typing import cast
 
 from django import forms
 
@@ -99,7 +100,8 @@ class ReportForm(forms.Form):
         self.fields["from"] = forms.DateField(label="From", required=False, error_messages={"invalid": DATE_WORDS})
         self.fields["to"] = forms.DateField(label="To", required=False, error_messages={"invalid": DATE_WORDS})
         self.order_fields(["preset", "from", "to", "group_by", "sub_group", "user", "project", "billable"])
-        self.fields["project"].choices = [("", "All projects"), *((project.pk, project.label) for project in projects)]
+        project_field = cast(forms.ChoiceField, self.fields["project"])
+        project_field.choices = [("", "All projects"), *((project.pk, project.label) for project in projects)]
         self.fields["project"].error_messages["invalid_choice"] = "Choose a project from the list."
         for name in ("preset", "group_by", "sub_group", "billable"):
             self.fields[name].error_messages["invalid_choice"] = "Choose one of the options in the list."

@@ -7,11 +7,15 @@ token (an e-mail address, "C#") stays in the text: a token starts the text or fo
 """
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from accounts.models import User
 from timetracking.models import Project, Task
 from timetracking.services.common import TimeTrackingError
+
+T = TypeVar("T")
 
 _TOKEN = re.compile(r"(?:(?<=\s)|^)([@#])([^\s@#]+)")
 
@@ -28,7 +32,7 @@ def _squashed(text: str) -> str:
     return "".join(text.split()).casefold()
 
 
-def _one(candidates: list, wanted: str, names, what: str, token: str):
+def _one(candidates: list[T], wanted: str, names: Callable[[T], Iterable[str]], what: str, token: str) -> T:
     """The candidate whose name is `wanted`, else the only one it starts; else a clear error."""
     exact = [candidate for candidate in candidates if wanted in names(candidate)]
     if len(exact) == 1:

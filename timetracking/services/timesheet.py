@@ -149,9 +149,10 @@ def timesheet_cell_set(
 def timesheet_row_add(*, user: User, week_start: date, project: Project, task: Task | None = None) -> TimesheetRow:
     """Pin a project/task row to the user's week (the grid's "Add a row"), if they may log to it."""
     _check_day(week_start)
-    project, task = _check_project_and_task(user=user, project=project, task=task)
-    assert project is not None  # a row always names a project
-    row, _created = TimesheetRow.objects.get_or_create(user=user, week_start=week_start, project=project, task=task)
+    checked, task = _check_project_and_task(user=user, project=project, task=task)
+    row, _created = TimesheetRow.objects.get_or_create(
+        user=user, week_start=week_start, project=checked or project, task=task
+    )
     return row
 
 
