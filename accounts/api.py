@@ -5,7 +5,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.db.models import Q
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed
@@ -20,7 +20,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts import services
 from accounts.models import ApiKey, AuditEvent, User
 from accounts.permissions import IsHR
-from core.filters import UtcDateTimeFilter
+from core.filters import IdFilter, UtcDateTimeFilter
 from core.serializers import ModelSerializer
 from core.throttling import ScopedRateThrottle
 
@@ -73,7 +73,7 @@ class ProfileSerializer(UserSerializer):
 
 
 class UserFilter(django_filters.FilterSet):
-    manager = django_filters.NumberFilter(field_name="manager_id")
+    manager = IdFilter(field_name="manager_id")
     search = django_filters.CharFilter(method="filter_search", max_length=100)
 
     class Meta:
@@ -171,12 +171,27 @@ class TokenBlacklistSerializer(jwt_serializers.TokenBlacklistSerializer):
     refresh = serializers.CharField(max_length=TOKEN_MAX_LENGTH, write_only=True)
 
 
-class AtomicTokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
-    """simplejwt's refresh checks the blacklist, then blacklists: two concurrent refreshes
-    of one token both pass the check and both get a new pair. Here the check and the
-    blacklisting happen under a row lock on the token (on SQLite, the IMMEDIATE
-    transaction serialises writers), so exactly one refresh wins."""
+class TokenPairSerializer(serializers.Serializer):
+    """A new pair of tokens: send `access` as `Authorization: Bearer <access>`; trade `refresh` for a
+    new pair at `auth/token/refresh/` before the access token expires (each refresh token works once)."""
 
+    access = serializers.CharField(read_only=True, help_text="The access token (a JWT), valid for minutes.")
+    refresh = serializers.CharField(read_only=True, help_text="The refresh token (a JWT), valid for a day, once.")
+
+
+class RefreshRequestSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=TOKEN_MAX_LENGTH, help_text="The refresh token of the last pair.")
+
+
+class EmptySerializer(serializers.Serializer):
+    """An empty object: the request succeeded and there is nothing more to say."""
+
+
+# simplejwt's refresh checks the blacklist, then blacklists: two concurrent refreshes of one token
+# both pass the check and both get a new pair. Here the check and the blacklisting happen under a row
+# lock on the token (on SQLite, the IMMEDIATE transaction serialises writers), so exactly one refresh
+# wins. (A comment, not the docstring: a serializer's docstring is its public OpenAPI description.)
+class AtomicTokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
     refresh = serializers.CharField(max_length=TOKEN_MAX_LENGTH)
 
     def validate(self, attrs):
@@ -203,12 +218,19 @@ class AtomicTokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
 
 
 class TokenObtainPairView(jwt_views.TokenObtainPairView):
-    """The login limit (per IP and per account, failed credentials only) is applied where the
-    password is checked (accounts.backends), as for the login and admin pages."""
+    # The login limit (per IP and per account, failed credentials only) is applied where the
+    # password is checked (accounts.backends), as for the login and admin pages.
 
     serializer_class = TokenObtainPairSerializer
     throttle_classes = []
 
+    @extend_schema(
+        request=TokenObtainPairSerializer,
+        responses={200: TokenPairSerializer},
+        summary="Log in",
+        description="Trade a username and password for a pair of tokens. Failed attempts are limited "
+        "per address and per account (429 with Retry-After).",
+    )
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
         if response.status_code == 200:
@@ -217,21 +239,44 @@ class TokenObtainPairView(jwt_views.TokenObtainPairView):
         return response
 
 
+@extend_schema_view(
+    post=extend_schema(
+        request=RefreshRequestSerializer,
+        responses={200: TokenPairSerializer},
+        summary="Refresh the tokens",
+        description="Trade the refresh token for a new pair. Each refresh token works once: a second "
+        "use (or a concurrent one) is 401 `token_not_valid`.",
+    )
+)
 class TokenRefreshView(jwt_views.TokenRefreshView):
     serializer_class = AtomicTokenRefreshSerializer
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 
 
+@extend_schema_view(
+    post=extend_schema(
+        request=TokenVerifySerializer,
+        responses={200: EmptySerializer},
+        summary="Check a token",
+        description="200 with an empty object if the token is valid; 401 `token_not_valid` if not.",
+    )
+)
 class TokenVerifyView(jwt_views.TokenVerifyView):
     serializer_class = TokenVerifySerializer
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 
 
+@extend_schema_view(
+    post=extend_schema(
+        request=TokenBlacklistSerializer,
+        responses={200: EmptySerializer},
+        summary="Log out",
+        description="Revoke the refresh token: it can no longer be refreshed (the access token expires on its own).",
+    )
+)
 class LogoutView(jwt_views.TokenBlacklistView):
-    """Blacklist the given refresh token: it can no longer be refreshed."""
-
     serializer_class = TokenBlacklistSerializer
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
@@ -256,7 +301,7 @@ class AuditEventSerializer(ModelSerializer):
 
 
 class AuditEventFilter(django_filters.FilterSet):
-    actor = django_filters.NumberFilter(field_name="actor_id")
+    actor = IdFilter(field_name="actor_id")
     action = django_filters.CharFilter(max_length=64)
     object_type = django_filters.CharFilter(max_length=100)
     object_id = django_filters.CharFilter(max_length=64)

@@ -10,7 +10,7 @@ from django.db import OperationalError
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import status
-from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.exceptions import APIException, ErrorDetail, ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -121,4 +121,15 @@ def _exception_response(exc, context):
         )
         response["Retry-After"] = "5"
         return response
-    return exception_handler(exc, context)
+    response = exception_handler(exc, context)
+    if (
+        response is not None
+        and not isinstance(exc, ValidationError)
+        and isinstance(response.data, dict)
+        and "detail" in response.data
+        and isinstance(exc, APIException)
+    ):
+        # Every error body names its `code` (config.schema declares each status's codes), DRF's own
+        # (not_authenticated, permission_denied, not_found, throttled, ...) too.
+        response.data.setdefault("code", exc.get_codes() if isinstance(exc.detail, str) else exc.default_code)
+    return response

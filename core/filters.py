@@ -7,9 +7,11 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar, cast
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.days import FIRST_DAY, LAST_DAY
@@ -64,6 +66,23 @@ class DayFilter(django_filters.DateFilter):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["validators"] = [*kwargs.get("validators", []), validate_day]
+        super().__init__(*args, **kwargs)
+
+
+# The largest id any table has (PostgreSQL's bigint): a larger one is a 400, never a database error.
+LARGEST_ID = 2**63 - 1
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": LARGEST_ID})
+class IdFilter(django_filters.NumberFilter):
+    """A filter on an id (`?user=3`): an integer, typed so in the OpenAPI schema (a NumberFilter reads
+    a decimal and is declared a `number`, which generated clients type as a float)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", LARGEST_ID)
         super().__init__(*args, **kwargs)
 
 

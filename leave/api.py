@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from core.days import YEAR_OUT_OF_RANGE, year_in_range
-from core.filters import DayField, DayFilter, keyword_fields
+from core.filters import DayField, DayFilter, IdFilter, keyword_fields
 from core.parsers import JSONParser
 from core.serializers import ModelSerializer
 from leave import calendars, services
@@ -95,6 +95,11 @@ class DraftSerializer(serializers.Serializer):
 
 class LeaveRequestCreateSerializer(DraftSerializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class LeaveRequestCreateWithAttachmentSerializer(LeaveRequestCreateSerializer):
+    """The same as a multipart form, with the document (a leave type may require one after some days)."""
+
     attachment = serializers.FileField(required=False, allow_null=True, default=None, max_length=255)
 
 
@@ -169,21 +174,6 @@ class CalendarAbsenceSerializer(serializers.Serializer):
     color = serializers.CharField()
 
 
-class ErrorSerializer(serializers.Serializer):
-    """A refusal: `detail` and `code`, or the name of the field at fault with its messages."""
-
-    detail = serializers.CharField(required=False)
-    code = serializers.CharField()
-
-
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="A rule refused the input (field errors or detail)."),
-    403: OpenApiResponse(ErrorSerializer, description="Not allowed, e.g. deciding one's own request."),
-    404: OpenApiResponse(ErrorSerializer, description="No such request, or not yours to see."),
-    409: OpenApiResponse(ErrorSerializer, description="Conflict: overlap, already decided, already started."),
-}
-
-
 class CalendarSerializer(serializers.Serializer):
     month = serializers.CharField()
     start = serializers.DateField()
@@ -211,8 +201,8 @@ class LeaveRequestFilter(django_filters.FilterSet):
     from_ = DayFilter(field_name="end_date", lookup_expr="gte", label="Ends on or after")
     to = DayFilter(field_name="start_date", lookup_expr="lte", label="Starts on or before")
     status = django_filters.MultipleChoiceFilter(choices=LeaveStatus.choices)
-    user = django_filters.NumberFilter(field_name="user_id")
-    leave_type = django_filters.NumberFilter(field_name="leave_type_id")
+    user = IdFilter(field_name="user_id")
+    leave_type = IdFilter(field_name="leave_type_id")
     to_decide = django_filters.BooleanFilter(method="filter_to_decide", label="Only pending requests I may decide")
 
     class Meta:
@@ -247,22 +237,30 @@ class LeaveRequestViewSet(
 
     def get_serializer_class(self):
         return {
-            "create": LeaveRequestCreateSerializer,
+            "create": LeaveRequestCreateWithAttachmentSerializer,
             "preview": DraftSerializer,
             "approve": DecisionSerializer,
             "reject": DecisionSerializer,
             "attachment": AttachmentUploadSerializer,
         }.get(self.action, LeaveRequestSerializer)
 
-    @extend_schema(request=LeaveRequestCreateSerializer, responses={201: LeaveRequestSerializer, **ERRORS})
+    @extend_schema(
+        request={
+            "application/json": LeaveRequestCreateSerializer,
+            "multipart/form-data": LeaveRequestCreateWithAttachmentSerializer,
+        },
+        responses={201: LeaveRequestSerializer},
+    )
     def create(self, request, *args, **kwargs):
         """Submit a request (JSON, or multipart with an `attachment`). Types without approval are approved at once."""
-        serializer = LeaveRequestCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer = LeaveRequestCreateWithAttachmentSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         leave_request = services.leave_request_submit(user=request.user, **serializer.validated_data)
         return Response(LeaveRequestSerializer(leave_request).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=DraftSerializer, responses={200: PreviewSerializer, 400: ERRORS[400]})
+    @extend_schema(request=DraftSerializer, responses={200: PreviewSerializer})
     @action(detail=False, methods=["post"])
     def preview(self, request):
         """The amount a draft would cost and what submitting it would refuse; writes nothing."""
@@ -286,19 +284,19 @@ class LeaveRequestViewSet(
         decided = decide(leave_request_id=leave_request.pk, actor=request.user, note=serializer.validated_data["note"])
         return Response(LeaveRequestSerializer(decided).data)
 
-    @extend_schema(request=DecisionSerializer, responses={200: LeaveRequestSerializer, **ERRORS})
+    @extend_schema(request=DecisionSerializer, responses={200: LeaveRequestSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """Approve (the requester's manager or HR; never one's own). Already decided: 409."""
         return self._decide(request, approve=True)
 
-    @extend_schema(request=DecisionSerializer, responses={200: LeaveRequestSerializer, **ERRORS})
+    @extend_schema(request=DecisionSerializer, responses={200: LeaveRequestSerializer})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         """Reject with a note (the requester's manager or HR). Already decided: 409."""
         return self._decide(request, approve=False)
 
-    @extend_schema(request=None, responses={200: LeaveRequestSerializer, **ERRORS})
+    @extend_schema(request=None, responses={200: LeaveRequestSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Cancel a pending request, or an approved one that has not started (HR: any open request)."""
@@ -309,13 +307,17 @@ class LeaveRequestViewSet(
     @extend_schema(
         methods=["GET"],
         request=None,
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        # The file's own type (checked by content when uploaded); octet-stream for an older file of another kind.
+        responses={
+            (200, media_type): OpenApiTypes.BINARY
+            for media_type in ("application/octet-stream", "application/pdf", "image/png", "image/jpeg")
+        },
         description="Download the document (requester, their manager and HR; others 404).",
     )
     @extend_schema(
         methods=["POST"],
         request={"multipart/form-data": AttachmentUploadSerializer},
-        responses={200: LeaveRequestSerializer, **ERRORS},
+        responses={200: LeaveRequestSerializer},
         description="Attach or replace the document: PDF, PNG or JPEG (checked by content), at most 5 MB.",
     )
     @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])

@@ -18,7 +18,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.filters import UtcDateTimeFilter, keyword_fields
+from core.filters import IdFilter, UtcDateTimeFilter, keyword_fields
 from core.serializers import ModelSerializer
 from core.viewsets import ServiceModelViewSet
 from sprockets import services
@@ -276,7 +276,7 @@ WITH_CHART_DATA = OpenApiParameter(
 
 
 class FactoryFilter(django_filters.FilterSet):
-    location_id = django_filters.NumberFilter(field_name="location_id")
+    location_id = IdFilter(field_name="location_id")
     country_code = django_filters.CharFilter(field_name="location__country_code", max_length=2)
     search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=100)
 
@@ -382,8 +382,8 @@ class SprocketBulkResultSerializer(serializers.Serializer):
 class SprocketFilter(django_filters.FilterSet):
     from_ = UtcDateTimeFilter(field_name="produced_at", lookup_expr="gte", help_text="Produced at or after.")
     to = UtcDateTimeFilter(field_name="produced_at", lookup_expr="lt", help_text="Produced before.")
-    factory = django_filters.NumberFilter(field_name="factory_id", help_text="Factory id.")
-    sprocket_type = django_filters.NumberFilter(field_name="sprocket_type_id", help_text="Sprocket type id.")
+    factory = IdFilter(field_name="factory_id", help_text="Factory id.")
+    sprocket_type = IdFilter(field_name="sprocket_type_id", help_text="Sprocket type id.")
     serial_number = django_filters.CharFilter(max_length=64)
 
     class Meta:

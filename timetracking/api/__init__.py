@@ -30,7 +30,6 @@ from timetracking.api.catalog import (
 )
 from timetracking.api.entries import TimeEntryBulkView, TimeEntryFilter, TimeEntryViewSet
 from timetracking.api.periods import (
-    PeriodErrorSerializer,
     PeriodFilter,
     PeriodRejectSerializer,
     PeriodReopenSerializer,
@@ -76,7 +75,6 @@ __all__ = [
     "ConflictSerializer",
     "EntryOwnerField",
     "LocalDateTimeField",
-    "PeriodErrorSerializer",
     "PeriodFilter",
     "PeriodRejectSerializer",
     "PeriodReopenSerializer",

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from core.errors import INVALID
-from core.filters import DayFilter, keyword_fields, ordered_day_range, read_in_filter_queryset
+from core.filters import DayFilter, IdFilter, keyword_fields, ordered_day_range, read_in_filter_queryset
 from timetracking import services
 from timetracking.api.serializers import (
     LEAN_ENTRY_FIELDS,
@@ -34,10 +34,10 @@ class TimeEntryFilter(django_filters.FilterSet):
         method=read_in_filter_queryset, label="First local day (YYYY-MM-DD), in the time zone of `user` or yours"
     )
     to = DayFilter(method=read_in_filter_queryset, label="Last local day (YYYY-MM-DD)")
-    project = django_filters.NumberFilter(field_name="project_id")
-    task = django_filters.NumberFilter(field_name="task_id")
-    tag = django_filters.NumberFilter(field_name="tags", label="Tag id")
-    user = django_filters.NumberFilter(field_name="user_id", label="User id (managers: their reports; HR: anyone)")
+    project = IdFilter(field_name="project_id")
+    task = IdFilter(field_name="task_id")
+    tag = IdFilter(field_name="tags", label="Tag id")
+    user = IdFilter(field_name="user_id", label="User id (managers: their reports; HR: anyone)")
     billable = django_filters.BooleanFilter()
     running = django_filters.BooleanFilter(field_name="ended_at", lookup_expr="isnull")
     search = django_filters.CharFilter(method="filter_search", max_length=200, label="Full-text search")

@@ -6,7 +6,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.filters import DayField, DayFilter, keyword_fields, ordered_day_range, read_in_filter_queryset
+from core.filters import DayField, DayFilter, IdFilter, keyword_fields, ordered_day_range, read_in_filter_queryset
 from core.serializers import ModelSerializer
 from timetracking import services
 from timetracking.api.serializers import ConflictSerializer
@@ -55,7 +55,7 @@ class PeriodReopenSerializer(serializers.Serializer):
 class PeriodFilter(django_filters.FilterSet):
     from_ = DayFilter(method=read_in_filter_queryset, label="Weeks meeting this day or later")
     to = DayFilter(method=read_in_filter_queryset, label="Weeks meeting this day or earlier")
-    user = django_filters.NumberFilter(field_name="user_id")
+    user = IdFilter(field_name="user_id")
     status = django_filters.ChoiceFilter(choices=TimesheetPeriod.Status.choices)
 
     class Meta:
@@ -65,12 +65,6 @@ class PeriodFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         return queryset.in_range(*ordered_day_range(self.form.cleaned_data))
-
-
-class PeriodErrorSerializer(serializers.Serializer):
-    # Not required: invalid input is answered with plain field errors.
-    detail = serializers.CharField(required=False)
-    code = serializers.CharField(required=False)
 
 
 class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
@@ -95,7 +89,7 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=PeriodSubmitSerializer,
-        responses={200: PeriodSerializer, 400: PeriodErrorSerializer, 409: ConflictSerializer},
+        responses={200: PeriodSerializer, 409: ConflictSerializer},
     )
     @action(detail=False, methods=["post"])
     def submit(self, request):
@@ -104,7 +98,7 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         return self._respond(services.period_submit(user=request.user, day=serializer.validated_data["week"]))
 
-    @extend_schema(request=None, responses={200: PeriodSerializer, 403: PeriodErrorSerializer, 409: ConflictSerializer})
+    @extend_schema(request=None, responses={200: PeriodSerializer, 409: ConflictSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """Approve a submitted week: it is locked (no entry changes) until reopened."""
@@ -112,7 +106,7 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=PeriodRejectSerializer,
-        responses={200: PeriodSerializer, 403: PeriodErrorSerializer, 409: ConflictSerializer},
+        responses={200: PeriodSerializer, 409: ConflictSerializer},
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
@@ -124,7 +118,7 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=PeriodReopenSerializer,
-        responses={200: PeriodSerializer, 403: PeriodErrorSerializer, 409: ConflictSerializer},
+        responses={200: PeriodSerializer, 409: ConflictSerializer},
     )
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
