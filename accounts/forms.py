@@ -1,7 +1,10 @@
 """Page forms of accounts."""
 
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
+from django.template import loader
 
+from accounts import services
 from core.durations import DurationFormat
 
 
@@ -13,3 +16,19 @@ class PreferencesForm(forms.Form):
         choices=DurationFormat.choices,
         help_text="Wherever a page shows how long something took: 1:30 or 1.50 h.",
     )
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    """'Forgot your password?': Django's form (active users with a usable password, matched on the
+    address without case), its e-mail sent through the outbox and audited (services)."""
+
+    email = forms.EmailField(
+        label="E-mail address", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        services.user_password_reset_send(user=context["user"], subject=subject, body=body)

@@ -92,6 +92,26 @@ def user_revoke_access(*, user: User, actor: User | None, reason: str, keys_and_
     return tokens
 
 
+@transaction.atomic
+def user_password_reset_send(*, user: User, subject: str, body: str) -> OutgoingEmail:
+    """Send `user` a password-reset link (through the outbox, like every e-mail), audited. Callers
+    answer the same whether or not an address had an account: only this records that it had."""
+    email = email_queue(user_id=user.pk, subject=subject, body=body)
+    audit_record(actor=None, action="auth.password_reset_requested", obj=user, changes={})
+    return email
+
+
+@transaction.atomic
+def user_reset_password(*, user: User, new_password: str) -> User:
+    """Set a password chosen through a reset link, then log the user out everywhere: every page
+    session and refresh token ends (someone who knew the old password keeps nothing), audited."""
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    user_revoke_access(user=user, actor=None, reason="password reset")
+    audit_record(actor=None, action="auth.password_reset", obj=user, changes={})
+    return user
+
+
 # --- Audit trail ------------------------------------------------------------------------------
 
 # Never stored in the trail, whatever a caller passes.

@@ -1,5 +1,6 @@
 import importlib
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -11,7 +12,9 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
-from accounts.forms import PreferencesForm
+from accounts.forms import PasswordResetForm, PreferencesForm
+from core.client_ip import client_ip
+from core.throttling import login_attempt_begin
 
 # Apps that contribute a panel to the dashboard: each has a `dashboard.py` with
 # `widget(request) -> {"template": ..., "context": {...}} | None`.
@@ -61,6 +64,70 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         messages.success(self.request, "Your password was changed. Other API sessions were signed out.")
 
         return HttpResponseRedirect(self.get_success_url())
+
+
+def reset_link_lifetime() -> str:
+    """How long a reset link works, in words ("3 hours"): settings.PASSWORD_RESET_TIMEOUT."""
+    seconds = settings.PASSWORD_RESET_TIMEOUT
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if (seconds >= size and seconds % size == 0) or unit == "minute":
+            count = max(1, seconds // size)
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    raise AssertionError  # the loop always returns (minutes last)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a reset link. The answer is the same whether or not the address has an account
+    (nobody learns who works here), and the login limiter counts each request per IP and per
+    address, so the form can neither guess addresses nor flood someone's inbox."""
+
+    form_class = PasswordResetForm
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+    THROTTLED = "Too many reset requests. Try again in {seconds} seconds."
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "timeout_text": reset_link_lifetime()}
+
+    def form_valid(self, form):
+        self.extra_email_context = {"timeout_text": reset_link_lifetime()}
+        address = form.cleaned_data["email"].casefold()
+        attempt = login_attempt_begin(ip=client_ip(self.request), username=f"password-reset:{address}")
+        if not attempt.allowed:
+            form.add_error(None, self.THROTTLED.format(seconds=attempt.retry_after))
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(attempt.retry_after)
+            return response
+        return super().form_valid(form)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The link's page: a new password, once (the token is bound to the old password's hash and
+    expires after PASSWORD_RESET_TIMEOUT). Setting it logs the user out everywhere (services)."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        services.user_reset_password(user=form.user, new_password=form.cleaned_data["new_password1"])
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
 
 
 @require_http_methods(["GET", "POST"])
