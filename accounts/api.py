@@ -5,7 +5,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.db.models import Q
 from django.urls import path
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed
@@ -183,8 +183,8 @@ class RefreshRequestSerializer(serializers.Serializer):
     refresh = serializers.CharField(max_length=TOKEN_MAX_LENGTH, help_text="The refresh token of the last pair.")
 
 
-class EmptySerializer(serializers.Serializer):
-    """An empty object: the request succeeded and there is nothing more to say."""
+# An empty object: the request succeeded and there is nothing more to say (config.schema's component).
+EMPTY = OpenApiResponse({"$ref": "#/components/schemas/Empty"}, description="Done: an empty object.")
 
 
 # simplejwt's refresh checks the blacklist, then blacklists: two concurrent refreshes of one token
@@ -257,7 +257,7 @@ class TokenRefreshView(jwt_views.TokenRefreshView):
 @extend_schema_view(
     post=extend_schema(
         request=TokenVerifySerializer,
-        responses={200: EmptySerializer},
+        responses={200: EMPTY},
         summary="Check a token",
         description="200 with an empty object if the token is valid; 401 `token_not_valid` if not.",
     )
@@ -271,7 +271,7 @@ class TokenVerifyView(jwt_views.TokenVerifyView):
 @extend_schema_view(
     post=extend_schema(
         request=TokenBlacklistSerializer,
-        responses={200: EmptySerializer},
+        responses={200: EMPTY},
         summary="Log out",
         description="Revoke the refresh token: it can no longer be refreshed (the access token expires on its own).",
     )

@@ -74,6 +74,8 @@ def _error_body(description: str, codes: list[str], **extra: Any) -> dict[str, A
 
 
 ERROR_COMPONENTS: dict[str, dict[str, Any]] = {
+    # Not an error: what token verify and logout answer (accounts.api.EMPTY).
+    "Empty": {"type": "object", "description": "An empty object: done, nothing more to say.", "properties": {}},
     "ValidationError": {
         "type": "object",
         "description": "Invalid input. Either field names mapped to lists of messages (a nested or bulk body "
@@ -301,7 +303,11 @@ def _require_response_fields(result: dict[str, Any]) -> None:
         if component.get("type") != "object" or "properties" not in component:
             continue
         absent = RESPONSE_FIELDS_MAY_BE_ABSENT.get(name, set())
-        component["required"] = [key for key in component["properties"] if key not in absent]
+        required = [key for key in component["properties"] if key not in absent]
+        if required:
+            component["required"] = required
+        else:  # OpenAPI 3.0: a `required` list is never empty
+            component.pop("required", None)
 
 
 def _tidy_parameters(operation: dict[str, Any]) -> None:
