@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # so that no other test's load is measured in them.
 TEST_WORKERS ?= auto
 
-.PHONY: run test schemathesis test-browser install install-dev assets migrate seed lint typecheck security audit format check-deploy bench clean
+.PHONY: run test schemathesis test-browser install install-dev assets migrate seed lint typecheck security audit format check-deploy bench screenshots clean
 
 run: install assets migrate seed ## Set up everything and serve the app with demo data
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -82,6 +82,9 @@ bench: install assets ## Benchmark on PostgreSQL + Redis with a million rows (RE
 		{ echo "make bench: the load tool wrk is missing: apt-get install wrk" >&2; exit 2; }
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+screenshots: install-dev assets ## Every page at 1366x900 and 390x844 for the demo users, into screenshots/ (Chromium)
+	$(BIN)/python tools/screenshots.py $(SCREENSHOTS_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache
