@@ -69,7 +69,13 @@ def _error_body(description: str, codes: list[str], **extra: Any) -> dict[str, A
             "code": {"type": "string", "enum": codes, "description": "What went wrong, for programs."},
             **extra,
         },
-        "required": ["detail", "code"],
+        # A rule that names the input at fault answers with that field instead of `detail`.
+        "required": ["code"],
+        "additionalProperties": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "The field at fault, with its messages (instead of `detail`).",
+        },
     }
 
 
