@@ -2,6 +2,7 @@
 queue, the team calendar, and the iCal feeds. Thin: rules live in leave.services."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -40,19 +41,45 @@ def index(request):
             amount = services.format_amount(leave_request.amount, leave_request.unit)
             messages.success(request, f"Your request for {amount} was {verb}.")
             return redirect("leave:index")
-    requests = (
+    requests = list(
         LeaveRequest.objects.filter(user=user, start_date__year__gte=year - 1)
         .select_related("leave_type", "decided_by")
         .order_by("-start_date", "-id")
     )
+    balances = services.balances_for(user=user, year=year)
     context = {
         "form": form,
-        "balances": services.balances_for(user=user, year=year),
+        # A type that books nothing against an allowance (sick, unpaid leave) has no balance to show:
+        # "0 available" would read as "none left". It is named below the table, with what was taken.
+        "balances": [balance for balance in balances if balance.leave_type.deducts_allowance],
+        "uncounted": _uncounted(balances, requests, year),
         "year": year,
         "requests": requests,
         "today": services.today_for(user),
     }
     return render(request, "leave/index.html", context, status=400 if form.errors else 200)
+
+
+def _uncounted(balances, requests, year):
+    """[{leave_type, taken}] of the types not counted against a balance, with the amount approved
+    this year (from the requests already read for the page: no query)."""
+    return [
+        {
+            "leave_type": balance.leave_type,
+            "taken": sum(
+                (
+                    leave_request.amount
+                    for leave_request in requests
+                    if leave_request.leave_type_id == balance.leave_type.pk
+                    and leave_request.status == LeaveStatus.APPROVED
+                    and leave_request.start_date.year == year
+                ),
+                Decimal(0),
+            ),
+        }
+        for balance in balances
+        if not balance.leave_type.deducts_allowance
+    ]
 
 
 @require_POST
@@ -210,6 +237,7 @@ def calendar_page(request):
         "start": start,
         "days": days,
         "rows": rows,
+        "today": services.today_for(request.user),  # its column is marked, and scrolled into view on a phone
         "previous": (start - timedelta(days=1)).strftime("%Y-%m"),
         "next": (end + timedelta(days=1)).strftime("%Y-%m"),
         "personal_feed": request.build_absolute_uri(reverse("leave:feed-personal", args=[token.token])),

@@ -38,6 +38,34 @@ def test_index_shows_balances_and_submits(client, funded_employee, vacation):
     assert LeaveRequest.objects.get().reason == "Sea"
 
 
+def test_index_names_the_types_without_a_balance_below_the_table(client, funded_employee, vacation):
+    """Sick leave books nothing against an allowance: no "0 available" row, a line with what was taken."""
+    sick = SickLeaveTypeFactory()
+    LeaveRequestFactory(
+        user=funded_employee,
+        leave_type=sick,
+        start_date=date(2026, 5, 4),
+        end_date=date(2026, 5, 5),
+        amount=2,
+        status=LeaveStatus.APPROVED,
+        decided_at="2026-05-04T08:00Z",
+    )
+    LeaveRequestFactory(
+        user=funded_employee,
+        leave_type=sick,
+        start_date=date(2025, 11, 3),
+        end_date=date(2025, 11, 3),
+        amount=1,
+        status=LeaveStatus.APPROVED,
+        decided_at="2025-11-03T08:00Z",
+    )  # last year's: not this year's count
+    client.force_login(funded_employee)
+    html = client.get(reverse("leave:index")).content.decode()
+    assert 'data-leave-type="vacation"' in html and 'data-leave-type="sick"' not in html
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "Sick leave (2 days taken in 2026) is not counted against a balance: request it whenever" in text
+
+
 def test_index_shows_refusals_next_to_the_field(client, funded_employee, vacation):
     client.force_login(funded_employee)
     response = client.post(reverse("leave:index"), {**FORM, "end_date": "2026-07-01", "leave_type": vacation.pk})
@@ -101,7 +129,7 @@ def test_approvals_queue_shows_balance_and_overlap(client, pending, manager, col
     )
     client.force_login(manager)
     html = client.get(reverse("leave:approvals")).content.decode()
-    assert "Balance: 30 → <strong>25</strong>" in html
+    assert "<dt>Balance</dt><dd>30 → <strong>25</strong> days</dd>" in html
     assert f"{colleague} (08 Jul–09 Jul, approved)" in html
 
 
