@@ -80,7 +80,7 @@ def test_pages_at_the_calendars_edges(client, employee, manager, day):
     assert client.get(reverse("leave:calendar"), {"month": day[:7]}).status_code == 200  # this month instead
     out_of_range = f"Give a day between {FIRST_DAY} and {LAST_DAY}."
     response = client.post(reverse("timetracking:entry-create"), {"date": day, "start": "09:00", "end": "10:00"})
-    assert response.status_code == 200 and out_of_range in response.content.decode()  # the form, with its error
+    assert response.status_code == 400 and out_of_range in response.content.decode()  # the form, with its error
     response = client.post(reverse("leave:index"), {"start_date": day, "end_date": day, "start_part": "full"})
     assert response.status_code == 400 and out_of_range in response.content.decode()
     assert not TimeEntry.objects.exists() and not LeaveRequest.objects.exists()
