@@ -273,3 +273,12 @@ def test_calendar_marks_half_day_closures(client, employee):
     client.force_login(employee)
     html = client.get(reverse("leave:calendar"), {"month": "2026-12"}).content.decode()
     assert "Christmas Eve (half day)" in html and "leave-cell-half-closure" in html
+
+
+def test_a_calendar_of_one_says_who_it_shows(client, hr, employee):
+    client.force_login(hr)
+    html = client.get(reverse("leave:calendar")).content.decode()
+    assert "Only you are in this calendar" in html
+    assert f'href="{reverse("admin:leave_leaverequest_changelist")}"' in html  # HR: everyone's leave is there
+    client.force_login(employee)  # with their manager: two people
+    assert "Only you are in this calendar" not in client.get(reverse("leave:calendar")).content.decode()
