@@ -150,8 +150,13 @@ def test_dashboard_panel(logged_in, employee, frozen):
     _entries(employee, 2)  # 4 h on Monday 16 March; today is Friday 20 March
     html = logged_in(employee).get(reverse("dashboard")).content.decode()
     assert "This week vs expected" in html
-    assert "4.00 h" in html and "40.00 h" in html
-    assert "-36.00 h" in html  # Monday to Friday (today) count 40 h expected against 4 h tracked
+    # In the viewer's format, as everywhere: 1:30 style by default, decimal hours when chosen.
+    assert ">4:00<" in html and ">40:00<" in html
+    assert "−36:00" in html  # Monday to Friday (today) count 40 h expected against 4 h tracked
+    employee.duration_format = "decimal"
+    employee.save()
+    html = logged_in(employee).get(reverse("dashboard")).content.decode()
+    assert ">4.00 h<" in html and ">40.00 h<" in html and "−36.00 h" in html
 
 
 def test_index_filters_by_project_and_the_export_links_keep_the_filters(logged_in, employee, frozen):
