@@ -196,30 +196,3 @@ class EntryForm(_PickerMixin, forms.Form):
         if self.entry is not None and arguments["duration"] is None:
             arguments.pop("duration")
         return arguments
-
-
-class TimerStartForm(_PickerMixin, forms.Form):
-    project = forms.ChoiceField(required=False, widget=PickerSelect)
-    task = forms.ChoiceField(required=False, widget=PickerSelect)
-    description = forms.CharField(
-        max_length=services.DESCRIPTION_MAX_LENGTH,
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": "What are you working on?"}),
-    )
-    tags = forms.CharField(max_length=500, required=False, help_text="Comma-separated.")
-    # Set (hidden) when a timer runs: the form then switches to the new timer.
-    switch = forms.BooleanField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._setup_pickers(user)
-
-    def service_arguments(self):
-        data = self.cleaned_data
-        return {
-            "project": data.get("project"),
-            "task": data.get("task"),
-            "description": data.get("description") or "",
-            "tags": data.get("tags") or [],
-            "switch": bool(data.get("switch")),
-        }
