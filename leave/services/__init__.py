@@ -75,3 +75,4 @@ __all__ = [
     "today_for",
     "validate_attachment",
 ]
+from leave.services.setup import company_setup as company_setup
