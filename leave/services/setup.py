@@ -163,7 +163,7 @@ def _clean_inputs(
     }
 
 
-def _hr_account(data: dict[str, Any], hr_password: str | None, result: SetupResult) -> User:
+def _hr_account(data: dict[str, Any], hr_password: str | None, *, created: list[str], kept: list[str]) -> User:
     hr_group, _ = Group.objects.get_or_create(name=settings.HR_GROUP_NAME)
     existing = User.objects.filter(username__iexact=data["hr_username"]).first()
     if existing is not None:
@@ -174,7 +174,7 @@ def _hr_account(data: dict[str, Any], hr_password: str | None, result: SetupResu
                 f"A user {existing.username!r} already exists and is not HR; choose another HR username.",
                 field="hr_username",
             )
-        result.kept.append(f"user {existing.username} (HR; password unchanged)")
+        kept.append(f"user {existing.username} (HR; password unchanged)")
         return existing
 
     if User.objects.filter(email__iexact=data["hr_email"]).exists():
@@ -203,22 +203,22 @@ def _hr_account(data: dict[str, Any], hr_password: str | None, result: SetupResu
         raise LeaveError(" ".join(messages), field=f"hr_{field_name}") from error
     user.save()
     user.groups.add(hr_group)
-    result.created.append(f"user {user.username} (HR, staff)")
+    created.append(f"user {user.username} (HR, staff)")
     return user
 
 
-def _starter_types(vacation_days: Decimal, result: SetupResult) -> None:
+def _starter_types(vacation_days: Decimal, *, created: list[str], kept: list[str]) -> None:
     codes = [code for code, *_ in STARTER_TYPES]
     existing = set(LeaveType.objects.filter(code__in=codes).values_list("code", flat=True))
     for code, name, color, options in STARTER_TYPES:
         if code in existing:
             # HR's type with this code (maybe changed since the last run): left exactly as it is.
-            result.kept.append(f"leave type {code}")
+            kept.append(f"leave type {code}")
             continue
         leave_type = LeaveType(code=code, name=name, color=color, **options)
         leave_type.full_clean()
         leave_type.save()
-        result.created.append(f"leave type {code}")
+        created.append(f"leave type {code}")
         if code == "vacation":
             policy = AllowancePolicy(
                 leave_type=leave_type,
@@ -230,9 +230,7 @@ def _starter_types(vacation_days: Decimal, result: SetupResult) -> None:
             )
             policy.full_clean()
             policy.save()
-            result.created.append(
-                f"allowance policy vacation ({vacation_days:f} days a year, 5 carried until 31 March)"
-            )
+            created.append(f"allowance policy vacation ({vacation_days:f} days a year, 5 carried until 31 March)")
 
 
 def company_setup(
@@ -265,10 +263,12 @@ def company_setup(
         vacation_days=vacation_days,
     )
     with transaction.atomic():
-        result = SetupResult(hr_user=None)  # type: ignore[arg-type]  # set just below
-        result.hr_user = _hr_account(data, hr_password, result)
+        created: list[str] = []
+        kept: list[str] = []
+        hr_user = _hr_account(data, hr_password, created=created, kept=kept)
+        result = SetupResult(hr_user=hr_user, created=created, kept=kept)
         if leave_types:
-            _starter_types(data["vacation_days"], result)
+            _starter_types(data["vacation_days"], created=created, kept=kept)
         if result.created:
             # The company's name and defaults have no model of their own: the audit trail keeps
             # them (the latest `company.setup` event), and the HR account carries the defaults.

@@ -313,3 +313,35 @@ def test_noinput_never_prompts_even_on_a_terminal(monkeypatch):
     monkeypatch.setattr("builtins.input", lambda prompt: pytest.fail("prompted"))
     with pytest.raises(CommandError, match="--company-name is required"):
         run("--noinput")
+
+
+def test_interactive_asks_again_after_a_refused_answer(monkeypatch):
+    monkeypatch.setattr(setup_command, "stdin_is_tty", lambda: True)
+    monkeypatch.delenv("SETUP_HR_PASSWORD", raising=False)
+    answers = iter(["Acme GmbH", "XX", "", "Europe/Berlin", "", "", "hanna", "hanna@acme.example", "AT"])
+    prompts = []
+
+    def fake_input(prompt):
+        prompts.append(prompt)
+        return next(answers)
+
+    passwords = iter(["hanna", "hanna", PASSWORD, PASSWORD])  # too weak (too short, like the username), then fine
+    monkeypatch.setattr("builtins.input", fake_input)
+    monkeypatch.setattr(setup_command.getpass, "getpass", lambda prompt: next(passwords))
+    err = io.StringIO()
+    call_command("setup", stdout=io.StringIO(), stderr=err)
+
+    assert prompts[-1].startswith("Country")
+    assert "'XX' is not a supported" in err.getvalue()
+    user = User.objects.get()
+    assert user.country == "AT"
+    assert user.check_password(PASSWORD)
+
+
+def test_interactive_refused_flag_is_not_asked_again(monkeypatch):
+    monkeypatch.setattr(setup_command, "stdin_is_tty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: pytest.fail("prompted"))
+    argv = [arg for arg in args(country="XX") if arg != "--noinput"]
+    with pytest.raises(CommandError, match=r"^--country: "):
+        run(*argv)
+    assert not User.objects.exists()

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
 from leave.services import company_setup
-from leave.services.setup import DEFAULT_VACATION_DAYS
+from leave.services.setup import DEFAULT_VACATION_DAYS, SetupResult
 
 # key, prompt, default (None: required)
 FIELDS: list[tuple[str, str, str | None]] = [
@@ -72,35 +72,35 @@ class Command(BaseCommand):
             values["hr_password"] = os.environ["SETUP_HR_PASSWORD"]
 
         interactive = not options["noinput"] and stdin_is_tty()
-        for key, prompt, default in FIELDS:
+        prompts = {key: (prompt, default) for key, prompt, default in FIELDS}
+        asked = set()  # what the person typed is asked again when refused; a refused flag ends the command
+        for key, (prompt, default) in prompts.items():
             if values.get(key) not in (None, ""):
                 continue
             if interactive:
                 values[key] = self._ask(prompt, default)
+                asked.add(key)
             elif default is not None:
                 values[key] = default
             else:
                 raise CommandError(f"{_flag(key)} is required (or {key!r} in --file), e.g. {_flag(key)}=...")
         if not values.get("hr_password") and interactive:
             values["hr_password"] = self._ask_password()
+            asked.add("hr_password")
 
-        try:
-            result = company_setup(
-                company_name=str(values["company_name"]),
-                country=str(values["country"]),
-                subdivision=str(values["subdivision"]),
-                time_zone=str(values["time_zone"]),
-                working_weekdays=str(values["working_weekdays"]),
-                weekly_hours=str(values["weekly_hours"]),
-                hr_username=str(values["hr_username"]),
-                hr_email=str(values["hr_email"]),
-                hr_password=values.get("hr_password") or None,
-                leave_types=values.get("leave_types", True),
-                vacation_days=str(values.get("vacation_days", DEFAULT_VACATION_DAYS)),
-            )
-        except DomainError as error:
-            where = f"{_flag(error.field)}: " if error.field else ""
-            raise CommandError(f"{where}{error.message} Nothing was written.") from error
+        while True:
+            try:
+                result = self._setup(values)
+                break
+            except DomainError as error:
+                if error.field not in asked:
+                    where = f"{_flag(error.field)}: " if error.field else ""
+                    raise CommandError(f"{where}{error.message} Nothing was written.") from error
+                self.stderr.write(f"  {error.message}")
+                if error.field == "hr_password":
+                    values["hr_password"] = self._ask_password()
+                else:
+                    values[error.field] = self._ask(*prompts[error.field])
 
         for line in result.created:
             self.stdout.write(f"  created {line}")
@@ -110,6 +110,21 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"{values['company_name']} is set up."))
         else:
             self.stdout.write("Nothing to do: everything already exists (nothing was changed).")
+
+    def _setup(self, values: dict) -> SetupResult:
+        return company_setup(
+            company_name=str(values["company_name"]),
+            country=str(values["country"]),
+            subdivision=str(values["subdivision"]),
+            time_zone=str(values["time_zone"]),
+            working_weekdays=str(values["working_weekdays"]),
+            weekly_hours=str(values["weekly_hours"]),
+            hr_username=str(values["hr_username"]),
+            hr_email=str(values["hr_email"]),
+            hr_password=values.get("hr_password") or None,
+            leave_types=values.get("leave_types", True),
+            vacation_days=str(values.get("vacation_days", DEFAULT_VACATION_DAYS)),
+        )
 
     def _from_file(self, path: str) -> dict:
         try:
