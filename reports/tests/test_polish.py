@@ -4,8 +4,10 @@ card with the running timer, the Billable filter's words, the import preview's d
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
+from reports.tests.factories import utc
 from timetracking.tests.factories import ProjectFactory, TaskFactory, TimeEntryFactory
 
 
@@ -36,3 +38,28 @@ def test_header_timer_at_1366_keeps_description_and_project_on_one_line(page, lo
     )
     assert pill.evaluate("el => el.getClientRects().length") == 1
     assert pill.bounding_box()["height"] <= line_height * 1.5  # one line, not two
+
+
+def test_dashboard_week_card_counts_the_running_timer_like_the_time_card(client, employee, frozen):
+    employee.date_joined = utc(2026, 3, 16, 6)
+    employee.save()
+    # 2 h finished on Monday, and a timer running since 10:30 today (Friday 20 March, 12:00): 1:30 so far.
+    TimeEntryFactory(user=employee, started_at=utc(2026, 3, 16, 7), ended_at=utc(2026, 3, 16, 9))
+    TimeEntryFactory(user=employee, started_at=utc(2026, 3, 20, 10, 30), ended_at=None)
+    client.force_login(employee)
+    html = client.get(reverse("dashboard")).content.decode()
+    card = html[html.index("This week vs expected") :]
+    assert ">3:30<" in card  # tracked this week: 2:00 + 1:30 running
+    assert "−36:30" in card  # 40 h expected to Friday against 3:30
+    time_card = html[: html.index("This week vs expected")]
+    assert "3:30" in time_card  # the Time card already counted it: the two agree
+
+
+def test_dashboard_week_card_ignores_a_timer_started_before_the_week(client, employee, frozen):
+    employee.date_joined = utc(2026, 3, 1, 6)
+    employee.save()
+    TimeEntryFactory(user=employee, started_at=utc(2026, 3, 13, 8), ended_at=None)  # last Friday
+    client.force_login(employee)
+    html = client.get(reverse("dashboard")).content.decode()
+    card = html[html.index("This week vs expected") :]
+    assert '<th scope="row">Tracked this week</th><td class="numeric">0:00<' in card
