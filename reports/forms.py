@@ -53,7 +53,7 @@ GROUPINGS = {
 }
 DEFAULT_GROUP_BY, DEFAULT_SUB_GROUP = "day", "project"
 NO_SUB_GROUP = "none"
-BILLABLE_CHOICES = [("", "All time"), ("true", "Billable only"), ("false", "Non-billable only")]
+BILLABLE_CHOICES = [("", "Billable and not"), ("true", "Billable only"), ("false", "Non-billable only")]
 DATE_WORDS = "Enter a date like 2026-03-31."
 
 

@@ -63,3 +63,12 @@ def test_dashboard_week_card_ignores_a_timer_started_before_the_week(client, emp
     html = client.get(reverse("dashboard")).content.decode()
     card = html[html.index("This week vs expected") :]
     assert '<th scope="row">Tracked this week</th><td class="numeric">0:00<' in card
+
+
+def test_reports_billable_filter_empty_choice_says_billable_and_not(client, employee, frozen):
+    client.force_login(employee)
+    html = client.get(reverse("reports:index")).content.decode()
+    select = html[html.index('name="billable"') :]
+    select = select[: select.index("</select>")]
+    assert '<option value="" selected>Billable and not</option>' in select
+    assert "All time" not in select  # a time range's words, not a billable filter's
