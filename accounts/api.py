@@ -8,7 +8,7 @@ from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework_simplejwt import serializers as jwt_serializers
@@ -44,6 +44,7 @@ class UserSerializer(ModelSerializer):
             "manager",
             "weekly_hours",
             "working_weekdays",
+            "is_active",
             "is_staff",
             "is_hr",
             "is_manager",
@@ -90,6 +91,26 @@ class UserFilter(django_filters.FilterSet):
         )
 
 
+class UserWriteSerializer(ModelSerializer):
+    """What HR sets on a person (accounts.services.HR_EDITABLE_FIELDS). Roles, staff status and the
+    password are not writable here; `is_active` changes through `deactivate` and `reactivate`."""
+
+    manager = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), allow_null=True, required=False, help_text="The user's manager (a user id)."
+    )
+
+    class Meta:
+        model = User
+        fields = list(services.HR_EDITABLE_FIELDS)
+        extra_kwargs = {"email": {"required": True}}
+
+    def create(self, validated_data):
+        return services.user_create(actor=self.context["request"].user, data=validated_data)
+
+    def update(self, instance, validated_data):
+        return services.user_update(actor=self.context["request"].user, user=instance, data=validated_data)
+
+
 class RevokeAccessSerializer(serializers.Serializer):
     keys_and_feeds = serializers.BooleanField(
         default=False, help_text="Also revoke every API key and calendar feed URL of the user."
@@ -100,11 +121,17 @@ class RevokeAccessResultSerializer(serializers.Serializer):
     refresh_tokens_revoked = serializers.IntegerField()
 
 
+@extend_schema_view(
+    create=extend_schema(request=UserWriteSerializer, responses={201: UserSerializer}),
+    partial_update=extend_schema(request=UserWriteSerializer, responses={200: UserSerializer}),
+)
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Users the caller may see: HR everyone, a manager their reports and themself,
-    an employee only themself. Someone not visible is 404."""
+    an employee only themself. Someone not visible is 404. HR creates people (with no password:
+    they choose one through a password reset), edits them, deactivates and reactivates them."""
 
     serializer_class = UserSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
     filterset_class = UserFilter
     ordering_fields = ["username", "last_name", "email", "id"]
     ordering = ["username"]
@@ -114,6 +141,44 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             return User.objects.none()
         # annotate_roles: `is_hr`/`is_manager` would otherwise cost two queries per row.
         return User.objects.visible_to(self.request.user).annotate_roles()
+
+    def get_permissions(self):
+        # Editing (PATCH) checks HR after the lookup: someone the caller cannot see stays a 404.
+        if self.action == "create":
+            return [IsAuthenticated(), IsHR()]
+        return super().get_permissions()
+
+    def _answer(self, user, status=200):
+        return Response(UserSerializer(self.get_queryset().get(pk=user.pk)).data, status=status)
+
+    def create(self, request, *args, **kwargs):
+        serializer = UserWriteSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return self._answer(serializer.save(), status=201)
+
+    def partial_update(self, request, *args, **kwargs):
+        user = self.get_object()
+        if not request.user.is_hr:
+            raise PermissionDenied(IsHR.message)
+        serializer = UserWriteSerializer(user, data=request.data, partial=True, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return self._answer(serializer.save())
+
+    @extend_schema(request=None, responses={200: UserSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, IsHR])
+    def deactivate(self, request, pk=None):
+        """HR: someone leaves. They can no longer log in; every session, refresh token, API key and
+        calendar feed ends, a running timer stops, pending leave requests are withdrawn (their
+        approvers are told). History stays. 409 `already_inactive`, or `self` for one's own account."""
+        user = services.user_deactivate(actor=request.user, user=self.get_object())
+        return self._answer(user)
+
+    @extend_schema(request=None, responses={200: UserSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, IsHR])
+    def reactivate(self, request, pk=None):
+        """HR: someone comes back and can log in again. 409 `already_active`."""
+        user = services.user_reactivate(actor=request.user, user=self.get_object())
+        return self._answer(user)
 
     @action(detail=False, methods=["get", "patch"], serializer_class=ProfileSerializer)
     def me(self, request):

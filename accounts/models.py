@@ -134,6 +134,10 @@ class User(AbstractUser):
     # Set by AbstractBaseUser.set_password (missing from the stubs), and by from_db below.
     _password: str | None
     _stored_is_active: bool | None
+    # Set on a deactivation: what the apps did for the leaver (accounts.services.user_leaving_steps).
+    leaving_results: dict[str, int]
+    # Who deactivates, when a service knows (accounts.services.user_deactivate); None from the admin.
+    deactivated_by: User | None = None
 
     class Meta:
         ordering = ["username"]
@@ -160,7 +164,8 @@ class User(AbstractUser):
         """Whichever path sets a password (the password pages, the admin, a reset, `changepassword`)
         or deactivates the user, their API access is revoked in the same transaction: a new password
         blacklists every refresh token (access tokens carry a digest of the password and end too);
-        a deactivation also revokes every API key and calendar feed URL (accounts.services)."""
+        a deactivation also revokes every API key and calendar feed URL, stops the running timer and
+        withdraws pending leave requests (accounts.services.user_leaving_steps), from the admin too."""
         from accounts import services  # cycle: accounts.services imports this module
 
         update_fields = kwargs.get("update_fields")
@@ -180,6 +185,7 @@ class User(AbstractUser):
                 services.user_revoke_refresh_tokens(user=self)
             if deactivated:
                 services.user_revoke_access(user=self, actor=None, reason="deactivated", keys_and_feeds=True)
+                self.leaving_results = services.user_leaving_steps(user=self)
         self._stored_is_active = self.is_active
 
     def _get_session_auth_hash(self, secret: str | bytes | None = None) -> str:

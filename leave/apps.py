@@ -15,6 +15,10 @@ class LeaveConfig(AppConfig):
         from leave import services
 
         access_revoked.connect(services.feed_token_revoke, dispatch_uid="leave.feed_token_revoke")
+        from accounts.signals import user_deactivated
+        from leave.services.decisions import leave_requests_withdraw_for_leaver
+
+        user_deactivated.connect(leave_requests_withdraw_for_leaver, dispatch_uid="leave.withdraw_for_leaver")
 
         # This app's periodic tasks (Celery beat), added to the shared schedule that the Celery
         # app (config/celery.py) reads. Both are idempotent, so a beat that fires twice books and

@@ -101,8 +101,9 @@ def test_someone_else_is_404(client_for, employee, outsider, manager):
     assert client_for(manager).get(reverse("api:user-detail", args=[employee.pk])).status_code == 200
 
 
-def test_users_list_is_read_only(client_for, hr, employee):
-    assert client_for(hr).post(LIST_URL, {"username": "x"}).status_code == 405
+def test_users_are_never_deleted_or_replaced(client_for, hr, employee):
+    # People are deactivated (accounts/tests/test_people.py), never deleted: their history stays.
+    assert client_for(hr).put(reverse("api:user-detail", args=[employee.pk]), {"username": "x"}).status_code == 405
     assert client_for(hr).delete(reverse("api:user-detail", args=[employee.pk])).status_code == 405
 
 

@@ -133,6 +133,8 @@ ROUTES = {
     "user-detail": Route(lambda owner: owner, OWNED),
     "api-key-detail": Route(lambda owner: api_key_create(user=owner, name="script")[0], OWNED, True),
     "user-revoke-access": Route(lambda owner: owner, HR_ONLY, basename="user"),
+    "user-deactivate": Route(lambda owner: owner, HR_ONLY, basename="user"),
+    "user-reactivate": Route(lambda owner: owner, HR_ONLY, basename="user"),
     "audit-event-detail": Route(make_audit_event, HR_ONLY),
     # timetracking
     "time-entry-detail": Route(lambda owner: TimeEntryFactory(user=owner), OWNED),

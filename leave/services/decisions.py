@@ -186,3 +186,37 @@ def leave_requests_decide(
                 message = "insufficient balance"
             result.skipped.append((pk, message))
     return result
+
+
+@transaction.atomic
+def leave_requests_withdraw_for_leaver(*, user: User, actor: User | None = None, **_signal: object) -> dict[str, int]:
+    """A deactivated user's pending requests are withdrawn (receiver of
+    accounts.signals.user_deactivated), each audited, and their approvers told by e-mail, so
+    nobody decides leave for someone who has left. Approved leave stays: it is part of their
+    final statement. Returns how many were withdrawn, for the audit trail."""
+    from leave.services.notifications import _describe, _email, approvers_of
+
+    pending = list(
+        LeaveRequest.objects.select_for_update(of=("self",))
+        .filter(user=user, status=LeaveStatus.PENDING)
+        .select_related("user", "leave_type")
+        .order_by("start_date")
+    )
+    if not pending:
+        return {}
+    approvers = approvers_of(user)
+    for leave_request in pending:
+        leave_request.status = LeaveStatus.CANCELLED
+        leave_request.decided_by = actor
+        leave_request.decided_at = timezone.now()
+        leave_request.decision_note = "Withdrawn: the requester has left."
+        leave_request.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
+        _record(leave_request, "cancelled", actor=actor or user, before_status=LeaveStatus.PENDING)
+        for approver_id in approvers:
+            _email(
+                approver_id,
+                f"Leave request withdrawn: {user}",
+                f"{user} has left, so their request for {_describe(leave_request)} was withdrawn. "
+                "Nothing is left to decide.",
+            )
+    return {"leave_requests_withdrawn": len(pending)}

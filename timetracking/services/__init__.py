@@ -64,7 +64,7 @@ from timetracking.services.periods import (
     period_submit_refusal,
     period_week_start,
 )
-from timetracking.services.timer import timer_current, timer_start, timer_stop, timer_update
+from timetracking.services.timer import timer_current, timer_end_for_leaver, timer_start, timer_stop, timer_update
 from timetracking.services.timesheet import (
     UNDO_SECONDS,
     CellChange,
@@ -129,6 +129,7 @@ __all__ = [
     "tags_resolve",
     "task_create",
     "timer_current",
+    "timer_end_for_leaver",
     "timer_start",
     "timer_stop",
     "timer_update",

@@ -186,3 +186,23 @@ def timer_continue(*, user: User, entry: TimeEntry) -> TimeEntry:
         billable=entry.billable,
         switch=True,
     )
+
+
+@transaction.atomic
+def timer_end_for_leaver(*, user: User, **_signal: Any) -> dict[str, int]:
+    """A deactivated user's running timer stops (receiver of accounts.signals.user_deactivated):
+    now, or at the longest an entry may last. Where it cannot become an entry (its week is closed),
+    it is discarded. Returns what was done, for the audit trail."""
+    running = TimeEntry.objects.for_user(user).running().first()
+    if running is None:
+        return {}
+    ended_at = min(timezone.now(), running.started_at + max_entry_duration())
+    try:
+        timer_stop(user=user, ended_at=ended_at)
+    except TimeTrackingError:
+        try:
+            timer_discard(user=user)
+        except TimeTrackingError:  # its week was closed after it started: HR settles it by hand
+            return {"timer_left_running": 1}
+        return {"timer_discarded": 1}
+    return {"timer_stopped": 1}

@@ -341,3 +341,16 @@ def emails_purge(*, older_than_days: int) -> int:
         OutgoingEmail.objects.exclude(status=OutgoingEmail.Status.PENDING).filter(created_at__lt=moment).delete()
     )
     return deleted
+
+
+# HR's writes on people (a module of its own; it imports the audit helpers above).
+from accounts.services.people import (  # noqa: E402, F401  (re-exported)
+    HR_EDITABLE_FIELDS,
+    UserConflict,
+    check_manager_chain,
+    user_create,
+    user_deactivate,
+    user_leaving_steps,
+    user_reactivate,
+    user_update,
+)
