@@ -72,3 +72,23 @@ def test_reports_billable_filter_empty_choice_says_billable_and_not(client, empl
     select = select[: select.index("</select>")]
     assert '<option value="" selected>Billable and not</option>' in select
     assert "All time" not in select  # a time range's words, not a billable filter's
+
+
+@pytest.mark.parametrize(
+    ("duration_format", "shown", "not_shown"), [("hm", ">2:30<", ">2.50<"), ("decimal", ">2.50 h<", ">2:30<")]
+)
+def test_import_preview_durations_follow_the_viewers_format(
+    client, employee, catalog, data_file, settings, tmp_path, duration_format, shown, not_shown
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    employee.duration_format = duration_format
+    employee.save()
+    client.force_login(employee)
+    upload = SimpleUploadedFile("toggl.csv", data_file("toggl_detailed.csv"), content_type="text/csv")
+    preview = client.post(reverse("reports:import"), {"file": upload, "format": "toggl"}, follow=True)
+    html = preview.content.decode()
+    table = html[html.index('class="import-preview"') :]
+    assert shown in table and not_shown not in table  # 09:00-11:30, the first row
+    assert '<td class="import-start">2026-03-02 ' in table  # the cell the phone CSS keeps on one line
