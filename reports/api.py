@@ -19,9 +19,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from core.filters import keyword_fields
 from core.serializers import ModelSerializer
-from reports import exports, overtime, services, summary
+from reports import exports, overtime, services, statements, summary
 from reports.models import ExportFormat, ExportJob, ExportKind, ImportFormat, ImportJob, JobStatus
 
 # --- Serializers ------------------------------------------------------------------------------
@@ -431,6 +432,31 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return ImportJob.objects.for_user(self.request.user)
 
 
+class FinalStatementView(_DownloadView):
+    """HR: a leaver's final statement as CSV: each leave type's balance and the overtime balance
+    as of their last day (default: today in their time zone)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("user", OpenApiTypes.INT, required=True, description="The user (an id)."),
+            OpenApiParameter("last_day", OpenApiTypes.DATE, description="Default: the user's today."),
+        ],
+        responses={(200, "text/csv"): CSV_TEXT},
+    )
+    def get(self, request):
+        if not request.user.is_hr:
+            raise PermissionDenied("Only HR can read a final statement.")
+        raw = request.query_params.get("user", "")
+        if not raw.isdigit() or len(raw) > 18:
+            raise services.ReportError("Give the user as an id.", field="user")
+        user = User.objects.filter(pk=int(raw)).first()
+        if user is None:
+            raise NotFound("No such user.")
+        last_day = summary.parse_date(request.query_params.get("last_day"), "last_day", overtime.today_for(user))
+        rows = statements.final_statement_rows(user=user, last_day=last_day)
+        return exports.csv_response(f"final-statement-{user.username}.csv", statements.COLUMNS, rows)
+
+
 def register(router):
     """Add this app's viewsets to the /api/v1/ router."""
     router.register("reports/export-jobs", ExportJobViewSet, basename="report-export-job")
@@ -443,4 +469,5 @@ urlpatterns = [
     path("reports/export/", ReportExportView.as_view(), name="report-export"),
     path("reports/leave-export/", LeaveExportView.as_view(), name="report-leave-export"),
     path("reports/import/", ReportImportView.as_view(), name="report-import"),
+    path("reports/final-statement/", FinalStatementView.as_view(), name="report-final-statement"),
 ]
