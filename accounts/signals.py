@@ -30,6 +30,7 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
         object_id=username[:64],
     )
 
+
 # Sent (with `user` and `actor`) inside the transaction that deactivates a user
 # (accounts.services.people.user_deactivate): apps end what the leaver had running. A receiver may
 # return a dict of what it did ({"timer_stopped": 1}), recorded in the audit trail.
