@@ -4,7 +4,7 @@ import django_filters
 from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.db.models import Q
-from django.urls import path
+from django.urls import path, reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -20,6 +20,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts import services
 from accounts.models import ApiKey, AuditEvent, User
 from accounts.permissions import IsHR
+from accounts.services.invitations import invitation_revoke, invitation_send, invitation_state
 from core.filters import IdFilter, UtcDateTimeFilter
 from core.serializers import ModelSerializer
 from core.throttling import ScopedRateThrottle
@@ -29,6 +30,9 @@ class UserSerializer(ModelSerializer):
     is_hr = serializers.BooleanField(read_only=True)
     is_manager = serializers.BooleanField(read_only=True)
     working_weekdays = serializers.CharField(read_only=True, help_text="ISO weekday digits, 1 = Monday.")
+    invitation = serializers.SerializerMethodField(
+        help_text="none, pending, expired, or accepted (the user has a password). From the row: no query."
+    )
 
     class Meta:
         model = User
@@ -48,8 +52,12 @@ class UserSerializer(ModelSerializer):
             "is_staff",
             "is_hr",
             "is_manager",
+            "invitation",
         ]
         read_only_fields = fields
+
+    def get_invitation(self, user) -> str:
+        return invitation_state(user)
 
 
 # A preference of one's own, shown on `users/me/` only (not in `users/`).
@@ -121,6 +129,15 @@ class RevokeAccessResultSerializer(serializers.Serializer):
     refresh_tokens_revoked = serializers.IntegerField()
 
 
+class InvitationSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=["none", "pending", "expired", "accepted"])
+    invited_at = serializers.DateTimeField(allow_null=True)
+
+
+def _invitation_answer(user):
+    return Response(InvitationSerializer({"state": invitation_state(user), "invited_at": user.invited_at}).data)
+
+
 @extend_schema_view(
     create=extend_schema(request=UserWriteSerializer, responses={201: UserSerializer}),
     partial_update=extend_schema(request=UserWriteSerializer, responses={200: UserSerializer}),
@@ -179,6 +196,26 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         """HR: someone comes back and can log in again. 409 `already_active`."""
         user = services.user_reactivate(actor=request.user, user=self.get_object())
         return self._answer(user)
+
+    @extend_schema(request=None, responses={200: InvitationSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, IsHR])
+    def invite(self, request, pk=None):
+        """HR: e-mail the user a link to choose their password (single use, expiring after
+        INVITATION_TIMEOUT_DAYS). Again to resend: every older link dies. 409 `has_password`,
+        `inactive` or `no_email`."""
+
+        def accept_url(uidb64, token):
+            return request.build_absolute_uri(reverse("accounts:invitation_accept", args=[uidb64, token]))
+
+        user = invitation_send(actor=request.user, user=self.get_object(), accept_url_builder=accept_url)
+        return _invitation_answer(user)
+
+    @extend_schema(request=None, responses={200: InvitationSerializer})
+    @action(detail=True, methods=["post"], url_path="revoke-invitation", permission_classes=[IsAuthenticated, IsHR])
+    def revoke_invitation(self, request, pk=None):
+        """HR: withdraw the pending invitation; its link stops working. 409 `no_invitation`."""
+        user = invitation_revoke(actor=request.user, user=self.get_object())
+        return _invitation_answer(user)
 
     @action(detail=False, methods=["get", "patch"], serializer_class=ProfileSerializer)
     def me(self, request):

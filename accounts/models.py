@@ -129,6 +129,13 @@ class User(AbstractUser):
         help_text="Raised by 'log out everywhere': every older session ends.",
     )
 
+    invited_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the pending invitation was sent; empty once it is accepted or revoked.",
+    )
+
     objects: ClassVar[CustomUserManager] = CustomUserManager()
 
     # Set by AbstractBaseUser.set_password (missing from the stubs), and by from_db below.

@@ -2,18 +2,24 @@ import importlib
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
 from accounts.forms import PasswordResetForm, PreferencesForm
+from accounts.invitations import invitation_token_generator
+from accounts.services.invitations import invitation_accept
 from core.client_ip import client_ip
+from core.errors import Conflict
 from core.throttling import login_attempt_begin
 
 # Apps that contribute a panel to the dashboard: each has a `dashboard.py` with
@@ -128,6 +134,39 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+@method_decorator(login_not_required, name="dispatch")
+class InvitationAcceptView(auth_views.PasswordResetConfirmView):
+    """The invitation's page: the new person chooses their password, once, and is signed in. A
+    used, revoked, resent (an older link) or expired link is a 400 telling them to ask HR."""
+
+    template_name = "accounts/invitation_accept.html"
+    token_generator = invitation_token_generator
+    success_url = reverse_lazy("dashboard")
+
+    def dispatch(self, *args, **kwargs):
+        response = super().dispatch(*args, **kwargs)
+        if not self.validlink and response.status_code == 200:
+            response.status_code = 400
+        return response
+
+    def form_valid(self, form):
+        try:
+            user = invitation_accept(user=form.user, new_password=form.cleaned_data["new_password1"])
+        except ValidationError as error:
+            form.add_error("new_password2", error.message_dict.get("new_password", error.messages))
+            return self.form_invalid(form)
+        except Conflict:  # accepted or revoked meanwhile (another tab)
+            self.validlink = False
+            return self.render_to_response(self.get_context_data(), status=400)
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        auth_login(self.request, user)
+        messages.success(self.request, "Welcome! Your password is set and you are signed in.")
+        return HttpResponseRedirect(self.get_success_url())
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 @require_http_methods(["GET", "POST"])

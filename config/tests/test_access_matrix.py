@@ -134,6 +134,8 @@ ROUTES = {
     "api-key-detail": Route(lambda owner: api_key_create(user=owner, name="script")[0], OWNED, True),
     "user-revoke-access": Route(lambda owner: owner, HR_ONLY, basename="user"),
     "user-deactivate": Route(lambda owner: owner, HR_ONLY, basename="user"),
+    "user-invite": Route(lambda owner: owner, HR_ONLY, basename="user"),
+    "user-revoke-invitation": Route(lambda owner: owner, HR_ONLY, basename="user"),
     "user-reactivate": Route(lambda owner: owner, HR_ONLY, basename="user"),
     "audit-event-detail": Route(make_audit_event, HR_ONLY),
     # timetracking
