@@ -20,6 +20,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts import services
 from accounts.models import ApiKey, AuditEvent, User
 from accounts.permissions import IsHR
+from accounts.services import people_import
 from accounts.services.invitations import invitation_revoke, invitation_send, invitation_state
 from core.filters import IdFilter, UtcDateTimeFilter
 from core.serializers import ModelSerializer
@@ -119,6 +120,32 @@ class UserWriteSerializer(ModelSerializer):
         return services.user_update(actor=self.context["request"].user, user=instance, data=validated_data)
 
 
+class PeopleImportSerializer(serializers.Serializer):
+    content = serializers.CharField(
+        max_length=people_import.MAX_BYTES,
+        trim_whitespace=False,
+        allow_blank=True,
+        help_text=f"The CSV, UTF-8 with a header row. Columns: {', '.join(people_import.COLUMNS)} (email required; "
+        "manager_email names a manager in the file or already known; start_date YYYY-MM-DD).",
+    )
+    dry_run = serializers.BooleanField(default=True, help_text="Only check and preview (the default); false writes.")
+
+
+class ImportedPersonSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    email = serializers.EmailField()
+    action = serializers.ChoiceField(choices=["create", "update", "unchanged"])
+    changes = serializers.DictField(child=serializers.ListField(), help_text="field: [before, after]")
+
+
+class PeopleImportResultSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    people = ImportedPersonSerializer(many=True)
+
+
 class RevokeAccessSerializer(serializers.Serializer):
     keys_and_feeds = serializers.BooleanField(
         default=False, help_text="Also revoke every API key and calendar feed URL of the user."
@@ -180,6 +207,34 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         serializer = UserWriteSerializer(user, data=request.data, partial=True, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         return self._answer(serializer.save())
+
+    @extend_schema(request=PeopleImportSerializer, responses={200: PeopleImportResultSerializer})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        serializer_class=PeopleImportSerializer,
+        permission_classes=[IsAuthenticated, IsHR],
+    )
+    def import_people(self, request):
+        """HR: create or update people from a CSV, matched on e-mail; a preview by default
+        (`dry_run`), then all or nothing. Refused: 400 `import_refused` with every line's problem."""
+        serializer = PeopleImportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = people_import.people_import(
+            actor=request.user, text=serializer.validated_data["content"], dry_run=serializer.validated_data["dry_run"]
+        )
+        return Response(
+            {
+                "dry_run": result.dry_run,
+                "created": result.count("create"),
+                "updated": result.count("update"),
+                "unchanged": result.count("unchanged"),
+                "people": [
+                    {"line": p.line, "email": p.email, "action": p.action, "changes": p.changes} for p in result.people
+                ],
+            }
+        )
 
     @extend_schema(request=None, responses={200: UserSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, IsHR])
