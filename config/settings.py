@@ -232,6 +232,10 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 HR_GROUP_NAME = "HR"
+# A password-reset link works this long (Django's default is 3 days; a reset is asked for and used at once).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_HOURS", 3, maximum=24 * 7) * 3600
+# An invitation link works this long after it was sent (a newcomer may open it days later).
+INVITATION_TIMEOUT_DAYS = env_int("INVITATION_TIMEOUT_DAYS", 7, maximum=90)
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -126,6 +126,10 @@ def user_leaving_steps(*, user: User) -> dict[str, int]:
     from accounts.signals import user_deactivated  # cycle: accounts.signals imports accounts.services
 
     results: dict[str, int] = {}
+    if user.invited_at is not None:  # a pending invitation dies: reactivated, they are invited afresh
+        User.objects.filter(pk=user.pk).update(invited_at=None)
+        user.invited_at = None
+        results["invitation_revoked"] = 1
     for _receiver, response in user_deactivated.send(sender=User, user=user, actor=user.deactivated_by):
         if isinstance(response, dict):
             results.update(response)

@@ -42,7 +42,7 @@ def test_a_known_address_gets_a_link_through_the_outbox(client, person):
     assert response.status_code == 302 and response.headers["Location"] == SENT_URL
     (email,) = OutgoingEmail.objects.all()
     assert email.user == person and "new password" in email.subject.lower()
-    assert "dana" in email.body and "works once, within 3 days" in email.body
+    assert "dana" in email.body and "works once, within 3 hours" in email.body
     assert reset_link(email)
     assert AuditEvent.objects.filter(action="auth.password_reset_requested", object_id=str(person.pk)).count() == 1
 

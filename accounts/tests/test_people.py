@@ -331,3 +331,15 @@ def test_the_list_filters_deactivated_people(client_for, hr, employee, colleague
     client_for(hr).post(deactivate_url(employee))
     rows = client_for(hr).get(LIST_URL, {"is_active": "false"}).json()["results"]
     assert [row["username"] for row in rows] == [employee.username]
+
+
+def test_deactivating_someone_invited_kills_the_invitation(client_for, hr):
+    created = client_for(hr).post(LIST_URL, NEW_PERSON, format="json").json()
+    assert client_for(hr).post(reverse("api:user-invite", args=[created["id"]])).status_code == 200
+    dana = User.objects.get(pk=created["id"])
+    assert dana.invited_at is not None
+    assert client_for(hr).post(deactivate_url(dana)).status_code == 200
+    dana.refresh_from_db()
+    assert dana.invited_at is None
+    event = AuditEvent.objects.get(action="accounts.user_deactivated", object_id=str(dana.pk))
+    assert event.changes["invitation_revoked"] == [None, 1]
