@@ -37,11 +37,11 @@ def invitation_expires_at(user: User) -> datetime | None:
 class InvitationTokenGenerator(PasswordResetTokenGenerator):
     key_salt = "accounts.invitations.InvitationTokenGenerator"
 
-    def _make_hash_value(self, user: User, timestamp: int) -> str:  # type: ignore[override]
+    def _make_hash_value(self, user: User, timestamp: int) -> str:
         invited = "" if user.invited_at is None else str(int(user.invited_at.timestamp()))
         return f"{super()._make_hash_value(user, timestamp)}:{invited}"
 
-    def check_token(self, user: User | None, token: str | None) -> bool:  # type: ignore[override]
+    def check_token(self, user: User | None, token: str | None) -> bool:
         """Valid while the invitation is pending: active user, no usable password yet, sent less
         than the timeout ago, and this very invitation's token (not an older one's)."""
         if user is None or not token or not user.is_active or user.has_usable_password():

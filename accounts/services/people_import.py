@@ -261,7 +261,7 @@ def _import(*, actor: User, rows: list[tuple[int, dict[str, str]]], dry_run: boo
     outside = User.objects.exclude(pk__in=list(managers)).filter(manager__isnull=False)
     chain = {**dict(outside.values_list("pk", "manager_id")), **managers}
     line_of = {saved[person.email].pk: person.line for person in people}
-    for user_id in sorted(_manager_cycles(chain) & set(line_of), key=line_of.get):
+    for user_id in sorted(_manager_cycles(chain) & set(line_of), key=lambda user_id: line_of[user_id]):
         errors.append(
             {
                 "line": line_of[user_id],
