@@ -250,3 +250,30 @@ def test_preferences_are_in_the_users_menu(page, login, live_server, employee):
     page.locator("header details.dropdown summary").click()
     page.get_by_role("link", name="Preferences").click()
     page.wait_for_url(f"{live_server.url}/accounts/preferences/")
+
+
+def test_a_wide_screen_shows_every_entry_action_whole(page, login, live_server, employee, website):
+    """At 1366 px a day's entries fit their box: Pico once sized each Delete button to 100% of its
+    cell, so the last column overflowed and read "Delet"."""
+    monday = this_monday(employee)
+    for hour in (8, 10, 12):
+        TimeEntryFactory(
+            user=employee,
+            project=website.project,
+            task=website,
+            started_at=at(employee, monday, hour),
+            ended_at=at(employee, monday, hour, 45),
+            description="Responsive product pages and a long description",
+        )
+    page.set_viewport_size({"width": 1366, "height": 900})
+    login(page, employee)
+    page.goto(f"{live_server.url}/time/")
+    delete = page.get_by_role("button", name=f"Delete the entry of {at(employee, monday, 8):%H:%M}")
+    expect(delete).to_be_visible()
+    overflowing = page.evaluate(
+        "() => [...document.querySelectorAll('.tt-day .table-wrap')].filter(w => w.scrollWidth > w.clientWidth).length"
+    )
+    assert overflowing == 0
+    box, button = page.locator(".tt-day .table-wrap").first.bounding_box(), delete.bounding_box()
+    assert button["x"] + button["width"] <= box["x"] + box["width"]
+    assert button["width"] < 120  # as wide as its word, not its cell
