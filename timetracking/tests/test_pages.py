@@ -251,3 +251,18 @@ def test_picker_select_renders_what_django_select_renders(value):
     stock = forms.Select(choices=choices).render("task", value, attrs=attrs)
     assert parse_html(fast) == parse_html(stock)
     assert ('<option value="2" selected>' in fast) == (value == "2")
+
+
+def test_a_timer_form_posted_without_htmx_never_lands_on_a_post_only_url(client, employee):
+    """The bar an htmx answer renders names that answer's URL as `next`; posted natively (before
+    htmx took the form over), it must land on a page, not on /time/timer/stop/ (a 405)."""
+    from django.urls import reverse
+
+    client.force_login(employee)
+    client.post(reverse("timetracking:timer-start"), {"description": "Quick call", "next": "/time/"})
+    response = client.post(
+        reverse("timetracking:timer-stop"), {"keep": "1", "next": reverse("timetracking:timer-stop")}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("dashboard")
+    back = client.post(reverse("timetracking:timer-start"), {"description": "Again", "next": "/time/"})
+    assert back["Location"] == "/time/"

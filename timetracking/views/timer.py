@@ -3,6 +3,8 @@ one, continue a recent entry, suggestions as you type, its state for other tabs)
 dashboard's time panel. htmx gets the bar back (4xx with the error inside it on bad input; base.html
 lets htmx swap those); a plain form post is redirected back with a message."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -28,7 +30,14 @@ def _back(request):
     target = request.POST.get("next") or reverse("dashboard")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("dashboard")
+    elif urlsplit(target).path.startswith(TIMER_URLS):
+        # A bar rendered by an htmx answer names that answer's URL (a POST-only action) as `next`;
+        # a form posted before htmx took it over must land on a page, not on a 405.
+        target = reverse("dashboard")
     return HttpResponseRedirect(target)
+
+
+TIMER_URLS = "/time/timer/"
 
 
 def _bar(request, *, status=200, changed=False, **context):
