@@ -11,6 +11,7 @@ NAVIGATION = [
     ("Team", "timetracking:team", "manager"),
     ("Reports", "reports:index", "all"),
     ("Factories", "sprockets:factory-list", "all"),
+    ("People", "accounts:people", "hr"),
 ]
 
 
@@ -21,6 +22,8 @@ def _allowed(user, audience):
         return user.is_staff
     if audience == "manager":
         return user.is_manager or user.is_hr
+    if audience == "hr":
+        return user.is_hr
     return False
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import views, views_people
 
 app_name = "accounts"
 
@@ -14,4 +14,13 @@ urlpatterns = [
     path("password/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("password/reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("invitation/<uidb64>/<token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
+    # HR's people pages (accounts/views_people.py)
+    path("people/", views_people.people_list, name="people"),
+    path("people/new/", views_people.person_create, name="person_create"),
+    path("people/import/", views_people.people_import_page, name="people_import"),
+    path("people/<int:pk>/", views_people.person_detail, name="person"),
+    path("people/<int:pk>/invite/", views_people.person_invite, name="person_invite"),
+    path("people/<int:pk>/revoke-invitation/", views_people.person_revoke_invitation, name="person_revoke_invitation"),
+    path("people/<int:pk>/deactivate/", views_people.person_deactivate, name="person_deactivate"),
+    path("people/<int:pk>/reactivate/", views_people.person_reactivate, name="person_reactivate"),
 ]

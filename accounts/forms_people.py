@@ -1,0 +1,131 @@
+"""Forms of HR's people pages (accounts/views_people.py): thin, the rules are the services'."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+from django.db.models import Q
+
+from accounts.models import User
+from accounts.services.people import HR_EDITABLE_FIELDS
+from accounts.services.people_import import COLUMNS, MAX_BYTES
+
+WEEKDAYS = [
+    ("1", "Monday"),
+    ("2", "Tuesday"),
+    ("3", "Wednesday"),
+    ("4", "Thursday"),
+    ("5", "Friday"),
+    ("6", "Saturday"),
+    ("7", "Sunday"),
+]
+
+
+class PeopleFilterForm(forms.Form):
+    """The list's search: a name, username or e-mail address, and who (active, deactivated, all)."""
+
+    STATUS_CHOICES = [("active", "Active"), ("inactive", "Deactivated"), ("all", "Everyone")]
+
+    q = forms.CharField(label="Search", required=False, max_length=100, help_text="Name, username or e-mail.")
+    status = forms.ChoiceField(label="Show", choices=STATUS_CHOICES, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
+
+    def filters(self) -> tuple[str, str]:
+        """(search, status) of a valid form, else the defaults (a bad value shows the active people)."""
+        if not self.is_valid():
+            return "", "active"
+        return self.cleaned_data["q"].strip(), self.cleaned_data["status"] or "active"
+
+
+class PersonForm(forms.ModelForm):
+    """What HR sets on a person (HR_EDITABLE_FIELDS). The model's own validation (unique e-mail and
+    username, time zone, country and region) puts its errors at their fields; the manager chain is
+    checked by the service (accounts.services.people)."""
+
+    working_weekdays = forms.MultipleChoiceField(
+        label="Working days",
+        choices=WEEKDAYS,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="The days their contract hours are spread over.",
+    )
+
+    class Meta:
+        model = User
+        fields = list(HR_EDITABLE_FIELDS)
+        labels = {
+            "email": "E-mail address",
+            "timezone": "Time zone",
+            "country": "Country",
+            "subdivision": "State or region",
+            "weekly_hours": "Contract hours per week",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        self.fields["email"].required = True
+        self.fields["timezone"].widget = forms.Select(
+            choices=[(name, name) for name in sorted(zoneinfo.available_timezones())]
+        )
+        # The current manager stays a choice even once deactivated: the service then says so at the field.
+        managers = User.objects.filter(Q(is_active=True) | Q(pk=instance.manager_id)).order_by(
+            "first_name", "last_name", "username"
+        )
+        if instance.pk:
+            managers = managers.exclude(pk=instance.pk)
+        manager_field = self.fields["manager"]
+        manager_field.queryset = managers  # type: ignore[attr-defined]  # a ModelChoiceField
+        manager_field.empty_label = "Nobody"  # type: ignore[attr-defined]
+        manager_field.label_from_instance = lambda user: f"{user} ({user.email or user.username})"  # type: ignore[attr-defined]
+        if not self.is_bound:
+            self.initial["working_weekdays"] = list(instance.working_weekdays)
+        for name, autocomplete in (("first_name", "off"), ("last_name", "off"), ("email", "off"), ("username", "off")):
+            self.fields[name].widget.attrs["autocomplete"] = autocomplete
+
+    def clean_working_weekdays(self) -> str:
+        days = self.cleaned_data["working_weekdays"]
+        if not days:
+            raise forms.ValidationError("Choose at least one working day.")
+        return "".join(sorted(days))
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in HR_EDITABLE_FIELDS}
+
+
+class PersonCreateForm(PersonForm):
+    send_invitation = forms.BooleanField(
+        label="E-mail them an invitation to choose their password",
+        required=False,
+        initial=True,
+    )
+
+
+class PeopleImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text=f"UTF-8, a header row naming its columns: {', '.join(COLUMNS)}. Only email is required.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["accept"] = ".csv,text/csv"
+
+    def clean_file(self) -> str:
+        uploaded = self.cleaned_data["file"]
+        if uploaded.size > MAX_BYTES:
+            raise forms.ValidationError(f"The file is over {MAX_BYTES // 1_000_000} MB.")
+        try:
+            return uploaded.read().decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise forms.ValidationError("The file is not UTF-8 text: save it as CSV (UTF-8).") from error
+
+
+class PeopleImportConfirmForm(forms.Form):
+    """The previewed file, sent back as it was to import it for real (checked again, all or nothing)."""
+
+    text = forms.CharField(widget=forms.HiddenInput, strip=False, max_length=MAX_BYTES)
