@@ -10,7 +10,8 @@ drf-spectacular describes each view from its serializers; this hook adds what no
   except the few that may really be absent (RESPONSE_FIELDS_MAY_BE_ABSENT);
 - request properties' defaults said in words (not `default`, which some generators read as "always sent");
 - `page_size`'s maximum, and a length limit on every free-text query parameter;
-- operation ids that read like the action (OPERATION_IDS): the generated clients' method names.
+- operation ids that read like the action (OPERATION_IDS): the generated clients' method names;
+- a summary for every operation (SUMMARIES, RESOURCES): what ReDoc lists it as.
 
 config/tests/test_generated_clients.py generates both clients from the result and runs the everyday
 scenario with each; the suite's response validator (config/tests/response_validation.py) checks every
@@ -57,6 +58,14 @@ CONFLICT_CODES = [
     "closed",
     "several_entries",
     "idempotency_in_progress",
+    # People (accounts.services.people, invitations): the user's state does not allow it.
+    "self",
+    "inactive",
+    "already_inactive",
+    "already_active",
+    "has_password",
+    "no_email",
+    "no_invitation",
 ]
 
 
@@ -229,6 +238,88 @@ OPERATION_IDS = {
     ("post", "/api/v1/sprockets/bulk/"): "sprockets_record_bulk",
 }
 
+# --- Summaries ---------------------------------------------------------------------------------------
+# What ReDoc and Swagger UI list an operation as (instead of its bare id). An operation's own
+# extend_schema(summary=...) wins; then SUMMARIES (by final operation id); then the CRUD wording
+# ("List projects", "Create a project", ...) from RESOURCES. config/tests/test_schema_docs.py checks
+# that every operation ends up with one.
+RESOURCES = {  # operation id prefix -> (one, many)
+    "api_keys": ("an API key", "your API keys"),
+    "audit_events": ("an audit event", "audit events"),
+    "clients": ("a client", "clients"),
+    "compliance_violations": ("a working-time violation", "working-time violations"),
+    "holidays": ("a holiday", "public holidays and company closures"),
+    "leave_balances": ("a leave balance", "leave balances"),
+    "leave_requests": ("a leave request", "leave requests"),
+    "leave_types": ("a leave type", "leave types"),
+    "periods": ("a weekly timesheet", "weekly timesheets"),
+    "projects": ("a project", "projects"),
+    "reports_export_jobs": ("an export job", "your export jobs"),
+    "reports_import_jobs": ("an import job", "your import jobs"),
+    "tags": ("a tag", "tags"),
+    "tasks": ("a task", "tasks"),
+    "time_entries": ("a time entry", "time entries"),
+    "users": ("a user", "users"),
+    "webhook_deliveries": ("a webhook delivery", "webhook deliveries"),
+    "webhooks": ("a webhook endpoint", "webhook endpoints"),
+}
+CRUD_SUMMARIES = {  # checked in this order: partial_update before update
+    "partial_update": "Change {one}",
+    "update": "Replace {one}",
+    "list": "List {many}",
+    "create": "Create {one}",
+    "retrieve": "Show {one}",
+    "destroy": "Delete {one}",
+}
+SUMMARIES = {
+    "api_keys_destroy": "Revoke an API key",
+    "leave_requests_create": "Request leave",
+    "webhooks_create": "Register a webhook endpoint",
+    "me": "Show my profile",
+    "me_update": "Change my profile",
+    "user_deactivate": "Deactivate a user who leaves",
+    "user_reactivate": "Reactivate a user",
+    "user_invite": "Invite a user to choose a password",
+    "user_revoke_invitation": "Withdraw a user's invitation",
+    "user_revoke_access": "Log a user out everywhere",
+    "users_import": "Import people from a CSV",
+    "timer_current": "Show the running timer",
+    "timer_update": "Change the running timer",
+    "timer_start": "Start the timer",
+    "timer_stop": "Stop the timer",
+    "time_entries_create_bulk": "Create up to 500 time entries at once",
+    "period_submit": "Submit a week for approval",
+    "period_approve": "Approve a submitted week",
+    "period_reject": "Send a submitted week back",
+    "period_reopen": "Reopen an approved week",
+    "leave_request_preview": "Preview a leave request",
+    "leave_request_approve": "Approve a leave request",
+    "leave_request_reject": "Reject a leave request",
+    "leave_request_cancel": "Cancel a leave request",
+    "leave_request_attachment_download": "Download a leave request's document",
+    "leave_request_attachment_upload": "Attach a document to a leave request",
+    "leave_calendar": "Show the team's leave for a month",
+    "report_summary": "Summarize hours by day, week, project, ...",
+    "report_overtime": "Show a user's overtime",
+    "report_export": "Export time entries as CSV or XLSX",
+    "report_export_job_download": "Download an export job's file",
+    "report_leave_export": "Export leave requests as CSV",
+    "report_import": "Import time entries from a CSV",
+    "report_final_statement": "Download a leaver's final statement (CSV)",
+}
+
+
+def _summary(operation_id: str) -> str | None:
+    if operation_id in SUMMARIES:
+        return SUMMARIES[operation_id]
+    for action, wording in CRUD_SUMMARIES.items():
+        resource = operation_id.removesuffix(f"_{action}")
+        if resource != operation_id and resource in RESOURCES:
+            one, many = RESOURCES[resource]
+            return wording.format(one=one, many=many)
+    return None
+
+
 # --- Required response fields ------------------------------------------------------------------------
 # Response properties that are really left out of some answers; every other one is always sent.
 RESPONSE_FIELDS_MAY_BE_ABSENT = {
@@ -347,6 +438,10 @@ def add_error_responses(result, generator, request, public):
             if method not in METHODS:
                 continue
             operation["operationId"] = OPERATION_IDS.get((method, path), operation["operationId"])
+            if not operation.get("summary"):
+                summary = _summary(operation["operationId"])
+                if summary:
+                    operation["summary"] = summary
             seen_ids.add((method, path))
             _tidy_parameters(operation)
             has_body = "requestBody" in operation
@@ -362,6 +457,14 @@ def add_error_responses(result, generator, request, public):
                     if int(status) < 500:
                         response.setdefault("headers", {}).update(IDEMPOTENT_REPLAYED)
             operation["responses"] = dict(sorted(responses.items()))
+    unknown = set(SUMMARIES) - {
+        operation["operationId"]
+        for path_item in result.get("paths", {}).values()
+        for method, operation in path_item.items()
+        if method in METHODS
+    }
+    if unknown:  # a renamed operation: its summary would silently fall back to none
+        raise RuntimeError(f"SUMMARIES names operations the API does not have: {sorted(unknown)}")
     missing = set(OPERATION_IDS) - seen_ids
     if missing:  # a renamed or removed route: its client method name must be decided again
         raise RuntimeError(f"OPERATION_IDS names operations the API does not have: {sorted(missing)}")

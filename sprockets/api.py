@@ -49,9 +49,10 @@ class IsProductionPlannerOrReadOnly(permissions.BasePermission):
 
 
 class ProductionViewSet(ServiceModelViewSet):
-    """CRUD whose writes call the app's services (`create_service(data=...)` and friends)."""
+    """Production data: every signed-in user reads it; the production group and HR change it."""
 
-    # The docstring above is the OpenAPI description of the endpoints below that have none of their own.
+    # The docstring above is the OpenAPI description of the endpoints below that have none of their own;
+    # the writes call the app's services (core.viewsets.ServiceModelViewSet).
 
     permission_classes = [IsProductionPlannerOrReadOnly]
 

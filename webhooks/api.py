@@ -33,6 +33,10 @@ class EndpointSerializer(ModelSerializer):
 
 
 class EndpointViewSet(viewsets.ModelViewSet):
+    """HR: the URLs that receive a POST for each event they subscribe to, signed with the endpoint's
+    `secret` (X-Timetrack-Signature: HMAC-SHA256 of "<timestamp>.<body>"). A failed delivery is retried
+    with growing delays; `is_active: false` pauses an endpoint."""
+
     serializer_class = EndpointSerializer
     permission_classes = [IsAuthenticated, IsHR]
     filterset_fields = ["is_active"]
@@ -66,6 +70,8 @@ class DeliverySerializer(ModelSerializer):
 
 
 class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """HR: each event sent to each endpoint, with its status, attempts and the last answer or error."""
+
     serializer_class = DeliverySerializer
     permission_classes = [IsAuthenticated, IsHR]
     filterset_fields = ["endpoint", "status"]

@@ -16,7 +16,6 @@ from timetracking.api.serializers import (
     BulkCreateSerializer,
     BulkErrorSerializer,
     BulkResultSerializer,
-    ConflictSerializer,
     TimeEntryCreateSerializer,
     TimeEntrySerializer,
     TimeEntryUpdateSerializer,
@@ -106,9 +105,7 @@ class TimeEntryViewSet(viewsets.ModelViewSet):
     def _read(self, entry, status_code=status.HTTP_200_OK):
         return Response(_with_warnings(entry), status=status_code)
 
-    @extend_schema(
-        request=TimeEntryCreateSerializer, responses={201: TimeEntryWithWarningsSerializer, 409: ConflictSerializer}
-    )
+    @extend_schema(request=TimeEntryCreateSerializer, responses={201: TimeEntryWithWarningsSerializer})
     def create(self, request, *args, **kwargs):
         serializer = TimeEntryCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -117,9 +114,7 @@ class TimeEntryViewSet(viewsets.ModelViewSet):
         entry = services.entry_create(user=user, actor=request.user, **data)
         return self._read(entry, status.HTTP_201_CREATED)
 
-    @extend_schema(
-        request=TimeEntryUpdateSerializer, responses={200: TimeEntryWithWarningsSerializer, 409: ConflictSerializer}
-    )
+    @extend_schema(request=TimeEntryUpdateSerializer, responses={200: TimeEntryWithWarningsSerializer})
     def update(self, request, *args, **kwargs):
         entry = self._writable_object()
         serializer = TimeEntryUpdateSerializer(
@@ -129,13 +124,11 @@ class TimeEntryViewSet(viewsets.ModelViewSet):
         entry = services.entry_update(entry=entry, actor=request.user, **serializer.validated_data)
         return self._read(entry)
 
-    @extend_schema(
-        request=TimeEntryUpdateSerializer, responses={200: TimeEntryWithWarningsSerializer, 409: ConflictSerializer}
-    )
+    @extend_schema(request=TimeEntryUpdateSerializer, responses={200: TimeEntryWithWarningsSerializer})
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
 
-    @extend_schema(responses={204: None, 409: ConflictSerializer})
+    @extend_schema(responses={204: None})
     def destroy(self, request, *args, **kwargs):
         services.entry_delete(entry=self._writable_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -147,7 +140,7 @@ class TimeEntryBulkView(APIView):
 
     @extend_schema(
         request=BulkCreateSerializer,
-        responses={201: BulkResultSerializer, 400: BulkErrorSerializer, 409: ConflictSerializer},
+        responses={201: BulkResultSerializer, 400: BulkErrorSerializer},
         operation_id="time_entries_bulk_create",
     )
     def post(self, request):

@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from core.filters import DayField, DayFilter, IdFilter, keyword_fields, ordered_day_range, read_in_filter_queryset
 from core.serializers import ModelSerializer
 from timetracking import services
-from timetracking.api.serializers import ConflictSerializer
 from timetracking.models import TimesheetPeriod
 
 
@@ -89,7 +88,7 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=PeriodSubmitSerializer,
-        responses={200: PeriodSerializer, 409: ConflictSerializer},
+        responses={200: PeriodSerializer},
     )
     @action(detail=False, methods=["post"])
     def submit(self, request):
@@ -98,7 +97,7 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         return self._respond(services.period_submit(user=request.user, day=serializer.validated_data["week"]))
 
-    @extend_schema(request=None, responses={200: PeriodSerializer, 409: ConflictSerializer})
+    @extend_schema(request=None, responses={200: PeriodSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """Approve a submitted week: it is locked (no entry changes) until reopened."""
@@ -106,7 +105,7 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=PeriodRejectSerializer,
-        responses={200: PeriodSerializer, 409: ConflictSerializer},
+        responses={200: PeriodSerializer},
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
@@ -118,7 +117,7 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=PeriodReopenSerializer,
-        responses={200: PeriodSerializer, 409: ConflictSerializer},
+        responses={200: PeriodSerializer},
     )
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):

@@ -286,17 +286,6 @@ class BulkErrorSerializer(serializers.Serializer):
     errors = BulkRowErrorSerializer(many=True, required=False)  # type: ignore[assignment]  # a declared field (above)
 
 
-class ConflictSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField(
-        help_text="overlap, timer_running, no_timer, in_use, duplicate, period_locked, compliance_violation, "
-        "already_submitted, already_decided"
-    )
-    violations = ViolationSerializer(
-        many=True, required=False, help_text="With `compliance_violation` (WORKING_TIME_BLOCK_ON_VIOLATION on)."
-    )
-
-
 class TimerStartSerializer(_EntryFieldsMixin):
     started_at = LocalDateTimeField(required=False, allow_null=True, default=None, help_text="Defaults to now.")
     switch = serializers.BooleanField(

@@ -7,7 +7,6 @@ from rest_framework.views import APIView
 
 from timetracking import services
 from timetracking.api.serializers import (
-    ConflictSerializer,
     TimeEntrySerializer,
     TimeEntryWithWarningsSerializer,
     TimerStartSerializer,
@@ -33,7 +32,7 @@ class TimerView(APIView):
 
     @extend_schema(
         request=TimerUpdateSerializer,
-        responses={200: TimeEntrySerializer, 409: ConflictSerializer},
+        responses={200: TimeEntrySerializer},
         operation_id="timer_partial_update",
     )
     def patch(self, request):
@@ -47,7 +46,7 @@ class TimerView(APIView):
 class TimerStartView(APIView):
     @extend_schema(
         request=TimerStartSerializer,
-        responses={201: TimeEntryWithWarningsSerializer, 409: ConflictSerializer},
+        responses={201: TimeEntryWithWarningsSerializer},
         operation_id="timer_start",
     )
     def post(self, request):
@@ -61,7 +60,7 @@ class TimerStartView(APIView):
 class TimerStopView(APIView):
     @extend_schema(
         request=TimerStopSerializer,
-        responses={200: TimeEntryWithWarningsSerializer, 409: ConflictSerializer},
+        responses={200: TimeEntryWithWarningsSerializer},
         operation_id="timer_stop",
     )
     def post(self, request):
