@@ -7,6 +7,13 @@ password is evaluated; over either limit the password is not looked at and the r
 throttled, which `accounts.middleware.LoginThrottleMiddleware` turns into the same 429 answer
 everywhere (JSON under /api/, the page with its message elsewhere). A successful login gives its
 slots back, so only failed credentials count.
+
+It also keeps out someone whose start date is still ahead (HR created them, maybe invited them):
+every password login refuses them, but only once the password was right is the request marked with
+their start date, so that the middleware tells them when they can log in; a wrong password gets the
+usual answer and learns nothing. With no login there is no session and no JWT; API keys are refused
+in accounts.services.api_key_authenticate; the invitation page sets their password without
+signing them in.
 """
 
 from django.contrib.auth import get_user_model
@@ -16,6 +23,7 @@ from core.client_ip import client_ip
 from core.throttling import login_attempt_begin
 
 THROTTLED_ATTRIBUTE = "login_throttled_retry_after"
+NOT_STARTED_ATTRIBUTE = "login_not_started_on"
 
 
 def django_request(request):
@@ -27,7 +35,8 @@ class ThrottledModelBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if request is None:
             # Not a request (a management command, a test's authenticate()): nothing to count per IP.
-            return super().authenticate(request, username=username, password=password, **kwargs)
+            user = super().authenticate(request, username=username, password=password, **kwargs)
+            return user if user is None or user.has_started else None
         if username is None:
             username = kwargs.get(self._username_field())
         attempt = login_attempt_begin(ip=client_ip(request), username=username)
@@ -37,6 +46,9 @@ class ThrottledModelBackend(ModelBackend):
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is not None:
             attempt.succeeded()
+            if not user.has_started:  # the password was right (ModelBackend checked it): they may know
+                setattr(django_request(request), NOT_STARTED_ATTRIBUTE, user.start_date)
+                return None
         return user
 
     @staticmethod
@@ -48,3 +60,12 @@ class ThrottledModelBackend(ModelBackend):
 def login_throttled(request):
     """Seconds to wait when this request's login attempt was refused by the limiter, else None."""
     return getattr(django_request(request), THROTTLED_ATTRIBUTE, None)
+
+
+def login_not_started(request):
+    """The start date of the user whose right password was refused because it is still ahead, else None."""
+    return getattr(django_request(request), NOT_STARTED_ATTRIBUTE, None)
+
+
+def not_started_message(start_date):
+    return f"Your account starts on {start_date.day} {start_date:%B %Y}: you can log in from that day."

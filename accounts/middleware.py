@@ -3,7 +3,7 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.forms.utils import ErrorDict
 from django.http import JsonResponse
 
-from accounts.backends import login_throttled
+from accounts.backends import login_not_started, login_throttled, not_started_message
 
 
 class PageLoginRequiredMiddleware(LoginRequiredMiddleware):
@@ -24,7 +24,12 @@ class PageLoginRequiredMiddleware(LoginRequiredMiddleware):
 class LoginThrottleMiddleware:
     """Turns a login attempt refused by the limiter (accounts.backends) into one answer on every
     way in: 429 with `Retry-After`, JSON under /api/, and on the login and admin login pages the
-    form with the limiter's message instead of "wrong password" (the password was not checked)."""
+    form with the limiter's message instead of "wrong password" (the password was not checked).
+
+    Likewise for a right password refused because the account's start date is ahead: the same
+    answer on every way in (401 in JSON under /api/, with simplejwt's code for an account that cannot
+    log in, `no_active_account`, which the schema lists; the form's error on the login pages) saying
+    from which day they can log in."""
 
     MESSAGE = "Too many login attempts. Try again in {seconds} seconds."
 
@@ -34,6 +39,12 @@ class LoginThrottleMiddleware:
     def __call__(self, request):
 
         response = self.get_response(request)
+        start_date = login_not_started(request)
+        if start_date is not None and request.path.startswith("/api/"):
+            answer = JsonResponse({"detail": not_started_message(start_date), "code": "no_active_account"}, status=401)
+            if response.has_header("WWW-Authenticate"):
+                answer["WWW-Authenticate"] = response["WWW-Authenticate"]
+            return answer
         retry_after = login_throttled(request)
         if retry_after is None:
             return response
@@ -50,6 +61,12 @@ class LoginThrottleMiddleware:
 
         retry_after = login_throttled(request)
         context = response.context_data
+        start_date = login_not_started(request)
+        if start_date is not None and context is not None:
+            form = context.get("form")
+            if form is not None and form.is_bound:
+                form._errors = ErrorDict()
+                form.add_error(None, not_started_message(start_date))
         if retry_after is not None and context is not None:
             context["throttled"] = True
             form = context.get("form")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -236,6 +236,17 @@ class User(AbstractUser):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def start_date(self) -> date:
+        """The first day of work: the local date (in the user's time zone) they joined."""
+        return timezone.localtime(self.date_joined, self.tzinfo).date()
+
+    @property
+    def has_started(self) -> bool:
+        """False before the start date: the account exists (HR prepares it, invites them) but no
+        way in lets them log in yet (accounts.backends)."""
+        return self.start_date <= timezone.localtime(timezone.now(), self.tzinfo).date()
 
     @property
     def workdays(self) -> set[int]:

@@ -15,6 +15,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
+from accounts.backends import not_started_message
 from accounts.forms import PasswordResetForm, PreferencesForm
 from accounts.invitations import invitation_token_generator
 from accounts.services.invitations import invitation_accept
@@ -161,6 +162,9 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
             self.validlink = False
             return self.render_to_response(self.get_context_data(), status=400)
         del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        if not user.has_started:  # no session before the start date (accounts.backends)
+            messages.success(self.request, f"Your password is set. {not_started_message(user.start_date)}")
+            return HttpResponseRedirect(reverse_lazy("accounts:login"))
         auth_login(self.request, user)
         messages.success(self.request, "Welcome! Your password is set and you are signed in.")
         return HttpResponseRedirect(self.get_success_url())

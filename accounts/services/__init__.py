@@ -246,6 +246,8 @@ def api_key_authenticate(*, key: str) -> ApiKey | None:
     api_key = ApiKey.objects.usable().select_related("user").filter(prefix=prefix).first()
     if api_key is None or not hmac.compare_digest(api_key.key_hash, _hash_key(key)):
         return None
+    if not api_key.user.has_started:  # cannot have made one yet; if HR moved the start date later, it waits
+        return None
     now = timezone.now()
     if api_key.last_used_at is None or now - api_key.last_used_at > timedelta(minutes=1):
         # A plain UPDATE, not a save(): concurrent requests must not overwrite each other's fields.

@@ -21,8 +21,10 @@ VERIFY_URL = reverse("api:token_verify")
 LOGIN_URL = reverse("accounts:login")
 ADMIN_LOGIN_URL = reverse("admin:login")
 ME_URL = reverse("api:user-me")
-# One fixed window for every test here, however slow the machine.
-FIXED = time_machine.travel("2026-11-22 10:00:05", tick=False)
+# One fixed window for every test here, however slow the machine; after the day the test users
+# joined (they are created now, and nobody logs in before their start date).
+WINDOW = "2036-11-22 10:00:05"
+FIXED = time_machine.travel(WINDOW, tick=False)
 
 
 def ip_limit():
@@ -90,7 +92,7 @@ def test_the_other_api_throttles_use_the_same_address(settings, employee):
     rest_framework = {**settings.REST_FRAMEWORK}
     rest_framework["DEFAULT_THROTTLE_RATES"] = {**rest_framework["DEFAULT_THROTTLE_RATES"], "token": "3/minute"}
     settings.REST_FRAMEWORK = rest_framework
-    with time_machine.travel("2026-11-22 10:00:05", tick=False):
+    with time_machine.travel(WINDOW, tick=False):
         statuses = [
             APIClient().post(VERIFY_URL, {"token": "x"}, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
             for n in range(5)
@@ -195,7 +197,7 @@ def test_refresh_verify_and_logout_have_their_own_limit(employee, settings):
 def test_throttled_page_login_shows_the_message_at_the_form(employee, settings):
     settings.THROTTLE_AUTH_ACCOUNT_RATE = "1/hour"
     client = Client()
-    with time_machine.travel("2026-11-22 10:00:05", tick=False):
+    with time_machine.travel(WINDOW, tick=False):
         client.post(LOGIN_URL, {"username": "employee", "password": "wrong"})
         response = client.post(LOGIN_URL, {"username": "employee", "password": PASSWORD})
     assert response.status_code == 429
@@ -215,7 +217,7 @@ def test_authenticate_without_a_request_is_not_limited(employee):
 def test_another_user_can_still_log_in_after_an_account_is_locked(employee, settings):
     settings.THROTTLE_AUTH_ACCOUNT_RATE = "2/hour"
     UserFactory(username="third")
-    with time_machine.travel("2026-11-22 10:00:05", tick=False):
+    with time_machine.travel(WINDOW, tick=False):
         for n in range(3):
             api_login("x", REMOTE_ADDR=f"198.51.100.{n}")
         assert api_login(PASSWORD, "third", REMOTE_ADDR="198.51.100.9").status_code == 200
