@@ -7,7 +7,11 @@ hourly leave its hours). actual(day) = the hours of the entries starting on that
 overtime = actual - expected.
 
 Days after today (the user's local today) are reported with their expected hours, but count
-no expected time towards overtime and the balance yet: the week is not over.
+no expected time towards overtime and the balance yet: the week is not over. The real today
+(the user's local date now) counts its expected time only as far as it has been worked (up to
+the day's share): it is not over either, and at 07:00 nobody is already a day behind (the team
+page counts it the same way, `timetracking.timesheet.expected_seconds_so_far`). A `today` given
+as another date (a final statement's last day) counts in full.
 The balance runs from the user's first day (their first entry or the day they joined,
 whichever is earlier; never before REPORTS_OVERTIME_START when it is set).
 """
@@ -134,7 +138,9 @@ def overtime_report(user, start, end, *, period="day", today=None, with_seconds=
     for pages that show durations (`hm`) rather than hours."""
     if period not in PERIODS:
         raise ReportError(f"Group overtime by one of: {', '.join(PERIODS)}.", field="group_by")
-    today = today or timezone.localdate(timezone=user.tzinfo)
+    real_today = timezone.localdate(timezone=user.tzinfo)
+    today = today or real_today
+    today_in_progress = today == real_today
     first_day = first_day_of(user)
     # One pass from the earlier of the balance start and `start`: the opening balance and the
     # rows share the holidays, closures, leave and entries read once.
@@ -147,7 +153,12 @@ def overtime_report(user, start, end, *, period="day", today=None, with_seconds=
     for day in dates(origin, end):
         expected_seconds = expected[day] * HOUR
         worked = Decimal(actual.get(day, 0))
-        counted = expected_seconds if day <= today else ZERO
+        if day < today or (day == today and not today_in_progress):
+            counted = expected_seconds
+        elif day == today:
+            counted = min(expected_seconds, worked)
+        else:
+            counted = ZERO
         if day < start:
             opening_seconds += worked - counted
             continue

@@ -131,14 +131,20 @@ def cell_id(key: RowKey, day: date) -> str:
     return f"cell-{project_id or 0}-{task_id or 0}-{day:%Y%m%d}"
 
 
-def expected_seconds_so_far(user: User, monday: date, today: date) -> int:
+def expected_seconds_so_far(user: User, monday: date, today: date, *, worked_today: int = 0) -> int:
     """The contract's seconds of the ISO week from `monday` through `today` (the user's local day):
-    the weekly hours spread evenly over the user's working weekdays, counting those up to today;
-    the whole week once it is over, nothing before it starts. On a Wednesday of a Monday-Friday
-    40 h week that is 24:00, not the week's 40:00."""
+    the weekly hours spread evenly over the user's working weekdays, every working day before today
+    in full, and today only as far as it has been worked (`worked_today` seconds, up to the day's
+    share), since today is not over: at 07:00 nobody is already 8:00 behind. The whole week once it
+    is over, nothing before it starts. On a Wednesday morning of a Monday-Friday 40 h week with
+    nothing logged yet that is 16:00, not the week's 40:00."""
     workdays = user.workdays
     if not workdays:
         return 0
-    elapsed = sum(1 for offset in range(7) if (monday + timedelta(days=offset)).isoweekday() in workdays
-                  and monday + timedelta(days=offset) <= today)  # fmt: skip
-    return seconds_from_hours(user.weekly_hours * elapsed / len(workdays))
+    days = [monday + timedelta(days=offset) for offset in range(7)]
+    day_share = seconds_from_hours(user.weekly_hours / len(workdays))
+    before_today = sum(1 for day in days if day.isoweekday() in workdays and day < today)
+    expected = seconds_from_hours(user.weekly_hours * before_today / len(workdays))
+    if today in days and today.isoweekday() in workdays:
+        expected += min(day_share, max(worked_today, 0))
+    return expected

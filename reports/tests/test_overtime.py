@@ -116,3 +116,25 @@ def test_unknown_period_is_a_field_error(berliner):
     with pytest.raises(overtime.ReportError) as error:
         overtime.overtime_report(berliner, MONDAY, SUNDAY, period="year")
     assert error.value.field == "group_by"
+
+
+@pytest.mark.parametrize(
+    ("worked_today", "closing"),
+    [(0, "-8.00"), (3, "-8.00"), (8, "-8.00"), (10, "-6.00")],
+)
+def test_the_real_today_counts_only_as_far_as_it_is_worked(berliner, worked_today, closing):
+    # Tuesday 31 March at 18:00 in Berlin: Monday (nothing worked) counts its 8 h in full; today's
+    # 8 h count only as far as they are worked, so short of 8 h today is even, beyond it is ahead.
+    berliner.date_joined = datetime(2026, 3, 30, 5, tzinfo=UTC)
+    berliner.save()
+    now = datetime(2026, 3, 31, 16, tzinfo=UTC)
+    if worked_today:
+        TimeEntryFactory(user=berliner, started_at=now - timedelta(hours=worked_today), ended_at=now)
+    with time_machine.travel(now, tick=False):
+        report = overtime.overtime_report(berliner, MONDAY, SUNDAY, period="week")
+    # Read on a later day with that Tuesday as "today" (a final statement's last day): it is over, in full.
+    with time_machine.travel(now + timedelta(days=1), tick=False):
+        later = overtime.overtime_report(berliner, MONDAY, date(2026, 3, 31), period="day", today=date(2026, 3, 31))
+    assert report["closing_balance_hours"] == Decimal(closing)
+    assert report["rows"][0]["expected_hours"] == 32  # the week's expected figure itself is unchanged
+    assert later["closing_balance_hours"] == Decimal(worked_today - 16)

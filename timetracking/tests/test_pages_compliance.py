@@ -155,15 +155,33 @@ def _team_row(html, user):
 
 
 def test_team_page_expects_the_contract_so_far_and_rounds_to_the_minute(client, manager, employee, frozen):
-    # NOW is a Tuesday: a 40 h Monday-to-Friday contract expects 16:00 so far, not the week's 40:00.
+    # NOW is a Tuesday noon: a 40 h Monday-to-Friday contract expects Monday's 8:00 in full and
+    # Tuesday's only as far as it is worked (nothing yet), not 16:00 and not the week's 40:00.
     employee.weekly_hours, employee.working_weekdays = 40, "12345"
     employee.save(update_fields=["weekly_hours", "working_weekdays"])
     TimeEntryFactory(user=employee, started_at=utc(2026, 3, 9, 7), ended_at=utc(2026, 3, 9, 15, 10, 30))  # 8:10:30
     row = _team_row(as_user(client, manager).get(TEAM_URL).content.decode(), employee)
     assert ">8:11<" in row  # to the nearest minute, not cut to 8:10
-    # Expected to date 16:00; the whole week's 40:00 only in its own column, beside it.
-    assert ">16:00<" in row and row.count(">40:00<") == 1 and '<td class="numeric muted">40:00</td>' in row
-    assert ">−7:49<" in row  # the difference of the figures shown: 8:11 − 16:00
+    # Expected to date 8:00; the whole week's 40:00 only in its own column, beside it.
+    assert ">8:00<" in row and row.count(">40:00<") == 1 and '<td class="numeric muted">40:00</td>' in row
+    assert ">+0:11<" in row  # the difference of the figures shown: 8:11 − 8:00
+
+
+@pytest.mark.parametrize(
+    ("tuesday_hours", "expected", "difference"),
+    [(3, "11:00", "+0:00"), (10, "16:00", "+2:00")],
+)
+def test_team_page_counts_today_as_far_as_it_is_worked(
+    client, manager, employee, frozen, tuesday_hours, expected, difference
+):
+    # Monday 8:00 worked; Tuesday (today) 3 h so far → expected 8:00 + 3:00, nobody behind yet;
+    # 10 h today → today's share is capped at its 8:00, the 2:00 beyond it is ahead.
+    employee.weekly_hours, employee.working_weekdays = 40, "12345"
+    employee.save(update_fields=["weekly_hours", "working_weekdays"])
+    TimeEntryFactory(user=employee, started_at=utc(2026, 3, 9, 7), ended_at=utc(2026, 3, 9, 15))
+    TimeEntryFactory(user=employee, started_at=NOW - timedelta(hours=tuesday_hours), ended_at=NOW)
+    row = _team_row(as_user(client, manager).get(TEAM_URL).content.decode(), employee)
+    assert f">{expected}<" in row and f">{difference}<" in row
 
 
 def test_team_page_expects_the_whole_week_once_it_is_over_and_nothing_before(client, manager, employee, frozen):

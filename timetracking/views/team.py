@@ -33,6 +33,7 @@ def team(request):
     start = datetime.combine(monday, time.min, tzinfo=UTC) - margin
     end = datetime.combine(sunday + timedelta(days=1), time.min, tzinfo=UTC) + margin
     seconds = defaultdict(int)
+    seconds_today = defaultdict(int)
     by_pk = {member.pk: member for member in members}
     rows = (
         TimeEntry.objects.filter(user_id__in=by_pk)
@@ -41,8 +42,13 @@ def team(request):
     )
     now = timezone.now()
     for user_id, started_at, ended_at in rows:
-        if monday <= timezone.localtime(started_at, by_pk[user_id].tzinfo).date() <= sunday:
-            seconds[user_id] += int(((ended_at or now) - started_at).total_seconds())
+        tzinfo = by_pk[user_id].tzinfo
+        day = timezone.localtime(started_at, tzinfo).date()
+        if monday <= day <= sunday:
+            entry_seconds = int(((ended_at or now) - started_at).total_seconds())
+            seconds[user_id] += entry_seconds
+            if day == timezone.localdate(now, timezone=tzinfo):
+                seconds_today[user_id] += entry_seconds
     violations = defaultdict(list)
     for violation in compliance.violations_for(members, monday, sunday):
         violations[violation.user_id].append(violation)
@@ -52,10 +58,13 @@ def team(request):
     }
     people = []
     for member in members:
-        # Against the contract so far: on a Wednesday, Monday to Wednesday's share, not the whole
-        # week. Shown to the minute; the difference is of the figures shown, so they add up.
-        today = timezone.localdate(timezone=member.tzinfo)
-        expected = to_the_minute(timesheet.expected_seconds_so_far(member, monday, today))
+        # Against the contract so far: on a Wednesday, Monday and Tuesday's share and Wednesday's
+        # as far as it is worked, not the whole week. Shown to the minute; the difference is of
+        # the figures shown, so they add up.
+        today = timezone.localdate(now, timezone=member.tzinfo)
+        expected = to_the_minute(
+            timesheet.expected_seconds_so_far(member, monday, today, worked_today=seconds_today[member.pk])
+        )
         worked = to_the_minute(seconds[member.pk])
         people.append(
             {
