@@ -11,11 +11,14 @@ RECENT = 10
 
 
 @register.inclusion_tag("timetracking/_recent.html", takes_context=True)
-def recent_entries(context, heading_level=2):
+def recent_entries(context, heading_level=2, limit=RECENT):
+    """The last `limit` different combinations, each with ▶ continue. The dashboard shows fewer
+    (its card sits beside others) and links to the timesheet, which shows them all."""
     request = context["request"]
-    entries = TimeEntry.objects.for_user(request.user).recent_combinations(limit=RECENT)
+    entries = list(TimeEntry.objects.for_user(request.user).recent_combinations(limit=limit + 1))
     return {
-        "recent": entries,
+        "recent": entries[:limit],
+        "more": len(entries) > limit and limit < RECENT,
         "heading_level": heading_level,
         "csrf_token": context.get("csrf_token"),
         "request": request,

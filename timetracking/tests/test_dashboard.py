@@ -334,6 +334,31 @@ def test_dashboard_shows_today_the_week_and_recent_entries(logged_in, employee, 
     assert 'data-testid="recent-entries"' in html and "Continue morning work" in html
 
 
+def test_dashboard_offers_five_recent_entries_and_links_to_the_rest(logged_in, employee, frozen):
+    for day in range(1, 8):  # seven different descriptions, on seven days of March
+        TimeEntryFactory(
+            user=employee, description=f"task {day}", started_at=utc(2026, 3, day, 8), ended_at=utc(2026, 3, day, 9)
+        )
+    html = logged_in.get("/").content.decode()
+    recent = html[html.index('data-testid="recent-entries"') :]
+    recent = recent[: recent.index("</section>")]
+    assert recent.count("<li>") == 5 and "Continue task 7" in recent and "Continue task 2" not in recent
+    assert "More recent entries on the timesheet" in recent
+    # The timesheet shows all ten it keeps, without the link to itself.
+    week = logged_in.get(reverse("timetracking:week")).content.decode()
+    listed = week[week.index('data-testid="recent-entries"') :]
+    listed = listed[: listed.index("</section>")]
+    assert listed.count("<li>") == 7 and "More recent entries" not in listed
+
+
+def test_dashboard_puts_time_in_the_main_column_and_the_other_panels_beside_it(logged_in, frozen):
+    html = logged_in.get("/").content.decode()
+    main = html[html.index('class="dashboard-main"') : html.index('class="dashboard-side"')]
+    side = html[html.index('class="dashboard-side"') :]
+    assert 'id="timetracking-widget"' in main and "Leave" in side and "This week vs expected" in side
+    assert 'id="timetracking-widget"' not in side
+
+
 def test_dashboard_empty_state_says_what_to_do(logged_in, frozen):
     html = logged_in.get("/").content.decode()
     assert "Nothing logged today yet" in html and "one click to start again" in html
