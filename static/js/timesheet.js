@@ -90,8 +90,19 @@
   document.addEventListener("htmx:afterSettle", retireUndo);
   // A page opened on a form (?new=today from the "n" shortcut elsewhere, ?edit=): its first field.
   // On "load", after the browser has scrolled to the URL's #fragment, which would take the focus back.
+  // On a narrow screen the grid scrolls inside its box: today's column is brought into view
+  // (on a Thursday nobody wants to swipe past Monday to Wednesday first). The page does not move.
+  const showToday = () => {
+    const wrap = document.querySelector(`#${BODY} .tt-grid-wrap`);
+    const today = wrap && wrap.querySelector("th.tt-today");
+    if (!today || wrap.scrollWidth <= wrap.clientWidth) return;
+    const sticky = wrap.querySelector("th[scope='col']");
+    const left = today.offsetLeft - (sticky ? sticky.offsetWidth : 0);
+    wrap.scrollLeft = Math.max(0, left - 8);
+  };
   window.addEventListener("load", () => {
     retireUndo();
+    showToday();
     const body = document.getElementById(BODY);
     const wanted = body && body.dataset.focus && document.getElementById(body.dataset.focus);
     if (wanted) focusInto(wanted);

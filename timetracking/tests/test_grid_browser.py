@@ -232,6 +232,29 @@ def test_the_timesheet_fits_a_phone(new_page, login, live_server, employee, webs
     assert label.evaluate("element => element.getBoundingClientRect().left") >= 0
 
 
+def test_a_phone_opens_the_grid_on_todays_column(new_page, login, live_server, employee, website):
+    page = new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, employee)
+    page.goto(f"{live_server.url}/time/")
+    page.wait_for_load_state("load")
+    wrap = page.locator(".tt-grid-wrap")
+    today = wrap.locator("th.tt-today")
+    # Today's column is inside the box's visible part (right of the sticky project column), whatever
+    # the weekday; past Monday that means the box was scrolled, while the page itself was not.
+    expect(today).to_have_count(1)
+    visible = today.evaluate(
+        """th => { const box = th.closest('.tt-grid-wrap').getBoundingClientRect();
+                   const label = th.closest('tr').querySelector('th').getBoundingClientRect();
+                   const own = th.getBoundingClientRect();
+                   return own.left >= label.right - 1 && own.right <= box.right + 1; }"""
+    )
+    assert visible
+    if timezone.localdate(timezone=employee.tzinfo).isoweekday() > 2:
+        assert wrap.evaluate("element => element.scrollLeft") > 0
+    assert page.evaluate("window.scrollX") == 0
+
+
 def test_n_elsewhere_opens_todays_new_entry_on_the_timesheet(page, login, live_server, employee):
     login(page, employee)  # on the dashboard
     page.locator("body").press("n")
