@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts import services
 from accounts.models import ApiKey, AuditEvent, OutgoingEmail, User
+from accounts.services.invitations import invitation_state
 
 
 def hr_in_admin(request: HttpRequest) -> bool:
@@ -24,7 +26,22 @@ class HROnlyMixin:
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ["username", "email", "first_name", "last_name", "manager", "timezone", "country", "is_staff"]
+    """HR manages users here (the HR group, not only superusers: `manage.py setup`'s HR account is
+    not one), like every HR page of the admin (`hr_in_admin`), not through model permissions that a
+    new HR group would lack. Making someone superuser, giving single permissions and deleting stay a
+    superuser's: HR deactivates someone who leaves, their history is kept."""
+
+    list_display = [
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "manager",
+        "timezone",
+        "country",
+        "is_staff",
+        "invitation",
+    ]
     list_filter = ["is_staff", "is_superuser", "is_active", "groups", "country"]
     list_select_related = ["manager"]
     search_fields = ["username", "first_name", "last_name", "email"]
@@ -42,6 +59,34 @@ class UserAdmin(DjangoUserAdmin):
         ("Work", {"fields": ("manager", "timezone", "country", "subdivision", "weekly_hours", "working_weekdays")}),
     )
     actions = ["logout_everywhere", "revoke_all_access"]
+    SUPERUSER_ONLY_FIELDS = ("is_superuser", "user_permissions")
+    INVITATION_WORDS = {"accepted": "Has a password", "none": "Never invited", "expired": "Invitation expired"}
+
+    def has_module_permission(self, request):
+        return hr_in_admin(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return hr_in_admin(request) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return hr_in_admin(request) or super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return hr_in_admin(request) or super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += self.SUPERUSER_ONLY_FIELDS
+        return readonly
+
+    @admin.display(description="Invitation")
+    def invitation(self, obj):
+        """From the row (no query per user), in the words of the people pages."""
+        state = invitation_state(obj)
+        if state == "pending":
+            return f"Invited {timezone.localdate(obj.invited_at):%-d %b %Y}"
+        return self.INVITATION_WORDS[state]
 
     def has_revoke_permission(self, request):
         return hr_in_admin(request)

@@ -45,7 +45,26 @@ def _dashboard_widgets(request):
     return widgets
 
 
+def _dashboard_takeover(request):
+    """A page to show instead of the dashboard, if an app's `dashboard.takeover(request)` names one
+    (leave: the first-run page, for the first superuser of an empty database)."""
+    for app in DASHBOARD_APPS:
+        try:
+            module = importlib.import_module(f"{app}.dashboard")
+        except ModuleNotFoundError as error:
+            if error.name != f"{app}.dashboard":
+                raise
+            continue
+        url = getattr(module, "takeover", lambda request: None)(request)
+        if url:
+            return url
+    return None
+
+
 def dashboard(request):
+    takeover = _dashboard_takeover(request)
+    if takeover:
+        return redirect(takeover)
     return render(request, "dashboard.html", {"widgets": _dashboard_widgets(request)})
 
 

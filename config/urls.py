@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from accounts.views import dashboard
 from config.health import health
+from leave.views_setup import first_run
 
 admin.site.site_header = "Timetrack administration"
 admin.site.site_title = "Timetrack admin"
@@ -15,6 +16,7 @@ urlpatterns = [
     # The unhashed name: WhiteNoise serves it too, and nothing needs the manifest at import time.
     path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True)),
     path("", dashboard, name="dashboard"),
+    path("setup/", first_run, name="setup"),  # the first-run page, until the company is set up
     path("admin/", admin.site.urls),
     path("api/v1/", include(("config.api", "api"), namespace="api")),
     path("accounts/", include("accounts.urls")),

@@ -1,5 +1,13 @@
+from django.urls import reverse
+
 from leave import services
 from leave.models import LeaveRequest
+from leave.views_setup import first_run_for
+
+
+def takeover(request):
+    """The first-run page instead of the dashboard, while nothing is set up (superusers only)."""
+    return reverse("setup") if first_run_for(request.user) else None
 
 
 def widget(request):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.models import User
 from core.errors import DomainError
 from leave.services import company_setup
 from leave.services.setup import DEFAULT_VACATION_DAYS, SetupResult
@@ -84,7 +85,8 @@ class Command(BaseCommand):
                 values[key] = default
             else:
                 raise CommandError(f"{_flag(key)} is required (or {key!r} in --file), e.g. {_flag(key)}=...")
-        if not values.get("hr_password") and interactive:
+        if not values.get("hr_password") and interactive and not self._hr_account_exists(values["hr_username"]):
+            # An HR account kept from an earlier run keeps its password: nothing to ask.
             values["hr_password"] = self._ask_password()
             asked.add("hr_password")
 
@@ -125,6 +127,10 @@ class Command(BaseCommand):
             leave_types=values.get("leave_types", True),
             vacation_days=str(values.get("vacation_days", DEFAULT_VACATION_DAYS)),
         )
+
+    @staticmethod
+    def _hr_account_exists(username: object) -> bool:
+        return User.objects.filter(username__iexact=str(username).strip()).exists()
 
     def _from_file(self, path: str) -> dict:
         try:
