@@ -132,6 +132,17 @@ def period_start(day, period):
     return day
 
 
+def counted_expected(expected_seconds, worked_seconds, day, today, *, today_in_progress):
+    """The part of `day`'s expected seconds that counts towards overtime and the balance: all of
+    it before today, none after, and today (while it is the real today) only as far as it has been
+    worked, up to the day's share."""
+    if day < today or (day == today and not today_in_progress):
+        return expected_seconds
+    if day == today:
+        return min(expected_seconds, worked_seconds)
+    return ZERO
+
+
 def overtime_report(user, start, end, *, period="day", today=None, with_seconds=False):
     """Rows per day/week/month with expected, actual, overtime and the balance at the period's end.
     `with_seconds`: the figures in seconds (Decimal) too, `<name>_seconds` beside each `<name>_hours`,
@@ -153,12 +164,7 @@ def overtime_report(user, start, end, *, period="day", today=None, with_seconds=
     for day in dates(origin, end):
         expected_seconds = expected[day] * HOUR
         worked = Decimal(actual.get(day, 0))
-        if day < today or (day == today and not today_in_progress):
-            counted = expected_seconds
-        elif day == today:
-            counted = min(expected_seconds, worked)
-        else:
-            counted = ZERO
+        counted = counted_expected(expected_seconds, worked, day, today, today_in_progress=today_in_progress)
         if day < start:
             opening_seconds += worked - counted
             continue
@@ -223,7 +229,8 @@ def group_overtime(users, start, end, *, period="week", today=None):
     """Expected, actual and overtime of a set of people over [start, end]: summed per period, per
     person and in all, each person by `overtime_report`'s rules (their contract, holidays, closures
     and approved leave; nothing expected before their first day; days after their local today are
-    expected but count no overtime yet). No running balance: that reads each person's whole history.
+    expected but count no overtime yet, today as far as it is worked). No running balance: that
+    reads each person's whole history.
 
     `users` is a QuerySet of User (a manager's team, everyone HR sees). The reads do not grow with
     the number of people: the people, their first entries and their approved leave (one query
@@ -261,13 +268,16 @@ def group_overtime(users, start, end, *, period="week", today=None):
         fractions, leave_hours = _leave_parts_of(leave[person.pk], start, end)
         first_day = _first_day(person, first_starts.get(person.pk))
         expected = _expected_days(person, calendars[calendar_key], fractions, leave_hours, first_day=first_day)
-        person_today = today or timezone.localdate(timezone=person.tzinfo)
+        real_today = timezone.localdate(timezone=person.tzinfo)
+        person_today = today or real_today
         actual = worked.get(person.pk, {})
         own = {"expected": ZERO, "actual": ZERO, "overtime": ZERO}
         for day, hours in expected.items():
             expected_seconds = hours * HOUR
             seconds = Decimal(actual.get(day, 0))
-            counted = expected_seconds if day <= person_today else ZERO
+            counted = counted_expected(
+                expected_seconds, seconds, day, person_today, today_in_progress=person_today == real_today
+            )
             row = rows.setdefault(period_start(day, period), {"expected": ZERO, "actual": ZERO, "overtime": ZERO})
             for target in (row, own, totals):
                 target["expected"] += expected_seconds

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from accounts.models import User
 from reports import overtime
@@ -237,3 +238,16 @@ def test_the_query_count_does_not_grow_with_the_number_of_people(team, django_as
     assert len(report["people"]) == 10
     # 10 people x (32 h less Wednesday's leave: 24 h expected, 8 h worked).
     assert report["expected_seconds"] == 10 * 24 * 3600 and report["actual_seconds"] == 10 * 8 * 3600
+
+
+def test_the_real_today_counts_as_far_as_it_is_worked_for_a_group_too(team):
+    full, part = team
+    _work(full, MONDAY, 8)
+    _work(full, MONDAY + timedelta(days=1), 3)  # Tuesday, today: 3 h of its 8 so far
+    with time_machine.travel(datetime(2026, 3, 31, 16, tzinfo=UTC), tick=False):
+        report = overtime.group_overtime(User.objects.filter(pk__in=[full.pk, part.pk]), MONDAY, SUNDAY)
+        own = overtime.overtime_report(full, MONDAY, SUNDAY, period="week", with_seconds=True)
+    people = {row["user"]: row for row in report["people"]}
+    assert people[full.pk]["overtime_seconds"] == 0  # not −5:00: today is not over
+    assert people[full.pk]["overtime_seconds"] == own["overtime_seconds"]
+    assert people[part.pk]["overtime_seconds"] == -24000  # part's Monday, a day that is over
