@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -152,7 +153,8 @@ def _overlaps(requests):
 
 def approvals(request):
     if not (request.user.is_manager or request.user.is_hr):
-        raise Http404
+        # A page, not someone's object: the reason, like the team page's (not "does not exist").
+        raise PermissionDenied("The approval queue is for managers and HR.")
     pending = list(
         LeaveRequest.objects.pending()
         .decidable_by(request.user)

@@ -29,18 +29,20 @@ EMPLOYEES = ["alice", "bob", "carol"]
 API_DOCS = ["/api/v1/docs/", "/api/v1/redoc/"]
 # Paths known once the data exists: a factory's own page, the viewer's own export and import jobs.
 FACTORY, EXPORT_JOB, IMPORT_JOB = "<factory>", "<export job>", "<import job>"
+# HR's page of a person (the employee's), and its deactivation's confirmation.
+PERSON, PERSON_DEACTIVATE = "<person>", "<person deactivate>"
 # A page that fails, so the 500 page is seen as a browser gets it (config/tests/urls_failing.py).
 FAILING_URLCONF = "config.tests.urls_failing"
 FAILING_PAGE = "/tests/fail/"
-# (path, status for an employee, the manager, HR). An employee gets the team week's 403 page and
-# the approvals' 404 (someone else's queue is not there for them), both inside the layout.
+# (path, status for an employee, the manager, HR). An employee gets the team week's and the
+# approval queue's 403 page (with the reason), inside the layout.
 PAGES = [
     ("/", 200, 200, 200),
     ("/time/", 200, 200, 200),
     ("/time/team/", 403, 200, 200),
     ("/leave/", 200, 200, 200),
     ("/leave/calendar/", 200, 200, 200),
-    ("/leave/approvals/", 404, 200, 200),
+    ("/leave/approvals/", 403, 200, 200),
     ("/reports/", 200, 200, 200),
     (EXPORT_JOB, 200, 200, 200),
     ("/reports/import/", 200, 200, 200),
@@ -49,6 +51,11 @@ PAGES = [
     (FACTORY, 200, 200, 200),
     ("/accounts/preferences/", 200, 200, 200),
     ("/accounts/password/", 200, 200, 200),
+    ("/accounts/people/", 403, 403, 200),
+    ("/accounts/people/new/", 403, 403, 200),
+    ("/accounts/people/import/", 403, 403, 200),
+    (PERSON, 404, 404, 200),
+    (PERSON_DEACTIVATE, 404, 404, 200),
     ("/api/v1/docs/", 200, 200, 200),
     ("/api/v1/redoc/", 200, 200, 200),
     ("/no-such-page/", 404, 404, 404),
@@ -79,6 +86,7 @@ class Cast:
     users: dict  # username -> user, for every role
     factory_path: str
     job_paths: dict = field(default_factory=dict)  # username -> {EXPORT_JOB: path, IMPORT_JOB: path}
+    person_path: str = "/accounts/people/0/"
 
     def user(self, role):
         return self.users[role]
@@ -86,7 +94,12 @@ class Cast:
     def pages(self, role, api_docs=True):
         """(path, expected status) of every page, for this role (without the API docs if asked)."""
         column = 0 if role in EMPLOYEES else ROLES.index(role) - len(EMPLOYEES) + 1
-        known = {FACTORY: self.factory_path, **self.job_paths[role]}
+        known = {
+            FACTORY: self.factory_path,
+            PERSON: self.person_path,
+            PERSON_DEACTIVATE: self.person_path + "deactivate/",
+            **self.job_paths[role],
+        }
         return [
             (known.get(path, path), statuses[column]) for path, *statuses in PAGES if api_docs or path not in API_DOCS
         ]
@@ -215,7 +228,12 @@ def demo_like_cast():
             EXPORT_JOB: reverse("reports:export-job", args=[export.pk]),
             IMPORT_JOB: reverse("reports:import-job", args=[imported.pk]),
         }
-    return Cast(users=users, factory_path=factory.get_absolute_url(), job_paths=job_paths)
+    return Cast(
+        users=users,
+        factory_path=factory.get_absolute_url(),
+        job_paths=job_paths,
+        person_path=reverse("accounts:person", args=[employee.pk]),
+    )
 
 
 def settle(page):

@@ -133,9 +133,11 @@ def test_approvals_queue_shows_balance_and_overlap(client, pending, manager, col
     assert f"{colleague} (08 Jul–09 Jul, approved)" in html
 
 
-def test_approvals_is_404_for_employees(client, employee):
+def test_approvals_is_403_with_the_reason_for_employees(client, employee):
     client.force_login(employee)
-    assert client.get(reverse("leave:approvals")).status_code == 404
+    response = client.get(reverse("leave:approvals"))
+    assert response.status_code == 403
+    assert "The approval queue is for managers and HR" in response.content.decode()
 
 
 def test_decide_from_the_page(client, pending, manager, other_manager):
