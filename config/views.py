@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.defaults import bad_request as django_bad_request
 from django.views.defaults import page_not_found as django_page_not_found
 from django.views.defaults import permission_denied as django_permission_denied
@@ -45,7 +46,18 @@ def server_error(request, *args, **kwargs):
         return response
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Server error.", "code": "server_error"}, status=500)
-    return _styled(500, "Server error", lambda: django_server_error(request, *args, **kwargs))
+    return _styled(500, "Server error", lambda: _server_error_page(request, *args, **kwargs))
+
+
+def _server_error_page(request, *args, **kwargs):
+    """templates/500.html inside the whole layout (the menu and the timer of the signed-in user), so
+    the person can go on from there; when that cannot be rendered (whatever broke the page breaks
+    the layout's reads too), the same page without a request context, which needs no query."""
+    try:
+        return render(request, "500.html", status=500)
+    except Exception:
+        logger.warning("The 500 page could not be rendered with the request; answering it without.", exc_info=True)
+        return django_server_error(request, *args, **kwargs)
 
 
 def page_not_found(request, exception=None, *args, **kwargs):

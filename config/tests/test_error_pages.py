@@ -3,7 +3,9 @@ for a signed-in user, the message says what happened (a 403 shows the view's own
 API keeps answering JSON."""
 
 import pytest
+from django.db import DatabaseError
 from django.test import Client, RequestFactory
+from django.utils.functional import SimpleLazyObject
 
 from config.views import server_error
 
@@ -30,14 +32,32 @@ def test_a_forbidden_page_says_why_inside_the_layout(client, employee):
     assert 'class="main-nav"' in html
 
 
-def test_the_500_page_renders_without_a_request_context_or_a_query(django_assert_num_queries):
+def test_a_signed_in_users_500_page_keeps_the_menu(employee, settings):
+    settings.ROOT_URLCONF = "config.tests.urls_failing"
+    client = Client(raise_request_exception=False)
+    client.force_login(employee)
+    response = client.get("/tests/fail/")
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in html and 'class="main-nav"' in html
+
+
+def test_the_500_page_falls_back_to_no_request_context_and_no_query(django_assert_num_queries, caplog):
+    # A request whose layout cannot be built (no session, no user: the context processors fail, as
+    # they would when whatever broke the page breaks their reads too).
     request = RequestFactory().get("/time/")
+
+    def user_read_fails():
+        raise DatabaseError("the read behind request.user fails")
+
+    request.user = SimpleLazyObject(user_read_fails)
     with django_assert_num_queries(0):
         response = server_error(request)
     html = response.content.decode()
     assert response.status_code == 500
     assert "Something went wrong on our side" in html and "<title>Something went wrong" in html
     assert 'class="main-nav"' not in html  # no user without a request context: no menu to build
+    assert "could not be rendered with the request" in caplog.text
 
 
 def test_an_expired_form_is_the_layouts_csrf_page(employee):
