@@ -36,6 +36,32 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _validate_api_responses(monkeypatch):
+    """Every answer a test gets from /api/v1/ through Django's test client or DRF's APIClient (which
+    goes through Client.request too) is checked against the served OpenAPI schema: status code,
+    content type, declared headers and body (config/tests/response_validation.py). A mismatch fails
+    the test at that request."""
+    from django.test import Client
+
+    from config.tests import response_validation
+
+    original = Client.request
+
+    def request(self, **request):
+        __tracebackhide__ = True
+        response = original(self, **request)
+        response_validation.validate(request, response)
+        return response
+
+    monkeypatch.setattr(Client, "request", request)
+    yield
+    mismatches = list(response_validation.thread_mismatches)
+    response_validation.thread_mismatches.clear()
+    if mismatches:
+        pytest.fail("\n\n".join(str(mismatch) for mismatch in mismatches), pytrace=False)
+
+
 @pytest.fixture
 def manager(db):
     from accounts.tests.factories import UserFactory
@@ -213,3 +239,34 @@ def pytest_runtest_teardown(item, nextitem):
 def _is_transactional(item):
     marker = item.get_closest_marker("django_db")
     return bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+
+
+# --- The response validator's count ---------------------------------------------------------------
+
+
+def pytest_sessionfinish(session):
+    """An xdist worker hands its count of validated answers to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        from config.tests import response_validation
+
+        workeroutput["api_response_counts"] = dict(response_validation.counts)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    from config.tests import response_validation
+
+    response_validation.counts.update(getattr(node, "workeroutput", {}).get("api_response_counts", {}))
+
+
+def pytest_terminal_summary(terminalreporter):
+    from config.tests import response_validation
+
+    counts = response_validation.counts
+    if counts:
+        terminalreporter.write_line(
+            f"API answers checked against the OpenAPI schema: {counts['validated']} validated, "
+            f"{counts['skipped']} skipped (NOT_IN_SCHEMA), "
+            f"{counts['refused routes']} refusals of routes the schema does not have"
+        )

@@ -34,8 +34,8 @@ class EndpointSerializer(ModelSerializer):
 
 class EndpointViewSet(viewsets.ModelViewSet):
     """HR: the URLs that receive a POST for each event they subscribe to, signed with the endpoint's
-    `secret` (X-Timetrack-Signature: HMAC-SHA256 of "<timestamp>.<body>"). A failed delivery is retried
-    with growing delays; `is_active: false` pauses an endpoint."""
+    `secret`: `X-Timetrack-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`. A failed
+    delivery is retried with growing delays; `is_active: false` pauses an endpoint."""
 
     serializer_class = EndpointSerializer
     permission_classes = [IsAuthenticated, IsHR]
