@@ -27,7 +27,7 @@ class PeopleFilterForm(forms.Form):
 
     STATUS_CHOICES = [("active", "Active"), ("inactive", "Deactivated"), ("all", "Everyone")]
 
-    q = forms.CharField(label="Search", required=False, max_length=100, help_text="Name, username or e-mail.")
+    q = forms.CharField(label="Name, username or e-mail", required=False, max_length=100)
     status = forms.ChoiceField(label="Show", choices=STATUS_CHOICES, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -64,6 +64,7 @@ class PersonForm(forms.ModelForm):
             "subdivision": "State or region",
             "weekly_hours": "Contract hours per week",
         }
+        help_texts = {"weekly_hours": "", "manager": "Approves their leave and weeks."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -48,7 +48,7 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 60_000
 
 
-def pages(factory_path, jobs=None):
+def pages(factory_path, jobs=None, person_path="/accounts/people/0/"):
     """(name, path) of every page a signed-in user opens; a page someone may not see shows its 403
     (or 404). `jobs`: the user's own export and import job pages."""
     jobs = jobs or {"export": "/reports/exports/0/", "import": "/reports/import/0/"}
@@ -67,6 +67,11 @@ def pages(factory_path, jobs=None):
         ("factory", factory_path),
         ("preferences", "/accounts/preferences/"),
         ("password", "/accounts/password/"),
+        ("people", "/accounts/people/"),
+        ("people-new", "/accounts/people/new/"),
+        ("people-import", "/accounts/people/import/"),
+        ("person", person_path),
+        ("person-deactivate", person_path + "deactivate/"),
         ("api-docs", "/api/v1/docs/"),
         ("api-redoc", "/api/v1/redoc/"),
         ("404", "/no-such-page/"),
@@ -209,6 +214,10 @@ def main(argv=None):
 
         factory = Factory.objects.order_by("pk").first()
         factory_path = factory.get_absolute_url() if factory else "/factories/0/"
+        from accounts.models import User
+
+        person = User.objects.filter(username="alice").first()
+        person_path = f"/accounts/people/{person.pk if person else 0}/"
         thread, url = start_server()
         from playwright.sync_api import sync_playwright
 
@@ -233,7 +242,7 @@ def main(argv=None):
                         page = context.new_page()
                         page.set_default_timeout(TIMEOUT_MS)
                         sign_in(page, url, role, DEMO_PASSWORD)
-                        for name, path in pages(factory_path, jobs.get(role)):
+                        for name, path in pages(factory_path, jobs.get(role), person_path):
                             if name not in wanted:
                                 continue
                             page.goto(f"{url}{path}")
