@@ -267,6 +267,6 @@ def pytest_terminal_summary(terminalreporter):
     if counts:
         terminalreporter.write_line(
             f"API answers checked against the OpenAPI schema: {counts['validated']} validated, "
-            f"{counts['skipped']} skipped (NOT_IN_SCHEMA), "
+            f"{counts['skipped']} skipped (NOT_IN_SCHEMA, METHODS_NOT_IN_SCHEMA), "
             f"{counts['refused routes']} refusals of routes the schema does not have"
         )

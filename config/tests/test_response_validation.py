@@ -107,6 +107,11 @@ def test_the_allow_list_skips_with_a_reason(path):
     validate(_get(path), HttpResponse("<html></html>", content_type="text/html"))
 
 
+@pytest.mark.parametrize("method", ["OPTIONS", "HEAD"])
+def test_methods_no_operation_declares_are_skipped(method):
+    validate({"PATH_INFO": "/api/v1/projects/", "REQUEST_METHOD": method}, HttpResponse(status=200))
+
+
 def test_the_allow_listed_docs_are_really_not_in_the_schema():
     paths = response_validation.openapi_schema().raw_schema["paths"]
     assert not set(NOT_IN_SCHEMA) & set(paths)
