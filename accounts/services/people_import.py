@@ -277,10 +277,10 @@ def _import(*, actor: User, rows: list[tuple[int, dict[str, str]]], dry_run: boo
         user.save(update_fields=["manager"])
         after = _snapshot(user)
         changes = audit_changes(person.changes, after)
+        person.changes = changes  # {field: [before, after]}: nothing for someone unchanged
         if person.action == "update" and not changes:
             person.action = "unchanged"
             continue
-        person.changes = changes
         if not dry_run:
             audit_record(actor=actor, action=f"accounts.user_{person.action}d", obj=user, changes=changes)
     if not dry_run:

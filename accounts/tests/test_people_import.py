@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
-from config.tests.response_validation import SchemaMismatch
 
 pytestmark = pytest.mark.django_db
 
@@ -65,13 +64,6 @@ def test_dry_run_is_the_default(client_for, hr):
     assert not User.objects.filter(email="boss@acme.example").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=SchemaMismatch,
-    reason="accounts.services.people_import answers an unchanged person with their whole snapshot as `changes` "
-    "(the `continue` comes before `person.changes = changes`) instead of {} ({field: [before, after]} of nothing); "
-    "the suite's response validator refuses it. Remove this mark with the fix.",
-)
 def test_a_re_import_updates_and_never_duplicates(client_for, hr):
     client = client_for(hr)
     post(client, fifty_people())
