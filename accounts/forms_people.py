@@ -80,9 +80,9 @@ class PersonForm(forms.ModelForm):
         if instance.pk:
             managers = managers.exclude(pk=instance.pk)
         manager_field = self.fields["manager"]
-        manager_field.queryset = managers  # type: ignore[attr-defined]  # a ModelChoiceField
-        manager_field.empty_label = "Nobody"  # type: ignore[attr-defined]
-        manager_field.label_from_instance = lambda user: f"{user} ({user.email or user.username})"  # type: ignore[attr-defined]
+        manager_field.queryset = managers
+        manager_field.empty_label = "Nobody"
+        manager_field.label_from_instance = lambda user: f"{user} ({user.email or user.username})"
         if not self.is_bound:
             self.initial["working_weekdays"] = list(instance.working_weekdays)
         for name, autocomplete in (("first_name", "off"), ("last_name", "off"), ("email", "off"), ("username", "off")):
