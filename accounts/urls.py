@@ -18,6 +18,7 @@ urlpatterns = [
     path("people/", views_people.people_list, name="people"),
     path("people/new/", views_people.person_create, name="person_create"),
     path("people/import/", views_people.people_import_page, name="people_import"),
+    path("people/invite-all/", views_people.people_invite_all, name="people_invite_all"),
     path("people/<int:pk>/", views_people.person_detail, name="person"),
     path("people/<int:pk>/invite/", views_people.person_invite, name="person_invite"),
     path("people/<int:pk>/revoke-invitation/", views_people.person_revoke_invitation, name="person_revoke_invitation"),

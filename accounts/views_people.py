@@ -8,12 +8,14 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms_people import (
@@ -23,7 +25,7 @@ from accounts.forms_people import (
     PersonCreateForm,
     PersonForm,
 )
-from accounts.invitations import invitation_expires_at
+from accounts.invitations import invitation_expires_at, invitation_timeout
 from accounts.models import User
 from accounts.services import AccountsError
 from accounts.services.invitations import invitation_revoke, invitation_send, invitation_state
@@ -111,6 +113,7 @@ def people_list(request):
         "query": query.urlencode(),
         "filtered": bool(search) or status != "active",
         "total": User.objects.count(),
+        "waiting": _waiting_for_an_invitation().count(),
     }
     return render(request, "accounts/people/list.html", context)
 
@@ -241,6 +244,40 @@ def person_reactivate(request, pk: int):
         return _person_page(request, person, action_error=error.message, status=409)
     messages.success(request, f"{user} can log in again.")
     return redirect("accounts:person", pk=pk)
+
+
+def _waiting_for_an_invitation():
+    """Active people with an e-mail address and no password who were never invited (or whose
+    invitation expired): after an import, everyone HR still has to invite. The same states as
+    `invitation_state`, in the database."""
+    expired = timezone.now() - invitation_timeout()
+    return (
+        User.objects.filter(is_active=True, password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        .exclude(email="")
+        .filter(Q(invited_at__isnull=True) | Q(invited_at__lte=expired))
+        .order_by("pk")
+    )
+
+
+@hr_page
+@require_POST
+def people_invite_all(request):
+    """Invite everyone waiting for an invitation, each through the service (audited, one e-mail each)."""
+    sent, refused = 0, []
+    for user in _waiting_for_an_invitation():
+        try:
+            invitation_send(actor=request.user, user=user, accept_url_builder=_accept_url_builder(request))
+        except UserConflict as error:  # changed meanwhile (accepted, deactivated): told, the others go on
+            refused.append(error.message)
+        else:
+            sent += 1
+    if sent:
+        messages.success(request, f"{sent} invitation{'s' if sent != 1 else ''} sent.")
+    elif not refused:
+        messages.info(request, "Nobody is waiting for an invitation.")
+    for message in refused:
+        messages.warning(request, message)
+    return redirect("accounts:people")
 
 
 @hr_page

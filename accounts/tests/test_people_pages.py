@@ -283,3 +283,30 @@ def test_import_refuses_what_is_not_a_csv_of_people(hr_client):
     assert response.status_code == 400 and "email column" in response.content.decode()
     response = hr_client.post(url, {"confirm": "1"})  # the previewed text lost
     assert response.status_code == 400 and "upload it again" in response.content.decode()
+
+
+def test_invite_everyone_waiting_after_an_import(hr_client, hr, employee):
+    never = UserFactory(username="never", password="!")
+    expired = UserFactory(username="expired", password="!", invited_at=timezone.now() - timedelta(days=30))
+    pending = UserFactory(username="pending", password="!", invited_at=timezone.now())
+    gone = UserFactory(username="gone", password="!", is_active=False)
+    html = hr_client.get(reverse("accounts:people")).content.decode()
+    assert "2 people have no password and no pending invitation." in html and "Invite all 2" in html
+    response = hr_client.post(reverse("accounts:people_invite_all"), follow=True)
+    assert "2 invitations sent." in response.content.decode()
+    assert set(OutgoingEmail.objects.values_list("user__username", flat=True)) == {"never", "expired"}
+    for user in (never, expired):
+        assert User.objects.get(pk=user.pk).invited_at > timezone.now() - timedelta(minutes=1)
+    assert User.objects.get(pk=pending.pk).invited_at == pending.invited_at
+    assert User.objects.get(pk=gone.pk).invited_at is None
+    assert "no pending invitation" not in response.content.decode()  # nobody left waiting
+    response = hr_client.post(reverse("accounts:people_invite_all"), follow=True)
+    assert "Nobody is waiting for an invitation." in response.content.decode()
+    assert hr_client.get(reverse("accounts:people_invite_all")).status_code == 405
+
+
+def test_only_hr_invites_everyone(client, manager):
+    UserFactory(username="never", password="!")
+    client.force_login(manager)
+    assert client.post(reverse("accounts:people_invite_all")).status_code == 403
+    assert not OutgoingEmail.objects.exists()
