@@ -504,6 +504,10 @@ WORKING_TIME_BREAK_AFTER_9H_HOURS = env_int(
 )
 WORKING_TIME_BREAK_AFTER_6H_MINUTES = env_int("WORKING_TIME_BREAK_AFTER_6H_MINUTES", 30, minimum=0, maximum=360)
 WORKING_TIME_BREAK_AFTER_9H_MINUTES = env_int("WORKING_TIME_BREAK_AFTER_9H_MINUTES", 45, minimum=0, maximum=540)
+# Only gaps of at least this many minutes are breaks (§ 4 ArbZG: blocks of 15 min); shorter ones are
+# neither work nor break. Nobody works more than WORKING_TIME_MAX_HOURS_IN_A_ROW without such a break.
+WORKING_TIME_BREAK_MIN_MINUTES = env_int("WORKING_TIME_BREAK_MIN_MINUTES", 15, minimum=1, maximum=120)
+WORKING_TIME_MAX_HOURS_IN_A_ROW = env_int("WORKING_TIME_MAX_HOURS_IN_A_ROW", 6, minimum=1, maximum=24)
 # When on, an entry write that creates a violation is refused (409) instead of answered with warnings.
 WORKING_TIME_BLOCK_ON_VIOLATION = env_bool("WORKING_TIME_BLOCK_ON_VIOLATION", False)
 

@@ -3,10 +3,14 @@ checked against the tracked time. Pure reads: nothing here writes.
 
 Rules (limits from settings, read at each call so they can be changed per deployment):
 - `daily_hours`: work on one day at most WORKING_TIME_MAX_DAILY_HOURS (10 h).
-- `breaks`: a day with more than WORKING_TIME_BREAK_AFTER_6H_HOURS (6) h of work needs
-  WORKING_TIME_BREAK_AFTER_6H_MINUTES (30) of breaks, more than WORKING_TIME_BREAK_AFTER_9H_HOURS
-  (9) h needs WORKING_TIME_BREAK_AFTER_9H_MINUTES (45); the gaps between the day's entries are its
-  breaks.
+- `breaks` (§ 4 ArbZG): only a gap of at least WORKING_TIME_BREAK_MIN_MINUTES (15) between two
+  entries is a break; a shorter one is neither work nor break. A day with more than
+  WORKING_TIME_BREAK_AFTER_6H_HOURS (6) h of work needs WORKING_TIME_BREAK_AFTER_6H_MINUTES (30) of
+  such breaks, more than WORKING_TIME_BREAK_AFTER_9H_HOURS (9) h needs
+  WORKING_TIME_BREAK_AFTER_9H_MINUTES (45); and nobody works more than
+  WORKING_TIME_MAX_HOURS_IN_A_ROW (6) h in a row without one. A stretch in a row runs across
+  entries and across midnight (22:00-00:00 and 00:00-03:00 are five hours in a row) and belongs to
+  the day it starts on; one violation per day says what is missing.
 - `daily_rest`: between two working days at least WORKING_TIME_MIN_DAILY_REST_HOURS (11 h) off.
 - `weekly_rest`: in every ISO week at least WORKING_TIME_MIN_WEEKLY_REST_HOURS + the daily rest
   (24 + 11 = 35 h) off in one stretch. A stretch counts for every week it touches, so a rest from
@@ -111,6 +115,8 @@ class Limits:
     short_break: int
     long_break_after: int  # ... and beyond this `long_break`
     long_break: int
+    min_break_block: int  # a gap shorter than this is no break
+    max_in_a_row: int  # the most work without such a break
     max_weekly: int
     reference_weeks: int
 
@@ -126,6 +132,8 @@ def limits() -> Limits:
         short_break=settings.WORKING_TIME_BREAK_AFTER_6H_MINUTES * 60,
         long_break_after=settings.WORKING_TIME_BREAK_AFTER_9H_HOURS * 3600,
         long_break=settings.WORKING_TIME_BREAK_AFTER_9H_MINUTES * 60,
+        min_break_block=settings.WORKING_TIME_BREAK_MIN_MINUTES * 60,
+        max_in_a_row=settings.WORKING_TIME_MAX_HOURS_IN_A_ROW * 3600,
         max_weekly=settings.WORKING_TIME_MAX_WEEKLY_HOURS * 3600,
         reference_weeks=max(1, settings.WORKING_TIME_REFERENCE_WEEKS),
     )
@@ -213,9 +221,36 @@ def daily_hours_violations(assessment: Assessment) -> list[Violation]:
     return violations
 
 
+def _breaks_taken(intervals: list[Interval], min_block: int) -> float:
+    """Seconds of breaks between `intervals` (sorted): the gaps of at least `min_block` seconds."""
+    gaps = ((later[0] - earlier[1]).total_seconds() for earlier, later in pairwise(intervals))
+    return sum(gap for gap in gaps if gap >= min_block)
+
+
+def _longest_stretches(assessment: Assessment) -> dict[date, tuple[float, datetime, datetime]]:
+    """{local day: (work seconds, start, end)} of the longest run of work starting on that day with no
+    break (gap of at least the minimum block) inside it, over every entry, so across midnight too."""
+    min_block = assessment.limits.min_break_block
+    longest: dict[date, tuple[float, datetime, datetime]] = {}
+    runs: list[list[Interval]] = []
+    for start, end in assessment.intervals:
+        if runs and (start - runs[-1][-1][1]).total_seconds() < min_block:
+            runs[-1].append((start, end))
+        else:
+            runs.append([(start, end)])
+    for run in runs:
+        day = timezone.localtime(run[0][0], assessment.tzinfo).date()
+        work = _work(run)
+        if day not in longest or work > longest[day][0]:
+            longest[day] = (work, run[0][0], max(end for _, end in run))
+    return longest
+
+
 def breaks_violations(assessment: Assessment) -> list[Violation]:
-    """Days whose work needs more breaks than the gaps between their entries."""
+    """Days whose work needs more breaks (gaps of at least the minimum block) than they had, or with
+    a stretch of work longer than the most allowed in a row."""
     limit = assessment.limits
+    stretches = _longest_stretches(assessment)
     violations = []
     for day in assessment.assessed_days():
         day_intervals = assessment.by_day[day]
@@ -226,21 +261,38 @@ def breaks_violations(assessment: Assessment) -> list[Violation]:
             required = limit.short_break
         else:
             required = 0
-        taken = sum(max(0, (later[0] - earlier[1]).total_seconds()) for earlier, later in pairwise(day_intervals))
+        taken = _breaks_taken(day_intervals, limit.min_break_block)
+        in_a_row, row_start, row_end = stretches.get(day, (0.0, None, None))
+        too_long = in_a_row > limit.max_in_a_row
+        if taken >= required and not too_long:
+            continue
+        problems = []
         if taken < required:
-            violations.append(
-                Violation(
-                    rule=Rule.BREAKS,
-                    user_id=assessment.user_id,
-                    period_start=day,
-                    period_end=day,
-                    actual=_minutes(taken),
-                    limit=_minutes(required),
-                    unit="minutes",
-                    message=f"{day:%a %d %b}: {_fmt(work)} h of work with {int(taken // 60)} min of breaks; "
-                    f"at least {required // 60} min are needed.",
-                )
+            problems.append(
+                f"{_fmt(work)} h of work with {int(taken // 60)} min of breaks; at least {required // 60} min are "
+                f"needed (breaks count from {limit.min_break_block // 60} min)."
             )
+        if too_long and row_start is not None:
+            problems.append(
+                f"{_fmt(in_a_row)} h of work in a row from {timezone.localtime(row_start, assessment.tzinfo):%H:%M} "
+                f"without a break of {limit.min_break_block // 60} min; at most {_fmt(limit.max_in_a_row)} h "
+                "are allowed."
+            )
+        violations.append(
+            Violation(
+                rule=Rule.BREAKS,
+                user_id=assessment.user_id,
+                period_start=day,
+                period_end=day,
+                actual=_minutes(taken),
+                limit=_minutes(max(required, limit.min_break_block if too_long else 0)),
+                unit="minutes",
+                message=f"{day:%a %d %b}: " + " ".join(problems),
+                starts_at=row_start if too_long else None,
+                ends_at=row_end if too_long else None,
+                details={"longest_in_a_row_seconds": int(in_a_row)},
+            )
+        )
     return violations
 
 

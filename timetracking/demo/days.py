@@ -184,13 +184,13 @@ def deliberate_plan(user, profile, day, kind):
     """The blocks of a deliberate violation's day (see DELIBERATE)."""
     tzinfo = user.tzinfo
     marker = DELIBERATE_BY_USER[user.username].marker
-    if kind == "release":  # bob: 10:45 h with an hour's lunch (only the daily maximum is breached)
+    if kind == "release":  # bob: 10:45 h with an hour's lunch and a coffee (only the daily maximum is breached)
         release = Activity("GLX-APP", "Android", marker, ("planning",))
         return [
             Block(_at(day, tzinfo, 8, 0), _at(day, tzinfo, 8, 15), STANDUP),
             Block(_at(day, tzinfo, 8, 15), _at(day, tzinfo, 12, 30), release),
             Block(_at(day, tzinfo, 13, 30), _at(day, tzinfo, 17, 0), release),
-            Block(_at(day, tzinfo, 17, 0), _at(day, tzinfo, 19, 45), PROFILES["bob"].work[0]),
+            Block(_at(day, tzinfo, 17, 15), _at(day, tzinfo, 20, 0), PROFILES["bob"].work[0]),
         ]
     if kind == "evening":  # carol: 7 h, then 2 h in the evening: 9 h in the day, ending at 23:00
         hotfix = Activity("SPR-DASH", "Data import", marker, ("support", "bugfix"))

@@ -155,7 +155,7 @@ DELIBERATE = [
         "bob",
         compliance.Rule.DAILY_HOURS,
         "Play Store release (went live)",
-        "bob's release day last week: 08:00-19:45 with an hour's lunch, 10:45 h of work (10 h allowed)",
+        "bob's release day last week: 08:00-20:00 with an hour's lunch and a coffee, 10:45 h of work (10 h allowed)",
     ),
     Deliberate(
         "carol",
@@ -168,8 +168,8 @@ DELIBERATE = [
         "alice",
         compliance.Rule.BREAKS,
         "Accessibility workshop at Acme",
-        "alice's day-long workshop at Acme last week ran 09:00-15:45 without a lunch break: 7:15 h of work "
-        "with 15 min of breaks (30 min needed after 6 h)",
+        "alice's day-long workshop at Acme last week ran 09:00-15:45 without a lunch break: 6:45 h in a row "
+        "(6 h allowed), 7:15 h of work with 15 min of breaks (30 min needed after 6 h)",
     ),
 ]
 DELIBERATE_BY_USER = {violation.username: violation for violation in DELIBERATE}

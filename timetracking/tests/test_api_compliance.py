@@ -164,13 +164,14 @@ def test_update_warns_when_it_creates_a_violation(client_for, employee, frozen):
 
 def test_bulk_judges_all_rows_together(client_for, employee, frozen):
     rows = [
-        {"started_at": "2026-03-09T08:00:00+01:00", "ended_at": "2026-03-09T14:30:00+01:00"},  # 6.5 h alone: no break
-        {"started_at": "2026-03-09T15:00:00+01:00", "ended_at": "2026-03-09T16:00:00+01:00"},  # ... but here is one
+        {"started_at": "2026-03-09T08:00:00+01:00", "ended_at": "2026-03-09T14:00:00+01:00"},  # 6 h in a row
+        # 7:30 h that day: alone the first row needs no break, with this one the 30 min before it are it.
+        {"started_at": "2026-03-09T14:30:00+01:00", "ended_at": "2026-03-09T16:00:00+01:00"},
     ]
     response = client_for(employee).post(BULK_URL, {"entries": rows}, format="json")
     assert response.status_code == 201 and response.json()["warnings"] == []
 
-    late = [{"started_at": "2026-03-09T16:30:00+01:00", "ended_at": "2026-03-09T20:00:00+01:00"}]  # 11 h, 1 h of breaks
+    late = [{"started_at": "2026-03-09T16:30:00+01:00", "ended_at": "2026-03-09T20:30:00+01:00"}]  # 11 h, 1 h of breaks
     response = client_for(employee).post(BULK_URL, {"entries": late}, format="json")
     assert response.status_code == 201
     assert [warning["rule"] for warning in response.json()["warnings"]] == ["daily_hours"]

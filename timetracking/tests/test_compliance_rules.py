@@ -160,6 +160,7 @@ def test_by_default_six_hours_and_nine_hours_are_the_thresholds():
 
 @pytest.mark.parametrize(("threshold", "expected"), [(6, 1), (7, 0)])
 def test_the_first_threshold_is_a_setting(settings, threshold, expected):
+    settings.WORKING_TIME_MAX_HOURS_IN_A_ROW = 8  # the day's total alone, not the stretch in a row
     settings.WORKING_TIME_BREAK_AFTER_6H_HOURS = threshold
     assert len(breaks(SIX_AND_A_HALF_HOURS)) == expected
 
@@ -187,6 +188,8 @@ def test_the_thresholds_reach_evaluate(settings):
 
     assert found() == [Rule.BREAKS]
     settings.WORKING_TIME_BREAK_AFTER_6H_HOURS = 7
+    assert found() == [Rule.BREAKS]  # still 6:30 in a row
+    settings.WORKING_TIME_MAX_HOURS_IN_A_ROW = 7
     assert found() == []
 
 
