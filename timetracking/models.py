@@ -226,7 +226,7 @@ class TimeEntryQuerySet(models.QuerySet["TimeEntry"]):
     def intervals(self, start: datetime, end: datetime | None) -> models.QuerySet[TimeEntry, tuple[Any, ...]]:
         """(user_id, id, started_at, ended_at) of finished entries meeting [start, end), by user then start.
 
-        The compliance rules (compliance.py) read only these columns: one query for any number of users.
+        The compliance rules (timetracking.compliance) read only these columns: one query for any number of users.
         Every entry write reads a user's reference period (months of entries): the times are read
         as epoch seconds (`EpochSeconds`), a third of the cost of Django's timestamptz loader.
         """

@@ -1,4 +1,4 @@
-"""The working-time rules (compliance.py), each just inside and just outside its limit, with
+"""The working-time rules (timetracking.compliance), each just inside and just outside its limit, with
 overnight shifts, a DST week and users in different time zones."""
 
 from datetime import date, datetime, timedelta

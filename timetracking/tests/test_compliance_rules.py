@@ -1,4 +1,4 @@
-"""compliance.py's rule functions called one by one over a prepared Assessment, and the break
+"""timetracking.compliance.rules called one by one over a prepared Assessment, and the break
 thresholds (WORKING_TIME_BREAK_AFTER_6H_HOURS / _9H_HOURS) as settings."""
 
 import os

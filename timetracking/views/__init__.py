@@ -1,5 +1,5 @@
 """Pages of time tracking, one module per page family; thin adapters over services (rules),
-compliance.py (violations) and timesheet.py (the week grid's reads)."""
+compliance/ (violations) and timesheet.py (the week grid's reads)."""
 
 from timetracking.views.grid import grid_cell, row_add
 from timetracking.views.periods import period_approve, period_reject, period_reopen, period_submit
