@@ -1,11 +1,14 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts import services
 from accounts.models import ApiKey, AuditEvent, OutgoingEmail, User
 from accounts.services.invitations import invitation_state
+from core.admin_forms import SafeForeignKeysAdmin
 
 
 def hr_in_admin(request: HttpRequest) -> bool:
@@ -25,7 +28,7 @@ class HROnlyMixin:
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SafeForeignKeysAdmin, DjangoUserAdmin):
     """HR manages users here (the HR group, not only superusers: `manage.py setup`'s HR account is
     not one), like every HR page of the admin (`hr_in_admin`), not through model permissions that a
     new HR group would lack. Making someone superuser, giving single permissions and deleting stay a
@@ -137,7 +140,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(SafeForeignKeysAdmin, admin.ModelAdmin):
     list_display = ["name", "user", "prefix", "read_only", "expires_at", "last_used_at", "revoked_at"]
     list_filter = ["read_only"]
     list_select_related = ["user"]
@@ -180,3 +183,13 @@ class OutgoingEmailAdmin(HROnlyMixin, admin.ModelAdmin):
     def send_again(self, request, queryset):
         count = services.emails_retry(ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} e-mail(s) queued again.")
+
+
+# Django's own group form, with the safe choice fields (a permission id beyond the database's
+# integers is a form error, not a 500).
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(SafeForeignKeysAdmin, DjangoGroupAdmin):
+    pass

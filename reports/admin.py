@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from core.admin_forms import SafeForeignKeysAdmin
 from reports.models import ExportJob, ImportedRow, ImportJob
 
 
 @admin.register(ExportJob)
-class ExportJobAdmin(admin.ModelAdmin):
+class ExportJobAdmin(SafeForeignKeysAdmin, admin.ModelAdmin):
     list_display = [
         "id",
         "requested_by",
@@ -26,7 +27,7 @@ class ExportJobAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(SafeForeignKeysAdmin, admin.ModelAdmin):
     list_display = [
         "id",
         "requested_by",
@@ -48,7 +49,7 @@ class ImportJobAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportedRow)
-class ImportedRowAdmin(admin.ModelAdmin):
+class ImportedRowAdmin(SafeForeignKeysAdmin, admin.ModelAdmin):
     list_display = ["id", "user", "key", "entry", "job", "created_at"]
     list_select_related = ["user", "entry", "job"]
     raw_id_fields = ["user", "entry", "job"]

@@ -9,12 +9,13 @@ from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 
+from core.admin_forms import SafeForeignKeysAdmin
 from core.errors import DomainError
 from sprockets import services
 from sprockets.models import Factory, Location, ProductionChartPoint, Sprocket, SprocketType
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(SafeForeignKeysAdmin, admin.ModelAdmin):
     """Routes saves and deletes through the `create`/`update`/`delete` services."""
 
     service_fields: tuple[str, ...] = ()
@@ -126,7 +127,7 @@ class SprocketAdmin(ServiceAdmin):
 
 
 @admin.register(ProductionChartPoint)
-class ProductionChartPointAdmin(admin.ModelAdmin):
+class ProductionChartPointAdmin(SafeForeignKeysAdmin, admin.ModelAdmin):
     """The history is written by the services only: read-only here."""
 
     list_display = ["factory", "time", "reason", "sprocket_production_goal", "sprocket_production_actual"]

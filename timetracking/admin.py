@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.shortcuts import redirect
 
+from core.admin_forms import SafeForeignKeysAdmin
 from timetracking import services
 from timetracking.models import TIME_ENTRY_FIELDS, Client, Project, Tag, Task, TimeEntry, TimesheetPeriod
 
@@ -43,7 +44,7 @@ class CatalogAdminForm(forms.ModelForm):
         return cleaned_data
 
 
-class CatalogAdmin(admin.ModelAdmin):
+class CatalogAdmin(SafeForeignKeysAdmin, admin.ModelAdmin):
     """Clients, projects, tasks and tags: HR and managers write (`can_manage_catalog`, besides the
     model permission); every save, inline row and delete goes through the catalog services (audited)."""
 
@@ -197,7 +198,7 @@ class TagAdmin(CatalogAdmin):
 
 
 @admin.register(TimeEntry)
-class TimeEntryAdmin(admin.ModelAdmin):
+class TimeEntryAdmin(SafeForeignKeysAdmin, admin.ModelAdmin):
     list_display = [
         "started_at",
         "ended_at",
@@ -264,7 +265,7 @@ class TimeEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimesheetPeriod)
-class TimesheetPeriodAdmin(admin.ModelAdmin):
+class TimesheetPeriodAdmin(SafeForeignKeysAdmin, admin.ModelAdmin):
     """Weekly timesheets. Read-only: decisions go through the actions (the services' rules and audit)."""
 
     list_display = ["week_start", "user", "status", "submitted_at", "decided_by", "decided_at"]

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.db import models
 
 from accounts.admin import HROnlyMixin
+from core.admin_forms import SafeForeignKeysAdmin
 from core.errors import DomainError
 from webhooks import services
 from webhooks.models import Delivery, Endpoint, OutboxEvent
@@ -31,7 +32,7 @@ class EndpointForm(forms.ModelForm):
 
 
 @admin.register(Endpoint)
-class EndpointAdmin(HROnlyMixin, admin.ModelAdmin):
+class EndpointAdmin(HROnlyMixin, SafeForeignKeysAdmin, admin.ModelAdmin):
     form = EndpointForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["url", "description", "is_active", "created_at"]
@@ -50,7 +51,7 @@ class EndpointAdmin(HROnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(HROnlyMixin, admin.ModelAdmin):
+class DeliveryAdmin(HROnlyMixin, SafeForeignKeysAdmin, admin.ModelAdmin):
     list_display = ["id", "event", "endpoint", "status", "attempts", "response_status", "last_attempt_at"]
     list_filter = ["status", "endpoint"]
     list_select_related = ["event", "endpoint"]
@@ -76,7 +77,7 @@ class DeliveryAdmin(HROnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(OutboxEvent)
-class OutboxEventAdmin(HROnlyMixin, admin.ModelAdmin):
+class OutboxEventAdmin(HROnlyMixin, SafeForeignKeysAdmin, admin.ModelAdmin):
     list_display = ["id", "event_type", "created_at", "relayed_at"]
     list_filter = ["event_type"]
     readonly_fields = ["event_type", "payload", "created_at", "relayed_at"]
