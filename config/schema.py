@@ -253,6 +253,7 @@ RESOURCES = {  # operation id prefix -> (one, many)
     "leave_requests": ("a leave request", "leave requests"),
     "leave_types": ("a leave type", "leave types"),
     "periods": ("a weekly timesheet", "weekly timesheets"),
+    "positions": ("a position", "positions"),
     "projects": ("a project", "projects"),
     "reports_export_jobs": ("an export job", "your export jobs"),
     "reports_import_jobs": ("an import job", "your import jobs"),
@@ -339,6 +340,7 @@ RESPONSE_FIELDS_MAY_BE_ABSENT = {
         "user_name",
     },
     "FactoryDetail": {"chart_data"},  # only with ?with_chart_data=true
+    "Position": {"salary"},  # in HR's answers only (accounts.api_positions)
     # Error bodies: a malformed body is answered with plain field errors instead.
     "BulkError": {"detail", "code", "errors"},
     "ImportRefused": {"detail", "code", "errors"},
