@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.db.models import Count
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import ApiKey, AuditEvent, OutgoingEmail, User
+from accounts.models import ApiKey, AuditEvent, OutgoingEmail, Position, User
 from accounts.services.invitations import invitation_state
 from core.admin_forms import SafeForeignKeysAdmin
 
@@ -40,26 +41,50 @@ class UserAdmin(SafeForeignKeysAdmin, DjangoUserAdmin):
         "first_name",
         "last_name",
         "manager",
+        "position",
         "timezone",
         "country",
         "is_staff",
         "invitation",
     ]
     list_filter = ["is_staff", "is_superuser", "is_active", "groups", "country"]
-    list_select_related = ["manager"]
+    list_select_related = ["manager", "position"]
     search_fields = ["username", "first_name", "last_name", "email"]
-    autocomplete_fields = ["manager"]
+    autocomplete_fields = ["manager", "position"]
     fieldsets = (
         *DjangoUserAdmin.fieldsets,  # type: ignore[misc]  # a tuple in Django; the stubs allow None
         (
             "Work",
-            {"fields": ("manager", "timezone", "country", "subdivision", "weekly_hours", "working_weekdays")},
+            {
+                "fields": (
+                    "manager",
+                    "position",
+                    "timezone",
+                    "country",
+                    "subdivision",
+                    "weekly_hours",
+                    "working_weekdays",
+                )
+            },
         ),
         ("Preferences", {"fields": ("duration_format",)}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "email", "password1", "password2")}),
-        ("Work", {"fields": ("manager", "timezone", "country", "subdivision", "weekly_hours", "working_weekdays")}),
+        (
+            "Work",
+            {
+                "fields": (
+                    "manager",
+                    "position",
+                    "timezone",
+                    "country",
+                    "subdivision",
+                    "weekly_hours",
+                    "working_weekdays",
+                )
+            },
+        ),
     )
     actions = ["logout_everywhere", "revoke_all_access"]
     SUPERUSER_ONLY_FIELDS = ("is_superuser", "user_permissions")
@@ -183,6 +208,49 @@ class OutgoingEmailAdmin(HROnlyMixin, admin.ModelAdmin):
     def send_again(self, request, queryset):
         count = services.emails_retry(ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} e-mail(s) queued again.")
+
+
+@admin.register(Position)
+class PositionAdmin(SafeForeignKeysAdmin, HROnlyMixin, admin.ModelAdmin):
+    """HR's only (HROnlyMixin): no one else sees the page, so no one else sees a salary. Writes go
+    through the services, so the trail records a salary change without its amounts."""
+
+    list_display = ["title", "salary", "holder_count", "updated_at"]
+    search_fields = ["title"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(holder_total=Count("holders"))
+
+    @admin.display(description="Held by", ordering="holder_total")
+    def holder_count(self, obj):
+        return obj.holder_total
+
+    def has_add_permission(self, request):
+        return hr_in_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return hr_in_admin(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return hr_in_admin(request)
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: form.cleaned_data[name] for name in ("title", "description", "salary") if name in form.cleaned_data
+        }
+        if change:
+            saved = services.position_update(actor=request.user, position=obj, data=data)
+        else:
+            saved = services.position_create(actor=request.user, data=data)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.position_delete(actor=request.user, position=obj)
+
+    def delete_queryset(self, request, queryset):
+        for position in queryset:
+            services.position_delete(actor=request.user, position=position)
 
 
 # Django's own group form, with the safe choice fields (a permission id beyond the database's

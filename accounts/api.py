@@ -19,6 +19,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from accounts import services
 from accounts.api_access import ApiKeyViewSet, AuditEventViewSet
+from accounts.api_positions import PositionIdField, PositionViewSet
 from accounts.models import User
 from accounts.permissions import IsHR
 from accounts.services import people_import
@@ -48,6 +49,7 @@ class UserSerializer(ModelSerializer):
             "country",
             "subdivision",
             "manager",
+            "position",
             "weekly_hours",
             "working_weekdays",
             "is_active",
@@ -108,6 +110,7 @@ class UserWriteSerializer(ModelSerializer):
     manager = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.all(), allow_null=True, required=False, help_text="The user's manager (a user id)."
     )
+    position = PositionIdField(allow_null=True, required=False, help_text="The job they hold (a position id).")
 
     class Meta:
         model = User
@@ -444,6 +447,7 @@ def register(router):
     router.register("users", UserViewSet, basename="user")
     router.register("audit-events", AuditEventViewSet, basename="audit-event")
     router.register("api-keys", ApiKeyViewSet, basename="api-key")
+    router.register("positions", PositionViewSet, basename="position")
 
 
 urlpatterns = [

@@ -83,6 +83,7 @@ class PersonForm(forms.ModelForm):
         manager_field.queryset = managers
         manager_field.empty_label = "Nobody"
         manager_field.label_from_instance = lambda user: f"{user} ({user.email or user.username})"
+        self.fields["position"].empty_label = "None"
         if not self.is_bound:
             self.initial["working_weekdays"] = list(instance.working_weekdays)
         for name, autocomplete in (("first_name", "off"), ("last_name", "off"), ("email", "off"), ("username", "off")):

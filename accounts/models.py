@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
@@ -75,6 +76,48 @@ else:
         pass
 
 
+# Salaries are in one currency for the whole company, yearly and gross (the payroll's terms); a
+# company paying in several currencies would need a currency per position, which nobody asked for.
+SALARY_CURRENCY = "EUR"
+
+
+class Position(models.Model):
+    """A job people hold (TimelogApi's positions): its title and description are for everyone to
+    read; its salary is HR's only (accounts.api.PositionViewSet, the admin, never in the audit trail)."""
+
+    title = models.CharField(
+        max_length=100, help_text="Unique, whatever the case: 'Developer' and 'developer' are one."
+    )
+    description = models.TextField(blank=True, max_length=2000)
+    salary = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=f"Yearly gross salary in {SALARY_CURRENCY}; empty if not set. Only HR sees it.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("title"),
+                name="position_title_unique_ci",
+                violation_error_code="unique",
+                violation_error_message="A position with this title exists already.",
+            ),
+            models.CheckConstraint(
+                condition=Q(salary__gte=0) | Q(salary__isnull=True), name="position_salary_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
     timezone = models.CharField(
@@ -99,6 +142,16 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="reports",
         help_text="Approves this user's leave and weeks.",
+    )
+    # PROTECT: a position people hold cannot be deleted (the service answers 409 `in_use`); HR moves
+    # them to another position first, so nobody silently loses theirs.
+    position = models.ForeignKey(
+        Position,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="holders",
+        help_text="The job they hold.",
     )
     weekly_hours = models.DecimalField(
         max_digits=4,

@@ -356,3 +356,11 @@ from accounts.services.people import (  # noqa: E402, F401  (re-exported)
     user_reactivate,
     user_update,
 )
+
+# HR's writes on positions (salaries never in the trail).
+from accounts.services.positions import (  # noqa: E402, F401  (re-exported)
+    PositionConflict,
+    position_create,
+    position_delete,
+    position_update,
+)

@@ -27,6 +27,7 @@ HR_EDITABLE_FIELDS = (
     "country",
     "subdivision",
     "manager",
+    "position",
     "weekly_hours",
     "working_weekdays",
 )
@@ -37,8 +38,9 @@ class UserConflict(Conflict):
 
 
 def _snapshot(user: User) -> dict[str, Any]:
-    values = {field: getattr(user, field) for field in HR_EDITABLE_FIELDS if field != "manager"}
+    values = {field: getattr(user, field) for field in HR_EDITABLE_FIELDS if field not in ("manager", "position")}
     values["manager"] = user.manager_id
+    values["position"] = user.position_id  # the id only: the trail never reads a salary
     values["is_active"] = user.is_active
     return values
 

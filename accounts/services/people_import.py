@@ -3,7 +3,8 @@
 One row per person, matched on the e-mail address (case-insensitive): a known address updates
 that person, a new one creates them (no usable password: they are invited). Managers are named by
 e-mail and may be anywhere in the file or already in the database, in any order; a chain that
-loops back is refused. `start_date` becomes the day they joined (leave pro-rating reads it).
+loops back is refused. `position` names an existing position by its title (any case; empty: none).
+`start_date` becomes the day they joined (leave pro-rating reads it).
 Every refused line is reported with its line number and field, and then nothing is written.
 """
 
@@ -22,7 +23,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Position, User
 from accounts.services import AccountsError, audit_changes, audit_record
 
 COLUMNS = (
@@ -31,6 +32,7 @@ COLUMNS = (
     "last_name",
     "username",
     "manager_email",
+    "position",
     "country",
     "subdivision",
     "timezone",
@@ -192,6 +194,10 @@ def _import(*, actor: User, rows: list[tuple[int, dict[str, str]]], dry_run: boo
         .filter(email_lower__in=sorted(named))
     }
     taken = {name.lower() for name in User.objects.values_list("username", flat=True)}
+    # Positions are few: all of them, once (the titles read by the preview; never a salary).
+    positions = list(Position.objects.only("pk", "title"))
+    position_by_title = {position.title.lower(): position for position in positions}
+    titles = {position.pk: position.title for position in positions}
 
     people: list[ImportedPerson] = []
     saved: dict[str, User] = {}
@@ -199,7 +205,7 @@ def _import(*, actor: User, rows: list[tuple[int, dict[str, str]]], dry_run: boo
         user = existing.get(email)
         action = "update" if user else "create"
         user = user or User(email=email)
-        before = _snapshot(user) if action == "update" else {}
+        before = _snapshot(user, titles) if action == "update" else {}
         for name in ("first_name", "last_name", "country", "subdivision", "timezone", "weekly_hours"):
             value = cells.get(name, "")
             if value or name not in _OPTIONAL:
@@ -210,6 +216,13 @@ def _import(*, actor: User, rows: list[tuple[int, dict[str, str]]], dry_run: boo
             user.username = cells["username"]
         elif not user.username:
             user.username = _username_for(email, taken)
+        if "position" in cells:
+            title = cells["position"].strip()
+            position = position_by_title.get(title.lower()) if title else None
+            if title and position is None:
+                errors.append({"line": line, "field": "position", "message": f"No position is titled {title!r}."})
+                continue
+            user.position = position
         if cells.get("start_date"):
             try:
                 user.date_joined = _joined(cells["start_date"], user)
@@ -275,7 +288,7 @@ def _import(*, actor: User, rows: list[tuple[int, dict[str, str]]], dry_run: boo
     for person in people:
         user = saved[person.email]
         user.save(update_fields=["manager"])
-        after = _snapshot(user)
+        after = _snapshot(user, titles)
         changes = audit_changes(person.changes, after)
         person.changes = changes  # {field: [before, after]}: nothing for someone unchanged
         if person.action == "update" and not changes:
@@ -297,9 +310,10 @@ def _import(*, actor: User, rows: list[tuple[int, dict[str, str]]], dry_run: boo
     return PeopleImportResult(dry_run=dry_run, people=people)
 
 
-def _snapshot(user: User) -> dict[str, Any]:
-    values = {name: getattr(user, name) for name in COLUMNS if name not in ("manager_email", "start_date")}
+def _snapshot(user: User, titles: dict[int, str]) -> dict[str, Any]:
+    values = {name: getattr(user, name) for name in COLUMNS if name not in ("manager_email", "position", "start_date")}
     values["manager"] = user.manager_id
+    values["position"] = titles.get(user.position_id) if user.position_id else None
     values["weekly_hours"] = f"{Decimal(user.weekly_hours):.2f}"  # "40" read from a file is 40.00 stored
     try:
         values["start_date"] = timezone.localtime(user.date_joined, user.tzinfo).date().isoformat()

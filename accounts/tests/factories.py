@@ -36,3 +36,12 @@ class HRFactory(UserFactory):
         if create:
             group, _ = Group.objects.get_or_create(name=settings.HR_GROUP_NAME)
             self.groups.add(group)
+
+
+class PositionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.Position"
+
+    title = factory.Sequence(lambda n: f"Position {n}")
+    description = "Does the work."
+    salary = None
