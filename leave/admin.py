@@ -428,3 +428,7 @@ class LeaveRequestAdmin(admin.ModelAdmin):
 
 
 admin.site.register(LeaveRequest, LeaveRequestAdmin)
+
+
+# The CalDAV calendars and their push outbox (a module of their own, registered on import).
+import leave.admin_caldav  # noqa: E402, F401

@@ -13,6 +13,7 @@ class LeaveConfig(AppConfig):
         # these import models.
         from accounts.signals import access_revoked
         from leave import services
+        from leave.services.caldav import SWEEP_PERIOD_SECONDS
 
         access_revoked.connect(services.feed_token_revoke, dispatch_uid="leave.feed_token_revoke")
         from accounts.signals import user_deactivated
@@ -29,5 +30,7 @@ class LeaveConfig(AppConfig):
                 "task": "leave.tasks.send_pending_reminders",
                 "schedule": crontab(hour=7, minute=0),
             },
+            # CalDAV pushes a broker or server outage left pending (leave/services/caldav.py).
+            "leave-caldav-sweep": {"task": "leave.tasks.caldav_sweep", "schedule": SWEEP_PERIOD_SECONDS},
         }
         settings.CELERY_BEAT_SCHEDULE.update(schedule)

@@ -404,3 +404,8 @@ def team_of(user: User) -> models.QuerySet[User]:
         get_user_model().objects.filter(team, is_active=True).order_by("first_name", "last_name", "username")
     )
     return members
+
+
+# CalDAV push (leave/caldav_models.py): defined there to keep this module readable, registered here.
+from leave.caldav_models import CalDAVPush as CalDAVPush  # noqa: E402
+from leave.caldav_models import CalDAVTarget as CalDAVTarget  # noqa: E402

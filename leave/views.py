@@ -13,12 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
-from icalendar import Calendar, Event
 
 from leave import services
 from leave.api import attachment_response
 from leave.calendars import dates, month_bounds, public_holidays, team_calendar
 from leave.forms import DecisionForm, DraftForm, LeaveRequestForm
+from leave.ical import all_day_event, calendar_of, leave_request_event
 from leave.models import CalendarFeedToken, LeaveRequest, LeaveStatus, LedgerEntry, team_of
 from leave.services import LeaveError
 
@@ -258,26 +258,6 @@ def feed_reset(request):
 # --- iCal feeds: reachable without a session, the secret token in the URL is the key ------------
 
 
-def _calendar(name):
-    calendar = Calendar()
-    calendar.add("prodid", "-//Timetrack//Leave//EN")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", name)
-    return calendar
-
-
-def _event(uid, summary, start, end, status=None):
-    event = Event()
-    event.add("uid", uid)
-    event.add("dtstamp", timezone.now())
-    event.add("dtstart", start)
-    event.add("dtend", end + timedelta(days=1))  # all-day events end on the next day, exclusive
-    event.add("summary", summary)
-    if status:
-        event.add("status", status)
-    return event
-
-
 def _ics(calendar):
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=900"
@@ -303,21 +283,19 @@ def _window():
 def feed_personal(request, token):
     user = _feed_owner(token)
     start, end = _window()
-    calendar = _calendar(f"Leave of {user}")
+    calendar = calendar_of(f"Leave of {user}")
     requests = LeaveRequest.objects.filter(user=user).active().overlapping(start, end).select_related("leave_type")
     for leave_request in requests:
         pending = leave_request.status == LeaveStatus.PENDING
         calendar.add_component(
-            _event(
-                f"leave-request-{leave_request.pk}@timetrack",
-                f"{leave_request.leave_type.name}{' (pending)' if pending else ''}",
-                leave_request.start_date,
-                leave_request.end_date,
-                "TENTATIVE" if pending else "CONFIRMED",
+            leave_request_event(
+                leave_request,
+                summary=f"{leave_request.leave_type.name}{' (pending)' if pending else ''}",
+                status="TENTATIVE" if pending else "CONFIRMED",
             )
         )
     for day, name in public_holidays(user.country, user.subdivision, start, end).items():
-        calendar.add_component(_event(f"holiday-{day:%Y%m%d}-{user.country}@timetrack", name, day, day))
+        calendar.add_component(all_day_event(f"holiday-{day:%Y%m%d}-{user.country}@timetrack", name, day, day))
     return _ics(calendar)
 
 
@@ -326,19 +304,17 @@ def feed_personal(request, token):
 def feed_team(request, token):
     user = _feed_owner(token)
     start, end = _window()
-    calendar = _calendar(f"Team leave of {user}")
+    calendar = calendar_of(f"Team leave of {user}")
     _members, absences = team_calendar(user, start, end)
     names = {member.pk: str(member) for member in team_of(user)}
     for absence in absences:
         if absence["status"] != LeaveStatus.APPROVED:
             continue
         calendar.add_component(
-            _event(
-                f"leave-request-{absence['id']}@timetrack",
-                f"{names.get(absence['user'], 'Someone')}: {absence['label']}",
-                absence["start_date"],
-                absence["end_date"],
-                "CONFIRMED",
+            leave_request_event(
+                absence["request"],
+                summary=f"{names.get(absence['user'], 'Someone')}: {absence['label']}",
+                status="CONFIRMED",
             )
         )
     return _ics(calendar)

@@ -42,7 +42,9 @@ def today_for(user: User) -> date:
 
 
 def _record(leave_request: LeaveRequest, event: str, *, actor: User | None, before_status: str | None = None) -> None:
-    """Audit trail and webhook outbox for a request's transition, in the caller's transaction."""
+    """Audit trail, webhook outbox and CalDAV push outbox for a request's transition, in the
+    caller's transaction."""
+    from leave.services.caldav import caldav_record  # cycle: leave.services.caldav imports this module
 
     audit_record(
         actor=actor,
@@ -62,6 +64,7 @@ def _record(leave_request: LeaveRequest, event: str, *, actor: User | None, befo
             "status": leave_request.status,
         },
     )
+    caldav_record(leave_request)
 
 
 def _lock_user(user_id: int) -> User:

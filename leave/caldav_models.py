@@ -1,0 +1,101 @@
+"""CalDAV push: where approved leave is written (`CalDAVTarget`) and the outbox of writes still to
+make (`CalDAVPush`). leave/models.py re-exports both; leave/services/caldav.py writes them.
+
+A push row is written in the same transaction as the leave change that calls for it, so a
+rolled-back change pushes nothing and a committed one is never lost (broker or CalDAV server down:
+the row waits, retried by its task and by the periodic sweep)."""
+
+from typing import Self
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class CalDAVTarget(models.Model):
+    class Mode(models.TextChoices):
+        COMPANY = "company", "One calendar for everyone"
+        TEAM = "team", "One calendar per team (manager)"
+        USER = "user", "One calendar per person"
+
+    name = models.CharField(max_length=100, help_text="For people: e.g. “Company leave calendar”.")
+    mode = models.CharField(max_length=7, choices=Mode.choices, default=Mode.COMPANY)
+    url = models.CharField(
+        "calendar URL",
+        max_length=500,
+        help_text="http(s) URL of the calendar collection. Per team it contains {team} (the manager's user "
+        "name), per person {user} (the user name): https://dav.example.com/leave/{user}/",
+    )
+    username = models.CharField(max_length=150, blank=True)
+    # Stored as given: the CalDAV server needs it in clear at every push. Never shown back (the
+    # admin form leaves it empty) and never logged.
+    password = models.CharField(max_length=500, blank=True)
+    show_leave_type = models.BooleanField(
+        default=False,
+        help_text="Shared calendars (everyone, per team) show “Away” unless this is on; a personal calendar always "
+        "shows the leave type.",
+    )
+    is_enabled = models.BooleanField("enabled", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "CalDAV calendar"
+        verbose_name_plural = "CalDAV calendars"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CalDAVPushQuerySet(models.QuerySet["CalDAVPush"]):
+    def pending(self) -> Self:
+        return self.filter(status=CalDAVPush.Status.PENDING)
+
+    def due(self, now=None) -> Self:
+        """Pending rows whose next attempt is due: what the periodic sweep queues again."""
+        return self.pending().filter(next_attempt_at__lte=now or timezone.now())
+
+
+class CalDAVPush(models.Model):
+    class Action(models.TextChoices):
+        PUT = "put", "Create or update"
+        DELETE = "delete", "Delete"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        SUPERSEDED = "superseded", "Superseded by a later change"
+
+    target = models.ForeignKey(CalDAVTarget, on_delete=models.CASCADE, related_name="pushes")
+    leave_request = models.ForeignKey("leave.LeaveRequest", on_delete=models.CASCADE, related_name="caldav_pushes")
+    action = models.CharField(max_length=6, choices=Action.choices)
+    uid = models.CharField(max_length=200, help_text="The event's UID, derived from the request: a retry is the same.")
+    calendar_url = models.CharField(max_length=600, help_text="The calendar collection, as routed when queued.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CalDAVPushQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "CalDAV push"
+        indexes = [
+            # The sweep: WHERE status = 'pending' AND next_attempt_at <= now
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="caldav_push_due_idx"),
+            # A delivery locks and reads the rows of one request and target, newest first.
+            models.Index(fields=["leave_request", "target", "id"], name="caldav_push_request_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=["put", "delete"]), name="caldav_push_action_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "done", "superseded"]), name="caldav_push_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.uid} → {self.target}"
