@@ -14,6 +14,7 @@
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
@@ -23,7 +24,7 @@ from django.utils import timezone
 
 from accounts.models import ApiKey, AuditEvent, User
 from accounts.services import api_key_create, audit_record
-from accounts.tests.factories import HRFactory
+from accounts.tests.factories import HRFactory, PositionFactory
 from config.api import router
 from leave.models import LeaveRequest, LedgerEntry
 from leave.services import balances_for
@@ -138,6 +139,8 @@ ROUTES = {
     "user-revoke-invitation": Route(lambda owner: owner, HR_ONLY, basename="user"),
     "user-reactivate": Route(lambda owner: owner, HR_ONLY, basename="user"),
     "audit-event-detail": Route(make_audit_event, HR_ONLY),
+    # Everyone reads titles; only HR writes (and sees salaries: test_a_salary_reaches_nobody_but_hr).
+    "position-detail": Route(lambda _owner: PositionFactory(salary=Decimal("98765.43")), COMPANY),
     # timetracking
     "time-entry-detail": Route(lambda owner: TimeEntryFactory(user=owner), OWNED),
     "period-detail": Route(make_period, OWNED),
@@ -794,3 +797,47 @@ def test_no_time_entry_list_filter_reaches_another_team(client_for, employee, ou
     for params in ({"user": employee.pk}, {"search": "secret"}, {"billable": "true"}, {"running": "false"}):
         ids = [row["id"] for row in client.get(reverse("api:time-entry-list"), params).json()["results"]]
         assert entry.pk not in ids, params
+
+
+# --- Salaries (issue 18, item 2) ---------------------------------------------------------------
+SALARY = "98765.43"  # distinctive: anywhere in an answer, it leaked
+
+
+def _body(response):
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.parametrize("reader_name", ["employee", "manager"])
+def test_a_salary_reaches_nobody_but_hr(request, client, client_for, hr, employee, reader_name):
+    """The employee and their manager both hold a salaried position: no answer of the API or the
+    pages either reads (the position, the users, exports, summaries, the audit trail) has the amount."""
+    position = PositionFactory(title="Salaried", salary=Decimal(SALARY))
+    for person in (employee, employee.manager):
+        person.position = position
+        person.save(update_fields=["position"])
+    client_for(hr).patch(reverse("api:position-detail", args=[position.pk]), {"salary": SALARY}, format="json")
+    client_for(hr).patch(reverse("api:user-detail", args=[employee.pk]), {"position": position.pk}, format="json")
+    TimeEntryFactory(user=employee)
+    reader = request.getfixturevalue(reader_name)
+    api = client_for(reader)
+    answers = [
+        api.get(reverse("api:position-list")),
+        api.get(reverse("api:position-detail", args=[position.pk])),
+        api.options(reverse("api:position-list")),
+        api.options(reverse("api:position-detail", args=[position.pk])),
+        api.get(reverse("api:user-list")),
+        api.get(reverse("api:user-me")),
+        api.get(reverse("api:user-detail", args=[employee.pk])),
+        api.get(reverse("api:audit-event-list")),
+        api.get(reverse("api:report-export"), {"format": "csv"}),
+        api.get(reverse("api:report-summary"), {"group_by": "user"}),
+        api.patch(reverse("api:position-detail", args=[position.pk]), {"title": "x"}, format="json"),
+    ]
+    client.force_login(reader)
+    answers += [client.get("/"), client.get(reverse("accounts:people")), client.get("/admin/accounts/position/")]
+    for response in answers:
+        assert response.status_code < 500, response
+        assert SALARY.encode() not in _body(response), response
+        assert b"98765" not in _body(response), response
+    assert "salary" not in api.get(reverse("api:position-detail", args=[position.pk])).json()
+    assert client_for(hr).get(reverse("api:position-detail", args=[position.pk])).json()["salary"] == SALARY
