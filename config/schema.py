@@ -95,10 +95,14 @@ ERROR_COMPONENTS: dict[str, dict[str, Any]] = {
         "type": "object",
         "description": "Invalid input. Either field names mapped to lists of messages (a nested or bulk body "
         "nests them the same way), with `code` when a rule refused it; or `detail` (and `code`) when the "
-        "whole request was refused (e.g. `parse_error`, `invalid_idempotency_key`).",
+        "whole request was refused (e.g. `parse_error`, `invalid_idempotency_key`). A list given a query "
+        "parameter it does not read answers `code: unknown_parameter`, `detail`, and each unknown parameter "
+        "as a field with its message.",
         "properties": {
             "detail": {"description": "What went wrong (a request-wide refusal)."},
-            "code": {"description": "What went wrong, for programs (e.g. `parse_error`, `invalid`)."},
+            "code": {
+                "description": "What went wrong, for programs (e.g. `parse_error`, `invalid`, `unknown_parameter`)."
+            },
         },
         "additionalProperties": True,
     },
@@ -168,6 +172,13 @@ def _error(description: str, component: str, headers: dict[str, Any] | None = No
     return response
 
 
+# Every list refuses a query parameter it does not read (core.filters.KnownQueryParametersFilter).
+LIST_400_DESCRIPTION = (
+    "Invalid input: a filter's value refused (field errors), or a query parameter this list does not read "
+    "(`code: unknown_parameter`, each unknown parameter named as a field)."
+)
+
+
 def error_responses(method: str, has_body: bool) -> dict[str, dict[str, Any]]:
     """The error answers an operation can give: every operation can be refused (400: a bad parameter
     or body), unauthenticated, forbidden, not found, throttled or unavailable; only writes conflict;
@@ -235,6 +246,7 @@ OPERATION_IDS = {
     ("post", "/api/v1/reports/import/"): "report_import",
     ("get", "/api/v1/reports/final-statement/"): "report_final_statement",
     ("get", "/api/v1/factories/{id}/chart/"): "factory_chart",
+    ("get", "/api/v1/locations/postal_code/{postal_code}/"): "location_by_postal_code",
     ("post", "/api/v1/sprockets/bulk/"): "sprockets_record_bulk",
 }
 
@@ -454,6 +466,8 @@ def add_error_responses(result, generator, request, public):
                 del responses[status]
             for status, response in error_responses(method, has_body).items():
                 responses.setdefault(status, response)
+            if method == "get" and operation["operationId"].endswith("_list"):
+                responses["400"] = {**responses["400"], "description": LIST_400_DESCRIPTION}
             if method == "post":
                 for status, response in responses.items():
                     if int(status) < 500:

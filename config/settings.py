@@ -316,6 +316,8 @@ DEFAULT_FROM_EMAIL = env_email("DEFAULT_FROM_EMAIL", "timetrack@localhost")
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, maximum=600)
 # Sent, skipped and failed e-mails are kept this many days (HR reads them in the admin).
 EMAIL_RETENTION_DAYS = env_int("EMAIL_RETENTION_DAYS", 30)
+# The address people open the app at: links in e-mails sent without a request (a week's e-mails).
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -334,6 +336,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
+        # First: a list answers 400 `unknown_parameter` to a query parameter it does not read.
+        "core.filters.KnownQueryParametersFilter",
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],

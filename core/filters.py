@@ -11,8 +11,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 from django_filters.fields import IsoDateTimeField
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.filters import BaseFilterBackend, OrderingFilter
+from rest_framework.mixins import ListModelMixin
+from rest_framework.settings import api_settings
 
 from core.days import FIRST_DAY, LAST_DAY
 
@@ -152,3 +156,71 @@ def ordered_day_range(cleaned: Mapping[str, Any]) -> tuple[date | None, date | N
     if first and last and first > last:
         raise serializers.ValidationError({"to": ["`to` must not be before `from`."]})
     return first, last
+
+
+# --- Unknown query parameters ------------------------------------------------------------------
+
+UNKNOWN_PARAMETER = "unknown_parameter"
+
+
+def list_query_parameters(view: Any, queryset: Any) -> set[str]:
+    """The query parameters a list view reads: its FilterSet's filters, `ordering` (with an
+    OrderingFilter), the paginator's `page` and `page_size`, the view's `extra_query_parameters`
+    (what it reads itself, e.g. `with_chart_data`) and DRF's `format` (?format=json|api)."""
+    names = set(getattr(view, "extra_query_parameters", ()))
+    if api_settings.URL_FORMAT_OVERRIDE:
+        names.add(api_settings.URL_FORMAT_OVERRIDE)
+    for backend in getattr(view, "filter_backends", ()):
+        if issubclass(backend, DjangoFilterBackend):
+            filterset_class = backend().get_filterset_class(view, queryset)
+            for name, declared in getattr(filterset_class, "base_filters", {}).items():
+                # A range filter reads `<name>_<suffix>` (`produced_after`, `produced_before`).
+                suffixes = getattr(declared.field_class.widget, "suffixes", None)
+                names.update(f"{name}_{suffix}" if suffix else name for suffix in suffixes or [""])
+        elif issubclass(backend, OrderingFilter):
+            names.add(backend.ordering_param)
+    paginator = getattr(view, "paginator", None)
+    if paginator is not None:
+        for attribute in ("page_query_param", "page_size_query_param"):
+            if getattr(paginator, attribute, None):
+                names.add(getattr(paginator, attribute))
+    return names
+
+
+class KnownQueryParametersFilter(BaseFilterBackend):
+    """A list refuses a query parameter it does not read (400 `unknown_parameter`, naming each one).
+
+    Ignoring it silently answers with the wrong rows: `?postal_code=` on a list without that filter,
+    or a typo (`?projcet=3`), returned everything. The first of DEFAULT_FILTER_BACKENDS, so every
+    list checks (detail views and actions do not: they are not lists). The names allowed are the
+    ones the OpenAPI schema declares for the list (config/tests/test_query_parameters.py checks it).
+    """
+
+    def filter_queryset(self, request: Any, queryset: _Rows, view: Any) -> _Rows:
+        if not is_list(view):
+            return queryset
+        unknown = sorted(set(request.query_params) - list_query_parameters(view, queryset))
+        if unknown:
+            known = ", ".join(f"`{name}`" for name in sorted(list_query_parameters(view, queryset)))
+            raise serializers.ValidationError(
+                {
+                    "code": UNKNOWN_PARAMETER,
+                    "detail": f"Unknown query parameter{'s' if len(unknown) > 1 else ''}: "
+                    f"{', '.join(unknown)}. This list reads {known}.",
+                    **{name: [f"`{name}` is not a query parameter of this list."] for name in unknown},
+                }
+            )
+        return queryset
+
+
+def is_list(view: Any) -> bool:
+    """A viewset's `list` action, or a generic list view's GET (ListAPIView, ListCreateAPIView)."""
+    action = getattr(view, "action", None)
+    if action is not None:
+        return action == "list"
+    lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", None)
+    return (
+        isinstance(view, ListModelMixin)
+        and view.request.method in ("GET", "HEAD")
+        and lookup not in getattr(view, "kwargs", {})
+    )

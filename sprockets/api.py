@@ -10,6 +10,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q
+from django.shortcuts import get_object_or_404
 from django.urls import URLPattern
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -64,8 +65,12 @@ class LocationSerializer(ModelSerializer):
     class Meta:
         model = Location
         fields = ["id", "name", "address_1", "address_2", "city", "state", "country_code", "postal_code"]
-        # Uniqueness is checked by the service (full_clean), with the same 400 field error.
-        extra_kwargs: dict[str, dict[str, Any]] = {"postal_code": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            # Uniqueness is checked by the service (full_clean), with the same 400 field error.
+            "postal_code": {"validators": []},
+            # Sprocket Corp's locations have no name: the service names them "<city> <postal code>".
+            "name": {"required": False, "help_text": 'Default: "<city> <postal code>", e.g. "Springfield 62701".'},
+        }
 
 
 class LocationFilter(django_filters.FilterSet):
@@ -73,7 +78,7 @@ class LocationFilter(django_filters.FilterSet):
 
     class Meta:
         model = Location
-        fields = ["country_code", "city"]
+        fields = ["country_code", "city", "postal_code"]
 
     def filter_search(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(city__icontains=value))
@@ -89,6 +94,12 @@ class LocationFilter(django_filters.FilterSet):
     update=extend_schema(summary="Replace a location"),
     partial_update=extend_schema(summary="Change a location"),
     destroy=extend_schema(summary="Delete a location", description="409 while factories are at this location."),
+    by_postal_code=extend_schema(
+        summary="Find a location by its postal code",
+        description="The Sprocket Corp lookup `GET /v1/locations/postal_code/{code}`. Postal codes are unique, "
+        "so there is at most one; the code is matched exactly as stored. 404 when no location has it.",
+        parameters=[OpenApiParameter("postal_code", OpenApiTypes.STR, OpenApiParameter.PATH)],
+    ),
 )
 class LocationViewSet(ProductionViewSet):
     serializer_class = LocationSerializer
@@ -103,6 +114,17 @@ class LocationViewSet(ProductionViewSet):
     def get_queryset(self):
         return Location.objects.all()
 
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path=r"postal_code/(?P<postal_code>[^/]{1,20})",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def by_postal_code(self, request, postal_code=None):
+        location = get_object_or_404(self.get_queryset(), postal_code=postal_code)
+        return Response(self.get_serializer(location).data)
+
 
 # --- Sprocket types ------------------------------------------------------------------------------
 
@@ -111,7 +133,15 @@ class SprocketTypeSerializer(ModelSerializer):
     class Meta:
         model = SprocketType
         fields = ["id", "name", "teeth", "pitch_diameter", "pitch", "outside_diameter"]
-        extra_kwargs: dict[str, dict[str, Any]] = {"name": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            # Sprocket Corp's sprocket types have no name: the service names them after their dimensions.
+            "name": {
+                "validators": [],
+                "required": False,
+                "help_text": 'Unique. Default: the dimensions, e.g. "5 teeth, pitch 1 mm, 5 × 6 mm" '
+                '(pitch diameter × outside diameter), with " (2)", " (3)", ... if that name is taken.',
+            }
+        }
 
     def validate(self, attrs):
         # Same rule as the database constraint, reported on the field (a partial update uses the stored value).
@@ -302,6 +332,7 @@ class FactoryFilter(django_filters.FilterSet):
 )
 class FactoryViewSet(ProductionViewSet):
     filterset_class = FactoryFilter
+    extra_query_parameters = ("with_chart_data",)
     ordering_fields = ["name", "sprocket_production_goal", "sprocket_production_actual", "id"]
     ordering = ["name", "id"]
     create_service = staticmethod(services.factory_create)
@@ -363,6 +394,10 @@ class SprocketSerializer(ModelSerializer):
     class Meta:
         model = Sprocket
         fields = ["id", "name", "sprocket_type_id", "factory_id", "produced_at", "serial_number"]
+        # Sprocket Corp records a sprocket without a time: it was produced now (the service's default).
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            "produced_at": {"required": False, "help_text": "When it was produced (UTC). Default: now."}
+        }
 
 
 class SprocketBulkSerializer(serializers.Serializer):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -80,10 +81,24 @@ def _record_point(*, factory: Factory, reason: str, at: datetime | None = None) 
 # --- Locations and sprocket types ---------------------------------------------------------------
 
 
+NAME_MAX_LENGTH = 100
+
+
+def location_default_name(*, city: str, postal_code: str) -> str:
+    """A location created without a name (Sprocket Corp's have none): "<city> <postal code>",
+    e.g. "Springfield 62701", what a planner calls the site. Postal codes are unique, so this
+    tells two locations in one city apart."""
+    return " ".join(part.strip() for part in (city, postal_code) if part and part.strip())[:NAME_MAX_LENGTH]
+
+
 @transaction.atomic
 def location_create(*, data: Mapping[str, Any]) -> Location:
+    """Create a location; without a `name` it is called "<city> <postal code>"."""
     _unknown_fields(data, LOCATION_FIELDS)
-    return _save(Location(**data))
+    location = Location(**data)
+    if "name" not in data:
+        location.name = location_default_name(city=location.city, postal_code=location.postal_code)
+    return _save(location)
 
 
 @transaction.atomic
@@ -103,10 +118,50 @@ def location_delete(*, location: Location) -> None:
     )
 
 
+def _millimetres(value: Any) -> str:
+    """5.000 → "5", 12.700 → "12.7" (never "1E+1")."""
+    try:
+        return f"{Decimal(value).normalize():f}"
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+
+
+def sprocket_type_default_name(
+    *, teeth: Any, pitch: Any, pitch_diameter: Any, outside_diameter: Any, exclude_pk: int | None = None
+) -> str:
+    """A sprocket type created without a name (Sprocket Corp's have none), named after what a planner
+    orders it by: "5 teeth, pitch 1 mm, 5 × 6 mm" (pitch diameter × outside diameter). Names are
+    unique, so a second type with the same dimensions becomes "... (2)", then "(3)"."""
+    base = (
+        f"{teeth} teeth, pitch {_millimetres(pitch)} mm, "
+        f"{_millimetres(pitch_diameter)} × {_millimetres(outside_diameter)} mm"
+    )[: NAME_MAX_LENGTH - 6]
+    taken = set(
+        SprocketType.objects.filter(name__startswith=base)
+        .exclude(pk=exclude_pk)  # type: ignore[misc]  # pk=None excludes nothing; the stubs want a value
+        .values_list("name", flat=True)
+    )
+    name, number = base, 1
+    while name in taken:
+        number += 1
+        name = f"{base} ({number})"
+    return name
+
+
 @transaction.atomic
 def sprocket_type_create(*, data: Mapping[str, Any]) -> SprocketType:
+    """Create a sprocket type; without a `name` it is named after its dimensions
+    (sprocket_type_default_name). Two creations racing for one default name: the second is a 409."""
     _unknown_fields(data, SPROCKET_TYPE_FIELDS)
-    return _save(SprocketType(**data))
+    sprocket_type = SprocketType(**data)
+    if "name" not in data:
+        sprocket_type.name = sprocket_type_default_name(
+            teeth=sprocket_type.teeth,
+            pitch=sprocket_type.pitch,
+            pitch_diameter=sprocket_type.pitch_diameter,
+            outside_diameter=sprocket_type.outside_diameter,
+        )
+    return _save(sprocket_type)
 
 
 @transaction.atomic
@@ -231,7 +286,8 @@ def sprockets_record(*, items: Sequence[Mapping[str, Any]], actor: User | None =
     """Record a batch of produced sprockets, all or nothing, and update each factory's actual.
 
     `items` are dicts of SPROCKET_FIELDS. A factory or type that does not exist, a serial number
-    already used in its factory (or twice in the batch) refuses the whole batch.
+    already used in its factory (or twice in the batch) refuses the whole batch. An item without
+    `produced_at` (Sprocket Corp records none) was produced now: the moment of this call.
     """
     if not items:
         raise SprocketsError("Record at least one sprocket.", field="sprockets")
@@ -255,6 +311,7 @@ def sprockets_record(*, items: Sequence[Mapping[str, Any]], actor: User | None =
     )
     sprockets: list[Sprocket] = []
     seen_serials: set[tuple[int, str]] = set()
+    now = timezone.now()
     for index, item in enumerate(items):
         if item.get("factory_id") not in factories:
             raise SprocketsError(
@@ -268,6 +325,8 @@ def sprockets_record(*, items: Sequence[Mapping[str, Any]], actor: User | None =
                 field="sprocket_type_id",
                 code="does_not_exist",
             )
+        if "produced_at" not in item:
+            item = {**item, "produced_at": now}
         _check_produced_at(item.get("produced_at"), prefix=prefix(index))
         sprocket = Sprocket(**{"name": "", "serial_number": "", **item})
         sprocket.serial_number = sprocket.serial_number.strip()

@@ -306,6 +306,10 @@ def test_lists_never_show_someone_elses_rows(request, client_for, employee, list
     client = client_for(request.getfixturevalue(intruder_name))
     for params in ({"page_size": 500}, {"page_size": 500, "user": employee.pk}):
         response = client.get(reverse(list_route), params)
+        if "user" in params and response.status_code == 400:
+            # A list without a `user` filter refuses the parameter (core.filters), showing no row at all.
+            assert response.json()["code"] == "unknown_parameter" and "user" in response.json(), list_route
+            continue
         assert response.status_code == 200, (list_route, params)
         rows = response.json()["results"]
         assert instance.pk not in [row["id"] for row in rows], (list_route, params)

@@ -8,7 +8,7 @@ from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound, ValidationError
 
 from accounts.models import User
-from core.filters import DayField, keyword_fields
+from core.filters import DayField, KnownQueryParametersFilter, keyword_fields
 from timetracking import compliance
 from timetracking.api.serializers import ViolationSerializer
 
@@ -31,7 +31,9 @@ class ViolationListView(generics.ListAPIView):
     A `user` the caller may not see is 404."""
 
     serializer_class = ViolationSerializer
-    filter_backends = []
+    # Its parameters are ViolationQuerySerializer's, read in get_queryset; any other is refused (400).
+    filter_backends = [KnownQueryParametersFilter]
+    extra_query_parameters = tuple(ViolationQuerySerializer().fields)
 
     @extend_schema(parameters=[ViolationQuerySerializer], operation_id="compliance_violations_list")
     def get(self, request, *args, **kwargs):
