@@ -6,53 +6,122 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('leave', '0002_request_no_overlap_postgresql'),
+        ("leave", "0002_request_no_overlap_postgresql"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalDAVTarget',
+            name="CalDAVTarget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='For people: e.g. “Company leave calendar”.', max_length=100)),
-                ('mode', models.CharField(choices=[('company', 'One calendar for everyone'), ('team', 'One calendar per team (manager)'), ('user', 'One calendar per person')], default='company', max_length=7)),
-                ('url', models.CharField(help_text="http(s) URL of the calendar collection. Per team it contains {team} (the manager's user name), per person {user} (the user name): https://dav.example.com/leave/{user}/", max_length=500, verbose_name='calendar URL')),
-                ('username', models.CharField(blank=True, max_length=150)),
-                ('password', models.CharField(blank=True, max_length=500)),
-                ('show_leave_type', models.BooleanField(default=False, help_text='Shared calendars (everyone, per team) show “Away” unless this is on; a personal calendar always shows the leave type.')),
-                ('is_enabled', models.BooleanField(default=True, verbose_name='enabled')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(help_text="For people: e.g. “Company leave calendar”.", max_length=100)),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("company", "One calendar for everyone"),
+                            ("team", "One calendar per team (manager)"),
+                            ("user", "One calendar per person"),
+                        ],
+                        default="company",
+                        max_length=7,
+                    ),
+                ),
+                (
+                    "url",
+                    models.CharField(
+                        help_text="http(s) URL of the calendar collection. Per team it contains {team} (the manager's user name), per person {user} (the user name): https://dav.example.com/leave/{user}/",
+                        max_length=500,
+                        verbose_name="calendar URL",
+                    ),
+                ),
+                ("username", models.CharField(blank=True, max_length=150)),
+                ("password", models.CharField(blank=True, max_length=500)),
+                (
+                    "show_leave_type",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Shared calendars (everyone, per team) show “Away” unless this is on; a personal calendar always shows the leave type.",
+                    ),
+                ),
+                ("is_enabled", models.BooleanField(default=True, verbose_name="enabled")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'CalDAV calendar',
-                'verbose_name_plural': 'CalDAV calendars',
-                'ordering': ['name'],
+                "verbose_name": "CalDAV calendar",
+                "verbose_name_plural": "CalDAV calendars",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='CalDAVPush',
+            name="CalDAVPush",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('put', 'Create or update'), ('delete', 'Delete')], max_length=6)),
-                ('uid', models.CharField(help_text="The event's UID, derived from the request: a retry is the same.", max_length=200)),
-                ('calendar_url', models.CharField(help_text='The calendar collection, as routed when queued.', max_length=600)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('done', 'Done'), ('superseded', 'Superseded by a later change')], default='pending', max_length=10)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('last_error', models.CharField(blank=True, max_length=500)),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('leave_request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='caldav_pushes', to='leave.leaverequest')),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pushes', to='leave.caldavtarget')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("action", models.CharField(choices=[("put", "Create or update"), ("delete", "Delete")], max_length=6)),
+                (
+                    "uid",
+                    models.CharField(
+                        help_text="The event's UID, derived from the request: a retry is the same.", max_length=200
+                    ),
+                ),
+                (
+                    "calendar_url",
+                    models.CharField(help_text="The calendar collection, as routed when queued.", max_length=600),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("done", "Done"),
+                            ("superseded", "Superseded by a later change"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("last_error", models.CharField(blank=True, max_length=500)),
+                ("next_attempt_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "leave_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="caldav_pushes",
+                        to="leave.leaverequest",
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="pushes", to="leave.caldavtarget"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'CalDAV push',
-                'ordering': ['-id'],
-                'indexes': [models.Index(condition=models.Q(('status', 'pending')), fields=['next_attempt_at'], name='caldav_push_due_idx'), models.Index(fields=['leave_request', 'target', 'id'], name='caldav_push_request_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('action__in', ['put', 'delete'])), name='caldav_push_action_valid'), models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'done', 'superseded'])), name='caldav_push_status_valid')],
+                "verbose_name": "CalDAV push",
+                "ordering": ["-id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status", "pending")),
+                        fields=["next_attempt_at"],
+                        name="caldav_push_due_idx",
+                    ),
+                    models.Index(fields=["leave_request", "target", "id"], name="caldav_push_request_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("action__in", ["put", "delete"])), name="caldav_push_action_valid"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("status__in", ["pending", "done", "superseded"])),
+                        name="caldav_push_status_valid",
+                    ),
+                ],
             },
         ),
     ]

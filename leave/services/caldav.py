@@ -11,6 +11,7 @@ server down, retries used up) are queued again by `caldav_sweep` (Celery beat, l
 import logging
 import re
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from django.db import transaction
@@ -23,9 +24,16 @@ from leave.ical import calendar_of, leave_request_event, leave_request_uid, part
 from leave.models import LeaveRequest, LeaveStatus
 from leave.services.common import LeaveError
 
+if TYPE_CHECKING:
+    from caldav.davclient import DAVClient
+
 logger = logging.getLogger(__name__)
 
-PLACEHOLDERS = {CalDAVTarget.Mode.COMPANY: "", CalDAVTarget.Mode.TEAM: "{team}", CalDAVTarget.Mode.USER: "{user}"}
+PLACEHOLDERS: dict[str, str] = {
+    CalDAVTarget.Mode.COMPANY: "",
+    CalDAVTarget.Mode.TEAM: "{team}",
+    CalDAVTarget.Mode.USER: "{user}",
+}
 TIMEOUT_SECONDS = 10
 BACKOFF_SECONDS = 30  # then 60, 120, ... up to MAX_BACKOFF_SECONDS between attempts
 MAX_BACKOFF_SECONDS = 3600
@@ -133,14 +141,15 @@ def _summary(push: CalDAVPush) -> str:
 def _ical(push: CalDAVPush) -> str:
     calendar = calendar_of(push.target.name)
     calendar.add_component(leave_request_event(push.leave_request, summary=_summary(push), status="CONFIRMED"))
-    return calendar.to_ical().decode()
+    return str(calendar.to_ical().decode())
 
 
-def _client(target: CalDAVTarget):
-    import caldav  # the CalDAV client is only needed by a worker that pushes
+def _client(target: CalDAVTarget) -> "DAVClient":
+    # Imported here: only a worker that pushes needs the CalDAV client (and its HTTP stack).
+    from caldav.davclient import DAVClient
 
     # No DNS discovery (RFC 6764): the URL is the calendar, and nothing else is asked.
-    return caldav.DAVClient(
+    return DAVClient(
         url=target.url.split("{", 1)[0],
         username=target.username or None,
         password=target.password or None,
@@ -152,7 +161,7 @@ def _client(target: CalDAVTarget):
 def _send(push: CalDAVPush) -> None:
     """PUT or DELETE the event of `push`; raises on failure. A calendar collection that does not
     exist yet (a new person or team) is made (MKCALENDAR) and the PUT sent again."""
-    import caldav
+    from caldav.calendarobjectresource import Event
     from caldav.lib import error
 
     client = _client(push.target)
@@ -160,14 +169,14 @@ def _send(push: CalDAVPush) -> None:
     url = event_url(push)
     if push.action == CalDAVPush.Action.DELETE:
         # Unconditional; a 404 (deleted already, or never arrived) counts as done.
-        caldav.Event(client=client, url=url, parent=calendar).delete()
+        Event(client=client, url=url, parent=calendar).delete()
         return
     data = _ical(push)
     try:
-        caldav.Event(client=client, url=url, data=data, parent=calendar).save()
+        Event(client=client, url=url, data=data, parent=calendar).save()
     except (error.PutError, error.NotFoundError):
         client.mkcalendar(push.calendar_url)
-        caldav.Event(client=client, url=url, data=data, parent=calendar).save()
+        Event(client=client, url=url, data=data, parent=calendar).save()
 
 
 def _failure(failure: Exception, password: str) -> str:
