@@ -199,9 +199,10 @@ class KnownQueryParametersFilter(BaseFilterBackend):
     def filter_queryset(self, request: Any, queryset: _Rows, view: Any) -> _Rows:
         if not is_list(view):
             return queryset
-        unknown = sorted(set(request.query_params) - list_query_parameters(view, queryset))
+        accepted = list_query_parameters(view, queryset)
+        unknown = sorted(set(request.query_params) - accepted)
         if unknown:
-            known = ", ".join(f"`{name}`" for name in sorted(list_query_parameters(view, queryset)))
+            known = ", ".join(f"`{name}`" for name in sorted(accepted))
             raise serializers.ValidationError(
                 {
                     "code": UNKNOWN_PARAMETER,
@@ -217,10 +218,12 @@ def is_list(view: Any) -> bool:
     """A viewset's `list` action, or a generic list view's GET (ListAPIView, ListCreateAPIView)."""
     action = getattr(view, "action", None)
     if action is not None:
-        return action == "list"
+        return bool(action == "list")
     lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", None)
+    request = getattr(view, "request", None)
     return (
         isinstance(view, ListModelMixin)
-        and view.request.method in ("GET", "HEAD")
+        and request is not None
+        and request.method in ("GET", "HEAD")
         and lookup not in getattr(view, "kwargs", {})
     )
