@@ -16,6 +16,15 @@ class PreferencesForm(forms.Form):
         choices=DurationFormat.choices,
         help_text="Wherever a page shows how long something took: 1:30 or 1.50 h.",
     )
+    notify_week_decided = forms.BooleanField(
+        label="E-mail me when my week is approved, sent back or reopened",
+        required=False,
+    )
+    notify_week_submitted = forms.BooleanField(
+        label="E-mail me when someone I decide for submits a week",
+        required=False,
+        help_text="Managers and HR: the weeks that wait for your approval.",
+    )
 
 
 class PasswordResetForm(DjangoPasswordResetForm):

@@ -52,6 +52,15 @@ class UserQuerySet(models.QuerySet["User"]):
     def reports_of(self, manager: User) -> Self:
         return self.filter(manager=manager)
 
+    def approvers_of(self, user: User) -> Self:
+        """Who decides `user`'s leave and weeks: their manager, or everyone in HR (and superusers)
+        when they have none; active people only, never `user` themself."""
+        active = self.filter(is_active=True).exclude(pk=user.pk)
+        if user.manager_id:
+            return active.filter(pk=user.manager_id)
+        hr_membership = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=settings.HR_GROUP_NAME)
+        return active.filter(Q(is_superuser=True) | Exists(hr_membership))
+
     def annotate_roles(self) -> Self:
         """Fill `is_hr` and `is_manager` in the same query (one query per list, not per row)."""
         hr_membership = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=settings.HR_GROUP_NAME)
@@ -174,6 +183,20 @@ class User(AbstractUser):
         db_default=DurationFormat.HOURS_MINUTES,  # rows written outside the ORM (the benchmark) too
         help_text="How pages show durations: hours and minutes (1:30) or decimal hours (1.50 h).",
     )
+    # E-mails about weekly timesheets (timetracking.services.period_notifications), each switchable
+    # on the Preferences page.
+    notify_week_submitted = models.BooleanField(
+        "e-mail me weeks to approve",
+        default=True,
+        db_default=True,
+        help_text="An e-mail when someone you decide for submits a week.",
+    )
+    notify_week_decided = models.BooleanField(
+        "e-mail me decisions on my weeks",
+        default=True,
+        db_default=True,
+        help_text="An e-mail when your week is approved, sent back or reopened.",
+    )
 
     session_generation = models.PositiveIntegerField(
         default=0,
@@ -260,6 +283,11 @@ class User(AbstractUser):
             secret=secret,
             algorithm="sha256",
         ).hexdigest()
+
+    def set_notifications(self, *, week_submitted: bool, week_decided: bool) -> None:
+        """Save which timesheet e-mails the user wants (a preference: no rule, so no service)."""
+        self.notify_week_submitted, self.notify_week_decided = bool(week_submitted), bool(week_decided)
+        self.save(update_fields=["notify_week_submitted", "notify_week_decided"])
 
     def set_duration_format(self, duration_format: str) -> None:
         """Save the user's choice of how durations read (a preference: no rule beyond its choices,

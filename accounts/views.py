@@ -194,7 +194,8 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
 
 @require_http_methods(["GET", "POST"])
 def preferences(request):
-    """The signed-in user's own preferences (how durations read). Only ever the caller's own."""
+    """The signed-in user's own preferences (how durations read, which timesheet e-mails they get).
+    Only ever the caller's own."""
     user = request.user
     if request.method == "POST":
         form = PreferencesForm(request.POST)
@@ -204,10 +205,20 @@ def preferences(request):
             except ValidationError as error:
                 form.add_error("duration_format", error.messages)
             else:
+                user.set_notifications(
+                    week_submitted=form.cleaned_data["notify_week_submitted"],
+                    week_decided=form.cleaned_data["notify_week_decided"],
+                )
                 messages.success(request, "Your preferences were saved.")
                 return redirect("accounts:preferences")
         status = 400
     else:
-        form = PreferencesForm(initial={"duration_format": user.duration_format})
+        form = PreferencesForm(
+            initial={
+                "duration_format": user.duration_format,
+                "notify_week_decided": user.notify_week_decided,
+                "notify_week_submitted": user.notify_week_submitted,
+            }
+        )
         status = 200
     return render(request, "accounts/preferences.html", {"form": form}, status=status)

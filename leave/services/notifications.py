@@ -20,16 +20,8 @@ def _email(user_id: int, subject: str, body: str) -> None:
 
 
 def approvers_of(user: User) -> list[int]:
-    """Who decides `user`'s leave: their manager, or HR when they have none."""
-    if user.manager_id:
-        return [user.manager_id]
-    return list(
-        User.objects.filter(is_active=True)
-        .filter(Q(is_superuser=True) | Q(groups__name=settings.HR_GROUP_NAME))
-        .exclude(pk=user.pk)
-        .values_list("pk", flat=True)
-        .distinct()
-    )
+    """Who decides `user`'s leave (accounts' one rule, shared with the weeks)."""
+    return list(User.objects.approvers_of(user).values_list("pk", flat=True))
 
 
 def _describe(leave_request: LeaveRequest) -> str:

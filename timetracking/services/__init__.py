@@ -11,7 +11,8 @@ constraint violation that slips through a race to the same 409.
 
 One module per sub-domain: `common` (limits, errors), `inputs` (durations, tags), `checks` (the
 rules every entry write shares, saving, audit and webhooks), `entries`, `timer`, `timesheet`,
-`catalog`, `periods` (the weekly close). Callers import from `timetracking.services`.
+`catalog`, `periods` (the weekly close) and `period_notifications` (its e-mails). Callers import from
+`timetracking.services`.
 """
 
 from timetracking.services.catalog import (

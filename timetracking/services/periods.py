@@ -15,6 +15,7 @@ from timetracking.models import (
     TimesheetPeriod,
     local_day_bounds,
 )
+from timetracking.services import period_notifications
 from timetracking.services.checks import _lock_user
 from timetracking.services.common import PeriodLocked, PeriodNotAllowed, TimeTrackingConflict, TimeTrackingError
 from webhooks.services import outbox_publish
@@ -123,6 +124,7 @@ def period_submit(*, user: User, day: date) -> TimesheetPeriod:
     period.submitted_at = timezone.now()
     period.save(update_fields=["status", "submitted_at", "updated_at"])
     _period_event("submitted", actor=user, period=period, old_status=old_status)
+    period_notifications.notify_week_submitted(period)
     return period
 
 
@@ -154,6 +156,7 @@ def period_approve(*, actor: User, period: TimesheetPeriod) -> TimesheetPeriod:
     period.note = ""
     period.save(update_fields=["status", "decided_by", "decided_at", "note", "updated_at"])
     _period_event("approved", actor=actor, period=period, old_status=old_status)
+    period_notifications.notify_week_decided(period, actor=actor)
     outbox_publish(
         event_type="period.locked",
         payload={
@@ -192,6 +195,7 @@ def _send_back(
     setattr(period, attribute, text)
     period.save(update_fields=["status", "decided_by", "decided_at", attribute, "updated_at"])
     _period_event(event, actor=actor, period=period, old_status=old_status, **{field: text})
+    period_notifications.notify_week_decided(period, actor=actor, text=text)
     return period
 
 
