@@ -126,9 +126,7 @@ def _millimetres(value: Any) -> str:
         return str(value)
 
 
-def sprocket_type_default_name(
-    *, teeth: Any, pitch: Any, pitch_diameter: Any, outside_diameter: Any, exclude_pk: int | None = None
-) -> str:
+def sprocket_type_default_name(*, teeth: Any, pitch: Any, pitch_diameter: Any, outside_diameter: Any) -> str:
     """A sprocket type created without a name (Sprocket Corp's have none), named after what a planner
     orders it by: "5 teeth, pitch 1 mm, 5 × 6 mm" (pitch diameter × outside diameter). Names are
     unique, so a second type with the same dimensions becomes "... (2)", then "(3)"."""
@@ -136,11 +134,7 @@ def sprocket_type_default_name(
         f"{teeth} teeth, pitch {_millimetres(pitch)} mm, "
         f"{_millimetres(pitch_diameter)} × {_millimetres(outside_diameter)} mm"
     )[: NAME_MAX_LENGTH - 6]
-    taken = set(
-        SprocketType.objects.filter(name__startswith=base)
-        .exclude(pk=exclude_pk)  # type: ignore[misc]  # pk=None excludes nothing; the stubs want a value
-        .values_list("name", flat=True)
-    )
+    taken = set(SprocketType.objects.filter(name__startswith=base).values_list("name", flat=True))
     name, number = base, 1
     while name in taken:
         number += 1
