@@ -491,3 +491,52 @@ def test_credentials_never_appear_in_api_answers(client_for, employee, manager, 
         assert response.status_code == 200, response.content
         assert b"api-Secret-5521" not in response.content
         assert b"sync-user-x" not in response.content
+
+
+def test_a_type_without_approval_is_pushed_at_submission(
+    radicale_up, calendar_path, employee, django_capture_on_commit_callbacks
+):
+    make_target(radicale_up, calendar_path)
+    sick = LeaveTypeFactory(name="Sick leave", code="sick", deducts_allowance=False, requires_approval=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        leave_request = submit(employee, sick)
+    assert leave_request.status == LeaveStatus.APPROVED
+    assert [str(event["summary"]) for event in radicale_up.events(calendar_path)] == [f"{employee}: Away"]
+
+
+def test_outside_eager_mode_a_failed_push_is_retried_with_backoff(monkeypatch, employee, manager, day_off):
+    """With a broker the task asks Celery to retry later (30 s, then doubling); here the retry
+    request itself is what we check: the task raises Retry with its countdown."""
+    from celery.exceptions import Retry
+
+    CalDAVTarget.objects.create(name="Down", url=f"http://127.0.0.1:{free_port()}/leave/")
+    leave_request = submit(employee, day_off)
+    services.leave_request_approve(leave_request_id=leave_request.pk, actor=manager)  # on-commit not run
+    push = CalDAVPush.objects.get()
+    asked = {}
+
+    def retry(**kwargs):
+        asked.update(kwargs)
+        raise Retry()
+
+    monkeypatch.setattr(caldav_deliver, "retry", retry)
+    caldav_deliver.push_request(retries=2, is_eager=False)
+    try:
+        with pytest.raises(Retry):
+            caldav_deliver.run(push.pk)
+    finally:
+        caldav_deliver.pop_request()
+    assert asked == {"countdown": 120}
+    push.refresh_from_db()
+    assert push.status == CalDAVPush.Status.PENDING and push.attempts == 1
+
+
+def test_hr_watches_the_push_outbox_read_only(admin_client, employee, manager, day_off, django_assert_max_num_queries):
+    CalDAVTarget.objects.create(name="Down", url=f"http://127.0.0.1:{free_port()}/leave/", password="list-Secret-3")
+    for start in (MONDAY, date(2027, 3, 2), date(2027, 3, 3)):
+        services.leave_request_approve(leave_request_id=submit(employee, day_off, start).pk, actor=manager)
+    with django_assert_max_num_queries(12):  # one page of rows, related rows joined: no query per row
+        response = admin_client.get("/admin/leave/caldavpush/")
+    assert response.status_code == 200 and b"list-Secret-3" not in response.content
+    assert response.content.count(b"Create or update") >= 3
+    assert admin_client.get("/admin/leave/caldavpush/add/").status_code == 403
