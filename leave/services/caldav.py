@@ -110,7 +110,8 @@ def caldav_record(leave_request: LeaveRequest, *, targets: list[CalDAVTarget] | 
         writes += [(CalDAVPush.Action.DELETE, url) for url in sorted(pushed_to)]
         if not writes:
             continue  # never pushed: nothing to take back
-        # The new rows describe the request as it is now: older pending ones need not be sent.
+        # The new rows describe the request as it is now: older pending ones need not be sent. (A
+        # delivery in flight holds their locks; this waits for it, at most its network timeout.)
         earlier.pending().update(status=CalDAVPush.Status.SUPERSEDED, done_at=timezone.now())
         pushes += [
             CalDAVPush.objects.create(

@@ -3,6 +3,7 @@ the `caldav` client: approved leave appears, cancelled leave goes, retries and o
 nor duplicate an event, calendars are routed per team or per person, and bad configuration and
 credentials are handled."""
 
+import base64
 import logging
 import socket
 import subprocess
@@ -390,6 +391,17 @@ def test_wrong_credentials_leave_the_push_pending_and_are_never_logged(
     assert "not-the-Password-4410" not in caplog.text
     assert "not-the-Password-4410" not in push.last_error
     assert radicale_up.events(calendar_path) == []
+
+    # HR corrects the password; the next delivery succeeds, and logs no credentials either.
+    CalDAVTarget.objects.update(password=PASSWORD)
+    CalDAVPush.objects.update(next_attempt_at=push.created_at)
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG):
+        assert caldav_sweep() == 1
+    assert CalDAVPush.objects.get().status == CalDAVPush.Status.DONE
+    assert PASSWORD not in caplog.text
+    assert base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode() not in caplog.text  # nor the header
+    assert len(radicale_up.events(calendar_path)) == 1
 
 
 def test_a_disabled_calendar_gets_nothing(
