@@ -56,6 +56,7 @@ CONFLICT_CODES = [
     "already_open",
     "already_archived",
     "closed",
+    "not_pending",
     "several_entries",
     "idempotency_in_progress",
     # People (accounts.services.people, invitations): the user's state does not allow it.
@@ -237,6 +238,7 @@ OPERATION_IDS = {
     ("post", "/api/v1/leave-requests/{id}/cancel/"): "leave_request_cancel",
     ("get", "/api/v1/leave-requests/{id}/attachment/"): "leave_request_attachment_download",
     ("post", "/api/v1/leave-requests/{id}/attachment/"): "leave_request_attachment_upload",
+    ("delete", "/api/v1/leave-requests/{id}/attachment/"): "leave_request_attachment_delete",
     ("get", "/api/v1/leave-calendar/"): "leave_calendar",
     ("get", "/api/v1/reports/summary/"): "report_summary",
     ("get", "/api/v1/reports/overtime/"): "report_overtime",
@@ -311,6 +313,7 @@ SUMMARIES = {
     "leave_request_cancel": "Cancel a leave request",
     "leave_request_attachment_download": "Download a leave request's document",
     "leave_request_attachment_upload": "Attach a document to a leave request",
+    "leave_request_attachment_delete": "Delete a pending leave request's document",
     "leave_calendar": "Show the team's leave for a month",
     "report_summary": "Summarize hours by day, week, project, ...",
     "report_overtime": "Show a user's overtime",

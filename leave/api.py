@@ -253,6 +253,7 @@ class LeaveRequestViewSet(
     )
     def create(self, request, *args, **kwargs):
         """Submit a request (JSON, or multipart with an `attachment`). Types without approval are approved at once."""
+        _one_file_at_most(request)
         serializer = LeaveRequestCreateWithAttachmentSerializer(
             data=request.data, context=self.get_serializer_context()
         )
@@ -320,10 +321,21 @@ class LeaveRequestViewSet(
         responses={200: LeaveRequestSerializer},
         description="Attach or replace the document: PDF, PNG or JPEG (checked by content), at most 5 MB.",
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    @extend_schema(
+        methods=["DELETE"],
+        request=None,
+        responses={204: None},
+        description="Delete the document of a pending request (the requester only; 404 when there is none, "
+        "409 `not_pending` once decided). The stored file is removed.",
+    )
+    @action(detail=True, methods=["get", "post", "delete"], parser_classes=[MultiPartParser, FormParser])
     def attachment(self, request, pk=None):
         leave_request = self.get_object()
+        if request.method == "DELETE":
+            services.leave_request_attachment_delete(leave_request=leave_request, actor=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
         if request.method == "POST":
+            _one_file_at_most(request)
             serializer = AttachmentUploadSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             updated = services.leave_request_attach(
@@ -331,6 +343,17 @@ class LeaveRequestViewSet(
             )
             return Response(LeaveRequestSerializer(updated).data)
         return attachment_response(leave_request)
+
+
+def _one_file_at_most(request):
+    """One document per request: a second file in the same upload is refused, not silently dropped."""
+    files = getattr(request, "FILES", None)
+    count = sum(len(files.getlist(name)) for name in files) if files else 0
+    if count > 1:
+        raise serializers.ValidationError(
+            {"attachment": ["Send one file: a request keeps one document (replace it to change it)."]},
+            code="too_many_files",
+        )
 
 
 def attachment_response(leave_request):

@@ -10,6 +10,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from accounts.services import audit_record
+from core.errors import NotFound
 from leave import calendars
 from leave.models import ZERO, Balance, EndPart, LeaveRequest, LeaveStatus, LeaveType, LeaveUnit, StartPart
 from leave.services.balances import _balance
@@ -299,4 +301,35 @@ def leave_request_attach(*, leave_request: LeaveRequest, actor: User, upload: Up
     if old:
         storage = leave_request.attachment.storage
         transaction.on_commit(lambda: storage.delete(old))
+    return leave_request
+
+
+@transaction.atomic
+def leave_request_attachment_delete(*, leave_request: LeaveRequest, actor: User) -> LeaveRequest:
+    """Remove the document of a pending request (its requester only): the stored file is deleted
+    once the transaction commits, audited with the file's name. 404 when there is none (nothing to
+    delete), 409 `not_pending` once the request is decided (the document is part of the decision)."""
+    leave_request = LeaveRequest.objects.select_for_update().get(pk=leave_request.pk)
+    if actor.pk != leave_request.user_id:
+        raise LeaveForbidden("Only the requester can delete their document.", code="not_owner")
+    if not leave_request.attachment:
+        raise NotFound("This request has no attachment.")
+    if leave_request.status != LeaveStatus.PENDING:
+        raise LeaveConflict(
+            f"This request is {leave_request.get_status_display().lower()}: only a pending request's document "
+            "can be deleted.",
+            code="not_pending",
+        )
+    stored, name = leave_request.attachment.name, leave_request.attachment_name
+    storage = leave_request.attachment.storage
+    leave_request.attachment = None
+    leave_request.attachment_name = ""
+    leave_request.save(update_fields=["attachment", "attachment_name", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="leave_request.attachment_deleted",
+        obj=leave_request,
+        changes={"attachment_name": [name, ""]},
+    )
+    transaction.on_commit(lambda: storage.delete(stored))
     return leave_request
