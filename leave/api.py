@@ -129,6 +129,12 @@ class BalanceSerializer(serializers.Serializer):
     unit = serializers.CharField()
     year = serializers.IntegerField()
     entitled = serializers.DecimalField(max_digits=7, decimal_places=2)
+    projected = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        help_text="A year not booked yet (next year, before its 1 January): what the allowance policy will "
+        "book for it, which requests for that year draw on. 0 once the year is booked.",
+    )
     carried = serializers.DecimalField(max_digits=7, decimal_places=2)
     used = serializers.DecimalField(max_digits=7, decimal_places=2)
     pending = serializers.DecimalField(max_digits=7, decimal_places=2)

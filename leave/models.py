@@ -160,11 +160,14 @@ class Balance:
     carried: Decimal = ZERO
     used: Decimal = ZERO
     pending: Decimal = ZERO
+    # A future year not booked yet: what its policy will book (leave.services.balances).
+    projected: Decimal = ZERO
+    projection: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def balance(self) -> Decimal:
-        return self.entitled + self.carried - self.used
+        return self.entitled + self.projected + self.carried - self.used
 
     @property
     def available(self) -> Decimal:

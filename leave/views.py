@@ -55,6 +55,15 @@ def index(request):
         "balances": [balance for balance in balances if balance.leave_type.deducts_allowance],
         "uncounted": _uncounted(balances, requests, year),
         "year": year,
+        # Next year's leave can be planned before its 1 January (what the policy will book then).
+        "next_year": year + 1,
+        "next_balances": [
+            balance
+            for balance in services.balances_for(
+                user=user, year=year + 1, leave_types=[b.leave_type for b in balances if b.leave_type.deducts_allowance]
+            )
+            if balance.projected or balance.balance
+        ],
         "requests": requests,
         "today": services.today_for(user),
     }

@@ -52,7 +52,12 @@ def _approve(leave_request: LeaveRequest, *, decided_by: User | None, note: str)
     leave_type = leave_request.leave_type
     _lock_user(leave_request.user_id)
     if leave_type.deducts_allowance:
-        balance = _balance(user=leave_request.user, leave_type=leave_type, year=leave_request.start_date.year)
+        balance = _balance(
+            user=leave_request.user,
+            leave_type=leave_type,
+            year=leave_request.start_date.year,
+            through=leave_request.start_date,
+        )
         if not leave_type.allow_negative and balance.balance - leave_request.amount < 0:
             raise LeaveError(
                 f"Not enough {leave_type.name} left: {format_amount(balance.balance, leave_type.unit)} left, "

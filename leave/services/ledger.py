@@ -3,26 +3,21 @@ are idempotent: each periodic row is booked once)."""
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import QuerySet, Sum
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record
 from core.days import YEAR_OUT_OF_RANGE, year_in_range
-from leave.models import ZERO, AccrualMethod, AllowancePolicy, EntryKind, LeaveType, LedgerEntry
+from leave.models import ZERO, AllowancePolicy, EntryKind, LeaveType, LedgerEntry
 from leave.services.balances import _balance
 from leave.services.common import LeaveError, _lock_user, format_amount
+from leave.services.entitlement import cents, joined_on, policy_bookings, round_half
 
-
-def _round_half(amount: Decimal) -> Decimal:
-    return (amount * 2).quantize(Decimal("1"), rounding=ROUND_HALF_UP) / 2
-
-
-def _cents(amount: Decimal) -> Decimal:
-    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+_round_half = round_half
+_cents = cents
 
 
 @transaction.atomic
@@ -136,8 +131,7 @@ def allowance_assign(
     return assigned, skipped
 
 
-def _joined(user: User) -> date:
-    return timezone.localtime(user.date_joined, user.tzinfo).date()
+_joined = joined_on
 
 
 def _eligible_users(year_end: date) -> QuerySet[User]:
@@ -176,34 +170,15 @@ def leave_run_accruals(*, today: date) -> int:
     users = list(_eligible_users(today))
     for policy in policies:
         for user in users:
-            joined = _joined(user)
-            if joined.year > year:
-                continue
-            first_month = joined.month if (joined.year == year and policy.prorate_joiners) else 1
             common = {"user_id": user.pk, "leave_type_id": policy.leave_type_id, "year": year}
-            if policy.accrual == AccrualMethod.YEARLY:
-                share = Decimal(13 - first_month) / Decimal(12)
-                reason = f"Allowance {year}" + (" (pro-rated)" if first_month > 1 else "")
+            for booking in policy_bookings(policy, joined=_joined(user), year=year, through_month=today.month):
                 entries.append(
                     LedgerEntry(
                         **common,
-                        kind=EntryKind.INITIAL,
-                        period=0,
-                        amount=_round_half(policy.yearly_amount * share),
-                        reason=reason,
-                    )
-                )
-                continue
-            for month in range(first_month, today.month + 1):
-                # Cumulative rounding: twelve monthly rows add up to the yearly amount exactly.
-                amount = _cents(policy.yearly_amount * month / 12) - _cents(policy.yearly_amount * (month - 1) / 12)
-                entries.append(
-                    LedgerEntry(
-                        **common,
-                        kind=EntryKind.ACCRUAL,
-                        period=month,
-                        amount=amount,
-                        reason=f"Accrual {year}-{month:02d}",
+                        kind=booking.kind,
+                        period=booking.period,
+                        amount=booking.amount,
+                        reason=booking.reason,
                     )
                 )
     return _book_missing(entries)

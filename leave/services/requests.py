@@ -117,7 +117,9 @@ def _problems(draft: Draft) -> list[LeaveError]:
             )
         )
     leave_type = draft.leave_type
-    draft.balance = _balance(user=draft.user, leave_type=leave_type, year=draft.start_date.year)
+    draft.balance = _balance(
+        user=draft.user, leave_type=leave_type, year=draft.start_date.year, through=draft.start_date
+    )
     if leave_type.deducts_allowance and not leave_type.allow_negative and draft.amount > draft.balance.available:
         problems.append(
             LeaveError(

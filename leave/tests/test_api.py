@@ -253,6 +253,7 @@ def test_balances(client_for, pending, funded_employee, manager, outsider, vacat
             "unit": "days",
             "year": 2026,
             "entitled": "30.00",
+            "projected": "0.00",
             "carried": "0.00",
             "used": "0.00",
             "pending": "5.00",
