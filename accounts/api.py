@@ -111,10 +111,15 @@ class UserWriteSerializer(ModelSerializer):
         queryset=User.objects.all(), allow_null=True, required=False, help_text="The user's manager (a user id)."
     )
     position = PositionIdField(allow_null=True, required=False, help_text="The job they hold (a position id).")
+    start_date = serializers.DateField(
+        required=False,
+        help_text="Their first day of work (their local date): before it they cannot log in, and leave is "
+        "pro-rated from it. Default: the day they are added.",
+    )
 
     class Meta:
         model = User
-        fields = list(services.HR_EDITABLE_FIELDS)
+        fields = [*services.HR_EDITABLE_FIELDS, "start_date"]
         extra_kwargs = {"email": {"required": True}}
 
     def create(self, validated_data):

@@ -54,6 +54,13 @@ class PersonForm(forms.ModelForm):
         help_text="The days their contract hours are spread over.",
     )
 
+    start_date = forms.DateField(
+        label="Start date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Their first day: before it they cannot log in, and leave is pro-rated from it.",
+    )
+
     class Meta:
         model = User
         fields = list(HR_EDITABLE_FIELDS)
@@ -86,6 +93,8 @@ class PersonForm(forms.ModelForm):
         self.fields["position"].empty_label = "None"
         if not self.is_bound:
             self.initial["working_weekdays"] = list(instance.working_weekdays)
+            if instance.pk:
+                self.initial["start_date"] = instance.start_date
         for name, autocomplete in (("first_name", "off"), ("last_name", "off"), ("email", "off"), ("username", "off")):
             self.fields[name].widget.attrs["autocomplete"] = autocomplete
 
@@ -96,7 +105,10 @@ class PersonForm(forms.ModelForm):
         return "".join(sorted(days))
 
     def service_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in HR_EDITABLE_FIELDS}
+        data = {name: self.cleaned_data[name] for name in HR_EDITABLE_FIELDS}
+        if self.cleaned_data.get("start_date"):
+            data["start_date"] = self.cleaned_data["start_date"]
+        return data
 
 
 class PersonCreateForm(PersonForm):

@@ -8,6 +8,7 @@ deactivating transaction, so a failure there leaves the user active.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime, time
 from typing import Any
 
 from django.db import transaction
@@ -42,6 +43,7 @@ def _snapshot(user: User) -> dict[str, Any]:
     values["manager"] = user.manager_id
     values["position"] = user.position_id  # the id only: the trail never reads a salary
     values["is_active"] = user.is_active
+    values["start_date"] = user.start_date.isoformat() if user.date_joined else None
     return values
 
 
@@ -66,12 +68,24 @@ def check_manager_chain(*, user: User | None, manager: User | None) -> None:
         raise AccountsError(f"{manager} is deactivated and cannot manage anyone.", field="manager", code="inactive")
 
 
+# Beside the fields: the first day of work, a local date that becomes `date_joined` (its local
+# midnight): before it the person cannot log in, and leave is pro-rated from it.
+START_DATE = "start_date"
+
+
 def _apply(user: User, data: Mapping[str, Any]) -> None:
-    unknown = set(data) - set(HR_EDITABLE_FIELDS)
+    unknown = set(data) - set(HR_EDITABLE_FIELDS) - {START_DATE}
     if unknown:
         raise AccountsError(f"These fields cannot be set here: {', '.join(sorted(unknown))}.", code="not_editable")
     for field, value in data.items():
-        setattr(user, field, value)
+        if field != START_DATE:
+            setattr(user, field, value)
+    start = data.get(START_DATE)
+    if start is not None:
+        if not isinstance(start, date):
+            raise AccountsError("Give the start date as YYYY-MM-DD.", field=START_DATE)
+        user.full_clean(exclude=["password"])  # the time zone it is read in must be valid first
+        user.date_joined = datetime.combine(start, time.min, tzinfo=user.tzinfo)
     check_manager_chain(user=user, manager=user.manager)
     # A Django ValidationError is a 400 with field errors (config.api's exception handler).
     user.full_clean(exclude=["password"])
@@ -97,7 +111,7 @@ def user_update(*, actor: User | None, user: User, data: Mapping[str, Any]) -> U
     user = User.objects.select_for_update().get(pk=user.pk)
     before = _snapshot(user)
     _apply(user, data)
-    user.save(update_fields=[*data.keys()])
+    user.save(update_fields=["date_joined" if field == START_DATE else field for field in data])
     audit_record(actor=actor, action="accounts.user_updated", obj=user, changes=audit_changes(before, _snapshot(user)))
     return user
 
