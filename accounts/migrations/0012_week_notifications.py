@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0011_positions'),
+        ("accounts", "0011_positions"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='notify_week_decided',
-            field=models.BooleanField(db_default=True, default=True, help_text='An e-mail when your week is approved, sent back or reopened.', verbose_name='e-mail me decisions on my weeks'),
+            model_name="user",
+            name="notify_week_decided",
+            field=models.BooleanField(
+                db_default=True,
+                default=True,
+                help_text="An e-mail when your week is approved, sent back or reopened.",
+                verbose_name="e-mail me decisions on my weeks",
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='notify_week_submitted',
-            field=models.BooleanField(db_default=True, default=True, help_text='An e-mail when someone you decide for submits a week.', verbose_name='e-mail me weeks to approve'),
+            model_name="user",
+            name="notify_week_submitted",
+            field=models.BooleanField(
+                db_default=True,
+                default=True,
+                help_text="An e-mail when someone you decide for submits a week.",
+                verbose_name="e-mail me weeks to approve",
+            ),
         ),
     ]

@@ -53,7 +53,7 @@ def test_a_foreign_key_that_is_not_an_id_is_a_form_error(model, fields, bad):
     if not model_admin.has_add_permission(request):
         return  # read-only in the admin (the audit trail): nothing to post
     fields = [field for field in fields if field in model_admin.get_form(request).base_fields]
-    response = client.post(add_url, {field: bad for field in fields})
+    response = client.post(add_url, dict.fromkeys(fields, bad))
     assert response.status_code == 200, response.status_code  # the form again, with its errors
     errors = response.context["adminform"].form.errors
     assert set(fields) & set(errors), (model._meta.label, errors)

@@ -39,7 +39,7 @@ def notify_week_submitted(period: TimesheetPeriod) -> int:
     return queued
 
 
-DECISIONS = {
+DECISIONS: dict[str, tuple[str, str]] = {
     TimesheetPeriod.Status.APPROVED: ("approved", "It is locked now; ask {actor} to reopen it if something is wrong."),
     TimesheetPeriod.Status.DRAFT: ("sent back", "{actor} wrote: {text}\nCorrect it and submit it again."),
     TimesheetPeriod.Status.REOPENED: ("reopened", "{actor} wrote: {text}\nChange it and submit it again."),
