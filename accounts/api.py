@@ -24,7 +24,7 @@ from accounts.models import User
 from accounts.permissions import IsHR
 from accounts.services import people_import
 from accounts.services.invitations import invitation_revoke, invitation_send, invitation_state
-from core.filters import IdFilter
+from core.filters import DayField, IdFilter
 from core.serializers import ModelSerializer
 from core.throttling import ScopedRateThrottle
 
@@ -111,7 +111,7 @@ class UserWriteSerializer(ModelSerializer):
         queryset=User.objects.all(), allow_null=True, required=False, help_text="The user's manager (a user id)."
     )
     position = PositionIdField(allow_null=True, required=False, help_text="The job they hold (a position id).")
-    start_date = serializers.DateField(
+    start_date = DayField(
         required=False,
         help_text="Their first day of work (their local date): before it they cannot log in, and leave is "
         "pro-rated from it. Default: the day they are added.",

@@ -26,7 +26,11 @@ def test_choose_decimal_hours_on_the_preferences_page(page, live_server, login, 
     expect(choice).to_have_value("hm")
     choice.focus()
     choice.select_option("decimal")
-    page.keyboard.press("Tab")  # to the button
+    page.keyboard.press("Tab")  # through the two e-mail switches, to the button
+    expect(page.get_by_label("E-mail me when my week is approved, sent back or reopened")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("E-mail me when someone I decide for submits a week")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Save preferences")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_text("Your preferences were saved.")).to_be_visible()
