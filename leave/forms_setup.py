@@ -5,17 +5,8 @@ import zoneinfo
 
 from django import forms
 
+from accounts.forms_people import WEEKDAYS
 from leave.services.setup import DEFAULT_VACATION_DAYS
-
-WEEKDAYS = [
-    ("1", "Monday"),
-    ("2", "Tuesday"),
-    ("3", "Wednesday"),
-    ("4", "Thursday"),
-    ("5", "Friday"),
-    ("6", "Saturday"),
-    ("7", "Sunday"),
-]
 
 
 class CompanySetupForm(forms.Form):
