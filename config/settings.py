@@ -477,6 +477,8 @@ LOGGING = {
 # --- Leave (leave app) ----------------------------------------------------------------------
 # Approvers get a daily reminder about requests pending longer than this many days.
 LEAVE_REMINDER_AFTER_DAYS = env_int("LEAVE_REMINDER_AFTER_DAYS", 2, minimum=0)
+# Substitutes are reminded on their last working day before the leave, from this local hour on.
+LEAVE_SUBSTITUTE_REMINDER_HOUR = env_int("LEAVE_SUBSTITUTE_REMINDER_HOUR", 9, minimum=0, maximum=23)
 
 # --- Reports (reports app) ------------------------------------------------------------------
 # Exports with more rows than this run as a Celery task with progress (ExportJob) instead of

@@ -53,6 +53,8 @@ class LeaveRequestSerializer(ModelSerializer):
     leave_type_name = serializers.CharField(source="leave_type.name", read_only=True)
     unit = serializers.CharField(source="leave_type.unit", read_only=True)
     has_attachment = serializers.SerializerMethodField()
+    substitutes = serializers.SerializerMethodField(help_text="Ids of the colleagues who cover, in the order named.")
+    substitute_names = serializers.SerializerMethodField()
 
     class Meta:
         model = LeaveRequest
@@ -76,12 +78,49 @@ class LeaveRequestSerializer(ModelSerializer):
             "decision_note",
             "has_attachment",
             "attachment_name",
+            "substitutes",
+            "substitute_names",
             "created_at",
         ]
         read_only_fields = fields
 
     def get_has_attachment(self, obj) -> bool:
         return bool(obj.attachment)
+
+    def get_substitutes(self, obj) -> list[int]:
+        return [substitute.pk for substitute in _substitutes_of(obj)]
+
+    def get_substitute_names(self, obj) -> list[str]:
+        return [str(substitute) for substitute in _substitutes_of(obj)]
+
+
+def _substitutes_of(leave_request):
+    # Prefetched (LeaveRequestQuerySet.with_substitutes: one query for a page of requests), in the order named.
+    return [link.user for link in leave_request.substitute_links.all()]
+
+
+class SubstitutesField(serializers.ListField):
+    """Colleagues' ids. An id that is not an active member of the requester's team is refused with
+    the same message whether or not it exists (no probing for user ids)."""
+
+    child = serializers.IntegerField(min_value=1)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("default", list)
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault(
+            "help_text",
+            f"Ids of colleagues from your team who cover while you are away (at most {services.MAX_SUBSTITUTES}).",
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        ids = super().to_internal_value(data)
+        found = {user.pk: user for user in User.objects.filter(pk__in=ids)}
+        if any(pk not in found for pk in ids):
+            raise serializers.ValidationError(services.SUBSTITUTE_NOT_IN_TEAM, code="substitute_not_in_team")
+        return [found[pk] for pk in ids]
 
 
 class DraftSerializer(serializers.Serializer):
@@ -91,6 +130,7 @@ class DraftSerializer(serializers.Serializer):
     start_part = serializers.ChoiceField(choices=StartPart.choices, default=StartPart.FULL)
     end_part = serializers.ChoiceField(choices=EndPart.choices, default=EndPart.FULL)
     hours = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, allow_null=True, default=None)
+    substitutes = SubstitutesField()
 
 
 class LeaveRequestCreateSerializer(DraftSerializer):
@@ -121,6 +161,10 @@ class WarningSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
     field = serializers.CharField(allow_null=True)
+    blocking = serializers.BooleanField(
+        help_text="True: submitting would be refused for this reason. False: worth knowing, not a refusal "
+        "(`substitute_away`: a substitute is away too)."
+    )
 
 
 class BalanceSerializer(serializers.Serializer):
@@ -178,6 +222,8 @@ class CalendarAbsenceSerializer(serializers.Serializer):
         help_text="The leave type, or 'Away' for people whose details you may not see."
     )
     color = serializers.CharField()
+    substitutes = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of who covers.")
+    substitute_names = serializers.ListField(child=serializers.CharField(), help_text="Who covers, by name.")
 
 
 class CalendarSerializer(serializers.Serializer):
@@ -221,8 +267,8 @@ class LeaveRequestFilter(django_filters.FilterSet):
         return queryset.pending().decidable_by(self.request.user)
 
 
-def _warning(error):
-    return {"code": error.code, "message": error.message, "field": error.field}
+def _warning(error, *, blocking=True):
+    return {"code": error.code, "message": error.message, "field": error.field, "blocking": blocking}
 
 
 class LeaveRequestViewSet(
@@ -239,7 +285,7 @@ class LeaveRequestViewSet(
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return LeaveRequest.objects.none()
         # with_related: user, leave type and decider would cost three queries per row.
-        return LeaveRequest.objects.visible_to(self.request.user).with_related()
+        return LeaveRequest.objects.visible_to(self.request.user).with_related().with_substitutes()
 
     def get_serializer_class(self):
         return {
@@ -270,7 +316,7 @@ class LeaveRequestViewSet(
     @extend_schema(request=DraftSerializer, responses={200: PreviewSerializer})
     @action(detail=False, methods=["post"])
     def preview(self, request):
-        """The amount a draft would cost and what submitting it would refuse; writes nothing."""
+        """The amount a draft would cost, what submitting it would refuse and what is worth knowing; writes nothing."""
         serializer = DraftSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         draft = services.leave_request_preview(user=request.user, **serializer.validated_data)
@@ -278,7 +324,8 @@ class LeaveRequestViewSet(
             "amount": draft.amount,
             "unit": draft.unit,
             "days": [{"date": d.date, "amount": d.amount, "note": d.note} for d in draft.days],
-            "warnings": [_warning(problem) for problem in draft.problems],
+            "warnings": [_warning(problem) for problem in draft.problems]
+            + [_warning(warning, blocking=False) for warning in draft.warnings],
             "balance": draft.balance,
         }
         return Response(PreviewSerializer(data).data)

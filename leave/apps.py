@@ -30,6 +30,11 @@ class LeaveConfig(AppConfig):
                 "task": "leave.tasks.send_pending_reminders",
                 "schedule": crontab(hour=7, minute=0),
             },
+            # Substitutes reminded on their last working day before leave (their local hour: hourly).
+            "leave-substitute-reminders": {
+                "task": "leave.tasks.send_substitute_reminders",
+                "schedule": crontab(minute=5),
+            },
             # CalDAV pushes a broker or server outage left pending (leave/services/caldav.py).
             "leave-caldav-sweep": {"task": "leave.tasks.caldav_sweep", "schedule": SWEEP_PERIOD_SECONDS},
         }

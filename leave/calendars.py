@@ -139,6 +139,7 @@ def team_calendar(viewer, start, end):
         .active()
         .overlapping(start, end)
         .select_related("leave_type")
+        .with_substitutes()
         .order_by("start_date")
     )
     rows = []
@@ -157,6 +158,9 @@ def team_calendar(viewer, start, end):
                 "status": absence.status,
                 "label": absence.leave_type.name if detailed else "Away",
                 "color": absence.leave_type.color if detailed else "#757575",
+                # Who covers is for the whole team to know (it is why a substitute is named).
+                "substitutes": [link.user_id for link in absence.substitute_links.all()],
+                "substitute_names": [str(link.user) for link in absence.substitute_links.all()],
                 "request": absence,
             }
         )

@@ -1,7 +1,8 @@
 from django import forms
 
 from core.filters import validate_day
-from leave.models import EndPart, LeaveType, StartPart
+from leave.models import EndPart, LeaveType, StartPart, team_of
+from leave.services import MAX_SUBSTITUTES
 
 
 class DateInput(forms.DateInput):
@@ -35,8 +36,25 @@ class DraftForm(forms.Form):
         help_text="Only for leave counted in hours (one day at a time).",
     )
 
-    def __init__(self, *args, **kwargs):
+    substitutes = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Substitutes",
+        help_text=f"Who covers while you are away (at most {MAX_SUBSTITUTES}): told when it is approved, "
+        "reminded the working day before.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # The colleagues of the team calendar; the service checks the rest (active, how many).
+        colleagues = team_of(user).exclude(pk=user.pk)
+        choices = [(colleague.pk, str(colleague)) for colleague in colleagues]
+        if choices:
+            self.fields["substitutes"].queryset = colleagues  # what a submitted choice is checked against
+            self.fields["substitutes"].choices = choices  # rendered from this list: no second query
+        else:
+            del self.fields["substitutes"]
         # Preselect the usual case: the first type counted in days that uses an allowance (vacation).
         usual = self.fields["leave_type"].queryset.filter(unit="days", deducts_allowance=True).first()
         if usual is not None:
@@ -44,6 +62,10 @@ class DraftForm(forms.Form):
 
     def clean_hours(self):
         return self.cleaned_data.get("hours") or None
+
+    def clean_substitutes(self):
+        # In the order of the list (the form gives no other), as a list for the service.
+        return list(self.cleaned_data.get("substitutes") or [])
 
 
 class LeaveRequestForm(DraftForm):

@@ -316,6 +316,11 @@ class LeaveRequestQuerySet(models.QuerySet["LeaveRequest"]):
     def with_related(self) -> Self:
         return self.select_related("user", "user__manager", "leave_type", "decided_by")
 
+    def with_substitutes(self) -> Self:
+        """`substitute_links` (with their users) in the order named: one query for all the rows."""
+        links = LeaveSubstitute.objects.select_related("user").order_by("position", "id")
+        return self.prefetch_related(models.Prefetch("substitute_links", queryset=links))
+
 
 def attachment_path(instance: LeaveRequest, filename: str) -> str:
     # The stored name never comes from the user: a random name with the detected extension.
@@ -346,6 +351,13 @@ class LeaveRequest(models.Model):
     attachment = models.FileField(upload_to=attachment_path, blank=True, max_length=200)
     attachment_name = models.CharField(max_length=255, blank=True, help_text="The file name as uploaded.")
     reminded_at = models.DateTimeField(null=True, blank=True)
+    substitutes = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="LeaveSubstitute",
+        blank=True,
+        related_name="covering_requests",
+        help_text="Colleagues who cover while the requester is away.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -379,6 +391,28 @@ class LeaveRequest(models.Model):
     @property
     def unit(self) -> str:
         return self.leave_type.unit
+
+
+class LeaveSubstitute(models.Model):
+    """A colleague named on a leave request to cover (a deputy): told by e-mail when the leave is
+    approved (`notified_at`) and reminded on their last working day before it starts (`reminded_at`)."""
+
+    request = models.ForeignKey(LeaveRequest, on_delete=models.CASCADE, related_name="substitute_links")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="substitutions")
+    position = models.PositiveSmallIntegerField(default=0, help_text="The order the requester named them in.")
+    notified_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["request", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["request", "user"], name="leave_substitute_once")]
+        indexes = [
+            # The reminder sweep: WHERE reminded_at IS NULL (joined to approved requests starting soon)
+            models.Index(fields=["reminded_at", "request"], name="leave_substitute_reminder"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} covers {self.request}"
 
 
 class CalendarFeedToken(models.Model):

@@ -22,6 +22,12 @@ def send_pending_reminders():
     return services.leave_send_pending_reminders()
 
 
+@shared_task(acks_late=True)
+def send_substitute_reminders():
+    """Hourly: remind substitutes on their last working day before the leave they cover."""
+    return services.leave_send_substitute_reminders()
+
+
 CALDAV_MAX_RETRIES = 5
 
 

@@ -31,7 +31,7 @@ def _attach_error(form, error):
 def index(request):
     user = request.user
     year = services.today_for(user).year
-    form = LeaveRequestForm(request.POST or None, request.FILES or None)
+    form = LeaveRequestForm(request.POST or None, request.FILES or None, user=user)
     if request.method == "POST" and form.is_valid():
         try:
             leave_request = services.leave_request_submit(user=user, **form.cleaned_data)
@@ -95,7 +95,7 @@ def _uncounted(balances, requests, year):
 @require_POST
 def preview(request):
     """htmx: the amount and warnings of the draft in the form, without writing anything."""
-    form = DraftForm(request.POST)
+    form = DraftForm(request.POST, user=request.user)
     context = {"form": form}
     if form.is_valid():
         try:
@@ -168,10 +168,12 @@ def approvals(request):
         LeaveRequest.objects.pending()
         .decidable_by(request.user)
         .select_related("user", "leave_type")
+        .with_substitutes()
         .order_by("start_date", "id")
     )
     balances = _balance_lookup(pending)
     overlaps = _overlaps(pending)
+    away = services.substitutes_away_by_request(pending)
     rows = []
     for leave_request in pending:
         before = balances.get((leave_request.user_id, leave_request.leave_type_id, leave_request.start_date.year), 0)
@@ -182,6 +184,7 @@ def approvals(request):
                 "balance_after": before - leave_request.amount,
                 "deducts": leave_request.leave_type.deducts_allowance,
                 "overlaps": overlaps.get(leave_request.pk, []),
+                "substitutes_away": away.get(leave_request.pk, []),
             }
         )
     return render(request, "leave/approvals.html", {"rows": rows, "decision_form": DecisionForm()})
@@ -213,6 +216,7 @@ def calendar_page(request):
         messages.error(request, "Give the month as YYYY-MM; showing this month.")
     members, absences = team_calendar(request.user, start, end)
     days = list(dates(start, end))
+    names = {member["id"]: member["name"] for member in members}
     by_user = {}
     for absence in absences:
         by_user.setdefault(absence["user"], []).append(absence)
@@ -235,10 +239,12 @@ def calendar_page(request):
             for absence in by_user.get(member["id"], []):
                 if absence["start_date"] <= day <= absence["end_date"] and cell["kind"] not in ("weekend", "holiday"):
                     # A half-day closure still counts as a day of leave (half of it).
+                    covered = ", ".join(absence["substitute_names"])
+                    title = f"{absence['label']} ({absence['status']})"
                     cell.update(
                         kind=absence["status"],
                         label=absence["label"][:1],
-                        title=f"{absence['label']} ({absence['status']})",
+                        title=title + (f", covered by {covered}" if covered else ""),
                         color=absence["color"],
                     )
             cells.append(cell)
@@ -248,6 +254,12 @@ def calendar_page(request):
         "start": start,
         "days": days,
         "rows": rows,
+        # Who covers for whom this month, in words (a cell's title is out of reach on a phone).
+        "covers": [
+            {"absence": absence, "member": names[absence["user"]]}
+            for absence in absences
+            if absence["substitute_names"]
+        ],
         "today": services.today_for(request.user),  # its column is marked, and scrolled into view on a phone
         "previous": (start - timedelta(days=1)).strftime("%Y-%m"),
         "next": (end + timedelta(days=1)).strftime("%Y-%m"),

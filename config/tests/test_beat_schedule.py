@@ -11,6 +11,7 @@ EXPECTED = {
     "purge-idempotency-records": "accounts.tasks.purge_idempotency_records",
     "leave-run-policies": "leave.tasks.run_policies",
     "leave-pending-reminders": "leave.tasks.send_pending_reminders",
+    "leave-substitute-reminders": "leave.tasks.send_substitute_reminders",
     "leave-caldav-sweep": "leave.tasks.caldav_sweep",
     "relay-webhook-outbox": "webhooks.tasks.relay_outbox",
     "purge-webhook-outbox": "webhooks.tasks.purge_outbox",

@@ -7,7 +7,8 @@ none of them re-implements a rule. Each raises `LeaveError` (invalid), `LeaveCon
 One module per sub-domain: `common` (the errors, amounts, a user's local day, the per-user
 lock, the audit/webhook record), `balances`, `requests` (drafts, preview, submit, the
 attachment), `decisions` (approve, reject, cancel, bulk), `ledger` (allowances, adjustments,
-accrual, carry-over, expiry), `feeds` (calendar feed tokens) and `notifications` (e-mails,
+accrual, carry-over, expiry), `feeds` (calendar feed tokens), `substitutes` (deputies: who may
+cover, warnings, their e-mails) and `notifications` (e-mails,
 reminders). Callers import from `leave.services`, which re-exports them here.
 """
 
@@ -42,11 +43,21 @@ from leave.services.requests import (
     leave_request_submit,
     validate_attachment,
 )
+from leave.services.substitutes import (
+    MAX_SUBSTITUTES,
+    SUBSTITUTE_NOT_IN_TEAM,
+    leave_send_substitute_reminders,
+    substitute_warnings,
+    substitutes_away_by_request,
+    substitutes_check,
+)
 
 __all__ = [
     "ATTACHMENT_MAX_BYTES",
     "ATTACHMENT_TYPES",
     "MAX_REQUEST_DAYS",
+    "MAX_SUBSTITUTES",
+    "SUBSTITUTE_NOT_IN_TEAM",
     "BulkResult",
     "Draft",
     "LeaveConflict",
@@ -73,7 +84,11 @@ __all__ = [
     "leave_run_carry_over_expiry",
     "leave_run_policies",
     "leave_send_pending_reminders",
+    "leave_send_substitute_reminders",
     "ledger_adjust",
+    "substitute_warnings",
+    "substitutes_away_by_request",
+    "substitutes_check",
     "today_for",
     "validate_attachment",
 ]

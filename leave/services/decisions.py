@@ -20,6 +20,7 @@ from leave.services.common import (
     today_for,
 )
 from leave.services.notifications import _notify_approvers, _notify_requester
+from leave.services.substitutes import _notify_substitutes_approved, _notify_substitutes_cancelled
 
 
 def can_decide(actor: User, leave_request: LeaveRequest) -> bool:
@@ -79,6 +80,7 @@ def _approve(leave_request: LeaveRequest, *, decided_by: User | None, note: str)
     leave_request.decision_note = note
     leave_request.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
     _record(leave_request, "approved", actor=decided_by, before_status=LeaveStatus.PENDING)
+    _notify_substitutes_approved(leave_request)
 
 
 @transaction.atomic
@@ -158,6 +160,8 @@ def leave_request_cancel(*, leave_request_id: int, actor: User) -> LeaveRequest:
         _notify_requester(leave_request)
     elif was_approved:
         _notify_approvers(leave_request, cancelled=True)
+    if was_approved:
+        _notify_substitutes_cancelled(leave_request)
     return leave_request
 
 

@@ -1,6 +1,7 @@
 """Leave requests: evaluating a draft (shared by preview and submit), submitting, and the
 supporting document (validated by content, stored under a random name)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -18,6 +19,7 @@ from leave.services.balances import _balance
 from leave.services.common import LeaveConflict, LeaveError, LeaveForbidden, _lock_user, _record, format_amount
 from leave.services.decisions import _approve
 from leave.services.notifications import _notify_approvers
+from leave.services.substitutes import _substitutes_set, substitute_warnings, substitutes_check
 
 ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 ATTACHMENT_TYPES = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
@@ -35,9 +37,13 @@ class Draft:
     hours: Decimal | None = None
     reason: str = ""
     attachment: UploadedFile | None = None
+    substitutes: list[User] = field(default_factory=list)
     amount: Decimal = ZERO
     days: list[calendars.Day] = field(default_factory=list)
     problems: list[LeaveError] = field(default_factory=list)
+    # What the requester and the approver should know but that does not stop the request
+    # (a substitute away at the same time).
+    warnings: list[LeaveError] = field(default_factory=list)
     balance: Balance | None = None
 
     @property
@@ -153,6 +159,7 @@ def _draft(
     hours: Decimal | None,
     reason: str | None = "",
     attachment: UploadedFile | None = None,
+    substitutes: Sequence[User] | None = None,
 ) -> Draft:
     return Draft(
         user=user,
@@ -164,6 +171,7 @@ def _draft(
         hours=hours,
         reason=(reason or "").strip(),
         attachment=attachment,
+        substitutes=list(substitutes or []),
     )
 
 
@@ -176,11 +184,13 @@ def leave_request_preview(
     start_part: str | None = StartPart.FULL,
     end_part: str | None = EndPart.FULL,
     hours: Decimal | None = None,
+    substitutes: Sequence[User] | None = None,
 ) -> Draft:
     """The amount and the warnings of a draft, without writing anything.
 
-    Returns the Draft; `draft.problems` lists what submit would refuse. Shape errors
-    (end before start, ...) are raised like in submit.
+    Returns the Draft; `draft.problems` lists what submit would refuse, `draft.warnings` what it
+    would not (a substitute away too). Shape errors (end before start, a substitute from another
+    team, ...) are raised like in submit.
     """
     draft = _draft(
         user=user,
@@ -191,8 +201,11 @@ def leave_request_preview(
         end_part=end_part,
         hours=hours,
         attachment=None,
+        substitutes=substitutes,
     )
     _check_shape(draft)
+    substitutes_check(requester=user, substitutes=draft.substitutes)
+    draft.warnings = substitute_warnings(substitutes=draft.substitutes, start_date=start_date, end_date=end_date)
     try:
         _compute_amount(draft)
     except LeaveError as error:
@@ -237,8 +250,10 @@ def leave_request_submit(
     hours: Decimal | None = None,
     reason: str | None = "",
     attachment: UploadedFile | None = None,
+    substitutes: Sequence[User] | None = None,
 ) -> LeaveRequest:
-    """Create a request. Types that need no approval are approved (and booked) at once."""
+    """Create a request. Types that need no approval are approved (and booked) at once; its
+    substitutes are told when it is approved."""
     draft = _draft(
         user=user,
         leave_type=leave_type,
@@ -249,10 +264,12 @@ def leave_request_submit(
         hours=hours,
         reason=reason,
         attachment=attachment,
+        substitutes=substitutes,
     )
     if len(draft.reason) > 500:
         raise LeaveError("Keep the reason under 500 characters.", field="reason")
     _check_shape(draft)
+    substitutes_check(requester=user, substitutes=draft.substitutes)
     if attachment:
         validate_attachment(attachment)
     _compute_amount(draft)
@@ -280,6 +297,7 @@ def leave_request_submit(
         if leave_request.attachment:
             leave_request.attachment.delete(save=False)  # no orphan file for a refused request
         raise LeaveConflict("This overlaps another of your requests.", code="overlap") from error
+    _substitutes_set(leave_request, draft.substitutes)
     _record(leave_request, "submitted", actor=user)
     if not leave_type.requires_approval:
         _approve(leave_request, decided_by=None, note="Approved automatically.")
