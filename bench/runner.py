@@ -56,7 +56,11 @@ def parse_args(argv):
     )
     parser.add_argument("--connections", type=int, default=4, help="wrk connections = threads (default 4).")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--only", default="", help="Comma-separated scenario keys, e.g. a,b,h.")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="Comma-separated scenario keys, e.g. r,a,b; the plain view (p), every ratio's reference, always runs.",
+    )
     parser.add_argument("--profile", default="", help="Profile this scenario in-process with pyinstrument instead.")
     parser.add_argument("--profile-requests", type=int, default=200)
     parser.add_argument(
@@ -121,7 +125,8 @@ def production_environment(database_url, redis_url, port):
         # (i) streams the whole export in the request instead of handing it to a Celery job.
         "REPORTS_ASYNC_EXPORT_THRESHOLD": "100000000",
         "LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
+        # config.settings plus the reference views (p), (q), (r) of bench/urls.py: only here.
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
     }
 
 
@@ -230,9 +235,11 @@ def _send_once(scenario, context, client, headers, number):
 def run(args, scale, generation_seconds):
     from django.db import connections
 
-    from bench.scenarios import SCENARIOS, measure_queries
+    from bench.scenarios import BY_KEY, SCENARIOS, measure_queries
 
     only = {key.strip() for key in args.only.split(",") if key.strip()}
+    if only:
+        only.add("p")  # the reference of every ratio
     scenarios = [scenario for scenario in SCENARIOS if not only or scenario.key in only]
     available = [scenario for scenario in scenarios if scenario.available()]
     context = _context(scale)
@@ -255,7 +262,7 @@ def run(args, scale, generation_seconds):
     print(f"Starting gunicorn (3 workers) on 127.0.0.1:{args.port}...")
     server.start()
     try:
-        run_wrk(SCENARIOS[0], context, port=args.port, duration=3, connections=args.connections)  # warm-up
+        run_wrk(BY_KEY["a"], context, port=args.port, duration=3, connections=args.connections)  # warm-up
         for scenario in available:
             print(f"  ({scenario.key}) {scenario.title}...", flush=True)
             try:

@@ -1,4 +1,6 @@
-"""The benchmark scenarios (a)-(j): what each one requests, as whom, and how its queries are counted.
+"""The benchmark scenarios (p), (q), (r) and (a)-(j): what each one requests, as whom, and how its
+queries are counted. (p), (q), (r) are the reference views of bench/urls.py (the bench server's
+settings only, bench/settings.py): every other row is reported against (p), the plain view.
 
 The same definitions drive the load tool (wrk, through bench/lua/scenario.lua) and the
 in-process query count (Django's test client under CaptureQueriesContext), which the test
@@ -90,7 +92,8 @@ class Scenario:
     key: str
     title: str
     method: str = "GET"
-    # "jwt": Bearer token of `user`; "api_key": HR's API key; "session": a signed-in browser.
+    # "jwt": Bearer token of `user`; "api_key": HR's API key; "session": a signed-in browser;
+    # "none": anonymous.
     auth: str = "jwt"
     # "plain": the same request again and again; "create": a new manual entry each time;
     # "timer": start and stop a timer alternately.
@@ -126,6 +129,8 @@ class Scenario:
         }.get(self.key, [context.reader])
 
     def path(self, context):
+        if self.key in ("p", "q", "r"):
+            return reverse(self.url_name)
         if self.key == "a":
             return reverse("api:user-me")
         if self.key == "b":
@@ -211,7 +216,10 @@ def _iso(moment):
 
 
 SCENARIOS = [
-    Scenario("a", "floor: users/me/ (JWT)"),
+    Scenario("p", "plain Django view, the project's middleware", auth="none", url_name="bench-plain"),
+    Scenario("q", "DRF no-op, no auth, no throttles", auth="none", url_name="bench-drf-open"),
+    Scenario("r", "DRF no-op, JWT + the project's throttles", url_name="bench-drf-authenticated"),
+    Scenario("a", "users/me/ (JWT)"),
     Scenario("b", "one user's month of entries, 100 per page"),
     Scenario("c", "create a time entry", method="POST", mode="create"),
     Scenario("d", "timer start + stop", method="POST", mode="timer"),
@@ -236,13 +244,15 @@ def auth_headers(scenario, context, user, client=None):
         return {"Authorization": f"Api-Key {context.auth['api_key']}"}
     if scenario.auth == "session":
         return {"Cookie": context.auth["session_cookie"]}
+    if scenario.auth == "none":
+        return {"X-Bench": "anonymous"}  # one header line per connection, as for the others
     return {"Authorization": context.auth.get(user.pk) or jwt_header(user)}
 
 
 def prepare_auth(context):
     """Credentials for every scenario user: JWTs, an HR API key, a session cookie."""
 
-    users = {user.pk: user for scenario in SCENARIOS for user in scenario.users(context)}
+    users = {user.pk: user for scenario in SCENARIOS if scenario.auth == "jwt" for user in scenario.users(context)}
     for user in users.values():
         context.auth[user.pk] = jwt_header(user)
     _key, full_key = account_services.api_key_create(user=context.hr, name="bench")

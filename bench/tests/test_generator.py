@@ -9,6 +9,7 @@ from accounts.models import User
 from bench import report, runner
 from bench.generator import GeneratorError, find_dataset
 from bench.models import Dataset
+from bench.scenarios import BY_KEY
 from bench.tests.factories import DATA_END, TINY, generate
 from leave.models import EntryKind, LeaveRequest, LeaveStatus, LedgerEntry
 from sprockets.models import Factory, Sprocket
@@ -109,21 +110,41 @@ def test_make_bench_refuses_sqlite(monkeypatch, capsys):
     assert "PostgreSQL only" in capsys.readouterr().err
 
 
-def test_targets_are_ratios_to_the_floor_and_the_database():
+def test_targets_are_ratios_to_the_plain_view_the_authenticated_no_op_and_the_database():
     results = {
+        "p": {"rps": 1000.0, "p50_ms": 2.0, "p95_ms": 3.0, "p99_ms": 4.0},
+        "r": {"rps": 500.0, "p50_ms": 4.0, "p95_ms": 5.0, "p99_ms": 6.0},
         "a": {"rps": 300.0, "p50_ms": 5.0, "p95_ms": 6.0, "p99_ms": 7.0},
-        "b": {"rps": 90.0, "p50_ms": 11.0, "p95_ms": 12.0, "p99_ms": 13.0},
-        "c": {"rps": 100.0, "p50_ms": 14.0, "p95_ms": 16.0, "p99_ms": 20.0},
+        "b": {"rps": 249.0, "p50_ms": 11.0, "p95_ms": 12.0, "p99_ms": 13.0},
+        "c": {"rps": 100.0, "p50_ms": 12.0, "p95_ms": 16.0, "p99_ms": 20.0},
+        "d": {"rps": 100.0, "p50_ms": 12.1, "p95_ms": 16.0, "p99_ms": 20.0},
         "h": {"rps": 50.0, "p50_ms": 20.0, "p95_ms": 22.0, "p99_ms": 30.0, "db_ms": 15.0},
+        "j": {"rps": 150.0, "p50_ms": 9.0, "p95_ms": 10.0, "p99_ms": 11.0, "queries": [9]},
     }
 
     report.evaluate(results)
 
-    assert results["b"]["target_met"] is False  # 90 < 300 / 3
-    assert results["c"]["target_met"] is True  # 14 <= 3 * 5
+    assert results["r"]["target_met"] is False  # 500 < 0.6 * 1000
+    assert results["a"]["target_met"] is False  # 300 < 0.5 * 1000
+    assert results["b"]["target_met"] is False  # 249 < 0.25 * 1000
+    assert results["c"]["target_met"] is True  # 12 <= 3 * 4
+    assert results["d"]["target_met"] is False  # 12.1 > 3 * 4
     assert results["h"]["target_met"] is True  # 20 <= 1.5 * 15
+    assert results["j"]["target"] == "OK req/s >= 0.15x (p) (0.15); MISS SQL <= 8 (9)"
+    assert results["j"]["target_met"] is False
     assert results["h"]["endpoint_to_db"] == pytest.approx(20 / 15)
-    assert results["b"]["rps_ratio_to_floor"] == pytest.approx(0.3)
+    assert results["b"]["rps_ratio_to_plain"] == pytest.approx(0.249)
+    assert results["b"]["rps_ratio_to_floor"] == pytest.approx(0.83)
+    assert "x plain" in report.format_table(results, [BY_KEY[key] for key in results])
+
+
+def test_a_goal_without_its_reference_row_is_not_judged():
+    results = {"a": {"rps": 300.0, "p50_ms": 5.0, "p95_ms": 6.0, "p99_ms": 7.0}}
+
+    report.evaluate(results)
+
+    assert results["a"]["target_met"] is None
+    assert results["a"]["target"] == "- req/s >= 0.5x (p)"
 
 
 @pytest.mark.postgresql

@@ -8,6 +8,12 @@ from bench.tests.factories import DOUBLE, TINY, generate
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _bench_urls(settings):
+    """The bench server's URLs (bench/settings.py): the reference views (p), (q), (r) too."""
+    settings.ROOT_URLCONF = "bench.urls"
+
+
 def _counts(dataset):
     context = prepare_auth(Context.load(dataset))
     return context, measure_queries(context, full_stream=True)
@@ -18,7 +24,10 @@ def test_query_counts_do_not_grow_with_rows():
     large_context, large = _counts(generate(DOUBLE, prefix="benchlarge"))
 
     assert set(small) == {scenario.key for scenario in SCENARIOS if scenario.available()}
-    assert {"a", "b", "c", "d", "g", "h", "j"} <= set(small)
+    assert {"p", "q", "r", "a", "b", "c", "d", "g", "h", "j"} <= set(small)
+    # The plain views run no query; the authenticated no-op only loads its user.
+    assert small["p"]["queries"] == small["q"]["queries"] == [0]
+    assert small["r"]["queries"] == [1]
     for key, measured in small.items():
         assert all(status < 300 for status in measured["status"]), (key, measured["status"])
         assert all(status < 300 for status in large[key]["status"]), (key, large[key]["status"])
@@ -37,3 +46,20 @@ def test_the_write_scenarios_leave_no_rows_behind():
     measure_queries(context, [scenario for scenario in SCENARIOS if scenario.mode != "plain"])
 
     assert TimeEntry.objects.count() == before
+
+
+def test_the_reference_views_are_only_in_the_bench_servers_urls(client, settings):
+    from django.urls import NoReverseMatch, reverse
+
+    settings.ROOT_URLCONF = "config.urls"  # production's
+    for name in ("bench-plain", "bench-drf-open", "bench-drf-authenticated"):
+        with pytest.raises(NoReverseMatch):
+            reverse(name)
+    for path in ("/bench/plain/", "/bench/drf-open/", "/bench/drf-authenticated/"):
+        assert client.get(path).status_code == 404
+
+
+def test_the_authenticated_no_op_refuses_an_anonymous_caller(client):
+    assert client.get("/bench/plain/").status_code == 200
+    assert client.get("/bench/drf-open/").json() == {"ok": True}
+    assert client.get("/bench/drf-authenticated/").status_code == 401
