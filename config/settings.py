@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "sprockets",
     "webhooks",
     "reports",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -493,6 +494,15 @@ REPORTS_JOB_MAX_ATTEMPTS = env_int("REPORTS_JOB_MAX_ATTEMPTS", 3, maximum=100)
 # The overtime balance counts from each user's first day (first entry or joining date), but
 # never from before this date (YYYY-MM-DD) when it is set, e.g. when the tool was adopted.
 REPORTS_OVERTIME_START = env_date("REPORTS_OVERTIME_START", None)
+
+# --- Billing (billing app) ------------------------------------------------------------------
+# The ISO 4217 currency of clients without their own (and of entries without a client); checked
+# against billing/currencies.py at start-up.
+BILLING_DEFAULT_CURRENCY = env.str("BILLING_DEFAULT_CURRENCY", default="EUR").strip().upper()
+# How projects without their own rounding bill time: "none", or "<up|down|nearest>:<1|5|6|10|15|30>[:<entry|day>]".
+BILLING_ROUNDING = env.str("BILLING_ROUNDING", default="none")
+# Whether employees see billable rates and amounts (never cost rates or costs).
+BILLING_EMPLOYEES_SEE_RATES = env_bool("BILLING_EMPLOYEES_SEE_RATES", False)
 
 # --- Benchmark (bench app) ------------------------------------------------------------------
 # `make bench`: the data generator (bench_generate) and its marker table. No setting of its own.
