@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from accounts.services import audit_changes, audit_record
-from billing.currencies import MINOR_UNITS, is_currency
+from billing.currencies import MINOR_UNITS, is_currency, round_money
 from billing.models import LEVEL_TARGETS, TARGET_FIELDS, Rate, RateKind, RateLevel, managed_projects
 from billing.services.errors import BillingError, BillingForbidden
 from billing.services.settings import client_currency, default_currency
@@ -39,7 +39,7 @@ def _audited(rate: Rate) -> dict[str, Any]:
         "kind": rate.kind,
         "level": rate.level,
         **{f"{name}_id": getattr(rate, f"{name}_id") for name in TARGET_FIELDS},
-        "amount": rate.amount,
+        "amount": round_money(Decimal(rate.amount), rate.currency),
         "currency": rate.currency,
         "valid_from": rate.valid_from,
     }
@@ -53,11 +53,11 @@ def _refuse_invoiced_period(rate: Rate, day: date) -> None:
 
 def _check_targets(level: str, targets: Mapping[str, Any]) -> None:
     needed = LEVEL_TARGETS[level]
-    for name in TARGET_FIELDS:
-        value = targets.get(name)
-        if name in needed and value is None:
+    for name in needed:
+        if targets.get(name) is None:
             raise BillingError(f"A {level.replace('_', ' ')} rate needs a {name}.", field=name, code="required")
-        if name not in needed and value is not None:
+    for name in TARGET_FIELDS:
+        if name not in needed and targets.get(name) is not None:
             raise BillingError(f"A {level.replace('_', ' ')} rate has no {name}.", field=name, code="not_allowed")
     if level == RateLevel.USER_ON_PROJECT and not targets["user"].is_active:
         raise BillingError("This person has left.", field="user", code="inactive")
@@ -189,7 +189,7 @@ def rate_create(
     rate = Rate(
         kind=kind,
         level=level,
-        amount=_check_amount(amount, currency),
+        amount=round_money(_check_amount(amount, currency), currency),
         currency=currency,
         valid_from=_check_valid_from(valid_from),
         **targets,
@@ -223,7 +223,8 @@ def rate_update(*, actor: User, rate: Rate, data: Mapping[str, Any]) -> Rate:
     if "currency" in data:
         rate.currency = _check_currency(data["currency"], _target_currency(rate.level, targets), rate.level)
     if "amount" in data or "currency" in data:
-        rate.amount = _check_amount(data.get("amount", rate.amount), rate.currency)
+        amount = _check_amount(data.get("amount", round_money(rate.amount, rate.currency)), rate.currency)
+        rate.amount = round_money(amount, rate.currency)
     if "valid_from" in data:
         new_day = _check_valid_from(data["valid_from"])
         _refuse_invoiced_period(rate, min(new_day, rate.valid_from))
