@@ -293,6 +293,7 @@ class LeaveRequestAdmin(admin.ModelAdmin):
         "amount_display",
         "balance_before_after",
         "team_overlap",
+        "substitutes_display",
         "reason",
         "attachment_link",
         "status",
@@ -374,6 +375,15 @@ class LeaveRequestAdmin(admin.ModelAdmin):
                 for other in others
             ),
         )
+
+    @admin.display(description="Substitutes")
+    def substitutes_display(self, obj):
+        leave_request = LeaveRequest.objects.with_substitutes().get(pk=obj.pk)
+        links = leave_request.substitute_links.all()
+        if not links:
+            return "None named"
+        away = services.substitutes_away_by_request([leave_request])[obj.pk]
+        return "; ".join([", ".join(str(link.user) for link in links), *(item.message for item in away)])
 
     @admin.display(description="Attachment")
     def attachment_link(self, obj):

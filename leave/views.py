@@ -45,6 +45,7 @@ def index(request):
     requests = list(
         LeaveRequest.objects.filter(user=user, start_date__year__gte=year - 1)
         .select_related("leave_type", "decided_by")
+        .with_substitutes()
         .order_by("-start_date", "-id")
     )
     balances = services.balances_for(user=user, year=year)

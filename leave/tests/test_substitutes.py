@@ -32,6 +32,19 @@ def _june(frozen_today):
     """Monday 1 June 2026: the July leave lies ahead."""
 
 
+@pytest.fixture(autouse=True)
+def _plain_names(manager, employee, colleague, outsider):
+    """Names the pages print as they are (a generated O'Brien would be escaped in the HTML)."""
+    for user, first, last in [
+        (manager, "Mia", "Manager"),
+        (employee, "Emma", "Employee"),
+        (colleague, "Carl", "Colleague"),
+        (outsider, "Otto", "Outsider"),
+    ]:
+        user.first_name, user.last_name = first, last
+        user.save(update_fields=["first_name", "last_name"])
+
+
 def _submit(user, leave_type, substitutes, start=date(2026, 7, 6), end=date(2026, 7, 10)):
     return services.leave_request_submit(
         user=user, leave_type=leave_type, start_date=start, end_date=end, substitutes=substitutes
@@ -408,3 +421,14 @@ def test_leave_page_preview_shows_the_away_warning(client, funded_employee, vaca
     form = {"leave_type": vacation.pk, **JULY, "start_part": "full", "end_part": "full", "substitutes": [colleague.pk]}
     html = client.post(reverse("leave:preview"), form).content.decode()
     assert 'class="leave-warning"' in html and f"{colleague} is away too" in html
+
+
+def test_my_requests_and_the_admin_show_who_covers(client, admin_client, funded_employee, vacation, colleague, hr):
+    leave_request = _submit(funded_employee, vacation, [colleague])
+    LeaveRequestFactory(user=colleague, leave_type=vacation, start_date=date(2026, 7, 7), end_date=date(2026, 7, 7))
+    client.force_login(funded_employee)
+    row = client.get(reverse("leave:index")).content.decode().split(f'id="request-{leave_request.pk}"')[1]
+    assert f"Covered by {colleague}" in row.split("</tr>")[0]
+    client.force_login(hr)
+    page = client.get(reverse("admin:leave_leaverequest_change", args=[leave_request.pk])).content.decode()
+    assert f"{colleague}; {colleague} is away too, from 07 Jul 2026 to 07 Jul 2026" in page
