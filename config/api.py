@@ -19,6 +19,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler
 
 from accounts import api as accounts_api
+from billing import api as billing_api
 from config.docs import redoc_bundle
 from core import errors
 from leave import api as leave_api
@@ -27,7 +28,7 @@ from sprockets import api as sprockets_api
 from timetracking import api as timetracking_api
 from webhooks import api as webhooks_api
 
-APPS = [accounts_api, timetracking_api, leave_api, sprockets_api, webhooks_api, reports_api]
+APPS = [accounts_api, timetracking_api, leave_api, sprockets_api, webhooks_api, reports_api, billing_api]
 
 router = DefaultRouter()
 for module in APPS:

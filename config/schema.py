@@ -269,6 +269,7 @@ RESOURCES = {  # operation id prefix -> (one, many)
     "periods": ("a weekly timesheet", "weekly timesheets"),
     "positions": ("a position", "positions"),
     "projects": ("a project", "projects"),
+    "rates": ("a rate", "rates"),
     "reports_export_jobs": ("an export job", "your export jobs"),
     "reports_import_jobs": ("an import job", "your import jobs"),
     "tags": ("a tag", "tags"),

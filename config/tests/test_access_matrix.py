@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts.models import ApiKey, AuditEvent, User
 from accounts.services import api_key_create, audit_record
 from accounts.tests.factories import HRFactory, PositionFactory
+from billing.tests.factories import RateFactory
 from config.api import router
 from leave.models import LeaveRequest, LedgerEntry
 from leave.services import balances_for
@@ -113,7 +114,12 @@ def make_audit_event(owner):
     return AuditEvent.objects.latest("id")
 
 
-OWNED, COMPANY, HR_ONLY = "owned", "company-wide", "HR only"
+def make_rate(owner):
+    project = ProjectFactory(members=[owner])
+    return RateFactory(kind="cost", level="project", project=project, amount=Decimal("55"))
+
+
+OWNED, COMPANY, HR_ONLY, MANAGED = "owned", "company-wide", "HR only", "managed"
 
 
 @dataclass(frozen=True)
@@ -121,7 +127,8 @@ class Route:
     """`make(owner)` builds the object; `scope` says who may reach it:
     OWNED: its owner, their manager and HR (jobs: the requester only) — anyone else 404;
     COMPANY: everyone reads, writes need a role (catalog: managers/HR; production: planners/HR);
-    HR_ONLY: HR; everyone else 403, whatever the method."""
+    HR_ONLY: HR; everyone else 403, whatever the method;
+    MANAGED: HR and the managers of its project (rates); anyone else 404."""
 
     make: object
     scope: str
@@ -176,6 +183,8 @@ ROUTES = {
         lambda _owner: Endpoint.objects.create(url="https://hooks.example/b", events=["time_entry.created"]), HR_ONLY
     ),
     "webhook-delivery-detail": Route(make_delivery, HR_ONLY),
+    # billing: the owner's project's cost rate (their manager manages the project)
+    "rate-detail": Route(make_rate, MANAGED),
 }
 
 
@@ -258,7 +267,7 @@ def test_the_same_url_answers_its_owner(client_for, employee, hr, route_name):
     route = ROUTES[route_name]
     instance = route.make(employee)
     url = reverse(f"api:{route_name}", args=[instance.pk])
-    reader = hr if route.scope == HR_ONLY else employee
+    reader = hr if route.scope in (HR_ONLY, MANAGED) else employee
     if "get" not in ALLOWED_METHODS[route_name]:
         # A POST-only action (approve, reject, reopen, cancel): its object's own URL.
         url = reverse(f"api:{route.basename or route_name.rsplit('-', 1)[0]}-detail", args=[instance.pk])
