@@ -342,11 +342,8 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_THROTTLE_CLASSES": [
-        "core.throttling.AnonRateThrottle",
-        "core.throttling.UserRateThrottle",
-        "core.throttling.ScopedRateThrottle",
-    ],
+    # DRF's anon, user and scoped limits as sliding-window counters, all in one Redis round trip.
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.RequestRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_rate("THROTTLE_ANON_RATE", "60/minute"),
         "user": env_rate("THROTTLE_USER_RATE", "1200/minute"),
