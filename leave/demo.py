@@ -84,6 +84,7 @@ class Plan:
     decide: tuple[str, str, str] | None = None  # (approve or reject, by whom, note); None: left pending
     start_part: str = "full"
     hours: Decimal | None = None
+    substitutes: tuple[str, ...] = ()  # usernames of who covers
 
 
 def _working_days(user, start, end):
@@ -127,10 +128,10 @@ def _plans(users):
     # Sick last week (recorded at once: sick leave needs no approval); bob's timesheet skips it.
     add("bob", "sick", "Flu", -1, 1, 1)
     # Approved, in the future: alice's holiday in three weeks; the manager's day off (HR approves it).
-    add("alice", "vacation", "Family holiday", 3, 1, 5, decide=("approve", manager, "Enjoy!"))
+    add("alice", "vacation", "Family holiday", 3, 1, 5, decide=("approve", manager, "Enjoy!"), substitutes=("bob",))
     add("manager", "vacation", "School event", 1, 5, 1, decide=("approve", "hr", "Approved."))
     # Waiting for the manager: bob's days off in two weeks, carol's afternoon paid from overtime.
-    add("bob", "vacation", "Brother's wedding in York", 2, 3, 3)
+    add("bob", "vacation", "Brother's wedding in York", 2, 3, 3, substitutes=("carol",))
     add("carol", "overtime", "Afternoon off from overtime", 1, 3, 1, hours=Decimal("4"))
     # Rejected, with the manager's reason.
     add(
@@ -160,6 +161,7 @@ def _seed_request(stdout, users, types, plan):
             start_part=plan.start_part,
             hours=plan.hours,
             reason=plan.reason,
+            substitutes=[users[username] for username in plan.substitutes],
         )
         if plan.decide:
             verb, actor, note = plan.decide
