@@ -81,3 +81,34 @@ def test_team_calendar_renders_in_the_browser(page, login, live_server, employee
     assert page.get_by_role("heading", level=1).inner_text() == "Team calendar · June 2026"
     assert page.locator("td.leave-cell-holiday").count() >= 1  # Corpus Christi in Bavaria
     assert console_errors == []
+
+
+def test_naming_a_substitute_who_is_away_warns_in_the_preview_and_submits(
+    page, login, live_server, employee, colleague
+):
+    """With the keyboard: the substitute's box is ticked with Space, the preview warns that they are
+    away too (a warning, not a refusal), and the request is sent with them as its substitute."""
+    vacation = LeaveTypeFactory()
+    start, end = a_full_week(employee)
+    give_allowance(employee, vacation, "30", year=start.year)
+    LeaveRequest.objects.create(
+        user=colleague, leave_type=vacation, start_date=end, end_date=end, amount=1, status=LeaveStatus.PENDING
+    )
+    login(page, employee)
+    page.goto(f"{live_server.url}/leave/")
+    page.get_by_label("Start date").fill(start.isoformat())
+    page.get_by_label("End date").fill(end.isoformat())
+    page.get_by_label("End date").dispatch_event("change")
+    page.locator(".leave-preview-amount").filter(has_text="5 days").wait_for()
+    expect(page.get_by_role("group", name="Substitutes")).to_be_visible()
+    box = page.get_by_role("checkbox", name=str(colleague))
+    box.focus()
+    page.keyboard.press("Space")
+    expect(box).to_be_checked()
+    warning = page.locator("#leave-preview .leave-warning")
+    expect(warning).to_contain_text(f"{colleague} is away too")
+    page.get_by_role("button", name="Submit request").click()
+    page.get_by_text("Your request for 5 days was sent for approval.").wait_for()
+    mine = LeaveRequest.objects.get(user=employee)
+    assert list(mine.substitutes.all()) == [colleague]
+    expect(page.locator(f"#request-{mine.pk}")).to_contain_text(f"Covered by {colleague}")
