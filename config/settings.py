@@ -402,7 +402,8 @@ SPECTACULAR_SETTINGS = {
     # multipart themselves (leave attachments, imports).
     "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    # One name for a choice set that several fields use (billing: a rate's level, an entry's rate_level).
+    "ENUM_NAME_OVERRIDES": {"RateLevelEnum": "billing.models.RateLevel"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.schema.add_error_responses",
