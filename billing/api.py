@@ -3,20 +3,33 @@ project, task, user, valid_on), and the time entries with their rate, amount and
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import django_filters
 from django.db.models import Q
-from rest_framework import permissions, serializers
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.response import Response
 
 from accounts.models import User
 from billing import services
 from billing.currencies import round_money
 from billing.models import TARGET_FIELDS, Rate, RateKind, RateLevel
+from billing.pricing import EntryPrice, price_entries, sees_amounts, sees_costs
 from core.filters import DayFilter, IdFilter
 from core.serializers import ModelSerializer
 from core.viewsets import ServiceModelViewSet
-from timetracking.models import Client, Project, Task
+from timetracking.api import (
+    TimeEntryCreateSerializer,
+    TimeEntrySerializer,
+    TimeEntryUpdateSerializer,
+    TimeEntryViewSet,
+    TimeEntryWithWarningsSerializer,
+    lean_entries,
+)
+from timetracking.api.serializers import LEAN_ENTRY_FIELDS, _with_warnings
+from timetracking.models import Client, Project, Task, TimeEntry
 
 # --- Rates --------------------------------------------------------------------------------------
 
@@ -149,5 +162,160 @@ class RateViewSet(ServiceModelViewSet):
 
 
 def register(router):
-    """Add billing's viewsets to the /api/v1/ router."""
+    """Add billing's viewsets to the /api/v1/ router. (Its time entries viewset is handed to
+    timetracking's registration by config.api: the prefix stays timetracking's.)"""
     router.register("rates", RateViewSet, basename="rate")
+
+
+# --- Time entries with their money ----------------------------------------------------------------
+
+
+class MoneyField(serializers.DecimalField):
+    """A read-only amount already rounded to its currency: written as it is ("100.00", JPY "167"),
+    not padded to the field's decimal places."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_digits=15, decimal_places=3, read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        return str(value)
+
+
+class EntryMoneyFields(serializers.Serializer):
+    """What billing adds to a time entry (read-only, null where the caller may not see it: the
+    billable side for HR, managers and, with BILLING_EMPLOYEES_SEE_RATES, employees; the cost side
+    for HR and managers only)."""
+
+    currency = serializers.CharField(
+        source="money.currency", read_only=True, allow_null=True, help_text="ISO 4217: the client's currency."
+    )
+    rate = MoneyField(source="money.rate", help_text="The billable rate per hour that applies, in `currency`.")
+    rate_level = serializers.ChoiceField(
+        source="money.rate_level",
+        choices=RateLevel.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="Where `rate` comes from: the most specific level with a rate valid on the entry's local day.",
+    )
+    billed_seconds = serializers.IntegerField(
+        source="money.billed_seconds",
+        read_only=True,
+        allow_null=True,
+        help_text="The seconds billed: tracked, rounded by the project's rounding; 0 when not billable.",
+    )
+    amount = MoneyField(source="money.amount", help_text="Billed hours × `rate`, rounded to the currency.")
+    cost_rate = MoneyField(source="money.cost_rate", help_text="The internal cost per hour (HR and managers).")
+    cost = MoneyField(source="money.cost", help_text="Tracked hours × `cost_rate` (HR and managers).")
+    invoice = serializers.IntegerField(
+        source="money.invoice",
+        read_only=True,
+        allow_null=True,
+        help_text="The invoice the entry is on; reserved, null until invoices exist.",
+    )
+
+
+MONEY_FIELDS = tuple(EntryMoneyFields._declared_fields)
+
+
+def money_of(price: EntryPrice | None, *, amounts: bool, costs: bool) -> dict[str, Any]:
+    """An entry's money as the API writes it, with what the caller may not see left null."""
+    money: dict[str, Any] = dict.fromkeys(MONEY_FIELDS)
+    if price is None or not (amounts or costs):
+        return money
+    money["currency"] = price.currency
+    if amounts:
+        rate = price.rate
+        money["rate"] = None if rate is None else round_money(rate.amount, price.currency)
+        money["rate_level"] = None if rate is None else rate.level
+        money["billed_seconds"] = price.billed_seconds
+        money["amount"] = price.amount
+    if costs:
+        cost_rate = price.cost_rate
+        money["cost_rate"] = None if cost_rate is None else round_money(cost_rate.amount, price.currency)
+        money["cost"] = price.cost
+    return money
+
+
+def _money_text(money: dict[str, Any]) -> dict[str, Any]:
+    return {name: str(value) if isinstance(value, Decimal) else value for name, value in money.items()}
+
+
+def entries_money(rows: list[dict[str, Any]], viewer: User) -> dict[int, dict[str, Any]]:
+    """{entry id: money} for `values()` rows (billing.pricing.price_entries' fields). Nothing is read
+    for a caller who may see none of it."""
+    amounts, costs = sees_amounts(viewer), sees_costs(viewer)
+    prices = price_entries(rows) if rows and (amounts or costs) else {}
+    return {row["id"]: money_of(prices.get(row["id"]), amounts=amounts, costs=costs) for row in rows}
+
+
+def _instance_row(entry: TimeEntry) -> dict[str, Any]:
+    row = {name: getattr(entry, name) for name in PRICED_FIELDS}
+    row["user__timezone"] = entry.user.timezone
+    return row
+
+
+def attach_money(entries: list[TimeEntry], viewer: User) -> None:
+    money = entries_money([_instance_row(entry) for entry in entries], viewer)
+    for entry in entries:
+        entry.money = money[entry.pk]  # type: ignore[attr-defined]  # read by EntryMoneyFields
+
+
+PRICED_FIELDS = ("id", "user_id", "project_id", "task_id", "started_at", "ended_at", "billable")
+
+
+class BilledTimeEntrySerializer(TimeEntrySerializer, EntryMoneyFields):
+    """A time entry as read, with its money (EntryMoneyFields)."""
+
+    class Meta(TimeEntrySerializer.Meta):
+        fields = [*TimeEntrySerializer.Meta.fields, *MONEY_FIELDS]
+        read_only_fields = fields
+
+
+class BilledTimeEntryWithWarningsSerializer(TimeEntryWithWarningsSerializer, EntryMoneyFields):
+    """An entry as saved, with its money and the working-time violations its write created."""
+
+    class Meta(TimeEntryWithWarningsSerializer.Meta):
+        fields = [*TimeEntryWithWarningsSerializer.Meta.fields, *MONEY_FIELDS]
+        read_only_fields = fields
+
+
+class BilledTimeEntryViewSet(TimeEntryViewSet):
+    """Time entries with their rate, billed seconds, amount and cost (billing.pricing). Employees see
+    their own; managers also their reports' (read-only); HR everyone's. Someone else's entry is 404.
+    `from`/`to` are local calendar days. The money of a page is two more queries (the projects'
+    terms, the rates), whatever its size."""
+
+    serializer_class = BilledTimeEntrySerializer
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(TimeEntry.objects.visible_to(request.user))
+        # The owner's time zone in the page's query: an entry is priced on its local day.
+        page = self.paginate_queryset(queryset.values(*LEAN_ENTRY_FIELDS, "user__timezone"))
+        money = entries_money(page, request.user)
+        results = lean_entries(page)
+        for result in results:
+            result.update(_money_text(money[result["id"]]))
+        return self.get_paginated_response(results)
+
+    def retrieve(self, request, *args, **kwargs):
+        entry = self.get_object()
+        attach_money([entry], request.user)
+        return Response(self.get_serializer(entry).data)
+
+    def _read(self, entry, status_code=status.HTTP_200_OK):
+        data = _with_warnings(entry)
+        row = {name: getattr(entry, name) for name in PRICED_FIELDS}
+        data.update(_money_text(entries_money([row], self.request.user)[entry.pk]))
+        return Response(data, status=status_code)
+
+    @extend_schema(request=TimeEntryCreateSerializer, responses={201: BilledTimeEntryWithWarningsSerializer})
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+    @extend_schema(request=TimeEntryUpdateSerializer, responses={200: BilledTimeEntryWithWarningsSerializer})
+    def update(self, request, *args, **kwargs):
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(request=TimeEntryUpdateSerializer, responses={200: BilledTimeEntryWithWarningsSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)

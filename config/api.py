@@ -30,9 +30,13 @@ from webhooks import api as webhooks_api
 
 APPS = [accounts_api, timetracking_api, leave_api, sprockets_api, webhooks_api, reports_api, billing_api]
 
+# Time entries answer with their money: billing's TimeEntryViewSet (rate, amount, cost) in
+# timetracking's place, chosen here because timetracking cannot know billing, which sits above it.
+REGISTRATION_OPTIONS = {timetracking_api: {"entries_viewset": billing_api.BilledTimeEntryViewSet}}
+
 router = DefaultRouter()
 for module in APPS:
-    module.register(router)
+    module.register(router, **REGISTRATION_OPTIONS.get(module, {}))
 
 # Swagger UI and ReDoc style their widgets with inline styles and ReDoc renders in a blob:
 # worker: on these two pages only, the CSP allows that. Scripts stay 'self' (no inline script).

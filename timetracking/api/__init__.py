@@ -113,13 +113,15 @@ __all__ = [
 ]
 
 
-def register(router):
-    """Add this app's viewsets to the /api/v1/ router."""
+def register(router, *, entries_viewset=TimeEntryViewSet):
+    """Add this app's viewsets to the /api/v1/ router. `entries_viewset`: a TimeEntryViewSet that an
+    app above this one extends (billing's adds the money of each entry); config.api chooses it, so
+    timetracking knows nothing of that app."""
     router.register("clients", ClientViewSet, basename="client")
     router.register("projects", ProjectViewSet, basename="project")
     router.register("tasks", TaskViewSet, basename="task")
     router.register("tags", TagViewSet, basename="tag")
-    router.register("time-entries", TimeEntryViewSet, basename="time-entry")
+    router.register("time-entries", entries_viewset, basename="time-entry")
     router.register("periods", PeriodViewSet, basename="period")
 
 
