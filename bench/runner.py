@@ -63,6 +63,7 @@ def parse_args(argv):
     )
     parser.add_argument("--profile", default="", help="Profile this scenario in-process with pyinstrument instead.")
     parser.add_argument("--profile-requests", type=int, default=200)
+    parser.add_argument("--profile-all", action="store_true", help="Show every frame, the libraries' too.")
     parser.add_argument(
         "--small", action="store_true", help="A small data set (for trying the harness; not comparable)."
     )
@@ -216,7 +217,7 @@ def profile(args, scale):
     target = RESULTS_DIR / f"profile-{scenario.key}.txt"
     target.write_text(profiler.output_text(unicode=True, color=False, show_all=False))
     (RESULTS_DIR / f"profile-{scenario.key}.html").write_text(profiler.output_html())
-    print(profiler.output_text(unicode=True, color=False))
+    print(profiler.output_text(unicode=True, color=False, show_all=args.profile_all))
     print(f"Profile written to {target} (and .html)")
     return 0
 
