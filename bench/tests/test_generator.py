@@ -169,3 +169,17 @@ def test_indexes_and_constraints_are_rebuilt_after_the_copy():
 
     assert definitions() == before
     assert "timeentry_no_overlap" in [name for name, _definition in before[1]]
+
+
+def test_of_several_rounds_the_best_throughput_and_the_lowest_latencies_count():
+    rounds = [
+        {"rps": 100.0, "p50_ms": 3.0, "p95_ms": 5.0, "p99_ms": 9.0, "errors": 0},
+        {"rps": 140.0, "p50_ms": 4.0, "p95_ms": 6.0, "p99_ms": 8.0, "errors": 0},
+        {"rps": 0.0, "p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0, "errors": 1},  # a failed round
+    ]
+
+    best = runner.best_round(rounds)
+
+    assert (best["rps"], best["p50_ms"], best["p95_ms"], best["p99_ms"]) == (140.0, 3.0, 5.0, 9.0)
+    assert best["errors"] == 1  # still reported
+    assert best["rounds"] == 3
