@@ -19,30 +19,44 @@ _PLACEHOLDER_ID = -918_273_645
 
 
 class _UserSelect:
-    """`User.objects.annotate_roles().get(pk=…)` compiled once per database connection: its SQL,
+    """The user of `pk`, with its roles, as one query compiled once per database connection: its SQL,
     parameters and the backend's value converters. Every request then only executes it: the ORM's
     compilation of the user's 30-odd columns cost more than the query (issue 21's profile), and
     the roles (`is_hr`, `is_manager`, which nearly every endpoint reads) come in the same row
-    instead of two more queries."""
+    instead of two more queries. The roles' subqueries name the id itself, not the outer row:
+    PostgreSQL then plans them on their indexes (correlated, `is_manager` was a scan of every user,
+    the planner expecting a manager among the first few)."""
 
     def __init__(self, alias: str) -> None:
+        from django.db.models import Exists
+
         from accounts.models import User  # late: DRF loads this module while rest_framework.views imports
 
         self.model = User
         self.alias = alias
         self.hr_group = settings.HR_GROUP_NAME
         self.names = [field.attname for field in User._meta.concrete_fields]
-        queryset = User._default_manager.using(alias).annotate_roles().filter(pk=_PLACEHOLDER_ID)
-        compiler = queryset.values_list(*self.names, "is_hr", "is_manager").query.get_compiler(alias)
+        memberships = User.groups.through.objects.filter(user_id=_PLACEHOLDER_ID, group__name=self.hr_group)
+        queryset = (
+            User._default_manager.using(alias)
+            .annotate(
+                in_hr_group=Exists(memberships),
+                has_reports=Exists(User._default_manager.filter(manager_id=_PLACEHOLDER_ID)),
+            )
+            .filter(pk=_PLACEHOLDER_ID)
+            .order_by()
+        )
+        compiler = queryset.values_list(*self.names, "in_hr_group", "has_reports").query.get_compiler(alias)
         self.sql, params = compiler.as_sql()
         self.params = list(params)
-        self.id_index = self.params.index(_PLACEHOLDER_ID)
+        self.id_indexes = [index for index, value in enumerate(self.params) if value == _PLACEHOLDER_ID]
         self.converters = compiler.get_converters([column for column, _sql, _alias in compiler.select])
         self.compiler = compiler
 
     def get(self, user_id: int):
         params = list(self.params)
-        params[self.id_index] = user_id
+        for index in self.id_indexes:
+            params[index] = user_id
         with connections[self.alias].cursor() as cursor:
             cursor.execute(self.sql, params)
             row = cursor.fetchone()
@@ -52,7 +66,9 @@ class _UserSelect:
             row = next(iter(self.compiler.apply_converters([row], self.converters)))
         values = list(row)
         user = self.model.from_db(self.alias, self.names, values[: len(self.names)])
-        user.is_hr, user.is_manager = bool(values[-2]), bool(values[-1])  # fill the cached properties
+        # Filled as User.is_hr and User.is_manager (cached properties) would compute them.
+        user.is_hr = user.is_superuser or bool(values[-2])
+        user.is_manager = bool(values[-1])
         return user
 
 
