@@ -41,3 +41,22 @@ class PasswordResetForm(DjangoPasswordResetForm):
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         services.user_password_reset_send(user=context["user"], subject=subject, body=body)
+
+
+class TwoFactorCodeForm(forms.Form):
+    """A 6-digit code from the authenticator app, or a recovery code (xxxxx-xxxxx)."""
+
+    code = forms.CharField(
+        max_length=32,
+        label="Code",
+        help_text="The 6 digits your authenticator app shows, or one of your recovery codes.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false", "autofocus": True}
+        ),
+    )
+
+    def __init__(self, *args, label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["code"].label = label
+            self.fields["code"].help_text = "The 6 digits the app shows for this account."

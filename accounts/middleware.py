@@ -1,7 +1,12 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.forms.utils import ErrorDict
 from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
 
 from accounts.backends import login_not_started, login_throttled, not_started_message
 
@@ -74,3 +79,58 @@ class LoginThrottleMiddleware:
                 form._errors = ErrorDict()
                 form.add_error(None, self.MESSAGE.format(seconds=retry_after))
         return response
+
+
+class TwoFactorEnrolmentMiddleware:
+    """Sessions and the second factor.
+
+    * A session signed in with the password alone by someone who has a second factor (the admin's
+      own login page, or a session from before HR reset it) is ended on its next request: they log
+      in again through the login page, which asks for the code. So the admin login goes through it too.
+    * With TWO_FACTOR_ENFORCE, a staff, HR or superuser session without a second factor can do one
+      thing: set it up. Pages redirect to the set-up (then back), the session API answers 403
+      `two_factor_required`.
+
+    Whether the user has a second factor is read once, at login (`ENROLLED_SESSION_KEY`), not on
+    every request. JWT and API-key requests authenticate in DRF, after this: the token exchange
+    itself asks for the code (accounts.api)."""
+
+    allowed_names = {"two_factor_setup", "logout", "two_factor_login"}
+    exempt_prefixes = ("/health/", "/favicon.ico", "/" + settings.STATIC_URL.lstrip("/"))
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_verified():
+            return self.get_response(request)
+        if request.path.startswith(self.exempt_prefixes):
+            return self.get_response(request)
+        from accounts.services.two_factor import ENROLLED_SESSION_KEY, two_factor_required
+
+        api = request.path.startswith("/api/")
+        if request.session.get(ENROLLED_SESSION_KEY):
+            logout(request)
+            if api:
+                body = {"detail": "Log in again, with your code.", "code": "not_authenticated"}
+                return JsonResponse(body, status=401)
+            return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}")
+        if not two_factor_required(user):
+            return self.get_response(request)
+        if api:
+            return JsonResponse(
+                {"detail": "Set up two-factor login in the browser first.", "code": "two_factor_required"},
+                status=403,
+            )
+        match = _resolve(request.path_info)
+        if match is not None and match.namespace == "accounts" and match.url_name in self.allowed_names:
+            return self.get_response(request)
+        return redirect(f"{reverse('accounts:two_factor_setup')}?{urlencode({'next': request.get_full_path()})}")
+
+
+def _resolve(path):
+    try:
+        return resolve(path)
+    except Resolver404:
+        return None

@@ -486,3 +486,7 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.user_id} ({self.status})"
+
+
+# Two-factor recovery codes (accounts/two_factor_models.py): defined there, registered here.
+from accounts.two_factor_models import RecoveryCode as RecoveryCode  # noqa: E402

@@ -16,6 +16,13 @@ def audit_login(sender, request, user, **kwargs):
     services.audit_record(actor=user, action="auth.login", obj=user)
 
 
+@receiver(user_logged_in)
+def remember_two_factor(sender, request, user, **kwargs):
+    from accounts.services.two_factor import remember_enrolment  # cycle: it imports accounts.services
+
+    remember_enrolment(sender, request, user)
+
+
 @receiver(user_login_failed)
 def audit_login_failed(sender, credentials, request=None, **kwargs):
     """One row per refused attempt: `auth.login_failed` when the password was checked and wrong,

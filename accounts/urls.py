@@ -1,12 +1,15 @@
 from django.urls import path
 
-from accounts import views, views_people
+from accounts import views, views_people, views_two_factor
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/code/", views_two_factor.two_factor_login, name="two_factor_login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("two-factor/", views_two_factor.two_factor_settings, name="two_factor"),
+    path("two-factor/setup/", views_two_factor.two_factor_setup, name="two_factor_setup"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("preferences/", views.preferences, name="preferences"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),

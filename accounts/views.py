@@ -19,6 +19,8 @@ from accounts.backends import not_started_message
 from accounts.forms import PasswordResetForm, PreferencesForm
 from accounts.invitations import invitation_token_generator
 from accounts.services.invitations import invitation_accept
+from accounts.services.two_factor import two_factor_device
+from accounts.views_two_factor import code_step_begin
 from core.client_ip import client_ip
 from core.errors import Conflict
 from core.throttling import login_attempt_begin
@@ -73,6 +75,14 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
     # The login limit (per IP and per account) is applied by accounts.backends for every login
     # path alike; accounts.middleware.LoginThrottleMiddleware answers 429 with its message.
+
+    def form_valid(self, form):
+        # A right password of someone with a second factor is half a login: the code step follows
+        # (accounts/views_two_factor.py), and only then is the session signed in.
+        user = form.get_user()
+        if two_factor_device(user) is not None:
+            return code_step_begin(self.request, user, self.get_success_url())
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):

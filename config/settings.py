@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "timetracking",
     "leave",
@@ -104,6 +106,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): a second factor in this session
+    "accounts.middleware.TwoFactorEnrolmentMiddleware",  # staff must enrol before anything else
     "core.middleware.DurationFormatMiddleware",  # durations shown in the viewer's format (after auth)
     "accounts.middleware.PageLoginRequiredMiddleware",
     "core.idempotency.IdempotencyMiddleware",
@@ -472,6 +476,15 @@ LOGGING = {
         "celery.app.trace": {"level": "WARNING"},
     },
 }
+
+# --- Two-factor login (accounts) ------------------------------------------------------------
+# Staff, HR and superusers must use a second factor (TOTP or a recovery code) to log in, and enrol at
+# their first login; employees may. On by default in production, off with DEBUG (the demo's logins).
+TWO_FACTOR_ENFORCE = env_bool("TWO_FACTOR_ENFORCE", not DEBUG and not TESTING)
+# The name authenticator apps show next to the account.
+OTP_TOTP_ISSUER = env("TWO_FACTOR_ISSUER", default="Timetrack")
+# After a failed code django-otp makes the device wait 1, 2, 4, ... seconds before the next try.
+OTP_TOTP_THROTTLE_FACTOR = 1
 
 # --- Leave (leave app) ----------------------------------------------------------------------
 # Approvers get a daily reminder about requests pending longer than this many days.
