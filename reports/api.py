@@ -20,6 +20,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from billing.api import MoneyField
+from billing.pricing import sees_amounts, sees_costs
 from core.filters import keyword_fields
 from core.serializers import ModelSerializer
 from reports import exports, overtime, services, statements, summary
@@ -33,6 +35,14 @@ class SummaryTotalSerializer(serializers.Serializer):
     hours = serializers.DecimalField(max_digits=12, decimal_places=2)
     billable_hours = serializers.DecimalField(max_digits=12, decimal_places=2)
     entries = serializers.IntegerField()
+    # billing's money of the group: the sum of its entries' (billing.pricing); null where the caller
+    # may not see it, and amount and cost null for a group of entries in several currencies.
+    billed_seconds = serializers.IntegerField(
+        allow_null=True, help_text="Billable seconds as billed: rounded by each project's rounding."
+    )
+    amount = MoneyField(help_text="The billed amount, in `currency` (HR, managers; employees with the setting).")
+    cost = MoneyField(help_text="The internal cost, in `currency` (HR and managers).")
+    currency = serializers.CharField(allow_null=True, help_text="ISO 4217; null when the group mixes currencies.")
 
 
 class SummaryRowSerializer(SummaryTotalSerializer):
@@ -99,8 +109,11 @@ class OvertimeSerializer(serializers.Serializer):
     from_ = serializers.DateField(help_text="First local day.")
 
 
-def _plain(value):
-    """DRF's representation of a report value: dates ISO, Decimals as fixed-point strings."""
+def _plain(value, key=""):
+    """DRF's representation of a report value: dates ISO, Decimals as fixed-point strings (money as
+    rounded to its currency: JPY has no cents)."""
+    if key in summary.MONEY_KEYS:
+        return str(value) if isinstance(value, Decimal) else value
     if isinstance(value, Decimal):
         return f"{value.quantize(CENTS):f}"
     if isinstance(value, date):
@@ -115,9 +128,9 @@ def summary_data(report):
         "to": report["to"].isoformat(),
         "group_by": list(report["group_by"]),
         "users": list(report["users"]),
-        "total": {key: _plain(report["total"][key]) for key in SUMMARY_TOTAL_KEYS},
+        "total": {key: _plain(report["total"][key], key) for key in SUMMARY_TOTAL_KEYS},
         "rows": [
-            {key: _plain(value) for key, value in row.items() if key in SUMMARY_ROW_KEYS} for row in report["rows"]
+            {key: _plain(value, key) for key, value in row.items() if key in SUMMARY_ROW_KEYS} for row in report["rows"]
         ],
         "from": report["from"].isoformat(),
     }
@@ -256,13 +269,15 @@ GROUP_BY = OpenApiParameter(
 
 
 class ReportSummaryView(APIView):
-    """Hours grouped by one or two dimensions, each user's days in their own time zone."""
+    """Hours grouped by one or two dimensions, each user's days in their own time zone, with each
+    group's billed seconds, amount and cost (billing) for those who may see them."""
 
     @extend_schema(parameters=[*FILTER_PARAMETERS, GROUP_BY], responses={200: SummarySerializer})
     def get(self, request):
         filters = summary.parse_filters(request.user, request.query_params)
         group_by = summary.parse_group_by(request.query_params.get("group_by"))
-        return Response(summary_data(summary.summarize(filters, group_by)))
+        money = summary.MoneyView(amounts=sees_amounts(request.user), costs=sees_costs(request.user))
+        return Response(summary_data(summary.summarize(filters, group_by, money=money)))
 
 
 class ReportOvertimeView(APIView):
