@@ -239,12 +239,12 @@ def _day_rounded_billed(
     groups: dict[tuple[int, int | None, date], list[tuple[int, int]]] = defaultdict(list)
     for entry_id, user_id, project_id, started_at, ended_at in companions:
         key = (user_id, project_id, local_day(started_at, zones[user_id]))
-        if key in wanted:
+        if key in wanted and ended_at is not None:  # finished(): never None
             groups[key].append((entry_id, int((ended_at - started_at).total_seconds())))
     billed: dict[int, int] = {}
-    for (_, project_id, _), entries in groups.items():
-        rounded = billed_seconds([seconds for _, seconds in entries], terms[project_id].rounding)
-        billed.update(zip([entry_id for entry_id, _ in entries], rounded, strict=True))
+    for (_, day_project_id, _), day_entries in groups.items():
+        rounded = billed_seconds([seconds for _, seconds in day_entries], terms[day_project_id].rounding)
+        billed.update(zip([day_entry_id for day_entry_id, _ in day_entries], rounded, strict=True))
     return billed
 
 

@@ -64,9 +64,8 @@ def _check_targets(level: str, targets: Mapping[str, Any]) -> None:
 
 
 def _target_project(level: str, targets: Mapping[str, Any]) -> Project | None:
-    if level == RateLevel.TASK:
-        return targets["task"].project
-    return targets.get("project")
+    project: Project | None = targets["task"].project if level == RateLevel.TASK else targets.get("project")
+    return project
 
 
 def _check_actor(actor: User, level: str, targets: Mapping[str, Any]) -> None:
