@@ -24,7 +24,7 @@ from billing.api import MoneyField
 from billing.pricing import sees_amounts, sees_costs
 from core.filters import keyword_fields
 from core.serializers import ModelSerializer
-from reports import exports, overtime, services, statements, summary
+from reports import exports, money, overtime, services, statements, summary
 from reports.models import ExportFormat, ExportJob, ExportKind, ImportFormat, ImportJob, JobStatus
 
 # --- Serializers ------------------------------------------------------------------------------
@@ -112,7 +112,7 @@ class OvertimeSerializer(serializers.Serializer):
 def _plain(value, key=""):
     """DRF's representation of a report value: dates ISO, Decimals as fixed-point strings (money as
     rounded to its currency: JPY has no cents)."""
-    if key in summary.MONEY_KEYS:
+    if key in money.MONEY_KEYS:
         return str(value) if isinstance(value, Decimal) else value
     if isinstance(value, Decimal):
         return f"{value.quantize(CENTS):f}"
@@ -276,8 +276,8 @@ class ReportSummaryView(APIView):
     def get(self, request):
         filters = summary.parse_filters(request.user, request.query_params)
         group_by = summary.parse_group_by(request.query_params.get("group_by"))
-        money = summary.MoneyView(amounts=sees_amounts(request.user), costs=sees_costs(request.user))
-        return Response(summary_data(summary.summarize(filters, group_by, money=money)))
+        view = money.MoneyView(amounts=sees_amounts(request.user), costs=sees_costs(request.user))
+        return Response(summary_data(summary.summarize(filters, group_by, money=view)))
 
 
 class ReportOvertimeView(APIView):

@@ -17,10 +17,10 @@ from django.db.models.functions import Coalesce, Trunc, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
-from billing.pricing import price_entries
-from core.days import FIRST_DAY, LAST_DAY, week_start
+from core.days import FIRST_DAY, LAST_DAY
 from core.durations import SECONDS_PER_HOUR, hours_from_seconds
 from core.errors import DomainError, NotFound
+from reports.money import NO_MONEY, group_money
 from timetracking.models import Project, Tag, Task, TimeEntry, local_day_bounds
 
 DIMENSIONS = ("day", "week", "month", "project", "task", "tag", "user")
@@ -311,107 +311,10 @@ def _scopes(filters, group_by):
         yield tzinfo, filtered_entries(filters).filter(user_id__in=filters.members(zone, user_ids)).in_range(start, end)
 
 
-# --- Money (billing) -------------------------------------------------------------------------------
-# What billing adds to each row and the total: the billed seconds, the amount and the cost, each the
-# sum of the group's entries' own (billing.pricing), in the group's currency. A group whose entries
-# are in several currencies (clients billed in EUR and USD) has no amount or cost: amounts of two
-# currencies are never added. Null too what the viewer may not see (MoneyView).
-MONEY_KEYS = ("billed_seconds", "amount", "cost", "currency")
-NO_MONEY = dict.fromkeys(MONEY_KEYS)
-
-
-@dataclass(frozen=True)
-class MoneyView:
-    """What of the money a viewer sees: the billable side (billed seconds, amount), the cost side."""
-
-    amounts: bool = False
-    costs: bool = False
-
-    @property
-    def any(self):
-        return self.amounts or self.costs
-
-
-@dataclass
-class _Money:
-    billed_seconds: int = 0
-    amount: Decimal | None = None
-    cost: Decimal | None = None
-    currencies: set = field(default_factory=set)
-
-    def add(self, price):
-        if price.billed_seconds is None:
-            return
-        self.billed_seconds += price.billed_seconds
-        if price.amount is not None:
-            self.amount = (self.amount or Decimal(0)) + price.amount
-            self.currencies.add(price.currency)
-        if price.cost is not None:
-            self.cost = (self.cost or Decimal(0)) + price.cost
-            self.currencies.add(price.currency)
-
-    def as_dict(self, view):
-        single = len(self.currencies) == 1
-        return {
-            "billed_seconds": self.billed_seconds if view.amounts else None,
-            "amount": self.amount if view.amounts and single else None,
-            "cost": self.cost if view.costs and single else None,
-            "currency": next(iter(self.currencies)) if single else None,
-        }
-
-
-def _money_keys(group_by, row, tags, tzinfo):
-    """The row keys (as `summarize` makes them) an entry counts in: one, or one per tag."""
-    local = row["started_at"].astimezone(tzinfo).date()
-    parts = []
-    for dimension in group_by:
-        if dimension == "day":
-            parts.append([local])
-        elif dimension == "week":
-            parts.append([week_start(local)])
-        elif dimension == "month":
-            parts.append([local.replace(day=1)])
-        elif dimension == "tag":
-            parts.append(tags.get(row["id"]) or [None])
-        else:
-            parts.append([row[_KEY_FIELDS[dimension]]])
-    keys = [()]
-    for values in parts:
-        keys = [(*key, value) for key in keys for value in values]
-    return keys
-
-
-def _money(filters, group_by, view):
-    """({row key: money}, total money) of the report's entries, each entry priced by billing (a
-    constant number of queries: the entries, their tags when grouped by tag, and pricing's own)."""
-    scope = entries_in_scope(filters)
-    rows = list(
-        scope.order_by().values(
-            "id", "user_id", "project_id", "task_id", "started_at", "ended_at", "billable", "user__timezone"
-        )
-    )
-    tags = defaultdict(list)
-    if "tag" in group_by:
-        through = TimeEntry.tags.through.objects.filter(timeentry_id__in=scope.values("pk"))
-        for entry_id, tag_id in through.values_list("timeentry_id", "tag_id"):
-            tags[entry_id].append(tag_id)
-    prices = price_entries(rows)
-    by_key, total, zones = defaultdict(_Money), _Money(), {}
-    for row in rows:
-        price = prices[row["id"]]
-        zone = zones.get(row["user__timezone"]) or zones.setdefault(
-            row["user__timezone"], ZoneInfo(row["user__timezone"])
-        )
-        for key in _money_keys(group_by, row, tags, zone):
-            by_key[key].add(price)
-        total.add(price)
-    return {key: money.as_dict(view) for key, money in by_key.items()}, total.as_dict(view)
-
-
 def summarize(filters, group_by, *, money=None):
     """{"total": {...}, "rows": [{<dimension>: key, <dimension>_name: label, seconds, hours, ...}]}.
 
-    `money` (a MoneyView): what of the billed seconds, amounts and costs to add (MONEY_KEYS, null
+    `money` (a reports.money.MoneyView): what of the billed seconds, amounts and costs to add (MONEY_KEYS, null
     where not seen); without it, or when it sees nothing, they are null and no entry is priced."""
     merged = {}
     total_seconds = total_billable = total_entries = 0
@@ -462,7 +365,11 @@ def summarize(filters, group_by, *, money=None):
         for position, dimension in enumerate(group_by)
         if dimension not in TIME_DIMENSIONS
     }
-    money_by_key, money_total = _money(filters, group_by, money) if money is not None and money.any else ({}, NO_MONEY)
+    money_by_key, money_total = (
+        group_money(entries_in_scope(filters), group_by, money, _KEY_FIELDS)
+        if money is not None and money.any
+        else ({}, NO_MONEY)
+    )
     result_rows = []
     for key in sorted(merged, key=_sort_key):
         bucket = merged[key]

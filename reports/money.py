@@ -1,0 +1,106 @@
+"""The money of a summary's groups (billing): each row's billed seconds, amount and cost, the sums of
+its entries' own as billing.pricing prices them. `reports.summary.summarize` adds them to its rows."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from billing.pricing import price_entries
+from core.days import week_start
+from timetracking.models import TimeEntry
+
+# What billing adds to each row and the total: the billed seconds, the amount and the cost, each the
+# sum of the group's entries' own (billing.pricing), in the group's currency. A group whose entries
+# are in several currencies (clients billed in EUR and USD) has no amount or cost: amounts of two
+# currencies are never added. Null too what the viewer may not see (MoneyView).
+MONEY_KEYS = ("billed_seconds", "amount", "cost", "currency")
+NO_MONEY = dict.fromkeys(MONEY_KEYS)
+
+
+@dataclass(frozen=True)
+class MoneyView:
+    """What of the money a viewer sees: the billable side (billed seconds, amount), the cost side."""
+
+    amounts: bool = False
+    costs: bool = False
+
+    @property
+    def any(self):
+        return self.amounts or self.costs
+
+
+@dataclass
+class _Money:
+    billed_seconds: int = 0
+    amount: Decimal | None = None
+    cost: Decimal | None = None
+    currencies: set = field(default_factory=set)
+
+    def add(self, price):
+        if price.billed_seconds is None:
+            return
+        self.billed_seconds += price.billed_seconds
+        if price.amount is not None:
+            self.amount = (self.amount or Decimal(0)) + price.amount
+            self.currencies.add(price.currency)
+        if price.cost is not None:
+            self.cost = (self.cost or Decimal(0)) + price.cost
+            self.currencies.add(price.currency)
+
+    def as_dict(self, view):
+        single = len(self.currencies) == 1
+        return {
+            "billed_seconds": self.billed_seconds if view.amounts else None,
+            "amount": self.amount if view.amounts and single else None,
+            "cost": self.cost if view.costs and single else None,
+            "currency": next(iter(self.currencies)) if single else None,
+        }
+
+
+def _money_keys(group_by, row, tags, tzinfo, key_fields):
+    """The row keys (as `summarize` makes them) an entry counts in: one, or one per tag."""
+    local = row["started_at"].astimezone(tzinfo).date()
+    parts = []
+    for dimension in group_by:
+        if dimension == "day":
+            parts.append([local])
+        elif dimension == "week":
+            parts.append([week_start(local)])
+        elif dimension == "month":
+            parts.append([local.replace(day=1)])
+        elif dimension == "tag":
+            parts.append(tags.get(row["id"]) or [None])
+        else:
+            parts.append([row[key_fields[dimension]]])
+    keys = [()]
+    for values in parts:
+        keys = [(*key, value) for key in keys for value in values]
+    return keys
+
+
+def group_money(scope, group_by, view, key_fields):
+    """({row key: money}, total money) of the entries of `scope` (the report's), each entry priced by
+    billing, keyed as `summarize` keys its rows (`key_fields`: the column of each non-time dimension).
+    A constant number of queries: the entries, their tags when grouped by tag, and pricing's own."""
+    rows = list(
+        scope.order_by().values(
+            "id", "user_id", "project_id", "task_id", "started_at", "ended_at", "billable", "user__timezone"
+        )
+    )
+    tags = defaultdict(list)
+    if "tag" in group_by:
+        through = TimeEntry.tags.through.objects.filter(timeentry_id__in=scope.values("pk"))
+        for entry_id, tag_id in through.values_list("timeentry_id", "tag_id"):
+            tags[entry_id].append(tag_id)
+    prices = price_entries(rows)
+    by_key, total, zones = defaultdict(_Money), _Money(), {}
+    for row in rows:
+        price = prices[row["id"]]
+        zone = zones.get(row["user__timezone"]) or zones.setdefault(
+            row["user__timezone"], ZoneInfo(row["user__timezone"])
+        )
+        for key in _money_keys(group_by, row, tags, zone, key_fields):
+            by_key[key].add(price)
+        total.add(price)
+    return {key: money.as_dict(view) for key, money in by_key.items()}, total.as_dict(view)
