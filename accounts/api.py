@@ -1,6 +1,7 @@
 """Accounts API: JWT auth endpoints, `users/me/` and `users/`."""
 
 import django_filters
+from django.contrib.auth.models import update_last_login
 from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.db.models import Q
@@ -20,9 +21,19 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts import services
 from accounts.api_access import ApiKeyViewSet, AuditEventViewSet
 from accounts.api_positions import PositionIdField, PositionViewSet
+from accounts.api_two_factor import (
+    SecondFactorNeeded,
+    TwoFactorChallengeSerializer,
+    TwoFactorResetResultSerializer,
+    TwoFactorTokenRequestSerializer,
+    TwoFactorTokenView,
+    challenge_response,
+    second_factor_gate,
+)
 from accounts.models import User
 from accounts.permissions import IsHR
 from accounts.services import people_import
+from accounts.services import two_factor as services_two_factor
 from accounts.services.invitations import invitation_revoke, invitation_send, invitation_state
 from core.filters import DayField, IdFilter
 from core.serializers import ModelSerializer
@@ -315,6 +326,20 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         return Response({"refresh_tokens_revoked": revoked})
 
+    @extend_schema(request=None, responses={200: TwoFactorResetResultSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="two-factor-reset",
+        permission_classes=[IsAuthenticated, IsHR],
+    )
+    def two_factor_reset(self, request, pk=None):
+        """HR: remove the user's second factor (a lost phone): they enrol again at their next login.
+        Audited; every page session and refresh token of theirs is revoked."""
+        user = self.get_object()
+        revoked = services_two_factor.two_factor_reset(actor=request.user, user=user)
+        return Response({"refresh_tokens_revoked": revoked})
+
 
 # Every string input has a maximum length (tokens are a few hundred characters).
 TOKEN_MAX_LENGTH = 2000
@@ -327,6 +352,17 @@ class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
         self.fields["password"].max_length = 4096
         for field in self.fields.values():
             field.validators.append(MaxLengthValidator(field.max_length))
+
+    def validate(self, attrs):
+        # The password step (authenticate(), with the login limiter), then the second factor's gate
+        # before any token exists: an enrolled user gets a challenge instead (accounts.api_two_factor).
+        data = jwt_serializers.TokenObtainSerializer.validate(self, attrs)
+        second_factor_gate(self.user)
+        refresh = self.get_token(self.user)
+        data["refresh"], data["access"] = str(refresh), str(refresh.access_token)
+        if jwt_settings.UPDATE_LAST_LOGIN:
+            update_last_login(None, self.user)
+        return data
 
 
 class TokenVerifySerializer(jwt_serializers.TokenVerifySerializer):
@@ -343,6 +379,18 @@ class TokenPairSerializer(serializers.Serializer):
 
     access = serializers.CharField(read_only=True, help_text="The access token (a JWT), valid for minutes.")
     refresh = serializers.CharField(read_only=True, help_text="The refresh token (a JWT), valid for a day, once.")
+
+
+extend_schema_view(
+    post=extend_schema(
+        request=TwoFactorTokenRequestSerializer,
+        responses={200: TokenPairSerializer},
+        summary="Log in: the second factor",
+        description="Trade the challenge of `auth/token/` (202) and a code for a pair of tokens. A wrong, "
+        "reused or malformed code is 401 `invalid_code`; an expired or forged challenge 401 "
+        "`challenge_invalid`; too many wrong codes 429 with Retry-After. A TOTP code works once.",
+    )
+)(TwoFactorTokenView)
 
 
 class RefreshRequestSerializer(serializers.Serializer):
@@ -392,13 +440,18 @@ class TokenObtainPairView(jwt_views.TokenObtainPairView):
 
     @extend_schema(
         request=TokenObtainPairSerializer,
-        responses={200: TokenPairSerializer},
+        responses={200: TokenPairSerializer, 202: TwoFactorChallengeSerializer},
         summary="Log in",
         description="Trade a username and password for a pair of tokens. Failed attempts are limited "
-        "per address and per account (429 with Retry-After).",
+        "per address and per account (429 with Retry-After). An account with two-factor login answers 202 "
+        "with a `challenge` instead: send it with a code to `auth/token/two-factor/`. An account that must "
+        "use two-factor login and has not set it up is 403 `two_factor_required`.",
     )
     def post(self, request, *args, **kwargs):
-        response = super().post(request, *args, **kwargs)
+        try:
+            response = super().post(request, *args, **kwargs)
+        except SecondFactorNeeded as needed:
+            return challenge_response(needed.user)
         if response.status_code == 200:
             user = User.objects.filter(username=request.data.get("username")).first()
             services.audit_record(actor=user, action="auth.token_obtained", obj=user)
@@ -457,6 +510,7 @@ def register(router):
 
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
+    path("auth/token/two-factor/", TwoFactorTokenView.as_view(), name="token_two_factor"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
     path("auth/token/verify/", TokenVerifyView.as_view(), name="token_verify"),
     path("auth/logout/", LogoutView.as_view(), name="logout"),

@@ -37,8 +37,21 @@ AUTHENTICATION_CODES = [
     "user_inactive",
     "password_changed",
     "bad_authorization_header",
+    "invalid_code",
+    "challenge_invalid",
+    "not_enrolled",
 ]
-PERMISSION_CODES = ["permission_denied", "forbidden", "not_allowed", "not_approver", "not_owner", "own_request"]
+PERMISSION_CODES = [
+    "permission_denied",
+    "forbidden",
+    "not_allowed",
+    "not_approver",
+    "not_owner",
+    "own_request",
+    "two_factor_required",
+    "not_hr",
+    "own_account",
+]
 NOT_FOUND_CODES = ["not_found"]
 CONFLICT_CODES = [
     "conflict",
@@ -214,12 +227,14 @@ SHARED_ERROR_STATUSES = {"401", "403", "404", "409", "415", "422", "429", "503"}
 # drf-spectacular's `<resource>_list/_create/_retrieve/_update/_partial_update/_destroy`.
 OPERATION_IDS = {
     ("post", "/api/v1/auth/token/"): "login",
+    ("post", "/api/v1/auth/token/two-factor/"): "login_second_factor",
     ("post", "/api/v1/auth/token/refresh/"): "token_refresh",
     ("post", "/api/v1/auth/token/verify/"): "token_verify",
     ("post", "/api/v1/auth/logout/"): "logout",
     ("get", "/api/v1/users/me/"): "me",
     ("patch", "/api/v1/users/me/"): "me_update",
     ("post", "/api/v1/users/{id}/revoke-access/"): "user_revoke_access",
+    ("post", "/api/v1/users/{id}/two-factor-reset/"): "user_two_factor_reset",
     ("post", "/api/v1/users/{id}/deactivate/"): "user_deactivate",
     ("post", "/api/v1/users/{id}/reactivate/"): "user_reactivate",
     ("post", "/api/v1/users/{id}/invite/"): "user_invite",
@@ -298,6 +313,7 @@ SUMMARIES = {
     "user_invite": "Invite a user to choose a password",
     "user_revoke_invitation": "Withdraw a user's invitation",
     "user_revoke_access": "Log a user out everywhere",
+    "user_two_factor_reset": "Reset a user's two-factor login",
     "users_import": "Import people from a CSV",
     "timer_current": "Show the running timer",
     "timer_update": "Change the running timer",
