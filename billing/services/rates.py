@@ -212,7 +212,7 @@ def rate_update(*, actor: User, rate: Rate, data: Mapping[str, Any]) -> Rate:
         )
     # Locked: two changes of one rate at once would each audit a "before" the other overwrote.
     rate = (
-        Rate.objects.select_for_update()
+        Rate.objects.select_for_update(of=("self",))
         .select_related("client", "project__client", "task__project__client")
         .get(pk=rate.pk)
     )
@@ -241,7 +241,7 @@ def rate_update(*, actor: User, rate: Rate, data: Mapping[str, Any]) -> Rate:
 def rate_delete(*, actor: User, rate: Rate) -> None:
     """Delete a rate: its days fall back to the previous rate of its target (or a less specific one)."""
 
-    rate = Rate.objects.select_for_update().select_related("task__project").get(pk=rate.pk)
+    rate = Rate.objects.select_for_update(of=("self",)).select_related("task__project").get(pk=rate.pk)
     _check_actor(actor, rate.level, {name: getattr(rate, name) for name in TARGET_FIELDS})
     _refuse_invoiced_period(rate, rate.valid_from)
     audit_record(actor=actor, action="billing.rate_deleted", obj=rate, changes=audit_changes(_audited(rate), {}))
