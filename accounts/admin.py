@@ -261,3 +261,11 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class GroupAdmin(SafeForeignKeysAdmin, DjangoGroupAdmin):
     pass
+
+
+# django-otp's own admin lists the authenticator secrets (and draws their QR codes): nobody should
+# read someone else's key. HR resets a lost second factor on the person's page or the API instead.
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)

@@ -26,5 +26,6 @@ urlpatterns = [
     path("people/<int:pk>/invite/", views_people.person_invite, name="person_invite"),
     path("people/<int:pk>/revoke-invitation/", views_people.person_revoke_invitation, name="person_revoke_invitation"),
     path("people/<int:pk>/deactivate/", views_people.person_deactivate, name="person_deactivate"),
+    path("people/<int:pk>/two-factor-reset/", views_people.person_two_factor_reset, name="person_two_factor_reset"),
     path("people/<int:pk>/reactivate/", views_people.person_reactivate, name="person_reactivate"),
 ]

@@ -27,7 +27,7 @@ from accounts.forms_people import (
 )
 from accounts.invitations import invitation_expires_at, invitation_timeout
 from accounts.models import User
-from accounts.services import AccountsError
+from accounts.services import AccountsError, two_factor
 from accounts.services.invitations import invitation_revoke, invitation_send, invitation_state
 from accounts.services.people import UserConflict, user_create, user_deactivate, user_reactivate, user_update
 from accounts.services.people_import import PeopleImportRefused, people_import
@@ -161,6 +161,8 @@ def _person_page(request, person: User, form=None, *, action_error: str = "", st
         "invitation": _invitation(person),
         "action_error": action_error,
         "reports": person.reports.filter(is_active=True).count(),
+        "two_factor": two_factor.two_factor_device(person),
+        "two_factor_required": two_factor.two_factor_required(person),
     }
     return render(request, "accounts/people/detail.html", context, status=status)
 
@@ -204,6 +206,17 @@ def person_revoke_invitation(request, pk: int):
     except UserConflict as error:
         return _person_page(request, person, action_error=error.message, status=409)
     messages.success(request, f"{user}'s invitation was revoked: its link no longer works.")
+    return redirect("accounts:person", pk=pk)
+
+
+@require_POST
+def person_two_factor_reset(request, pk: int):
+    person = _person(request, pk)
+    try:
+        two_factor.two_factor_reset(actor=request.user, user=person)
+    except DomainError as error:
+        return _person_page(request, person, action_error=error.message, status=403)
+    messages.success(request, f"{person}'s two-factor login was reset: they were logged out and set it up again.")
     return redirect("accounts:person", pk=pk)
 
 

@@ -67,6 +67,8 @@ def pages(factory_path, jobs=None, person_path="/accounts/people/0/"):
         ("factory", factory_path),
         ("preferences", "/accounts/preferences/"),
         ("password", "/accounts/password/"),
+        ("two-factor", "/accounts/two-factor/"),
+        ("two-factor-setup", "/accounts/two-factor/setup/"),
         ("people", "/accounts/people/"),
         ("people-new", "/accounts/people/new/"),
         ("people-import", "/accounts/people/import/"),

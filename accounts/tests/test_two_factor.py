@@ -341,3 +341,23 @@ def test_a_wrong_password_is_still_401_for_an_enrolled_user(api_client, person):
     enrol(person)
     response = api_client.post(TOKEN_URL, {"username": person.username, "password": "wrong"}, format="json")
     assert response.status_code == 401
+
+
+def test_hr_resets_on_the_person_page_and_nobody_else_can(client, person, manager):
+    enrol(person)
+    hr = HRFactory(username="hr")
+    url = reverse("accounts:person_two_factor_reset", args=[person.pk])
+    client.force_login(manager)
+    assert client.post(url).status_code == 404
+    assert two_factor.two_factor_device(person) is not None
+    client.force_login(hr)
+    page = client.get(reverse("accounts:person", args=[person.pk])).content.decode()
+    assert "Reset two-factor login" in page
+    response = client.post(url)
+    assert response.status_code == 302 and two_factor.two_factor_device(person) is None
+    assert "Off" in client.get(reverse("accounts:person", args=[person.pk])).content.decode()
+
+
+def test_nobody_reads_authenticator_secrets_in_the_admin(admin_client, person):
+    enrol(person)
+    assert admin_client.get("/admin/otp_totp/totpdevice/").status_code == 404

@@ -51,6 +51,8 @@ PAGES = [
     (FACTORY, 200, 200, 200),
     ("/accounts/preferences/", 200, 200, 200),
     ("/accounts/password/", 200, 200, 200),
+    ("/accounts/two-factor/", 200, 200, 200),
+    ("/accounts/two-factor/setup/", 200, 200, 200),
     ("/accounts/people/", 403, 403, 200),
     ("/accounts/people/new/", 403, 403, 200),
     ("/accounts/people/import/", 403, 403, 200),
