@@ -23,6 +23,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped]  # no types-openpy
 
 from core.durations import hours_from_seconds, hours_text
 from leave.models import LeaveRequest
+from reports.money import money_cells, money_columns
 from reports.summary import TIME_DIMENSIONS, ReportFilters, entries_in_scope, summarize
 from timetracking.models import Tag, TimeEntry
 
@@ -139,10 +140,11 @@ def summary_columns(report):
     for dimension in report["group_by"]:
         name = dimension.capitalize()
         columns += [name] if dimension in TIME_DIMENSIONS else [f"{name} id", name]
-    return [*columns, "Hours", "Billable hours", "Entries"]
+    return [*columns, "Hours", "Billable hours", "Entries", *money_columns(report.get("money"))]
 
 
 def summary_rows(report):
+    view = report.get("money")
     for row in report["rows"]:
         values = []
         for dimension in report["group_by"]:
@@ -150,12 +152,12 @@ def summary_rows(report):
             values.append(value.isoformat() if hasattr(value, "isoformat") else ("" if value is None else value))
             if dimension not in TIME_DIMENSIONS:
                 values.append(row[f"{dimension}_name"])
-        yield [*values, row["hours"], row["billable_hours"], row["entries"]]
+        yield [*values, row["hours"], row["billable_hours"], row["entries"], *money_cells(view, row)]
     total = report["total"]
-    blanks = [""] * (len(summary_columns(report)) - 3)
+    blanks = [""] * (len(summary_columns(report)) - 3 - len(money_columns(view)))
     if blanks:
         blanks[0] = "Total"
-    yield [*blanks, total["hours"], total["billable_hours"], total["entries"]]
+    yield [*blanks, total["hours"], total["billable_hours"], total["entries"], *money_cells(view, total)]
 
 
 def leave_queryset(*, start=None, end=None, status=None):
@@ -428,13 +430,14 @@ def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[
 
 
 def export_now(
-    filters: ReportFilters, *, kind: str, export_format: str, group_by: list[str]
+    filters: ReportFilters, *, kind: str, export_format: str, group_by: list[str], money: Any = None
 ) -> FileResponse | StreamingHttpResponse:
-    """The response for a small export (entries or summary, CSV or XLSX)."""
+    """The response for a small export (entries or summary, CSV or XLSX). `money` (a
+    reports.money.MoneyView): the summary's money columns the requester sees."""
     stamp = f"{filters.start.isoformat()}_{filters.end.isoformat()}"
     # Generators: nothing is read until the response is written.
     if kind == "summary":
-        report = summarize(filters, group_by)
+        report = summarize(filters, group_by, money=money)
         header, rows, name, title = summary_columns(report), summary_rows(report), f"summary_{stamp}", "Summary"
         chunks = csv_chunks(header, rows)
     else:

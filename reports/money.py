@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from billing.pricing import price_entries
+from billing.pricing import price_entries, sees_amounts, sees_costs
 from core.days import week_start
+from core.durations import hours_from_seconds
 from timetracking.models import TimeEntry
 
 # What billing adds to each row and the total: the billed seconds, the amount and the cost, each the
@@ -28,6 +29,34 @@ class MoneyView:
     @property
     def any(self):
         return self.amounts or self.costs
+
+
+def money_view(user):
+    """What of the money `user` sees (billing's rule: costs for HR and managers, amounts also for
+    employees when BILLING_EMPLOYEES_SEE_RATES is on)."""
+    return MoneyView(amounts=sees_amounts(user), costs=sees_costs(user))
+
+
+def money_columns(view):
+    """The summary export's money columns for `view`, after its hours (none for who sees no money)."""
+    if view is None or not view.any:
+        return []
+    return [*(["Billed hours", "Amount"] if view.amounts else []), *(["Cost"] if view.costs else []), "Currency"]
+
+
+def money_cells(view, money):
+    """A row's (or the total's) cells for `money_columns(view)`: empty where there is no figure."""
+    if view is None or not view.any:
+        return []
+
+    def cell(value):
+        return "" if value is None else value
+
+    billed = money["billed_seconds"]
+    cells = [hours_from_seconds(billed) if billed is not None else "", cell(money["amount"])] if view.amounts else []
+    if view.costs:
+        cells.append(cell(money["cost"]))
+    return [*cells, cell(money["currency"])]
 
 
 @dataclass

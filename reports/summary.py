@@ -392,6 +392,7 @@ def summarize(filters, group_by, *, money=None):
         "to": filters.end,
         "group_by": list(group_by),
         "users": [user.pk for user in filters.users],
+        "money": money,  # what of the money was read (exports write its columns)
         "total": {
             "seconds": total_seconds,
             "billable_seconds": total_billable,

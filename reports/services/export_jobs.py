@@ -19,6 +19,7 @@ from accounts.models import User
 from core.tasks import enqueue_on_commit
 from reports import exports
 from reports.models import ExportFormat, ExportJob, ExportKind, JobStatus
+from reports.money import money_view
 from reports.services.common import _claim
 from reports.summary import ReportError, ReportFilters, summarize
 
@@ -90,7 +91,7 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
         filters = ReportFilters.from_params(job.params)
         with tempfile.TemporaryFile() as handle:
             if job.kind == ExportKind.SUMMARY:
-                report = summarize(filters, job.params.get("group_by") or ["day"])
+                report = summarize(filters, job.params.get("group_by") or ["day"], money=money_view(job.requested_by))
                 chunks = exports.csv_chunks(
                     exports.summary_columns(report), exports.summary_rows(report), progress=progress
                 )
@@ -153,4 +154,10 @@ def export_start(
             group_by=group_by,
             total_rows=row_count,
         )
-    return exports.export_now(filters, kind=kind, export_format=export_format, group_by=group_by or ["day"])
+    return exports.export_now(
+        filters,
+        kind=kind,
+        export_format=export_format,
+        group_by=group_by or ["day"],
+        money=money_view(requested_by),
+    )
