@@ -24,10 +24,11 @@ LUA_SCRIPT = Path(__file__).resolve().parent / "lua" / "scenario.lua"
 
 
 class Server:
-    """gunicorn as in docker-compose.yml (3 sync workers), bound to 127.0.0.1 only."""
+    """gunicorn as in docker-compose.yml (3 sync workers unless told), bound to 127.0.0.1 only."""
 
-    def __init__(self, port, log_path):
+    def __init__(self, port, log_path, workers=3):
         self.port = port
+        self.worker_count = workers
         self.log_path = log_path
         self.process = None
 
@@ -39,7 +40,7 @@ class Server:
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
-            "3",
+            str(self.worker_count),
             "--access-logfile",
             "-",
         ]
@@ -52,7 +53,7 @@ class Server:
             try:
                 # The bench server on 127.0.0.1.
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health/", timeout=5) as response:  # nosec B310
-                    if response.status == 200 and len(self.workers()) == 3:
+                    if response.status == 200 and len(self.workers()) == self.worker_count:
                         return
             except OSError:
                 pass

@@ -57,6 +57,9 @@ def parse_args(argv):
     parser.add_argument("--connections", type=int, default=4, help="wrk connections = threads (default 4).")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
+        "--workers", type=int, default=3, help="gunicorn sync workers (default 3, as docker-compose.yml)."
+    )
+    parser.add_argument(
         "--rounds",
         type=int,
         default=1,
@@ -266,8 +269,8 @@ def run(args, scale, generation_seconds):
     connections.close_all()
 
     RESULTS_DIR.mkdir(exist_ok=True)
-    server = Server(args.port, RESULTS_DIR / "gunicorn.log")
-    print(f"Starting gunicorn (3 workers) on 127.0.0.1:{args.port}...")
+    server = Server(args.port, RESULTS_DIR / "gunicorn.log", workers=args.workers)
+    print(f"Starting gunicorn ({args.workers} workers) on 127.0.0.1:{args.port}...")
     server.start()
     try:
         run_wrk(BY_KEY["a"], context, port=args.port, duration=3, connections=args.connections)  # warm-up
@@ -335,8 +338,8 @@ def _report(args, scale, generation_seconds, scenarios, results):
     print()
     print(f"Benchmark: {scale.entries:,} time entries, {scale.sprockets:,} sprockets, {scale.users:,} users")
     print(
-        f"Machine: {machine}; gunicorn 3 sync workers; per scenario wrk {args.duration} s with 1 connection "
-        f"(latency) then {args.duration} s with {args.connections} (throughput)"
+        f"Machine: {machine}; gunicorn {args.workers} sync workers; per scenario wrk {args.duration} s with "
+        f"1 connection (latency) then {args.duration} s with {args.connections} (throughput), best of {args.rounds}"
     )
     print(f"Data generated (or reused) in {generation_seconds:.0f} s")
     print(table)
@@ -346,6 +349,8 @@ def _report(args, scale, generation_seconds, scenarios, results):
         "generation_seconds": generation_seconds,
         "duration_seconds": args.duration,
         "connections": args.connections,
+        "workers": args.workers,
+        "rounds": args.rounds,
         "scenarios": results,
         "table": table,
     }
