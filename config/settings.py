@@ -481,8 +481,10 @@ LOGGING = {
 # Staff, HR and superusers must use a second factor (TOTP or a recovery code) to log in, and enrol at
 # their first login; employees may. On by default in production, off with DEBUG (the demo's logins).
 TWO_FACTOR_ENFORCE = env_bool("TWO_FACTOR_ENFORCE", not DEBUG and not TESTING)
-# The name authenticator apps show next to the account.
-OTP_TOTP_ISSUER = env("TWO_FACTOR_ISSUER", default="Timetrack")
+# The name authenticator apps show next to the account (":" separates issuer and account there).
+OTP_TOTP_ISSUER = env("TWO_FACTOR_ISSUER", default="Timetrack").strip()
+if not 1 <= len(OTP_TOTP_ISSUER) <= 64 or ":" in OTP_TOTP_ISSUER:
+    fail("TWO_FACTOR_ISSUER", "a name of 1 to 64 characters without ':' (authenticator apps show it)")
 # After a failed code django-otp makes the device wait 1, 2, 4, ... seconds before the next try.
 OTP_TOTP_THROTTLE_FACTOR = 1
 

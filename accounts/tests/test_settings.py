@@ -132,6 +132,8 @@ BAD_VALUES = {
     "WORKING_TIME_MAX_WEEKLY_HOURS": ({}, ["0", "169", "forty-eight"]),
     "WORKING_TIME_MAX_DAILY_HOURS": ({}, ["0", "25"]),
     "WORKING_TIME_MIN_DAILY_REST_HOURS": ({}, ["25"]),
+    "TWO_FACTOR_ISSUER": ({}, ["", "   ", "Timetrack:GmbH", "x" * 65]),
+    "TWO_FACTOR_ENFORCE": ({}, ["maybe", "-1"]),
 }
 # Named in the table, with no bad value to try (and why). Keep this short: validate instead.
 NO_BAD_VALUE = {}

@@ -38,7 +38,10 @@ async function main(baseUrl: string, employee: string, manager: string, hr: stri
   async function logIn(username: string): Promise<{ api: Api; refresh: string }> {
     const { data, error } = await anonymous.POST("/api/v1/auth/token/", { body: { username, password } });
     check(error === undefined, `login: ${JSON.stringify(error)}`);
-    const tokens = must(data, "token pair");
+    const answer = must(data, "token pair");
+    // 202 with a challenge instead means the account has two-factor login (auth/token/two-factor/ next).
+    check("access" in answer, `login: a second factor is needed for ${username}`);
+    const tokens = answer as { access: string; refresh: string };
     return {
       api: createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${tokens.access}` } }),
       refresh: tokens.refresh,

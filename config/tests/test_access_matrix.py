@@ -141,6 +141,7 @@ ROUTES = {
     "user-detail": Route(lambda owner: owner, OWNED),
     "api-key-detail": Route(lambda owner: api_key_create(user=owner, name="script")[0], OWNED, True),
     "user-revoke-access": Route(lambda owner: owner, HR_ONLY, basename="user"),
+    "user-two-factor-reset": Route(lambda owner: owner, HR_ONLY, basename="user"),
     "user-deactivate": Route(lambda owner: owner, HR_ONLY, basename="user"),
     "user-invite": Route(lambda owner: owner, HR_ONLY, basename="user"),
     "user-revoke-invitation": Route(lambda owner: owner, HR_ONLY, basename="user"),
