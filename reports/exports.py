@@ -23,7 +23,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped]  # no types-openpy
 
 from core.durations import hours_from_seconds, hours_text
 from leave.models import LeaveRequest
-from reports.money import money_cells, money_columns
+from reports.money import money_cells, money_columns, with_entry_money
 from reports.summary import TIME_DIMENSIONS, ReportFilters, entries_in_scope, summarize
 from timetracking.models import Tag, TimeEntry
 
@@ -261,10 +261,28 @@ class _DefusedCells(dict):
         return cell
 
 
-def entry_csv_chunks(filters, *, progress=None):
+def entry_columns(money=None):
+    """The entries export's columns, with the money ones `money` (a reports.money.MoneyView) sees."""
+    return [*ENTRY_COLUMNS, *money_columns(money)]
+
+
+def entry_money_rows(filters, money=None, *, hours_format=hours_from_seconds):
+    """`entry_rows`, with the money cells `money` sees after each row (none: exactly entry_rows)."""
+    rows = entry_rows(filters, hours_format=hours_format)
+    if money is None or not money.any:
+        return rows
+    return with_entry_money(rows, filters, money, entries_in_scope)
+
+
+def entry_csv_chunks(filters, *, progress=None, money=None):
     """The entries export as CSV (the streamed answer and export jobs write the same): on
     PostgreSQL the database writes it (`_copy_csv_chunks`, bytes), elsewhere Python (text). The
-    two are byte for byte the same (a test compares them over awkward values)."""
+    two are byte for byte the same (a test compares them over awkward values). With money columns
+    (`money`, a reports.money.MoneyView that sees some), Python writes it on every database: the
+    amounts are billing's, priced in Python."""
+    if money is not None and money.any:
+        rows = entry_money_rows(filters, money, hours_format=hours_text)
+        return csv_chunks(entry_columns(money), rows, progress=progress)
     if connection.vendor == "postgresql":
         return _copy_csv_chunks(filters, progress=progress)
     return csv_chunks(ENTRY_COLUMNS, entry_rows(filters, hours_format=hours_text), text_cells=True, progress=progress)
@@ -433,7 +451,7 @@ def export_now(
     filters: ReportFilters, *, kind: str, export_format: str, group_by: list[str], money: Any = None
 ) -> FileResponse | StreamingHttpResponse:
     """The response for a small export (entries or summary, CSV or XLSX). `money` (a
-    reports.money.MoneyView): the summary's money columns the requester sees."""
+    reports.money.MoneyView): the money columns the requester sees."""
     stamp = f"{filters.start.isoformat()}_{filters.end.isoformat()}"
     # Generators: nothing is read until the response is written.
     if kind == "summary":
@@ -441,8 +459,9 @@ def export_now(
         header, rows, name, title = summary_columns(report), summary_rows(report), f"summary_{stamp}", "Summary"
         chunks = csv_chunks(header, rows)
     else:
-        header, rows, name, title = ENTRY_COLUMNS, entry_rows(filters), f"time-entries_{stamp}", "Time entries"
-        chunks = entry_csv_chunks(filters)
+        header, name, title = entry_columns(money), f"time-entries_{stamp}", "Time entries"
+        rows = entry_money_rows(filters, money)
+        chunks = entry_csv_chunks(filters, money=money)
     if export_format == "xlsx":
         return xlsx_response(f"{name}.xlsx", header, rows, title=title)
     return csv_stream_response(f"{name}.csv", chunks)

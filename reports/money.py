@@ -133,3 +133,48 @@ def group_money(scope, group_by, view, key_fields):
             by_key[key].add(price)
         total.add(price)
     return {key: money.as_dict(view) for key, money in by_key.items()}, total.as_dict(view)
+
+
+# --- The entries export's money ---------------------------------------------------------------------
+
+PRICING_CHUNK = 2000
+
+
+def _priced_chunks(filters, entries_in_scope):
+    """{entry id: EntryPrice} for the export's entries, `PRICING_CHUNK` at a time, in the export's
+    order (start, id): pricing's own queries per chunk, the entries read by one server-side cursor."""
+    rows = (
+        entries_in_scope(filters)
+        .order_by("started_at", "id")
+        .values("id", "user_id", "project_id", "task_id", "started_at", "ended_at", "billable", "user__timezone")
+        .iterator(chunk_size=PRICING_CHUNK)
+    )
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == PRICING_CHUNK:
+            yield from _priced(chunk)
+            chunk = []
+    if chunk:
+        yield from _priced(chunk)
+
+
+def _priced(chunk):
+    prices = price_entries(chunk)
+    for row in chunk:
+        yield prices[row["id"]]
+
+
+def with_entry_money(rows, filters, view, entries_in_scope):
+    """The entries export's rows (reports.exports.entry_rows: one per entry, ordered by start and id)
+    with `money_cells` after them: each entry's billed hours, amount, cost and currency, read beside
+    them in the same order. `entries_in_scope` is reports.summary's (passed in: summary imports this)."""
+    prices = _priced_chunks(filters, entries_in_scope)
+    for row, price in zip(rows, prices, strict=True):
+        money = {
+            "billed_seconds": price.billed_seconds,
+            "amount": price.amount,
+            "cost": price.cost,
+            "currency": price.currency,
+        }
+        yield [*row, *money_cells(view, money)]

@@ -81,3 +81,40 @@ def test_the_export_job_writes_the_requesters_columns(
     header, first = list(csv.reader(io.StringIO(text)))[:2]
     assert header[-4:] == ["Billed hours", "Amount", "Cost", "Currency"]
     assert first[-3:] == ["135.00", "60.00", "EUR"]
+
+
+ENTRIES_QUERY = {"from": "2026-03-01", "to": "2026-03-31"}
+
+
+def test_the_entries_export_has_each_entrys_money_for_hr(
+    client_for, hr, employee, project, priced, tag_names=("b", "a")
+):
+    from timetracking.tests.factories import TagFactory
+
+    later = START + timedelta(hours=3)
+    TimeEntryFactory(
+        user=employee,
+        project=project,
+        billable=False,
+        started_at=later,
+        ended_at=later + timedelta(minutes=30),
+        tags=[TagFactory(name=name) for name in tag_names],  # two tags: still one row
+    )
+    rows = rows_of(client_for(hr).get(EXPORT, {**ENTRIES_QUERY, "user": employee.pk}))
+    assert rows[0][-4:] == ["Billed hours", "Amount", "Cost", "Currency"]
+    assert len(rows) == 3
+    assert rows[1][-4:] == ["1.50", "135.00", "60.00", "EUR"]
+    assert rows[2][-4:] == ["0.00", "0.00", "20.00", "EUR"]  # not billable: no amount, a cost
+
+
+def test_the_entries_export_of_an_employee_has_no_money(client_for, employee, priced):
+    from reports.exports import ENTRY_COLUMNS
+
+    rows = rows_of(client_for(employee).get(EXPORT, ENTRIES_QUERY))
+    assert rows[0] == ENTRY_COLUMNS
+
+
+def test_the_entries_xlsx_has_the_money(client_for, manager, employee, priced):
+    response = client_for(manager).get(EXPORT, {**ENTRIES_QUERY, "user": employee.pk, "format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert [cell.value for cell in sheet[2]][-4:] == [1.5, 135, 60, "EUR"]

@@ -97,9 +97,12 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
                 )
                 _write_csv(handle, chunks)
             elif job.format == ExportFormat.XLSX:
-                exports.write_xlsx(handle, exports.ENTRY_COLUMNS, exports.entry_rows(filters), progress=progress)
+                view = money_view(job.requested_by)
+                rows = exports.entry_money_rows(filters, view)
+                exports.write_xlsx(handle, exports.entry_columns(view), rows, progress=progress)
             else:
-                _write_csv(handle, exports.entry_csv_chunks(filters, progress=progress))
+                view = money_view(job.requested_by)
+                _write_csv(handle, exports.entry_csv_chunks(filters, progress=progress, money=view))
             handle.seek(0)
             name = job.file.field.generate_filename(job, job.file_name)
             name = job.file.storage.save(name, File(handle), max_length=job.file.field.max_length)

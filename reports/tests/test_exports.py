@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from core.durations import hours_from_seconds as hours
 from reports import exports
 from reports.models import ExportJob
+from reports.money import MoneyView
 from reports.summary import ReportFilters, entries_in_scope
 from reports.tests.factories import ProjectFactory, TagFactory, TaskFactory, TimeEntryFactory, UserFactory, utc
 from timetracking.models import Client, Tag, TimeEntry
@@ -135,7 +136,16 @@ def test_fast_csv_is_byte_identical_to_the_plain_writer(people, tricky_entries):
 def test_streamed_answer_and_job_file_are_byte_identical_to_the_plain_writer(
     client_for, hr, people, tricky_entries, settings, tmp_path, django_capture_on_commit_callbacks
 ):
-    expected = _reference_csv(_filters(people)).encode()
+    """HR's export is the plain layout with billing's money columns after it (HR sees the money:
+    billing/tests/test_exports_money.py); it is the plain writer's with those cells added."""
+    money_view = MoneyView(amounts=True, costs=True)
+    plain = _reference_csv(_filters(people))
+    expected = _text(exports.entry_csv_chunks(_filters(people), money=money_view)).encode()
+    parsed = list(csv.reader(io.StringIO(expected.decode("utf-8-sig"))))
+    assert [row[: len(exports.ENTRY_COLUMNS)] for row in parsed] == list(
+        csv.reader(io.StringIO(plain.removeprefix("\ufeff")))
+    )
+    assert parsed[0][len(exports.ENTRY_COLUMNS) :] == ["Billed hours", "Amount", "Cost", "Currency"]
     params = {**RANGE, "format": "csv", "user": ",".join(str(person.pk) for person in people)}
 
     response = client_for(hr).get(EXPORT, params)

@@ -111,7 +111,7 @@ def test_a_run_taken_over_midway_stops_at_its_next_heartbeat_and_writes_nothing(
     filters = ReportFilters(start=date(2026, 3, 1), end=date(2026, 3, 31), users=[employee])
     job = ExportJob.objects.create(requested_by=employee, params={**filters.as_params(), "group_by": []}, total_rows=4)
 
-    def slow_chunks(filters, *, progress):
+    def slow_chunks(filters, *, progress, money=None):
         yield "User\r\n"
         progress(2)
         _take_over(job)  # this run stalled long enough to be thought dead
@@ -149,7 +149,7 @@ def test_a_run_taken_over_while_storing_its_file_deletes_it(employee, media, mon
 def test_a_failing_export_records_its_error_once(employee, media, monkeypatch):
     job = _running_export(employee, silent_for=timedelta(minutes=3))
 
-    def broken(filters, *, progress):
+    def broken(filters, *, progress, money=None):
         raise ValueError("disk full")
         yield  # pragma: no cover - a generator
 
