@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Count
 from django.http import HttpRequest
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import ApiKey, AuditEvent, OutgoingEmail, Position, User
@@ -265,7 +266,5 @@ class GroupAdmin(SafeForeignKeysAdmin, DjangoGroupAdmin):
 
 # django-otp's own admin lists the authenticator secrets (and draws their QR codes): nobody should
 # read someone else's key. HR resets a lost second factor on the person's page or the API instead.
-from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
-
 if admin.site.is_registered(TOTPDevice):
     admin.site.unregister(TOTPDevice)

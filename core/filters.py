@@ -199,19 +199,24 @@ class KnownQueryParametersFilter(BaseFilterBackend):
     def filter_queryset(self, request: Any, queryset: _Rows, view: Any) -> _Rows:
         if not is_list(view):
             return queryset
-        accepted = list_query_parameters(view, queryset)
-        unknown = sorted(set(request.query_params) - accepted)
-        if unknown:
-            known = ", ".join(f"`{name}`" for name in sorted(accepted))
-            raise serializers.ValidationError(
-                {
-                    "code": UNKNOWN_PARAMETER,
-                    "detail": f"Unknown query parameter{'s' if len(unknown) > 1 else ''}: "
-                    f"{', '.join(unknown)}. This list reads {known}.",
-                    **{name: [f"`{name}` is not a query parameter of this list."] for name in unknown},
-                }
-            )
+        refuse_unknown_parameters(request, list_query_parameters(view, queryset))
         return queryset
+
+
+def refuse_unknown_parameters(request: Any, accepted: set[str], *, what: str = "list") -> None:
+    """400 `unknown_parameter` naming each query parameter of `request` not in `accepted` (the lists
+    through KnownQueryParametersFilter; plain API views that read a few parameters call it themselves)."""
+    unknown = sorted(set(request.query_params) - accepted)
+    if unknown:
+        known = ", ".join(f"`{name}`" for name in sorted(accepted))
+        raise serializers.ValidationError(
+            {
+                "code": UNKNOWN_PARAMETER,
+                "detail": f"Unknown query parameter{'s' if len(unknown) > 1 else ''}: "
+                f"{', '.join(unknown)}. This {what} reads {known}.",
+                **{name: [f"`{name}` is not a query parameter of this {what}."] for name in unknown},
+            }
+        )
 
 
 def is_list(view: Any) -> bool:

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from core.days import YEAR_OUT_OF_RANGE, year_in_range
-from core.filters import DayField, DayFilter, IdFilter, keyword_fields
+from core.filters import DayField, DayFilter, IdFilter, keyword_fields, refuse_unknown_parameters
 from core.parsers import JSONParser
 from core.serializers import ModelSerializer
 from leave import calendars, services
@@ -446,6 +446,7 @@ class LeaveBalanceView(APIView):
     def get(self, request):
         """Per leave type for one year: entitled, carried, used, pending, balance and available."""
 
+        refuse_unknown_parameters(request, {"year", "user"}, what="endpoint")
         year = _year_param(request)
         user = request.user
         raw_user = request.query_params.get("user")
@@ -469,6 +470,7 @@ class HolidayView(APIView):
     )
     def get(self, request):
         """Public holidays of a country/subdivision and the company closures that apply there."""
+        refuse_unknown_parameters(request, {"year", "country", "subdivision"}, what="endpoint")
         year = _year_param(request)
         country = (request.query_params.get("country") or request.user.country or "").upper()[:2]
         default_subdivision = request.user.subdivision if country == request.user.country else ""
@@ -489,6 +491,7 @@ class LeaveCalendarView(APIView):
     )
     def get(self, request):
         """Who in your team is off during a month, with each member's public holidays and closures."""
+        refuse_unknown_parameters(request, {"month"}, what="endpoint")
         try:
             start, end = calendars.month_bounds(request.query_params.get("month"))
         except ValueError as error:

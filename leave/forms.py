@@ -36,7 +36,7 @@ class DraftForm(forms.Form):
         help_text="Only for leave counted in hours (one day at a time).",
     )
 
-    substitutes = forms.ModelMultipleChoiceField(
+    substitutes: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -351,7 +351,7 @@ class LeaveRequest(models.Model):
     attachment = models.FileField(upload_to=attachment_path, blank=True, max_length=200)
     attachment_name = models.CharField(max_length=255, blank=True, help_text="The file name as uploaded.")
     reminded_at = models.DateTimeField(null=True, blank=True)
-    substitutes = models.ManyToManyField(
+    substitutes: models.ManyToManyField[User, LeaveSubstitute] = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="LeaveSubstitute",
         blank=True,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -85,7 +86,7 @@ def _audit(*, actor: User | None, user: User, action: str, changes: dict | None 
     audit_record(actor=actor, action=action, obj=user, changes=changes or {})
 
 
-def remember_enrolment(sender, request, user, **kwargs) -> None:
+def remember_enrolment(sender: object, request: HttpRequest | None, user: User, **kwargs: object) -> None:
     """Receiver of user_logged_in: note in the new session whether the user has a second factor."""
     if request is not None and hasattr(request, "session"):
         request.session[ENROLLED_SESSION_KEY] = two_factor_device(user) is not None
@@ -227,9 +228,9 @@ def two_factor_challenge_user(challenge: str) -> User:
         data = signing.loads(challenge, salt=CHALLENGE_SALT, max_age=CHALLENGE_MAX_AGE_SECONDS)
     except signing.BadSignature as error:  # SignatureExpired is one too
         raise invalid from error
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not isinstance(data.get("user"), int):
         raise invalid
-    user = User.objects.filter(pk=data.get("user"), is_active=True).first()
+    user = User.objects.filter(pk=data["user"], is_active=True).first()
     if user is None or user.password[-16:] != data.get("password") or not user.has_started:
         raise invalid
     return user

@@ -75,9 +75,7 @@ class Away:
         )
 
 
-def substitutes_away(
-    *, substitutes: Iterable[User], start_date: date, end_date: date, exclude_request: int | None = None
-) -> list[Away]:
+def substitutes_away(*, substitutes: Iterable[User], start_date: date, end_date: date) -> list[Away]:
     """The substitutes' own pending or approved leave overlapping [start_date, end_date] (one query)."""
     by_id = {substitute.pk: substitute for substitute in substitutes}
     if not by_id:
@@ -86,7 +84,6 @@ def substitutes_away(
         LeaveRequest.objects.filter(user_id__in=by_id)
         .active()
         .overlapping(start_date, end_date)
-        .exclude(pk=exclude_request)
         .order_by("start_date", "id")
         .values_list("user_id", "start_date", "end_date", "status")
     )

@@ -321,3 +321,16 @@ def test_balances_and_types_query_counts(client_for, funded_employee, django_ass
         assert len(client.get(reverse("api:leave-balances")).json()) == 9
     with django_assert_max_num_queries(3):
         assert client.get(reverse("api:leave-type-list")).json()["count"] == 9
+
+
+@pytest.mark.parametrize(
+    ("url", "known"),
+    [("/api/v1/leave-balances/", "year"), ("/api/v1/holidays/", "country"), ("/api/v1/leave-calendar/", "month")],
+)
+def test_plain_leave_endpoints_refuse_unknown_parameters(client_for, employee, url, known):
+    """A typo (`?yaer=2027`) would answer for this year: a 400 naming it instead, as the lists do."""
+    response = client_for(employee).get(url, {"yaer": "2027", "userr": "3"})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "unknown_parameter" and set(body) >= {"yaer", "userr"}
+    assert f"`{known}`" in body["detail"]
