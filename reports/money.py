@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from billing.models import ProjectBilling, Rate
 from billing.pricing import price_entries, sees_amounts, sees_costs
+from billing.services import default_rounding
 from core.days import week_start
 from core.durations import hours_from_seconds
 from timetracking.models import TimeEntry
@@ -29,6 +31,23 @@ class MoneyView:
     @property
     def any(self):
         return self.amounts or self.costs
+
+
+def nothing_is_priced():
+    """No rate, no project rounding and no company rounding: every entry bills its tracked seconds
+    (billable ones) and has no amount or cost, so a summary need not read its entries (two queries
+    instead of the entries of the whole range)."""
+    return default_rounding().is_none and not Rate.objects.exists() and not ProjectBilling.objects.exists()
+
+
+def unpriced_money(view, billable_seconds):
+    """A group's money when `nothing_is_priced`: its billable seconds billed, no amount, no cost."""
+    return {
+        "billed_seconds": billable_seconds if view.amounts else None,
+        "amount": None,
+        "cost": None,
+        "currency": None,
+    }
 
 
 def money_view(user):

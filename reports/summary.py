@@ -20,7 +20,7 @@ from accounts.models import User
 from core.days import FIRST_DAY, LAST_DAY
 from core.durations import SECONDS_PER_HOUR, hours_from_seconds
 from core.errors import DomainError, NotFound
-from reports.money import NO_MONEY, group_money
+from reports.money import NO_MONEY, group_money, nothing_is_priced, unpriced_money
 from timetracking.models import Project, Tag, Task, TimeEntry, local_day_bounds
 
 DIMENSIONS = ("day", "week", "month", "project", "task", "tag", "user")
@@ -365,11 +365,14 @@ def summarize(filters, group_by, *, money=None):
         for position, dimension in enumerate(group_by)
         if dimension not in TIME_DIMENSIONS
     }
-    money_by_key, money_total = (
-        group_money(entries_in_scope(filters), group_by, money, _KEY_FIELDS)
-        if money is not None and money.any
-        else ({}, NO_MONEY)
-    )
+    if money is None or not money.any:
+        money_by_key, money_total = {}, NO_MONEY
+    elif nothing_is_priced():
+        # No rate and no rounding anywhere: billed is billable, and there is no amount to read.
+        money_by_key = {key: unpriced_money(money, bucket["billable"]) for key, bucket in merged.items()}
+        money_total = unpriced_money(money, total_billable)
+    else:
+        money_by_key, money_total = group_money(entries_in_scope(filters), group_by, money, _KEY_FIELDS)
     result_rows = []
     for key in sorted(merged, key=_sort_key):
         bucket = merged[key]

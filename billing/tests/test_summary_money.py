@@ -248,3 +248,41 @@ def test_employees_see_no_money_in_the_summary_unless_allowed(world, client_for)
     with override_settings(BILLING_EMPLOYEES_SEE_RATES=True):
         (row,) = client_for(berlin).get(SUMMARY, query).json()["rows"]
     assert (row["amount"], row["cost"], row["billed_seconds"]) == ("90.00", None, 3600)
+
+
+def test_the_priced_summary_reads_a_constant_number_of_queries(world, client_for, hr, django_assert_max_num_queries):
+    berlin, tokyo = world["users"]
+    RateFactory(level=RateLevel.COMPANY, amount=Decimal("50"))
+    ProjectBillingFactory(project=world["projects"][0], rounding_mode="up", rounding_minutes=15, rounding_scope="day")
+    client = client_for(hr)
+
+    def add(count, offset):
+        for index in range(count):
+            start = datetime(2026, 3, 2, 6, tzinfo=UTC) + timedelta(hours=5 * (index + offset))
+            project = world["projects"][index % 3]
+            RateFactory(
+                level=RateLevel.PROJECT,
+                project=project,
+                valid_from=date(2026, 1, 1) + timedelta(days=index + offset),
+                currency="JPY" if index % 3 == 2 else "EUR",
+            )
+            TimeEntryFactory(
+                user=[berlin, tokyo][index % 2],
+                project=project,
+                task=world["tasks"][index % 3],
+                billable=True,
+                started_at=start,
+                ended_at=start + timedelta(minutes=40),
+                tags=world["tags"][: index % 3],
+            )
+
+    add(3, 0)
+    for round_number, group_by in enumerate(("project", "tag", "week,user")):
+        query = {**RANGE, "group_by": group_by}
+        client.get(SUMMARY, query)  # warm up
+        with django_assert_max_num_queries(12) as few:
+            client.get(SUMMARY, query)
+        add(12, 3 + 12 * round_number)
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            report = client.get(SUMMARY, query).json()
+        assert report["total"]["entries"] == 3 + 12 * (round_number + 1)

@@ -80,8 +80,8 @@ def test_the_company_summary_runs_a_constant_number_of_queries(
     for index in range(30):
         user = UserFactory(timezone=["Europe/Berlin", "Asia/Tokyo", "America/Los_Angeles"][index % 3])
         TimeEntryFactory(user=user, started_at=utc(2026, 3, 5, 9) + timedelta(hours=index), project=ProjectFactory())
-    # people, the aggregate (one query for every zone), the project labels; the money HR sees: the
-    # entries priced, the projects' terms, the rates (billing.pricing)
-    assert count() == few == 6
+    # people, the aggregate (one query for every zone), the project labels; the money HR sees: with
+    # no rate and no rounding anywhere, whether there are any (reports.money.nothing_is_priced)
+    assert count() == few == 5
     data = client.get(SUMMARY_URL, params).json()
     assert data["total"]["entries"] == 34 and len(data["rows"]) == 33
