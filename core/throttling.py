@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework import throttling
 from rest_framework.settings import api_settings
@@ -151,7 +151,9 @@ class _RedisWindows:
     """The script, registered once, on one client of the cache backend's connection pool."""
 
     def __init__(self, backend: RedisCache) -> None:
-        client_holder = backend._cache  # django's RedisCacheClient: the pools, and core.cache's breaker
+        # Django's RedisCacheClient (a cached property the stubs do not declare): the connection
+        # pools, and core.cache's breaker.
+        client_holder: RedisCacheClient = backend._cache  # type: ignore[attr-defined]
         self.client = client_holder.get_client(write=True)  # one redis.Redis on the pool, reused
         self.script = self.client.register_script(SLIDING_WINDOW_SCRIPT)
         self.breaker = getattr(client_holder, "breaker", None)
