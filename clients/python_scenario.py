@@ -35,6 +35,7 @@ from timetrack_client.api.users import me
 from timetrack_client.models import (
     ApiKeyCreated,
     ApiKeyRequest,
+    BilledTimeEntryWithWarnings,
     Conflict,
     ConflictCode,
     DecisionRequest,
@@ -44,8 +45,8 @@ from timetrack_client.models import (
     LeaveRequestCreateRequest,
     NotFoundError,
     NotFoundErrorCode,
+    PaginatedBilledTimeEntryList,
     PaginatedLeaveTypeList,
-    PaginatedTimeEntryList,
     Preview,
     Profile,
     Project,
@@ -136,7 +137,7 @@ class Scenario:
                     project=project.id, started_at=yesterday_nine, duration="1:30", tags=["client-call"]
                 ),
             ),
-            TimeEntryWithWarnings,
+            BilledTimeEntryWithWarnings,  # with billing's money (rate, amount, cost)
         )
         check(logged.duration_seconds == 5400, f"1:30 is {logged.duration_seconds} s")
         check([tag.name for tag in logged.tags] == ["client-call"], "the tag was created by name")
@@ -151,7 +152,7 @@ class Scenario:
         while True:
             entries = expect(
                 time_entries_list.sync(client=api, from_=first_day, to=last_day, page=page, page_size=1),
-                PaginatedTimeEntryList,
+                PaginatedBilledTimeEntryList,
             )
             seen += [entry.id for entry in entries.results]
             if entries.next_ is None:
@@ -215,8 +216,8 @@ class Scenario:
         first = time_entries_create.sync_detailed(client=api, body=again, idempotency_key=key)
         replay = time_entries_create.sync_detailed(client=api, body=again, idempotency_key=key)
         check(replay.headers.get("Idempotent-Replayed") == "true", "the retry is a replay")
-        first_entry = expect(first.parsed, TimeEntryWithWarnings)
-        check(expect(replay.parsed, TimeEntryWithWarnings).id == first_entry.id, "the replay created nothing")
+        first_entry = expect(first.parsed, BilledTimeEntryWithWarnings)
+        check(expect(replay.parsed, BilledTimeEntryWithWarnings).id == first_entry.id, "the replay created nothing")
         self.step("an Idempotency-Key replay")
 
         created_key = expect(api_keys_create.sync(client=api, body=ApiKeyRequest(name="Payroll sync")), ApiKeyCreated)
