@@ -16,6 +16,7 @@ in accounts.services.api_key_authenticate; the invitation page sets their passwo
 signing them in.
 """
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
@@ -39,11 +40,15 @@ class ThrottledModelBackend(ModelBackend):
             return user if user is None or user.has_started else None
         if username is None:
             username = kwargs.get(self._username_field())
+        if username is None or password is None:
+            return None  # not a password login (single sign-on's callback asks every backend too)
         attempt = login_attempt_begin(ip=client_ip(request), username=username)
         if not attempt.allowed:
             setattr(django_request(request), THROTTLED_ATTRIBUTE, attempt.retry_after)
             return None
         user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is not None and user.sso_subject and not settings.SSO_PASSWORD_LOGIN:
+            return None  # they log in through the company's provider only (SSO_PASSWORD_LOGIN off)
         if user is not None:
             attempt.succeeded()
             if not user.has_started:  # the password was right (ModelBackend checked it): they may know

@@ -10,6 +10,8 @@ from django.urls import Resolver404, resolve, reverse
 
 from accounts.backends import login_not_started, login_throttled, not_started_message
 
+SSO_SESSION_KEY = "sso_login"  # set by accounts.sso at a single sign-on login
+
 
 class PageLoginRequiredMiddleware(LoginRequiredMiddleware):
     """Every page needs a session login, except login itself and health.
@@ -18,7 +20,7 @@ class PageLoginRequiredMiddleware(LoginRequiredMiddleware):
     rather than redirecting to a login page, so it is left to DRF.
     """
 
-    exempt_prefixes = ("/api/", "/health/", "/favicon.ico", "/" + settings.STATIC_URL.lstrip("/"))
+    exempt_prefixes = ("/api/", "/health/", "/oidc/", "/favicon.ico", "/" + settings.STATIC_URL.lstrip("/"))
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.path.startswith(self.exempt_prefixes):
@@ -105,7 +107,8 @@ class TwoFactorEnrolmentMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or user.is_verified():
             return self.get_response(request)
-        if request.path.startswith(self.exempt_prefixes):
+        if request.path.startswith(self.exempt_prefixes) or request.session.get(SSO_SESSION_KEY):
+            # A single sign-on session: the company's provider owns the login and its second factor.
             return self.get_response(request)
         from accounts.services.two_factor import ENROLLED_SESSION_KEY, two_factor_required
 

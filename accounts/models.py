@@ -198,6 +198,16 @@ class User(AbstractUser):
         help_text="An e-mail when your week is approved, sent back or reopened.",
     )
 
+    sso_subject = models.CharField(
+        "single sign-on subject",
+        max_length=255,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="The company identity provider's id of this person (set at their first SSO login).",
+    )
+
     session_generation = models.PositiveIntegerField(
         default=0,
         db_default=0,  # rows written outside the ORM (the benchmark's generator) start at 0 too

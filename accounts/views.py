@@ -76,6 +76,14 @@ class LoginView(auth_views.LoginView):
     # The login limit (per IP and per account) is applied by accounts.backends for every login
     # path alike; accounts.middleware.LoginThrottleMiddleware answers 429 with its message.
 
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "sso_enabled": settings.SSO_ENABLED,
+            "sso_provider_name": settings.SSO_PROVIDER_NAME,
+            "sso_failed": self.request.GET.get("sso") == "failed",
+        }
+
     def form_valid(self, form):
         # A right password of someone with a second factor is half a login: the code step follows
         # (accounts/views_two_factor.py), and only then is the session signed in.

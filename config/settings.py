@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "mozilla_django_oidc",
     "accounts",
     "timetracking",
     "leave",
@@ -487,6 +488,52 @@ if not 1 <= len(OTP_TOTP_ISSUER) <= 64 or ":" in OTP_TOTP_ISSUER:
     fail("TWO_FACTOR_ISSUER", "a name of 1 to 64 characters without ':' (authenticator apps show it)")
 # After a failed code django-otp makes the device wait 1, 2, 4, ... seconds before the next try.
 OTP_TOTP_THROTTLE_FACTOR = 1
+
+# --- Single sign-on over OpenID Connect (accounts/sso.py) -----------------------------------------
+# Set OIDC_ISSUER_URL (and the client's id and secret) to offer "Log in with ..." on the login page:
+# the authorization code flow with PKCE, state and nonce (mozilla-django-oidc), the endpoints read from
+# the issuer's discovery document. Every other OIDC_/SSO_ variable needs the issuer.
+OIDC_ISSUER_URL = env_url("OIDC_ISSUER_URL", "", schemes=("https", "http")).rstrip("/")
+SSO_ENABLED = bool(OIDC_ISSUER_URL)
+_sso_variables = [
+    "OIDC_CLIENT_ID",
+    "OIDC_CLIENT_SECRET",
+    "OIDC_ALLOWED_EMAIL_DOMAINS",
+    "OIDC_ROLE_CLAIM",
+    "OIDC_HR_ROLES",
+    "OIDC_AUTO_CREATE",
+    "SSO_PASSWORD_LOGIN",
+    "SSO_PROVIDER_NAME",
+]
+for _name in _sso_variables:
+    if _name in os.environ and not SSO_ENABLED:
+        fail(_name, "it configures single sign-on: set OIDC_ISSUER_URL too")
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", default="").strip()
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="").strip()
+if SSO_ENABLED and not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+    fail("OIDC_CLIENT_ID", "single sign-on needs the client's id and secret (OIDC_CLIENT_ID, OIDC_CLIENT_SECRET)")
+# Only these e-mail domains may log in (empty: any the provider vouches for).
+OIDC_ALLOWED_EMAIL_DOMAINS = [
+    domain.lower() for domain in env_list("OIDC_ALLOWED_EMAIL_DOMAINS", [], is_host, "a domain like example.com")
+]
+# The claim carrying the person's groups or roles, and the values of it that make someone HR.
+OIDC_ROLE_CLAIM = env("OIDC_ROLE_CLAIM", default="groups").strip()
+OIDC_HR_ROLES = env.list("OIDC_HR_ROLES", default=["hr"])
+# Create an account at someone's first SSO login (else only people HR created, matched by e-mail).
+OIDC_CREATE_USER = env_bool("OIDC_AUTO_CREATE", True)
+# Off: people who have logged in through SSO can no longer log in with a local password.
+SSO_PASSWORD_LOGIN = env_bool("SSO_PASSWORD_LOGIN", True)
+SSO_PROVIDER_NAME = env("SSO_PROVIDER_NAME", default="your company account").strip() or "your company account"
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_AUTHENTICATE_CLASS = "accounts.sso.SSOAuthenticationRequestView"
+OIDC_CALLBACK_CLASS = "accounts.sso.SSOCallbackView"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
+OIDC_TIMEOUT = 10
+if SSO_ENABLED:
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "accounts.sso.CompanyOIDCBackend"]
 
 # --- Leave (leave app) ----------------------------------------------------------------------
 # Approvers get a daily reminder about requests pending longer than this many days.

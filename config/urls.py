@@ -20,6 +20,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(("config.api", "api"), namespace="api")),
     path("accounts/", include("accounts.urls")),
+    # Single sign-on (accounts/sso.py): 404 unless OIDC_ISSUER_URL is set.
+    path("oidc/", include("mozilla_django_oidc.urls")),
     path("", include("timetracking.urls")),
     path("leave/", include("leave.urls")),
     path("factories/", include("sprockets.urls")),

@@ -157,6 +157,12 @@ for name, extra, values in json.loads(sys.stdin.read()):
             django.setup()
         except Exception as error:
             print(json.dumps([name, value, f"{type(error).__name__}: {error}"]), flush=True)
+            # A value refused by an app's ready() (billing checks its own) leaves the registry half
+            # populated: start it afresh for the next value.
+            from django.apps import apps
+            apps.app_configs = {}
+            apps.apps_ready = apps.models_ready = apps.ready = apps.loading = False
+            apps.ready_event.clear()
         else:
             print(json.dumps([name, value, None]), flush=True)
             sys.exit(0)
