@@ -248,21 +248,30 @@ def _day_rounded_billed(
     return billed
 
 
-def price_entries(rows: Iterable[Mapping[str, Any]]) -> dict[int, EntryPrice]:
+def price_entries(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    terms: dict[int | None, ProjectTerms] | None = None,
+    book: RateBook | None = None,
+) -> dict[int, EntryPrice]:
     """{entry id: EntryPrice} for rows with id, user_id, project_id, task_id, started_at, ended_at and
-    billable (and optionally user__timezone, which saves a query)."""
+    billable (and optionally user__timezone, which saves a query). `terms` and `book` may be loaded
+    once for many calls (an export priced chunk by chunk: its queries then do not grow with rows);
+    they must cover the rows' projects and targets."""
     rows = list(rows)
     if not rows:
         return {}
     zones = _timezones(rows)
-    terms = project_terms(row["project_id"] for row in rows if row["project_id"] is not None)
+    if terms is None:
+        terms = project_terms(row["project_id"] for row in rows if row["project_id"] is not None)
     days = {row["id"]: local_day(row["started_at"], zones[row["user_id"]]) for row in rows}
-    book = RateBook.load(
-        client_ids={term.client_id for term in terms.values() if term.client_id is not None},
-        project_ids={row["project_id"] for row in rows if row["project_id"] is not None},
-        task_ids={row["task_id"] for row in rows if row["task_id"] is not None},
-        until=max(days.values()),
-    )
+    if book is None:
+        book = RateBook.load(
+            client_ids={term.client_id for term in terms.values() if term.client_id is not None},
+            project_ids={row["project_id"] for row in rows if row["project_id"] is not None},
+            task_ids={row["task_id"] for row in rows if row["task_id"] is not None},
+            until=max(days.values()),
+        )
     day_billed = _day_rounded_billed(rows, days, terms, zones)
     prices = {}
     for row in rows:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from billing.models import ProjectBilling, Rate
-from billing.pricing import price_entries, sees_amounts, sees_costs
+from billing.pricing import RateBook, price_entries, project_terms, sees_amounts, sees_costs
 from billing.services import default_rounding
 from core.days import week_start
 from core.durations import hours_from_seconds
@@ -161,10 +161,20 @@ PRICING_CHUNK = 2000
 
 def _priced_chunks(filters, entries_in_scope):
     """{entry id: EntryPrice} for the export's entries, `PRICING_CHUNK` at a time, in the export's
-    order (start, id): pricing's own queries per chunk, the entries read by one server-side cursor."""
+    order (start, id), the entries read by one server-side cursor. The projects' terms and the rates
+    are loaded once for the whole export (its distinct projects and tasks: one query), so the query
+    count does not grow with rows (day-rounded projects read their days' entries per chunk)."""
+    scope = entries_in_scope(filters)
+    targets = set(scope.order_by().values_list("project_id", "task_id").distinct())
+    project_ids = {project_id for project_id, _ in targets if project_id is not None}
+    terms = project_terms(project_ids)
+    book = RateBook.load(
+        client_ids={term.client_id for term in terms.values() if term.client_id is not None},
+        project_ids=project_ids,
+        task_ids={task_id for _, task_id in targets if task_id is not None},
+    )
     rows = (
-        entries_in_scope(filters)
-        .order_by("started_at", "id")
+        scope.order_by("started_at", "id")
         .values("id", "user_id", "project_id", "task_id", "started_at", "ended_at", "billable", "user__timezone")
         .iterator(chunk_size=PRICING_CHUNK)
     )
@@ -172,14 +182,14 @@ def _priced_chunks(filters, entries_in_scope):
     for row in rows:
         chunk.append(row)
         if len(chunk) == PRICING_CHUNK:
-            yield from _priced(chunk)
+            yield from _priced(chunk, terms, book)
             chunk = []
     if chunk:
-        yield from _priced(chunk)
+        yield from _priced(chunk, terms, book)
 
 
-def _priced(chunk):
-    prices = price_entries(chunk)
+def _priced(chunk, terms, book):
+    prices = price_entries(chunk, terms=terms, book=book)
     for row in chunk:
         yield prices[row["id"]]
 
