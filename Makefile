@@ -61,7 +61,7 @@ typecheck: install-dev ## mypy with the Django and DRF stubs (pyproject.toml [to
 	DEBUG=1 $(BIN)/mypy
 
 security: install-dev ## bandit (medium and high findings fail)
-	$(BIN)/bandit -q -r core accounts config timetracking leave sprockets webhooks reports bench -ll -x '*/tests/*,*/migrations/*'
+	$(BIN)/bandit -q -r core accounts config timetracking leave sprockets webhooks reports billing bench -ll -x '*/tests/*,*/migrations/*'
 
 audit: install-dev ## pip-audit of every installed package (needs a vulnerability service: the index's JSON API or OSV)
 	$(BIN)/pip-audit --local --strict --progress-spinner off --desc on
