@@ -89,6 +89,10 @@ class TwoFactorTokenView(APIView):
             raise Throttled(wait=error.retry_after, detail=error.message) from error
         except two_factor.TwoFactorInvalid as error:
             raise AuthenticationFailed(error.message, code=error.code) from error
+        if not two_factor.two_factor_challenge_spend(serializer.validated_data["challenge"]):
+            raise AuthenticationFailed(
+                "This login was completed already: log in with your password again.", code="challenge_invalid"
+            )
         refresh = RefreshToken.for_user(user)
         services.audit_record(
             actor=user, action="auth.token_obtained", obj=user, changes={"second_factor": [None, verified.method]}

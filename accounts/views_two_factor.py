@@ -7,6 +7,7 @@ import time
 import segno
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -102,7 +103,10 @@ def two_factor_setup(request):
         except DomainError as error:
             _attach(form, error)
         else:
+            # The enrolment ended every other session of the user; this one goes on, verified.
+            update_session_auth_hash(request, user)
             otp_login(request, two_factor.two_factor_device(user))
+            request.session[two_factor.ENROLLED_SESSION_KEY] = True
             return render(request, "accounts/two_factor_codes.html", {"codes": codes, "next": next_url, "new": True})
     secret = device.config_url.split("secret=")[1].split("&")[0]
     context = {

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -121,6 +122,11 @@ def totp_enrol_confirm(*, user: User, code: str) -> list[str]:
     TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
     codes = _recovery_codes_replace(user)
     _audit(actor=user, user=user, action="auth.two_factor_enabled")
+    # Sessions and refresh tokens obtained with the password alone end here: from now on every way in
+    # has the second factor. (The page keeps its own session: it re-hashes it after this.)
+    from accounts.services import user_revoke_access  # cycle: accounts.services re-exports this module
+
+    user_revoke_access(user=user, actor=user, reason="two_factor_enabled")
     return codes
 
 
@@ -214,7 +220,16 @@ def two_factor_verify(*, user: User, code: str, ip: str) -> Verified:
 def two_factor_challenge(user: User) -> str:
     """A signed, short-lived ticket saying the password step passed for `user` (auth/token/ gives
     it instead of tokens to an enrolled user). It is bound to the password: changing it voids tickets."""
-    return signing.dumps({"user": user.pk, "password": user.password[-16:]}, salt=CHALLENGE_SALT, compress=True)
+    # A random part: two logins in the same second get two tickets (each is spent once).
+    payload = {"user": user.pk, "password": user.password[-16:], "nonce": secrets.token_urlsafe(8)}
+    return signing.dumps(payload, salt=CHALLENGE_SALT, compress=True)
+
+
+def two_factor_challenge_spend(challenge: str) -> bool:
+    """Mark a challenge used (after its code was accepted); False if it already was: a ticket buys one
+    pair of tokens. In the shared cache (Redis), for the ticket's lifetime."""
+    key = "two-factor-challenge-used:" + hashlib.sha256(challenge.encode()).hexdigest()
+    return bool(cache.add(key, 1, timeout=CHALLENGE_MAX_AGE_SECONDS + 60))
 
 
 def two_factor_challenge_user(challenge: str) -> User:

@@ -270,11 +270,13 @@ def test_settings_page_offers_set_up_then_new_codes(client, person):
     client.force_login(person)
     html = client.get(reverse("accounts:two_factor")).content.decode()
     assert "is <strong>off</strong>" in html
-    device, _ = enrol(person)
+    device, _ = enrol(person)  # (in the service: it ends the sessions, this one too)
+    _login(client, person)
+    client.post(reverse("accounts:two_factor_login"), {"code": code_of(device, steps_ahead=1)})
     html = client.get(reverse("accounts:two_factor")).content.decode()
     assert "10 recovery codes left" in html and "Turn off two-factor login" in html
     response = client.post(
-        reverse("accounts:two_factor"), {"action": "recovery_codes", "code": code_of(device, steps_ahead=1)}
+        reverse("accounts:two_factor"), {"action": "recovery_codes", "code": code_of(device, steps_ahead=2)}
     )
     assert response.status_code == 200 and response.content.decode().count("<li><code>") == 10
 
@@ -298,10 +300,16 @@ def test_token_for_an_enrolled_user_is_a_challenge_then_tokens_for_a_code(api_cl
     assert second.status_code == 200 and set(second.json()) == {"access", "refresh"}
     me = api_client.get("/api/v1/users/me/", HTTP_AUTHORIZATION=f"Bearer {second.json()['access']}")
     assert me.status_code == 200 and me.json()["username"] == person.username
-    reused = api_client.post(SECOND_URL, {"challenge": challenge, "code": code}, format="json")
+    # The same code again, with a new challenge: refused (a TOTP code works once).
+    again = api_client.post(TOKEN_URL, {"username": person.username, "password": PASSWORD}, format="json")
+    fresh = again.json()["challenge"]
+    reused = api_client.post(SECOND_URL, {"challenge": fresh, "code": code}, format="json")
     assert reused.status_code == 401 and reused.json()["code"] == "invalid_code"
-    recovery = api_client.post(SECOND_URL, {"challenge": challenge, "code": codes[0]}, format="json")
+    recovery = api_client.post(SECOND_URL, {"challenge": fresh, "code": codes[0]}, format="json")
     assert recovery.status_code == 200
+    # A challenge buys one pair: the spent one is refused even with a good code.
+    spent = api_client.post(SECOND_URL, {"challenge": fresh, "code": codes[1]}, format="json")
+    assert spent.status_code == 401 and spent.json()["code"] == "challenge_invalid"
 
 
 def test_token_second_step_refuses_forged_expired_and_stale_challenges(api_client, person):
@@ -361,3 +369,19 @@ def test_hr_resets_on_the_person_page_and_nobody_else_can(client, person, manage
 def test_nobody_reads_authenticator_secrets_in_the_admin(admin_client, person):
     enrol(person)
     assert admin_client.get("/admin/otp_totp/totpdevice/").status_code == 404
+
+
+def test_enrolling_ends_the_sessions_and_refresh_tokens_obtained_with_the_password_alone(client, api_client, person):
+    other_browser = type(client)()
+    other_browser.force_login(person)
+    assert other_browser.get("/").status_code == 200
+    tokens = api_client.post(TOKEN_URL, {"username": person.username, "password": PASSWORD}, format="json").json()
+    client.force_login(person)
+    client.get(reverse("accounts:two_factor_setup"))
+    device = TOTPDevice.objects.get(user=person, confirmed=False)
+    done = client.post(reverse("accounts:two_factor_setup"), {"code": code_of(device)})
+    assert done.status_code == 200 and done.content.decode().count("<li><code>") == 10
+    assert client.get("/").status_code == 200  # the enrolling session goes on
+    assert other_browser.get("/").status_code == 302  # the other one ended
+    refreshed = api_client.post("/api/v1/auth/token/refresh/", {"refresh": tokens["refresh"]}, format="json")
+    assert refreshed.status_code == 401
