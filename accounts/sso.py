@@ -45,14 +45,22 @@ def discovery() -> dict:
     """The provider's discovery document (cached). Its `issuer` must be the configured one."""
     issuer = settings.OIDC_ISSUER_URL
     key = f"oidc-discovery:{issuer}"
-    document = cache.get(key)
+    try:
+        document = cache.get(key)
+    except Exception as error:  # noqa: BLE001 - Redis down or hung: read the provider, not the cache
+        logger.warning("OIDC discovery not cached: the cache is unreachable (%s)", error)
+        document, key = None, None
     if document is None:
         response = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=settings.OIDC_TIMEOUT)
         response.raise_for_status()
         document = response.json()
         if document.get("issuer", "").rstrip("/") != issuer:
             raise ImproperlyConfigured(f"The provider at {issuer} names another issuer: {document.get('issuer')!r}")
-        cache.set(key, document, DISCOVERY_CACHE_SECONDS)
+        if key is not None:
+            try:
+                cache.set(key, document, DISCOVERY_CACHE_SECONDS)
+            except Exception as error:  # noqa: BLE001 - as above
+                logger.warning("OIDC discovery not cached: the cache is unreachable (%s)", error)
     return document
 
 

@@ -12,6 +12,7 @@ locks the device row (django_otp.verify_token), so two logins racing with one co
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ RECOVERY_CODE_COUNT = 10
 RECOVERY_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 CHALLENGE_MAX_AGE_SECONDS = 300
 CHALLENGE_SALT = "accounts.two-factor-challenge"
+logger = logging.getLogger(__name__)
 TOTP_CODE = re.compile(r"\d{6}")
 # In the session, set at login: whether the user had a second factor then (read by
 # accounts.middleware.TwoFactorEnrolmentMiddleware instead of a query per request).
@@ -229,7 +231,12 @@ def two_factor_challenge_spend(challenge: str) -> bool:
     """Mark a challenge used (after its code was accepted); False if it already was: a ticket buys one
     pair of tokens. In the shared cache (Redis), for the ticket's lifetime."""
     key = "two-factor-challenge-used:" + hashlib.sha256(challenge.encode()).hexdigest()
-    return bool(cache.add(key, 1, timeout=CHALLENGE_MAX_AGE_SECONDS + 60))
+    try:
+        return bool(cache.add(key, 1, timeout=CHALLENGE_MAX_AGE_SECONDS + 60))
+    except Exception as error:  # noqa: BLE001 - Redis down or hung: fail open, like the throttles
+        # A second pair would still need another valid code (a TOTP code works once).
+        logger.warning("Two-factor challenge not marked as spent: the cache is unreachable (%s)", error)
+        return True
 
 
 def two_factor_challenge_user(challenge: str) -> User:

@@ -385,3 +385,19 @@ def test_enrolling_ends_the_sessions_and_refresh_tokens_obtained_with_the_passwo
     assert other_browser.get("/").status_code == 302  # the other one ended
     refreshed = api_client.post("/api/v1/auth/token/refresh/", {"refresh": tokens["refresh"]}, format="json")
     assert refreshed.status_code == 401
+
+
+def test_the_second_step_works_with_the_cache_down(api_client, person, monkeypatch):
+    """Redis down: the challenge cannot be marked spent; the login fails open (a code still works once)."""
+    device, _ = enrol(person)
+    challenge = api_client.post(TOKEN_URL, {"username": person.username, "password": PASSWORD}, format="json")
+    challenge = challenge.json()["challenge"]
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(cache, "add", down)
+    response = api_client.post(
+        SECOND_URL, {"challenge": challenge, "code": code_of(device, steps_ahead=1)}, format="json"
+    )
+    assert response.status_code == 200 and "access" in response.json()
