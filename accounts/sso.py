@@ -44,9 +44,9 @@ ENDPOINTS = {
 def discovery() -> dict:
     """The provider's discovery document (cached). Its `issuer` must be the configured one."""
     issuer = settings.OIDC_ISSUER_URL
-    key = f"oidc-discovery:{issuer}"
+    key: str | None = f"oidc-discovery:{issuer}"
     try:
-        document = cache.get(key)
+        document = cache.get(str(key))
     except Exception as error:  # noqa: BLE001 - Redis down or hung: read the provider, not the cache
         logger.warning("OIDC discovery not cached: the cache is unreachable (%s)", error)
         document, key = None, None
