@@ -209,3 +209,6 @@ class ProjectBilling(models.Model):
     @property
     def rounding(self) -> Rounding:
         return Rounding(mode=self.rounding_mode, minutes=self.rounding_minutes, scope=self.rounding_scope)
+
+
+from billing.budget_models import Budget, BudgetAlert, BudgetPeriod  # noqa: E402,F401
