@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # so that no other test's load is measured in them.
 TEST_WORKERS ?= auto
 
-.PHONY: run test schemathesis test-browser install install-dev assets migrate seed lint typecheck security audit format check-deploy bench screenshots clean
+.PHONY: run test schemathesis test-browser install install-dev assets migrate seed lint typecheck security audit format check-deploy bench screenshots messages clean
 
 run: install assets migrate seed ## Set up everything and serve the app with demo data
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -85,6 +85,11 @@ bench: install assets ## Benchmark on PostgreSQL + Redis with a million rows (RE
 
 screenshots: install-dev assets ## Every page at 1366x900 and 390x844 for the demo users, into screenshots/ (Chromium)
 	$(BIN)/python tools/screenshots.py $(SCREENSHOTS_ARGS)
+
+messages: install-dev ## Refresh the translation catalogs (locale/) from the sources and compile them (needs GNU gettext)
+	DEBUG=1 $(BIN)/python manage.py makemessages -l de -l fr -l es --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete
+	DEBUG=1 $(BIN)/python manage.py makemessages -d djangojs -l de -l fr -l es --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache

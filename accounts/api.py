@@ -76,7 +76,7 @@ class UserSerializer(ModelSerializer):
 
 
 # A preference of one's own, shown on `users/me/` only (not in `users/`).
-PREFERENCE_FIELDS = ("duration_format",)
+PREFERENCE_FIELDS = ("duration_format", "language")
 
 
 class ProfileSerializer(UserSerializer):
@@ -91,6 +91,8 @@ class ProfileSerializer(UserSerializer):
     def update(self, instance, validated_data):
         if "duration_format" in validated_data:
             instance.set_duration_format(validated_data.pop("duration_format"))
+        if "language" in validated_data:
+            instance.set_language(validated_data.pop("language"))
         if not validated_data:
             return instance
         return services.user_update_profile(user=instance, data=validated_data)

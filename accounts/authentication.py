@@ -13,6 +13,8 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from accounts.languages import activate_user_language
+
 KEYWORD = "Api-Key"
 # The user id the query is compiled with, replaced by the token's at each request.
 _PLACEHOLDER_ID = -918_273_645
@@ -86,6 +88,12 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
     """simplejwt's, with the user read by `user_for_token`; its checks unchanged (the user exists,
     is active, and the token's password digest is the user's: CHECK_REVOKE_TOKEN)."""
 
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:  # the rest of the call in the user's language (accounts.languages)
+            activate_user_language(request, result[0])
+        return result
+
     def get_user(self, validated_token):
         try:
             user_id = int(validated_token[jwt_settings.USER_ID_CLAIM])
@@ -122,6 +130,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked API key.")
         if api_key.read_only and request.method not in SAFE_METHODS:
             raise exceptions.PermissionDenied("This API key is read-only.")
+        activate_user_language(request, api_key.user)
         return api_key.user, api_key
 
     def authenticate_header(self, request):

@@ -1,17 +1,18 @@
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 # (label, URL name, who sees it). A page that does not exist yet is simply left out. The admin is
 # in the user's menu (base.html): nine links wrapped the header into two rows at 1366 px.
 NAVIGATION = [
-    ("Dashboard", "dashboard", "all"),
-    ("Timesheet", "timetracking:week", "all"),
-    ("Leave", "leave:index", "all"),
-    ("Calendar", "leave:calendar", "all"),
-    ("Approvals", "leave:approvals", "manager"),
-    ("Team", "timetracking:team", "manager"),
-    ("Reports", "reports:index", "all"),
-    ("Factories", "sprockets:factory-list", "all"),
-    ("People", "accounts:people", "hr"),
+    (_("Dashboard"), "dashboard", "all"),
+    (_("Timesheet"), "timetracking:week", "all"),
+    (_("Leave"), "leave:index", "all"),
+    (_("Calendar"), "leave:calendar", "all"),
+    (_("Approvals"), "leave:approvals", "manager"),
+    (_("Team"), "timetracking:team", "manager"),
+    (_("Reports"), "reports:index", "all"),
+    (_("Factories"), "sprockets:factory-list", "all"),
+    (_("People"), "accounts:people", "hr"),
 ]
 
 

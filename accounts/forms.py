@@ -1,11 +1,21 @@
 """Page forms of accounts."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.template import loader
+from django.utils.translation import get_language_info
+from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from core.durations import DurationFormat
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Each language named in itself (a reader who does not know the current one finds theirs)."""
+    return [("", _("As my browser says"))] + [
+        (code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES
+    ]
 
 
 class PreferencesForm(forms.Form):
@@ -15,6 +25,12 @@ class PreferencesForm(forms.Form):
         label="Show durations as",
         choices=DurationFormat.choices,
         help_text="Wherever a page shows how long something took: 1:30 or 1.50 h.",
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=language_choices,
+        required=False,
+        help_text=_("Of pages, e-mails and API messages. Your browser's language unless you choose one."),
     )
     notify_week_decided = forms.BooleanField(
         label="E-mail me when my week is approved, sent back or reopened",

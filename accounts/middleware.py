@@ -9,8 +9,24 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 
 from accounts.backends import login_not_started, login_throttled, not_started_message
+from accounts.languages import activate_user_language
 
 SSO_SESSION_KEY = "sso_login"  # set by accounts.sso at a single sign-on login
+
+
+class UserLanguageMiddleware:
+    """A signed-in user's own language (accounts.languages) over the one LocaleMiddleware chose from
+    Accept-Language. Place it after AuthenticationMiddleware: it reads the session's user, whom the
+    middleware after it loads anyway (no extra query)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            activate_user_language(request, user)
+        return self.get_response(request)
 
 
 class PageLoginRequiredMiddleware(LoginRequiredMiddleware):

@@ -183,6 +183,14 @@ class User(AbstractUser):
         db_default=DurationFormat.HOURS_MINUTES,  # rows written outside the ORM (the benchmark) too
         help_text="How pages show durations: hours and minutes (1:30) or decimal hours (1.50 h).",
     )
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        db_default="",  # rows written outside the ORM (the benchmark) follow the browser too
+        help_text="The language of pages, e-mails and API messages; blank follows the browser (Accept-Language).",
+    )
     # E-mails about weekly timesheets (timetracking.services.period_notifications), each switchable
     # on the Preferences page.
     notify_week_submitted = models.BooleanField(
@@ -305,6 +313,13 @@ class User(AbstractUser):
         self.duration_format = duration_format
         self.clean_fields(exclude=[field.name for field in self._meta.fields if field.name != "duration_format"])
         self.save(update_fields=["duration_format"])
+
+    def set_language(self, language: str) -> None:
+        """Save the user's language ("" = follow the browser; a preference: no rule beyond its
+        choices, so no service). Raises ValidationError for a language the product does not speak."""
+        self.language = language
+        self.clean_fields(exclude=[field.name for field in self._meta.fields if field.name != "language"])
+        self.save(update_fields=["language"])
 
     def clean(self) -> None:
         super().clean()

@@ -11,6 +11,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods
 
@@ -220,9 +221,14 @@ def preferences(request):
         if form.is_valid():
             try:
                 user.set_duration_format(form.cleaned_data["duration_format"])
+                user.set_language(form.cleaned_data["language"])
             except ValidationError as error:
-                form.add_error("duration_format", error.messages)
+                for field, field_messages in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, field_messages)
             else:
+                # The confirmation already in the language just chosen (or the browser's again).
+                translation.activate(user.language or translation.get_language_from_request(request))
+                request.LANGUAGE_CODE = translation.get_language()
                 user.set_notifications(
                     week_submitted=form.cleaned_data["notify_week_submitted"],
                     week_decided=form.cleaned_data["notify_week_decided"],
@@ -233,6 +239,7 @@ def preferences(request):
     else:
         form = PreferencesForm(
             initial={
+                "language": user.language,
                 "duration_format": user.duration_format,
                 "notify_week_decided": user.notify_week_decided,
                 "notify_week_submitted": user.notify_week_submitted,

@@ -15,6 +15,7 @@ from typing import Any
 
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 
 from config.env import (
     env,
@@ -104,9 +105,11 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # Accept-Language (after sessions, before common)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",  # the user's own language over Accept-Language
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): a second factor in this session
     "accounts.middleware.TwoFactorEnrolmentMiddleware",  # staff must enrol before anything else
     "core.middleware.DurationFormatMiddleware",  # durations shown in the viewer's format (after auth)
@@ -121,10 +124,13 @@ ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
+TEMPLATE_OVERRIDES_DIR = env.str("TEMPLATE_OVERRIDES_DIR", default="").strip()
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # TEMPLATE_OVERRIDES_DIR: a company's own templates, tried before the product's (e.g. its
+        # billing/invoice_pdf.html, the invoice PDF's layout).
+        "DIRS": [*([Path(TEMPLATE_OVERRIDES_DIR)] if TEMPLATE_OVERRIDES_DIR else []), BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -244,7 +250,11 @@ PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_HOURS", 3, maximum=24 *
 INVITATION_TIMEOUT_DAYS = env_int("INVITATION_TIMEOUT_DAYS", 7, maximum=90)
 
 # --- Internationalisation --------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# The product speaks these four; a user's own choice (User.language, the Preferences page) wins over
+# the browser's Accept-Language (accounts.middleware.UserLanguageMiddleware). URLs carry no language.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("de", _("German")), ("fr", _("French")), ("es", _("Spanish"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -563,6 +573,13 @@ BILLING_DEFAULT_CURRENCY = env.str("BILLING_DEFAULT_CURRENCY", default="EUR").st
 BILLING_ROUNDING = env.str("BILLING_ROUNDING", default="none")
 # Whether employees see billable rates and amounts (never cost rates or costs).
 BILLING_EMPLOYEES_SEE_RATES = env_bool("BILLING_EMPLOYEES_SEE_RATES", False)
+# Who writes invoices besides HR: the members of this group.
+BILLING_GROUP_NAME = env.str("BILLING_GROUP_NAME", default="billing")
+# The tax rate (per cent) a new draft starts with, e.g. 19 for German VAT; editable per invoice.
+BILLING_TAX_RATE = env.str("BILLING_TAX_RATE", default="0").strip()
+# An issued invoice's number: {year} and {number} (the gap-free sequence within the year), e.g.
+# "{year}-{number:04d}" → 2026-0042, "RE-{year}{number:05d}" → RE-202600042. Checked at start-up.
+BILLING_INVOICE_NUMBER_FORMAT = env.str("BILLING_INVOICE_NUMBER_FORMAT", default="{year}-{number:04d}")
 
 # --- Benchmark (bench app) ------------------------------------------------------------------
 # `make bench`: the data generator (bench_generate) and its marker table. No setting of its own.
