@@ -2,7 +2,7 @@
 working-time compliance), saving with the database constraints mapped to domain errors, and the audit
 trail and webhook event of each write."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast, overload
 
@@ -280,6 +280,21 @@ def _resolve_times(
     return end - duration, end
 
 
+# --- Checks of the apps above -----------------------------------------------------------------
+# An app above time tracking (billing's budgets) checks every entry write without time tracking
+# knowing it: its AppConfig.ready() registers a callable here. Each is called inside the write's
+# transaction, after the entry is saved, as check(entry=..., before=..., after=...) with the
+# snapshots of `_snapshot` (before: None for a creation; after: None for a deletion); raising a
+# domain error refuses the write (the transaction rolls back).
+EntryWriteCheck = Callable[..., None]
+ENTRY_WRITE_CHECKS: list[EntryWriteCheck] = []
+
+
+def register_entry_write_check(check: EntryWriteCheck) -> None:
+    if check not in ENTRY_WRITE_CHECKS:
+        ENTRY_WRITE_CHECKS.append(check)
+
+
 # --- Audit trail and webhooks ------------------------------------------------------------------
 
 SNAPSHOT_ATTRIBUTES = {
@@ -314,6 +329,8 @@ def _announce(
     # Without `after` (a deletion) `before` is given: it holds the pk the deleted entry has lost.
     deleted = cast("dict[str, Any]", before)
     object_id = entry.pk if after is not None else deleted["id"]
+    for check in ENTRY_WRITE_CHECKS:
+        check(entry=entry, before=before, after=after)
     audit_record(
         actor=actor,
         action=event_type,
