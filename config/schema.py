@@ -72,6 +72,8 @@ CONFLICT_CODES = [
     "not_pending",
     "several_entries",
     "idempotency_in_progress",
+    # Billing: a project's budget is used up and refuses more time (billing.services.budgets).
+    "budget_exceeded",
     # People (accounts.services.people, invitations): the user's state does not allow it.
     "self",
     "inactive",
