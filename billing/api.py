@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from billing import services
 from billing.currencies import round_money
-from billing.models import TARGET_FIELDS, Rate, RateKind, RateLevel
+from billing.models import TARGET_FIELDS, InvoicedEntry, Rate, RateKind, RateLevel
 from billing.pricing import EntryPrice, price_entries, sees_amounts, sees_costs
 from core.filters import DayFilter, IdFilter
 from core.serializers import ModelSerializer
@@ -164,7 +164,10 @@ class RateViewSet(ServiceModelViewSet):
 def register(router):
     """Add billing's viewsets to the /api/v1/ router. (Its time entries viewset is handed to
     timetracking's registration by config.api: the prefix stays timetracking's.)"""
+    from billing import api_invoices  # it reads this module's MoneyField
+
     router.register("rates", RateViewSet, basename="rate")
+    api_invoices.register(router)
 
 
 # --- Time entries with their money ----------------------------------------------------------------
@@ -210,7 +213,7 @@ class EntryMoneyFields(serializers.Serializer):
         source="money.invoice",
         read_only=True,
         allow_null=True,
-        help_text="The invoice the entry is on; reserved, null until invoices exist.",
+        help_text="The invoice (draft or issued) the entry is on: while it is, the entry cannot change (409).",
     )
 
 
@@ -245,7 +248,19 @@ def entries_money(rows: list[dict[str, Any]], viewer: User) -> dict[int, dict[st
     for a caller who may see none of it."""
     amounts, costs = sees_amounts(viewer), sees_costs(viewer)
     prices = price_entries(rows) if rows and (amounts or costs) else {}
-    return {row["id"]: money_of(prices.get(row["id"]), amounts=amounts, costs=costs) for row in rows}
+    money = {row["id"]: money_of(prices.get(row["id"]), amounts=amounts, costs=costs) for row in rows}
+    # Whoever sees the entry sees the invoice that locks it (only finished entries are invoiced): in
+    # the rows when their query joined it (the list), else read here.
+    if rows and "invoicing__invoice_id" in rows[0]:
+        for row in rows:
+            money[row["id"]]["invoice"] = row["invoicing__invoice_id"]
+        return money
+    finished = [row["id"] for row in rows if row["ended_at"] is not None]
+    if finished:
+        held = InvoicedEntry.objects.filter(entry_id__in=finished).values_list("entry_id", "invoice_id")
+        for entry_id, invoice_id in held:
+            money[entry_id]["invoice"] = invoice_id
+    return money
 
 
 def _instance_row(entry: TimeEntry) -> dict[str, Any]:
@@ -290,7 +305,7 @@ class BilledTimeEntryViewSet(TimeEntryViewSet):
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(TimeEntry.objects.visible_to(request.user))
         # The owner's time zone in the page's query: an entry is priced on its local day.
-        page = self.paginate_queryset(queryset.values(*LEAN_ENTRY_FIELDS, "user__timezone"))
+        page = self.paginate_queryset(queryset.values(*LEAN_ENTRY_FIELDS, "user__timezone", "invoicing__invoice_id"))
         money = entries_money(page, request.user)
         results = lean_entries(page)
         for result in results:

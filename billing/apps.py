@@ -1,3 +1,5 @@
+from decimal import Decimal, InvalidOperation
+
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -23,3 +25,30 @@ class BillingConfig(AppConfig):
             Rounding.parse(settings.BILLING_ROUNDING)
         except ValueError as error:
             raise ImproperlyConfigured(f"BILLING_ROUNDING: {error}") from None
+        _check_invoice_settings()
+
+        from billing.services.invoices import refuse_invoiced_entries
+        from timetracking.locks import register_entry_lock
+
+        # An entry on an invoice never changes, whichever path writes it (timetracking asks).
+        register_entry_lock(refuse_invoiced_entries)
+
+
+def _check_invoice_settings() -> None:
+    number_format = str(settings.BILLING_INVOICE_NUMBER_FORMAT)
+    try:
+        first, second = number_format.format(year=2026, number=1), number_format.format(year=2026, number=2)
+    except (KeyError, IndexError, ValueError) as error:
+        raise ImproperlyConfigured(
+            f"BILLING_INVOICE_NUMBER_FORMAT: {number_format!r} is not a format of {{year}} and {{number}} ({error})"
+        ) from None
+    if first == second or len(first) > 40:
+        raise ImproperlyConfigured(
+            f"BILLING_INVOICE_NUMBER_FORMAT: {number_format!r} must contain {{number}} and give at most 40 characters"
+        )
+    try:
+        rate = Decimal(str(settings.BILLING_TAX_RATE))
+    except InvalidOperation:
+        rate = Decimal("NaN")
+    if not rate.is_finite() or not 0 <= rate <= 100:
+        raise ImproperlyConfigured(f"BILLING_TAX_RATE: {settings.BILLING_TAX_RATE!r} is not a per cent from 0 to 100")

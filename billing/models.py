@@ -211,4 +211,15 @@ class ProjectBilling(models.Model):
         return Rounding(mode=self.rounding_mode, minutes=self.rounding_minutes, scope=self.rounding_scope)
 
 
+# Invoices live in their own module; imported here so that Django finds their models.
 from billing.budget_models import Budget, BudgetAlert, BudgetPeriod  # noqa: E402,F401
+from billing.invoice_models import (  # noqa: E402,F401
+    Invoice,
+    InvoicedEntry,
+    InvoiceGrouping,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceLineKind,
+    InvoiceSequence,
+    InvoiceStatus,
+)

@@ -74,6 +74,13 @@ CONFLICT_CODES = [
     "idempotency_in_progress",
     # Billing: a project's budget is used up and refuses more time (billing.services.budgets).
     "budget_exceeded",
+    # Billing: an entry on an invoice never changes; an issued invoice never changes; a draft is
+    # deleted, not cancelled; a credit note cannot be cancelled, nor an invoice twice.
+    "invoiced",
+    "issued",
+    "draft",
+    "credit_note",
+    "cancelled",
     # People (accounts.services.people, invitations): the user's state does not allow it.
     "self",
     "inactive",

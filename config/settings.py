@@ -580,6 +580,9 @@ BILLING_TAX_RATE = env.str("BILLING_TAX_RATE", default="0").strip()
 # An issued invoice's number: {year} and {number} (the gap-free sequence within the year), e.g.
 # "{year}-{number:04d}" → 2026-0042, "RE-{year}{number:05d}" → RE-202600042. Checked at start-up.
 BILLING_INVOICE_NUMBER_FORMAT = env.str("BILLING_INVOICE_NUMBER_FORMAT", default="{year}-{number:04d}")
+# The sender on invoice PDFs (billing/invoice_pdf.html; the address: lines separated by "|").
+BILLING_COMPANY_NAME = env.str("BILLING_COMPANY_NAME", default="")
+BILLING_COMPANY_ADDRESS = [part.strip() for part in env.str("BILLING_COMPANY_ADDRESS", default="").split("|") if part.strip()]
 
 # --- Benchmark (bench app) ------------------------------------------------------------------
 # `make bench`: the data generator (bench_generate) and its marker table. No setting of its own.

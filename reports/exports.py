@@ -22,6 +22,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from openpyxl import Workbook  # type: ignore[import-untyped]  # no types-openpyxl in requirements-dev.txt
 
 from core.durations import hours_from_seconds, hours_text
+from core.spreadsheets import FORMULA_PREFIXES, safe_cell
 from leave.models import LeaveRequest
 from reports.money import money_cells, money_columns, with_entry_money
 from reports.summary import TIME_DIMENSIONS, ReportFilters, entries_in_scope, summarize
@@ -59,14 +60,6 @@ LEAVE_COLUMNS = [
     "Decided by",
     "Decided at",
 ]
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Defuse spreadsheet formulas in text cells (CSV injection): '=1+1' is written as "'=1+1"."""
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 class UtcText(Func):
@@ -295,7 +288,7 @@ def _sql_text(value):
 def _sql_safe_cell(expression):
     """`safe_cell(value or "")` in SQL, as NULL for an empty cell: COPY writes NULL as an empty
     field and a non-NULL empty string as `""`, where csv.writer writes nothing."""
-    prefixes = ", ".join(_sql_text(prefix) for prefix in _FORMULA_PREFIXES)
+    prefixes = ", ".join(_sql_text(prefix) for prefix in FORMULA_PREFIXES)
     defused = f"CASE WHEN left({expression}, 1) IN ({prefixes}) THEN '''' || {expression} ELSE {expression} END"
     return f"NULLIF({defused}, '')"
 

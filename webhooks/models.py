@@ -24,6 +24,9 @@ EVENT_TYPES = [
     "leave_request.cancelled",
     "period.locked",
     "production.recorded",
+    "budget.threshold_reached",
+    "invoice.issued",
+    "invoice.cancelled",
 ]
 
 

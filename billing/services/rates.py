@@ -20,6 +20,7 @@ from accounts.services import audit_changes, audit_record
 from billing.currencies import MINOR_UNITS, is_currency, round_money
 from billing.models import LEVEL_TARGETS, TARGET_FIELDS, Rate, RateKind, RateLevel, managed_projects
 from billing.services.errors import BillingError, BillingForbidden
+from billing.services.invoices import refuse_invoiced_rate_change
 from billing.services.settings import client_currency, default_currency
 from core.days import FIRST_DAY, LAST_DAY
 from timetracking.models import Client, Project, Task
@@ -46,9 +47,10 @@ def _audited(rate: Rate) -> dict[str, Any]:
 
 
 def _refuse_invoiced_period(rate: Rate, day: date) -> None:
-    """A rate written from `day` on would change the amounts of entries from `day` on: refused when
-    any of them (of the rate's target) is on an issued invoice. Invoices do not exist yet; the
-    invoice step adds the check here (409 `invoiced`), and every rate write passes through it."""
+    """A rate written from `day` on would change the amounts of entries from `day` on: refused
+    (409 `invoiced`) when any of them (of the rate's target) is on an invoice. Every rate write
+    passes through it."""
+    refuse_invoiced_rate_change(rate=rate, day=day)
 
 
 def _check_targets(level: str, targets: Mapping[str, Any]) -> None:

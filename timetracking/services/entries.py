@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.errors import DomainError
+from timetracking.locks import check_entries_unlocked
 from timetracking.models import (
     Project,
     Tag,
@@ -123,6 +124,7 @@ def entry_update(*, entry: TimeEntry, actor: User | None = None, **changes: Any)
     _check_times(started_at, ended_at)
     old_interval = (entry.started_at, entry.ended_at)
     _check_unlocked(user, old_interval, (started_at, ended_at))
+    check_entries_unlocked([entry.pk])
 
     project, task = entry.project, entry.task
     if "project" in changes or "task" in changes:
@@ -156,6 +158,7 @@ def entry_delete(*, entry: TimeEntry, actor: User | None = None) -> None:
     _check_owner(actor=actor, user=entry.user)
     _lock_user(entry.user)
     _check_unlocked(entry.user, (entry.started_at, entry.ended_at))
+    check_entries_unlocked([entry.pk])
     before = {"id": entry.pk, **_snapshot(entry, [tag.name for tag in entry.tags.all()])}
     entry.delete()
     _announce("time_entry.deleted", entry=entry, actor=actor or entry.user, before=before)
