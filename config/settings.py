@@ -485,6 +485,9 @@ LOGGING = {
         "django.request": {"level": "ERROR" if TESTING else "WARNING"},
         # One line per task run is noise when tasks run eagerly in-process (the embedded default).
         "celery.app.trace": {"level": "WARNING"},
+        # WeasyPrint logs each step of every invoice PDF; fontTools each font subset.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
