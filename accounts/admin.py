@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Count
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
@@ -109,7 +110,7 @@ class UserAdmin(SafeForeignKeysAdmin, DjangoUserAdmin):
             readonly += self.SUPERUSER_ONLY_FIELDS
         return readonly
 
-    @admin.display(description="Invitation")
+    @admin.display(description=gettext("Invitation"))
     def invitation(self, obj):
         """From the row (no query per user), in the words of the people pages."""
         state = invitation_state(obj)
@@ -120,14 +121,15 @@ class UserAdmin(SafeForeignKeysAdmin, DjangoUserAdmin):
     def has_revoke_permission(self, request):
         return hr_in_admin(request)
 
-    @admin.action(description="Log out everywhere (sessions and API refresh tokens)", permissions=["revoke"])
+    @admin.action(description=gettext("Log out everywhere (sessions and API refresh tokens)"), permissions=["revoke"])
     def logout_everywhere(self, request, queryset):
         for user in queryset:
             services.user_revoke_access(user=user, actor=request.user, reason="logout_everywhere")
         self.message_user(request, f"{len(queryset)} user(s) logged out everywhere.")
 
     @admin.action(
-        description="Revoke all access (sessions, refresh tokens, API keys, calendar feeds)", permissions=["revoke"]
+        description=gettext("Revoke all access (sessions, refresh tokens, API keys, calendar feeds)"),
+        permissions=["revoke"],
     )
     def revoke_all_access(self, request, queryset):
         for user in queryset:
@@ -178,7 +180,7 @@ class ApiKeyAdmin(SafeForeignKeysAdmin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # keys are created by their owner through the API, which shows them once
 
-    @admin.action(description="Revoke selected API keys")
+    @admin.action(description=gettext("Revoke selected API keys"))
     def revoke_selected(self, request, queryset):
         for api_key in queryset:
             services.api_key_revoke(api_key=api_key, actor=request.user)
@@ -205,7 +207,7 @@ class OutgoingEmailAdmin(HROnlyMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Send the selected failed e-mails again")
+    @admin.action(description=gettext("Send the selected failed e-mails again"))
     def send_again(self, request, queryset):
         count = services.emails_retry(ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} e-mail(s) queued again.")
@@ -223,7 +225,7 @@ class PositionAdmin(SafeForeignKeysAdmin, HROnlyMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(holder_total=Count("holders"))
 
-    @admin.display(description="Held by", ordering="holder_total")
+    @admin.display(description=gettext("Held by"), ordering="holder_total")
     def holder_count(self, obj):
         return obj.holder_total
 

@@ -6,6 +6,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.db.models import Q
 from django.urls import path, reverse
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -418,12 +419,12 @@ class AtomicTokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
             # PostgreSQL cannot lock the nullable side of an outer join.
             outstanding = OutstandingToken.objects.select_for_update().filter(jti=jti).order_by().first()
             if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
-                raise InvalidToken("Token is blacklisted")
+                raise InvalidToken(gettext("Token is blacklisted"))
             BlacklistedToken.objects.create(token=outstanding)
             user_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
             user = User.objects.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
             if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
-                raise AuthenticationFailed("No active account found for the given token.", "no_active_account")
+                raise AuthenticationFailed(gettext("No active account found for the given token."), "no_active_account")
             data = {"access": str(refresh.access_token)}
             refresh.set_jti()
             refresh.set_exp()

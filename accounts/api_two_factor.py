@@ -6,6 +6,7 @@ for the pair. A staff account that must use a second factor and has none gets 40
 `two_factor_required` (set it up in the browser). API keys are not affected: they are the way for scripts.
 """
 
+from django.utils.translation import gettext
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, Throttled
 from rest_framework.permissions import AllowAny
@@ -34,7 +35,9 @@ def second_factor_gate(user):
         raise SecondFactorNeeded(user)
     if two_factor.two_factor_required(user):
         raise PermissionDenied(
-            "Your account needs two-factor login: set it up in the browser (Two-factor login), then log in again.",
+            gettext(
+                "Your account needs two-factor login: set it up in the browser (Two-factor login), then log in again."
+            ),
             code="two_factor_required",
         )
 
@@ -91,7 +94,7 @@ class TwoFactorTokenView(APIView):
             raise AuthenticationFailed(error.message, code=error.code) from error
         if not two_factor.two_factor_challenge_spend(serializer.validated_data["challenge"]):
             raise AuthenticationFailed(
-                "This login was completed already: log in with your password again.", code="challenge_invalid"
+                gettext("This login was completed already: log in with your password again."), code="challenge_invalid"
             )
         refresh = RefreshToken.for_user(user)
         services.audit_record(

@@ -3,6 +3,7 @@ precompiled query (JWTAuthentication), and `Authorization: Api-Key <key>` for sc
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -127,9 +128,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
         api_key = services.api_key_authenticate(key=key.strip())
         if api_key is None:
-            raise exceptions.AuthenticationFailed("Invalid, expired or revoked API key.")
+            raise exceptions.AuthenticationFailed(gettext("Invalid, expired or revoked API key."))
         if api_key.read_only and request.method not in SAFE_METHODS:
-            raise exceptions.PermissionDenied("This API key is read-only.")
+            raise exceptions.PermissionDenied(gettext("This API key is read-only."))
         activate_user_language(request, api_key.user)
         return api_key.user, api_key
 

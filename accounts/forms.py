@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.template import loader
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
@@ -22,9 +22,9 @@ class PreferencesForm(forms.Form):
     """A user's own display preferences (the Preferences page)."""
 
     duration_format = forms.ChoiceField(
-        label="Show durations as",
+        label=gettext_lazy("Show durations as"),
         choices=DurationFormat.choices,
-        help_text="Wherever a page shows how long something took: 1:30 or 1.50 h.",
+        help_text=gettext_lazy("Wherever a page shows how long something took: 1:30 or 1.50 h."),
     )
     language = forms.ChoiceField(
         label=_("Language"),
@@ -33,13 +33,13 @@ class PreferencesForm(forms.Form):
         help_text=_("Of pages, e-mails and API messages. Your browser's language unless you choose one."),
     )
     notify_week_decided = forms.BooleanField(
-        label="E-mail me when my week is approved, sent back or reopened",
+        label=gettext_lazy("E-mail me when my week is approved, sent back or reopened"),
         required=False,
     )
     notify_week_submitted = forms.BooleanField(
-        label="E-mail me when someone I decide for submits a week",
+        label=gettext_lazy("E-mail me when someone I decide for submits a week"),
         required=False,
-        help_text="Managers and HR: the weeks that wait for your approval.",
+        help_text=gettext_lazy("Managers and HR: the weeks that wait for your approval."),
     )
 
 
@@ -48,7 +48,7 @@ class PasswordResetForm(DjangoPasswordResetForm):
     address without case), its e-mail sent through the outbox and audited (services)."""
 
     email = forms.EmailField(
-        label="E-mail address", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=gettext_lazy("E-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
 
     def send_mail(
@@ -64,8 +64,8 @@ class TwoFactorCodeForm(forms.Form):
 
     code = forms.CharField(
         max_length=32,
-        label="Code",
-        help_text="The 6 digits your authenticator app shows, or one of your recovery codes.",
+        label=gettext_lazy("Code"),
+        help_text=gettext_lazy("The 6 digits your authenticator app shows, or one of your recovery codes."),
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false", "autofocus": True}
         ),

@@ -6,6 +6,8 @@ import zoneinfo
 
 from django import forms
 from django.db.models import Q
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from accounts.services.people import HR_EDITABLE_FIELDS
@@ -27,8 +29,8 @@ class PeopleFilterForm(forms.Form):
 
     STATUS_CHOICES = [("active", "Active"), ("inactive", "Deactivated"), ("all", "Everyone")]
 
-    q = forms.CharField(label="Name, username or e-mail", required=False, max_length=100)
-    status = forms.ChoiceField(label="Show", choices=STATUS_CHOICES, required=False)
+    q = forms.CharField(label=gettext_lazy("Name, username or e-mail"), required=False, max_length=100)
+    status = forms.ChoiceField(label=gettext_lazy("Show"), choices=STATUS_CHOICES, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,18 +49,18 @@ class PersonForm(forms.ModelForm):
     checked by the service (accounts.services.people)."""
 
     working_weekdays = forms.MultipleChoiceField(
-        label="Working days",
+        label=gettext_lazy("Working days"),
         choices=WEEKDAYS,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="The days their contract hours are spread over.",
+        help_text=gettext_lazy("The days their contract hours are spread over."),
     )
 
     start_date = forms.DateField(
-        label="Start date",
+        label=gettext_lazy("Start date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="Their first day: before it they cannot log in, and leave is pro-rated from it.",
+        help_text=gettext_lazy("Their first day: before it they cannot log in, and leave is pro-rated from it."),
     )
 
     class Meta:
@@ -101,7 +103,7 @@ class PersonForm(forms.ModelForm):
     def clean_working_weekdays(self) -> str:
         days = self.cleaned_data["working_weekdays"]
         if not days:
-            raise forms.ValidationError("Choose at least one working day.")
+            raise forms.ValidationError(gettext("Choose at least one working day."))
         return "".join(sorted(days))
 
     def service_data(self) -> dict:
@@ -113,7 +115,7 @@ class PersonForm(forms.ModelForm):
 
 class PersonCreateForm(PersonForm):
     send_invitation = forms.BooleanField(
-        label="E-mail them an invitation to choose their password",
+        label=gettext_lazy("E-mail them an invitation to choose their password"),
         required=False,
         initial=True,
     )
@@ -121,8 +123,11 @@ class PersonCreateForm(PersonForm):
 
 class PeopleImportForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text=f"UTF-8, a header row naming its columns: {', '.join(COLUMNS)}. Only email is required.",
+        label=gettext_lazy("CSV file"),
+        help_text=format_lazy(
+            gettext_lazy("UTF-8, a header row naming its columns: {join}. Only email is required."),
+            join=", ".join(COLUMNS),
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -132,11 +137,11 @@ class PeopleImportForm(forms.Form):
     def clean_file(self) -> str:
         uploaded = self.cleaned_data["file"]
         if uploaded.size > MAX_BYTES:
-            raise forms.ValidationError(f"The file is over {MAX_BYTES // 1_000_000} MB.")
+            raise forms.ValidationError(gettext("The file is over {value} MB.").format(value=MAX_BYTES // 1_000_000))
         try:
             return uploaded.read().decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            raise forms.ValidationError("The file is not UTF-8 text: save it as CSV (UTF-8).") from error
+            raise forms.ValidationError(gettext("The file is not UTF-8 text: save it as CSV (UTF-8).")) from error
 
 
 class PeopleImportConfirmForm(forms.Form):

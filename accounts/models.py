@@ -19,6 +19,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from core.durations import DurationFormat
 
@@ -27,13 +29,17 @@ ISO_WEEKDAYS = "1234567"  # Monday = 1 ... Sunday = 7, as date.isoweekday()
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin).")
+        raise ValidationError(
+            gettext("{value} is not an IANA time zone (e.g. Europe/Berlin).").format(value=repr(value))
+        )
 
 
 def validate_country(value: str) -> None:
 
     if value and value not in holidays.list_supported_countries():
-        raise ValidationError(f"{value!r} is not a supported ISO 3166 country code for public holidays.")
+        raise ValidationError(
+            gettext("{value} is not a supported ISO 3166 country code for public holidays.").format(value=repr(value))
+        )
 
 
 validate_working_weekdays = RegexValidator(
@@ -95,7 +101,7 @@ class Position(models.Model):
     read; its salary is HR's only (accounts.api.PositionViewSet, the admin, never in the audit trail)."""
 
     title = models.CharField(
-        max_length=100, help_text="Unique, whatever the case: 'Developer' and 'developer' are one."
+        max_length=100, help_text=gettext_lazy("Unique, whatever the case: 'Developer' and 'developer' are one.")
     )
     description = models.TextField(blank=True, max_length=2000)
     salary = models.DecimalField(
@@ -104,7 +110,10 @@ class Position(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
-        help_text=f"Yearly gross salary in {SALARY_CURRENCY}; empty if not set. Only HR sees it.",
+        help_text=format_lazy(
+            gettext_lazy("Yearly gross salary in {SALARY_CURRENCY}; empty if not set. Only HR sees it."),
+            SALARY_CURRENCY=SALARY_CURRENCY,
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -128,21 +137,21 @@ class Position(models.Model):
 
 
 class User(AbstractUser):
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(gettext_lazy("email address"), unique=True)
     timezone = models.CharField(
         max_length=64,
         default="Europe/Berlin",
         validators=[validate_timezone],
-        help_text="IANA time zone; days and weeks in reports are this user's local calendar.",
+        help_text=gettext_lazy("IANA time zone; days and weeks in reports are this user's local calendar."),
     )
     country = models.CharField(
         max_length=2,
         default="DE",
         validators=[validate_country],
-        help_text="ISO 3166 country code whose public holidays apply.",
+        help_text=gettext_lazy("ISO 3166 country code whose public holidays apply."),
     )
     subdivision = models.CharField(
-        max_length=10, blank=True, help_text="State or region for public holidays, e.g. BY or CA."
+        max_length=10, blank=True, help_text=gettext_lazy("State or region for public holidays, e.g. BY or CA.")
     )
     manager = models.ForeignKey(
         "self",
@@ -150,7 +159,7 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="reports",
-        help_text="Approves this user's leave and weeks.",
+        help_text=gettext_lazy("Approves this user's leave and weeks."),
     )
     # PROTECT: a position people hold cannot be deleted (the service answers 409 `in_use`); HR moves
     # them to another position first, so nobody silently loses theirs.
@@ -160,20 +169,20 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.PROTECT,
         related_name="holders",
-        help_text="The job they hold.",
+        help_text=gettext_lazy("The job they hold."),
     )
     weekly_hours = models.DecimalField(
         max_digits=4,
         decimal_places=2,
         default=Decimal("40.00"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("80"))],
-        help_text="Contract hours per week.",
+        help_text=gettext_lazy("Contract hours per week."),
     )
     working_weekdays = models.CharField(
         max_length=7,
         default="12345",
         validators=[validate_working_weekdays],
-        help_text="ISO weekday digits the user works on (1 = Monday ... 7 = Sunday).",
+        help_text=gettext_lazy("ISO weekday digits the user works on (1 = Monday ... 7 = Sunday)."),
     )
 
     duration_format = models.CharField(
@@ -181,7 +190,7 @@ class User(AbstractUser):
         choices=DurationFormat.choices,
         default=DurationFormat.HOURS_MINUTES,
         db_default=DurationFormat.HOURS_MINUTES,  # rows written outside the ORM (the benchmark) too
-        help_text="How pages show durations: hours and minutes (1:30) or decimal hours (1.50 h).",
+        help_text=gettext_lazy("How pages show durations: hours and minutes (1:30) or decimal hours (1.50 h)."),
     )
     language = models.CharField(
         max_length=8,
@@ -189,45 +198,47 @@ class User(AbstractUser):
         blank=True,
         default="",
         db_default="",  # rows written outside the ORM (the benchmark) follow the browser too
-        help_text="The language of pages, e-mails and API messages; blank follows the browser (Accept-Language).",
+        help_text=gettext_lazy(
+            "The language of pages, e-mails and API messages; blank follows the browser (Accept-Language)."
+        ),
     )
     # E-mails about weekly timesheets (timetracking.services.period_notifications), each switchable
     # on the Preferences page.
     notify_week_submitted = models.BooleanField(
-        "e-mail me weeks to approve",
+        gettext_lazy("e-mail me weeks to approve"),
         default=True,
         db_default=True,
-        help_text="An e-mail when someone you decide for submits a week.",
+        help_text=gettext_lazy("An e-mail when someone you decide for submits a week."),
     )
     notify_week_decided = models.BooleanField(
-        "e-mail me decisions on my weeks",
+        gettext_lazy("e-mail me decisions on my weeks"),
         default=True,
         db_default=True,
-        help_text="An e-mail when your week is approved, sent back or reopened.",
+        help_text=gettext_lazy("An e-mail when your week is approved, sent back or reopened."),
     )
 
     sso_subject = models.CharField(
-        "single sign-on subject",
+        gettext_lazy("single sign-on subject"),
         max_length=255,
         null=True,
         blank=True,
         unique=True,
         editable=False,
-        help_text="The company identity provider's id of this person (set at their first SSO login).",
+        help_text=gettext_lazy("The company identity provider's id of this person (set at their first SSO login)."),
     )
 
     session_generation = models.PositiveIntegerField(
         default=0,
         db_default=0,  # rows written outside the ORM (the benchmark's generator) start at 0 too
         editable=False,
-        help_text="Raised by 'log out everywhere': every older session ends.",
+        help_text=gettext_lazy("Raised by 'log out everywhere': every older session ends."),
     )
 
     invited_at = models.DateTimeField(
         null=True,
         blank=True,
         editable=False,
-        help_text="When the pending invitation was sent; empty once it is accepted or revoked.",
+        help_text=gettext_lazy("When the pending invitation was sent; empty once it is accepted or revoked."),
     )
 
     objects: ClassVar[CustomUserManager] = CustomUserManager()
@@ -324,12 +335,18 @@ class User(AbstractUser):
     def clean(self) -> None:
         super().clean()
         if self.manager_id and self.manager_id == self.pk:
-            raise ValidationError({"manager": "A user cannot be their own manager."})
+            raise ValidationError({"manager": gettext("A user cannot be their own manager.")})
         self.subdivision = (self.subdivision or "").upper()
         if self.subdivision and self.country:
             supported = holidays.list_supported_countries().get(self.country, [])
             if self.subdivision not in supported:
-                raise ValidationError({"subdivision": f"{self.subdivision!r} is not a subdivision of {self.country}."})
+                raise ValidationError(
+                    {
+                        "subdivision": gettext("{subdivision} is not a subdivision of {country}.").format(
+                            subdivision=repr(self.subdivision), country=self.country
+                        )
+                    }
+                )
 
     @cached_property
     def is_hr(self) -> bool:
@@ -383,10 +400,12 @@ class AuditEvent(models.Model):
         User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     actor_username = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=64, db_index=True, help_text="e.g. time_entry.created, auth.login_failed")
-    object_type = models.CharField(max_length=100, blank=True, help_text="app_label.model")
+    action = models.CharField(
+        max_length=64, db_index=True, help_text=gettext_lazy("e.g. time_entry.created, auth.login_failed")
+    )
+    object_type = models.CharField(max_length=100, blank=True, help_text=gettext_lazy("app_label.model"))
     object_id = models.CharField(max_length=64, blank=True)
-    changes = models.JSONField(default=dict, blank=True, help_text='{"field": [before, after]}')
+    changes = models.JSONField(default=dict, blank=True, help_text=gettext_lazy('{"field": [before, after]}'))
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
 
@@ -425,7 +444,7 @@ class ApiKey(models.Model):
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=16, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)
-    read_only = models.BooleanField(default=False, help_text="Only GET, HEAD and OPTIONS requests.")
+    read_only = models.BooleanField(default=False, help_text=gettext_lazy("Only GET, HEAD and OPTIONS requests."))
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -435,7 +454,7 @@ class ApiKey(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "API key"
+        verbose_name = gettext_lazy("API key")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -449,12 +468,12 @@ class IdempotencyRecord(models.Model):
     """The first response to a POST sent with an `Idempotency-Key`, replayed on retries."""
 
     class State(models.TextChoices):
-        IN_PROGRESS = "in_progress", "In progress"
-        DONE = "done", "Done"
+        IN_PROGRESS = "in_progress", gettext_lazy("In progress")
+        DONE = "done", gettext_lazy("Done")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    fingerprint = models.CharField(max_length=64, help_text=gettext_lazy("SHA-256 of method, path and body."))
     state = models.CharField(max_length=16, choices=State.choices, default=State.IN_PROGRESS)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
@@ -481,10 +500,10 @@ class OutgoingEmail(models.Model):
     none, and a broker, Redis or SMTP outage delays it but never loses it."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENT = "sent", "Sent"
-        SKIPPED = "skipped", "Not sent: the user is deactivated or has no address"
-        FAILED = "failed", "Gave up after repeated SMTP errors"
+        PENDING = "pending", gettext_lazy("Waiting to be sent")
+        SENT = "sent", gettext_lazy("Sent")
+        SKIPPED = "skipped", gettext_lazy("Not sent: the user is deactivated or has no address")
+        FAILED = "failed", gettext_lazy("Gave up after repeated SMTP errors")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     subject = models.CharField(max_length=200)

@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
@@ -72,7 +73,7 @@ def sso_setting(attr, *args):
 
 def _require_sso():
     if not settings.SSO_ENABLED:
-        raise Http404("Single sign-on is not configured.")
+        raise Http404(gettext("Single sign-on is not configured."))
 
 
 class SSOAuthenticationRequestView(OIDCAuthenticationRequestView):

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
@@ -106,7 +107,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         # Through the service: a new password also revokes the user's API refresh tokens.
         user = services.user_change_password(user=form.user, new_password=form.cleaned_data["new_password1"])
         update_session_auth_hash(self.request, user)
-        messages.success(self.request, "Your password was changed. Other API sessions were signed out.")
+        messages.success(self.request, gettext("Your password was changed. Other API sessions were signed out."))
 
         return HttpResponseRedirect(self.get_success_url())
 
@@ -201,10 +202,15 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
             return self.render_to_response(self.get_context_data(), status=400)
         del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
         if not user.has_started:  # no session before the start date (accounts.backends)
-            messages.success(self.request, f"Your password is set. {not_started_message(user.start_date)}")
+            messages.success(
+                self.request,
+                gettext("Your password is set. {not_started_message}").format(
+                    not_started_message=not_started_message(user.start_date)
+                ),
+            )
             return HttpResponseRedirect(reverse_lazy("accounts:login"))
         auth_login(self.request, user)
-        messages.success(self.request, "Welcome! Your password is set and you are signed in.")
+        messages.success(self.request, gettext("Welcome! Your password is set and you are signed in."))
         return HttpResponseRedirect(self.get_success_url())
 
     def form_invalid(self, form):
@@ -233,7 +239,7 @@ def preferences(request):
                     week_submitted=form.cleaned_data["notify_week_submitted"],
                     week_decided=form.cleaned_data["notify_week_decided"],
                 )
-                messages.success(request, "Your preferences were saved.")
+                messages.success(request, gettext("Your preferences were saved."))
                 return redirect("accounts:preferences")
         status = 400
     else:

@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms_people import (
@@ -49,7 +50,7 @@ def hr_page(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_hr:
-            raise PermissionDenied("Only HR manages people.")
+            raise PermissionDenied(gettext("Only HR manages people."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -58,7 +59,7 @@ def hr_page(view):
 def _person(request, pk: int) -> User:
     """The person HR opens; for anyone but HR there is nobody here (404)."""
     if not request.user.is_hr:
-        raise Http404("No such person.")
+        raise Http404(gettext("No such person."))
     return get_object_or_404(User.objects.select_related("manager"), pk=pk)
 
 
@@ -145,11 +146,23 @@ def person_create(request):
                     try:
                         invitation_send(actor=hr_user, user=user, accept_url_builder=_accept_url_builder(request))
                     except DomainError as error:
-                        messages.warning(request, f"{text} No invitation was sent: {error.message}")
+                        messages.warning(
+                            request,
+                            gettext("{text} No invitation was sent: {message}").format(
+                                text=text, message=error.message
+                            ),
+                        )
                     else:
-                        messages.success(request, f"{text} An invitation was e-mailed to {user.email}.")
+                        messages.success(
+                            request,
+                            gettext("{text} An invitation was e-mailed to {email}.").format(
+                                text=text, email=user.email
+                            ),
+                        )
                 else:
-                    messages.success(request, f"{text} Invite them when they should choose their password.")
+                    messages.success(
+                        request, gettext("{text} Invite them when they should choose their password.").format(text=text)
+                    )
                 return redirect("accounts:person", pk=user.pk)
     return render(request, "accounts/people/create.html", {"form": form}, status=status)
 
@@ -180,7 +193,7 @@ def person_detail(request, pk: int):
         except (ValidationError, DomainError) as error:
             _add_errors(form, error)
         else:
-            messages.success(request, f"{user}'s details were saved.")
+            messages.success(request, gettext("{user}'s details were saved.").format(user=user))
             return redirect("accounts:person", pk=person.pk)
     return _person_page(request, person, form, status=400)
 
@@ -194,7 +207,7 @@ def person_invite(request, pk: int):
     except UserConflict as error:
         return _person_page(request, person, action_error=error.message, status=409)
     verb = "sent again (the earlier link no longer works)" if resend else "sent"
-    messages.success(request, f"The invitation to {user.email} was {verb}.")
+    messages.success(request, gettext("The invitation to {email} was {verb}.").format(email=user.email, verb=verb))
     return redirect("accounts:person", pk=pk)
 
 
@@ -205,7 +218,7 @@ def person_revoke_invitation(request, pk: int):
         user = invitation_revoke(actor=request.user, user=person)
     except UserConflict as error:
         return _person_page(request, person, action_error=error.message, status=409)
-    messages.success(request, f"{user}'s invitation was revoked: its link no longer works.")
+    messages.success(request, gettext("{user}'s invitation was revoked: its link no longer works.").format(user=user))
     return redirect("accounts:person", pk=pk)
 
 
@@ -216,7 +229,12 @@ def person_two_factor_reset(request, pk: int):
         two_factor.two_factor_reset(actor=request.user, user=person)
     except DomainError as error:
         return _person_page(request, person, action_error=error.message, status=403)
-    messages.success(request, f"{person}'s two-factor login was reset: they were logged out and set it up again.")
+    messages.success(
+        request,
+        gettext("{person}'s two-factor login was reset: they were logged out and set it up again.").format(
+            person=person
+        ),
+    )
     return redirect("accounts:person", pk=pk)
 
 
@@ -243,7 +261,10 @@ def person_deactivate(request, pk: int):
     ]
     summary = f" ({'; '.join(done)})" if done else ""
     messages.success(
-        request, f"{user} was deactivated: their sessions, tokens, API keys and calendar feeds ended{summary}."
+        request,
+        gettext("{user} was deactivated: their sessions, tokens, API keys and calendar feeds ended{summary}.").format(
+            user=user, summary=summary
+        ),
     )
     return redirect("accounts:person", pk=pk)
 
@@ -255,7 +276,7 @@ def person_reactivate(request, pk: int):
         user = user_reactivate(actor=request.user, user=person)
     except UserConflict as error:
         return _person_page(request, person, action_error=error.message, status=409)
-    messages.success(request, f"{user} can log in again.")
+    messages.success(request, gettext("{user} can log in again.").format(user=user))
     return redirect("accounts:person", pk=pk)
 
 
@@ -285,9 +306,11 @@ def people_invite_all(request):
         else:
             sent += 1
     if sent:
-        messages.success(request, f"{sent} invitation{'s' if sent != 1 else ''} sent.")
+        messages.success(
+            request, ngettext("{sent} invitation sent.", "{sent} invitations sent.", sent).format(sent=sent)
+        )
     elif not refused:
-        messages.info(request, "Nobody is waiting for an invitation.")
+        messages.info(request, gettext("Nobody is waiting for an invitation."))
     for message in refused:
         messages.warning(request, message)
     return redirect("accounts:people")
@@ -321,8 +344,12 @@ def people_import_page(request):
             if confirming:
                 messages.success(
                     request,
-                    f"Imported: {result.count('create')} added, {result.count('update')} updated, "
-                    f"{result.count('unchanged')} unchanged. Invite the new people from their pages.",
+                    gettext(
+                        "Imported: {count} added, {count2} updated, {count3} unchanged. Invite the new people from "
+                        "their pages."
+                    ).format(
+                        count=result.count("create"), count2=result.count("update"), count3=result.count("unchanged")
+                    ),
                 )
                 return redirect(reverse("accounts:people") + "?status=all")
             context.update(

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
@@ -50,7 +51,7 @@ def two_factor_login(request):
     pending = request.session.get(PENDING_SESSION_KEY)
     if not pending or time.time() - pending["at"] > two_factor.CHALLENGE_MAX_AGE_SECONDS:
         request.session.pop(PENDING_SESSION_KEY, None)
-        messages.error(request, "Your login expired: enter your password again.")
+        messages.error(request, gettext("Your login expired: enter your password again."))
         return redirect("accounts:login")
     user = User.objects.filter(pk=pending["user"], is_active=True).first()
     if user is None:
@@ -75,8 +76,10 @@ def two_factor_login(request):
             if verified.method == "recovery_code":
                 messages.warning(
                     request,
-                    f"You logged in with a recovery code: {verified.recovery_codes_left} left. "
-                    "Make new ones in Two-factor login if you are running out.",
+                    gettext(
+                        "You logged in with a recovery code: {recovery_codes_left} left. Make new ones in "
+                        "Two-factor login if you are running out."
+                    ).format(recovery_codes_left=verified.recovery_codes_left),
                 )
             return redirect(_safe_next(request, pending.get("next")))
     if form.errors:
@@ -96,7 +99,7 @@ def two_factor_setup(request):
     if two_factor.two_factor_device(user) is not None:
         return redirect("accounts:two_factor")
     device = two_factor.totp_pending_device(user) or two_factor.totp_enrol_begin(user=user)
-    form = TwoFactorCodeForm(request.POST or None, label="Code from the app")
+    form = TwoFactorCodeForm(request.POST or None, label=gettext("Code from the app"))
     if request.method == "POST" and form.is_valid():
         try:
             codes = two_factor.totp_enrol_confirm(user=user, code=form.cleaned_data["code"])
@@ -133,9 +136,9 @@ def two_factor_settings(request):
                 return render(request, "accounts/two_factor_codes.html", {"codes": codes, "next": reverse("dashboard")})
             if action == "disable":
                 two_factor.two_factor_disable(user=user, code=code, ip=ip)
-                messages.success(request, "Two-factor login is off. You log in with your password alone.")
+                messages.success(request, gettext("Two-factor login is off. You log in with your password alone."))
                 return redirect("accounts:two_factor")
-            form.add_error(None, "Choose what to do.")
+            form.add_error(None, gettext("Choose what to do."))
         except DomainError as error:
             _attach(form, error)
     context = {

@@ -1,14 +1,17 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
 
 from accounts.views import dashboard
 from config.health import health
 from leave.views_setup import first_run
 
-admin.site.site_header = "Timetrack administration"
-admin.site.site_title = "Timetrack admin"
+admin.site.site_header = gettext_lazy("Timetrack administration")
+admin.site.site_title = gettext_lazy("Timetrack admin")
 
 urlpatterns = [
     path("health/", health, name="health"),
@@ -16,6 +19,8 @@ urlpatterns = [
     # The unhashed name: WhiteNoise serves it too, and nothing needs the manifest at import time.
     path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True)),
     path("", dashboard, name="dashboard"),
+    # The scripts' messages in the reader's language (locale/*/djangojs.po): a script file, so the CSP holds.
+    path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),
     path("setup/", first_run, name="setup"),  # the first-run page, until the company is set up
     path("admin/", admin.site.urls),
     path("api/v1/", include(("config.api", "api"), namespace="api")),

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import redis.exceptions
 from django.conf import settings
+from django.utils.translation import gettext
 from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,11 @@ class CircuitBreaker:
 
     def __enter__(self) -> CircuitBreaker:
         if self.is_open():
-            raise CircuitOpen(f"Redis at {self.name} failed moments ago; not trying it until the breaker closes")
+            raise CircuitOpen(
+                gettext("Redis at {name} failed moments ago; not trying it until the breaker closes").format(
+                    name=self.name
+                )
+            )
         return self
 
     def __exit__(

@@ -18,6 +18,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 SECONDS_PER_HOUR = 3600
 _HOUR = Decimal(SECONDS_PER_HOUR)
@@ -143,8 +144,8 @@ def duration_from_text(text: str) -> timedelta:
 
 
 class DurationFormat(models.TextChoices):
-    HOURS_MINUTES = "hm", "Hours and minutes (1:30)"
-    DECIMAL = "decimal", "Decimal hours (1.50 h)"
+    HOURS_MINUTES = "hm", gettext_lazy("Hours and minutes (1:30)")
+    DECIMAL = "decimal", gettext_lazy("Decimal hours (1.50 h)")
 
 
 DEFAULT_DURATION_FORMAT = DurationFormat.HOURS_MINUTES

@@ -10,6 +10,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext, ngettext
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
@@ -27,7 +28,10 @@ _Rows = TypeVar("_Rows")
 def validate_day(value: date) -> None:
     """A day within [FIRST_DAY, LAST_DAY] (a validator for form, filter and serializer fields)."""
     if not FIRST_DAY <= value <= LAST_DAY:
-        raise ValidationError(f"Give a day between {FIRST_DAY} and {LAST_DAY}.", code="out_of_range")
+        raise ValidationError(
+            gettext("Give a day between {FIRST_DAY} and {LAST_DAY}.").format(FIRST_DAY=FIRST_DAY, LAST_DAY=LAST_DAY),
+            code="out_of_range",
+        )
 
 
 class DayField(serializers.DateField):
@@ -154,7 +158,7 @@ def ordered_day_range(cleaned: Mapping[str, Any]) -> tuple[date | None, date | N
     """`from` and `to` of a FilterSet's cleaned data, refusing `to` before `from` (400, on `to`)."""
     first, last = cleaned.get("from"), cleaned.get("to")
     if first and last and first > last:
-        raise serializers.ValidationError({"to": ["`to` must not be before `from`."]})
+        raise serializers.ValidationError({"to": [gettext("`to` must not be before `from`.")]})
     return first, last
 
 
@@ -212,8 +216,11 @@ def refuse_unknown_parameters(request: Any, accepted: set[str], *, what: str = "
         raise serializers.ValidationError(
             {
                 "code": UNKNOWN_PARAMETER,
-                "detail": f"Unknown query parameter{'s' if len(unknown) > 1 else ''}: "
-                f"{', '.join(unknown)}. This {what} reads {known}.",
+                "detail": ngettext(
+                    "Unknown query parameter: {join}. This {what} reads {known}.",
+                    "Unknown query parameters: {join}. This {what} reads {known}.",
+                    len(unknown),
+                ).format(join=", ".join(unknown), what=what, known=known),
                 **{name: [f"`{name}` is not a query parameter of this {what}."] for name in unknown},
             }
         )

@@ -27,6 +27,7 @@ import math
 from collections.abc import Mapping
 from typing import IO, Any, NoReturn, TypeAlias
 
+from django.utils.translation import gettext
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser as DRFJSONParser
 from rest_framework.parsers import get_encoding  # type: ignore[attr-defined]  # DRF's helper, missing from its stubs
@@ -70,18 +71,26 @@ def check_document(data: Any) -> None:
         value, path, depth = stack.pop()
         if isinstance(value, dict | list):
             if depth >= MAX_DEPTH:
-                raise ParseError(f"JSON parse error - {_where(path)} is nested deeper than {MAX_DEPTH} levels.")
+                raise ParseError(
+                    gettext("JSON parse error - {where} is nested deeper than {MAX_DEPTH} levels.").format(
+                        where=_where(path), MAX_DEPTH=MAX_DEPTH
+                    )
+                )
             if isinstance(value, dict):
                 for key, item in value.items():
                     if _has_forbidden_characters(key):
                         raise ParseError(
-                            f"JSON parse error - a key in {_where(path)} holds a NUL character or a lone surrogate."
+                            gettext(
+                                "JSON parse error - a key in {where} holds a NUL character or a lone surrogate."
+                            ).format(where=_where(path))
                         )
                     stack.append((item, (*path, key), depth + 1))
             else:
                 stack.extend((item, (*path, index), depth + 1) for index, item in enumerate(value))
         elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > LARGEST_INTEGER:
-            raise ParseError(f"JSON parse error - the number at {_where(path)} is beyond ±(2**63 - 1).")
+            raise ParseError(
+                gettext("JSON parse error - the number at {where} is beyond ±(2**63 - 1).").format(where=_where(path))
+            )
 
 
 class JSONParser(DRFJSONParser):
@@ -96,8 +105,12 @@ class JSONParser(DRFJSONParser):
                 codecs.getreader(encoding)(stream), parse_constant=_refuse_constant, parse_float=_finite_float
             )
         except RecursionError:
-            raise ParseError(f"JSON parse error - the body is nested deeper than {MAX_DEPTH} levels.") from None
+            raise ParseError(
+                gettext("JSON parse error - the body is nested deeper than {MAX_DEPTH} levels.").format(
+                    MAX_DEPTH=MAX_DEPTH
+                )
+            ) from None
         except ValueError as exc:  # includes UnicodeDecodeError and an integer of over 4300 digits
-            raise ParseError(f"JSON parse error - {exc}") from None
+            raise ParseError(gettext("JSON parse error - {exc}").format(exc=exc)) from None
         check_document(data)
         return data

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.admin import hr_in_admin
 from core.days import FIRST_YEAR, LAST_YEAR
@@ -97,7 +98,7 @@ class AllowancePolicyAdmin(HRAdmin):
     list_display = ["leave_type", "yearly_amount", "accrual", "prorate_joiners", "carry_over_cap", "expiry"]
     list_select_related = ["leave_type"]
 
-    @admin.display(description="Carried days lapse after")
+    @admin.display(description=gettext("Carried days lapse after"))
     def expiry(self, obj):
         if not obj.carry_over_expiry_month:
             return "never"
@@ -158,7 +159,9 @@ class AdjustmentForm(forms.ModelForm):
 class AllowanceAssignForm(forms.Form):
     leave_type = forms.ModelChoiceField(queryset=LeaveType.objects.active())
     year = forms.IntegerField(min_value=FIRST_YEAR, max_value=LAST_YEAR)
-    amount = forms.DecimalField(max_digits=6, decimal_places=2, min_value=0, help_text="Days (or hours) for the year.")
+    amount = forms.DecimalField(
+        max_digits=6, decimal_places=2, min_value=0, help_text=gettext_lazy("Days (or hours) for the year.")
+    )
     users = forms.ModelMultipleChoiceField(queryset=_active_users(), widget=forms.CheckboxSelectMultiple)
     reason = forms.CharField(max_length=255, required=False, initial="Allowance assigned")
 
@@ -179,7 +182,7 @@ class LedgerEntryAdmin(HRAdmin):
     form = AdjustmentForm
     change_list_template = "admin/leave/ledgerentry/change_list.html"
 
-    @admin.display(description="Amount", ordering="amount")
+    @admin.display(description=gettext("Amount"), ordering="amount")
     def signed_amount(self, obj):
         return f"{obj.amount:+}"
 
@@ -333,11 +336,11 @@ class LeaveRequestAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Amount", ordering="amount")
+    @admin.display(description=gettext("Amount"), ordering="amount")
     def amount_display(self, obj):
         return f"{format_number(obj.amount)} {obj.leave_type.unit}"
 
-    @admin.display(description="Balance before → after")
+    @admin.display(description=gettext("Balance before → after"))
     def balance_before_after(self, obj):
         if not obj.leave_type.deducts_allowance:
             return f"{obj.leave_type.name} does not use an allowance."
@@ -354,7 +357,7 @@ class LeaveRequestAdmin(admin.ModelAdmin):
             return f"{format_number(current)} {unit} (nothing booked)"
         return f"{format_number(before)} → {format_number(after)} {unit} in {year}{suffix}"
 
-    @admin.display(description="Also off in the team")
+    @admin.display(description=gettext("Also off in the team"))
     def team_overlap(self, obj):
         team = Q(user__manager_id=obj.user.manager_id) if obj.user.manager_id else Q(user_id=obj.user_id)
         others = (
@@ -376,7 +379,7 @@ class LeaveRequestAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.display(description="Substitutes")
+    @admin.display(description=gettext("Substitutes"))
     def substitutes_display(self, obj):
         leave_request = LeaveRequest.objects.with_substitutes().get(pk=obj.pk)
         links = leave_request.substitute_links.all()
@@ -385,7 +388,7 @@ class LeaveRequestAdmin(admin.ModelAdmin):
         away = services.substitutes_away_by_request([leave_request])[obj.pk]
         return "; ".join([", ".join(str(link.user) for link in links), *(item.message for item in away)])
 
-    @admin.display(description="Attachment")
+    @admin.display(description=gettext("Attachment"))
     def attachment_link(self, obj):
         if not obj.attachment:
             return "-"
@@ -395,7 +398,7 @@ class LeaveRequestAdmin(admin.ModelAdmin):
         level = messages.SUCCESS if not result.skipped else (messages.WARNING if result.done else messages.ERROR)
         self.message_user(request, result.summary(verb), level)
 
-    @admin.action(description="Approve selected leave requests", permissions=["change"])
+    @admin.action(description=gettext("Approve selected leave requests"), permissions=["change"])
     def approve_selected(self, request, queryset):
         ids = list(queryset.order_by("start_date", "pk").values_list("pk", flat=True))
         result = services.leave_requests_decide(leave_request_ids=ids, actor=request.user, approve=True)
@@ -404,7 +407,7 @@ class LeaveRequestAdmin(admin.ModelAdmin):
     def has_hr_permission(self, request):
         return hr_in_admin(request)
 
-    @admin.action(description="Cancel selected leave requests (HR; restores the balance)", permissions=["hr"])
+    @admin.action(description=gettext("Cancel selected leave requests (HR; restores the balance)"), permissions=["hr"])
     def cancel_selected(self, request, queryset):
         result = services.BulkResult()
         for pk in queryset.order_by("start_date", "pk").values_list("pk", flat=True):
@@ -414,7 +417,7 @@ class LeaveRequestAdmin(admin.ModelAdmin):
                 result.skipped.append((pk, error.message.rstrip(".")))
         self._report(request, result, "cancelled")
 
-    @admin.action(description="Reject selected leave requests (with a note)", permissions=["change"])
+    @admin.action(description=gettext("Reject selected leave requests (with a note)"), permissions=["change"])
     def reject_selected(self, request, queryset):
         note = (request.POST.get("note") or "").strip()
         if "apply" in request.POST and note and len(note) <= 500:

@@ -3,6 +3,7 @@ watch. Imported by leave/admin.py. The password is written, never shown back."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.admin import hr_in_admin
 from leave.caldav_models import CalDAVPush, CalDAVTarget
@@ -16,9 +17,9 @@ class CalDAVTargetForm(forms.ModelForm):
         strip=False,
         # render_value=False: the stored password never comes back to the browser.
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Stored as given, never shown. Leave empty to keep the current one.",
+        help_text=gettext_lazy("Stored as given, never shown. Leave empty to keep the current one."),
     )
-    clear_password = forms.BooleanField(required=False, help_text="Remove the stored password.")
+    clear_password = forms.BooleanField(required=False, help_text=gettext_lazy("Remove the stored password."))
 
     class Meta:
         model = CalDAVTarget
@@ -70,11 +71,11 @@ class CalDAVTargetAdmin(HROnly, admin.ModelAdmin):
     list_filter = ["mode", "is_enabled"]
     actions = ["resync"]
 
-    @admin.display(boolean=True, description="password")
+    @admin.display(boolean=True, description=gettext("password"))
     def has_password(self, target):
         return bool(target.password)
 
-    @admin.action(description="Push all approved leave that has not ended to these calendars")
+    @admin.action(description=gettext("Push all approved leave that has not ended to these calendars"))
     def resync(self, request, queryset):
         for target in queryset:
             try:

@@ -11,6 +11,7 @@ import holidays as holidays_package
 from django.http import FileResponse, Http404
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -404,14 +405,14 @@ def _one_file_at_most(request):
     count = sum(len(files.getlist(name)) for name in files) if files else 0
     if count > 1:
         raise serializers.ValidationError(
-            {"attachment": ["Send one file: a request keeps one document (replace it to change it)."]},
+            {"attachment": [gettext("Send one file: a request keeps one document (replace it to change it).")]},
             code="too_many_files",
         )
 
 
 def attachment_response(leave_request):
     if not leave_request.attachment:
-        raise Http404("This request has no attachment.")
+        raise Http404(gettext("This request has no attachment."))
     extension = leave_request.attachment.name.rsplit(".", 1)[-1]
     content_type = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}.get(
         extension, "application/octet-stream"
@@ -452,7 +453,7 @@ class LeaveBalanceView(APIView):
         raw_user = request.query_params.get("user")
         if raw_user:
             if not raw_user.isdigit():
-                raise serializers.ValidationError({"user": ["A user id."]})
+                raise serializers.ValidationError({"user": [gettext("A user id.")]})
             user = User.objects.visible_to(request.user).filter(pk=int(raw_user)).first()
             if user is None:
                 raise Http404
@@ -477,9 +478,19 @@ class HolidayView(APIView):
         subdivision = (request.query_params.get("subdivision", default_subdivision) or "").upper()[:10]
         supported = holidays_package.list_supported_countries()
         if country not in supported:
-            raise serializers.ValidationError({"country": [f"{country!r} is not a supported country code."]})
+            raise serializers.ValidationError(
+                {"country": [gettext("{country} is not a supported country code.").format(country=repr(country))]}
+            )
         if subdivision and subdivision not in supported[country]:
-            raise serializers.ValidationError({"subdivision": [f"{subdivision!r} is not a subdivision of {country}."]})
+            raise serializers.ValidationError(
+                {
+                    "subdivision": [
+                        gettext("{subdivision} is not a subdivision of {country}.").format(
+                            subdivision=repr(subdivision), country=country
+                        )
+                    ]
+                }
+            )
         rows = calendars.holidays_list(country, subdivision, date(year, 1, 1), date(year, 12, 31))
         return Response(HolidaySerializer(rows, many=True).data)
 

@@ -10,21 +10,24 @@ from typing import Self
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class CalDAVTarget(models.Model):
     class Mode(models.TextChoices):
-        COMPANY = "company", "One calendar for everyone"
-        TEAM = "team", "One calendar per team (manager)"
-        USER = "user", "One calendar per person"
+        COMPANY = "company", gettext_lazy("One calendar for everyone")
+        TEAM = "team", gettext_lazy("One calendar per team (manager)")
+        USER = "user", gettext_lazy("One calendar per person")
 
-    name = models.CharField(max_length=100, help_text="For people: e.g. “Company leave calendar”.")
+    name = models.CharField(max_length=100, help_text=gettext_lazy("For people: e.g. “Company leave calendar”."))
     mode = models.CharField(max_length=7, choices=Mode.choices, default=Mode.COMPANY)
     url = models.CharField(
-        "calendar URL",
+        gettext_lazy("calendar URL"),
         max_length=500,
-        help_text="http(s) URL of the calendar collection. Per team it contains {team} (the manager's user "
-        "name), per person {user} (the user name): https://dav.example.com/leave/{user}/",
+        help_text=gettext_lazy(
+            "http(s) URL of the calendar collection. Per team it contains {team} (the manager's user "
+            "name), per person {user} (the user name): https://dav.example.com/leave/{user}/"
+        ),
     )
     username = models.CharField(max_length=150, blank=True)
     # Stored as given: the CalDAV server needs it in clear at every push. Never shown back (the
@@ -32,17 +35,19 @@ class CalDAVTarget(models.Model):
     password = models.CharField(max_length=500, blank=True)
     show_leave_type = models.BooleanField(
         default=False,
-        help_text="Shared calendars (everyone, per team) show “Away” unless this is on; a personal calendar always "
-        "shows the leave type.",
+        help_text=gettext_lazy(
+            "Shared calendars (everyone, per team) show “Away” unless this is on; a personal calendar "
+            "always shows the leave type."
+        ),
     )
-    is_enabled = models.BooleanField("enabled", default=True)
+    is_enabled = models.BooleanField(gettext_lazy("enabled"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "CalDAV calendar"
-        verbose_name_plural = "CalDAV calendars"
+        verbose_name = gettext_lazy("CalDAV calendar")
+        verbose_name_plural = gettext_lazy("CalDAV calendars")
 
     def __str__(self) -> str:
         return self.name
@@ -59,19 +64,23 @@ class CalDAVPushQuerySet(models.QuerySet["CalDAVPush"]):
 
 class CalDAVPush(models.Model):
     class Action(models.TextChoices):
-        PUT = "put", "Create or update"
-        DELETE = "delete", "Delete"
+        PUT = "put", gettext_lazy("Create or update")
+        DELETE = "delete", gettext_lazy("Delete")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DONE = "done", "Done"
-        SUPERSEDED = "superseded", "Superseded by a later change"
+        PENDING = "pending", gettext_lazy("Pending")
+        DONE = "done", gettext_lazy("Done")
+        SUPERSEDED = "superseded", gettext_lazy("Superseded by a later change")
 
     target = models.ForeignKey(CalDAVTarget, on_delete=models.CASCADE, related_name="pushes")
     leave_request = models.ForeignKey("leave.LeaveRequest", on_delete=models.CASCADE, related_name="caldav_pushes")
     action = models.CharField(max_length=6, choices=Action.choices)
-    uid = models.CharField(max_length=200, help_text="The event's UID, derived from the request: a retry is the same.")
-    calendar_url = models.CharField(max_length=600, help_text="The calendar collection, as routed when queued.")
+    uid = models.CharField(
+        max_length=200, help_text=gettext_lazy("The event's UID, derived from the request: a retry is the same.")
+    )
+    calendar_url = models.CharField(
+        max_length=600, help_text=gettext_lazy("The calendar collection, as routed when queued.")
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
@@ -83,7 +92,7 @@ class CalDAVPush(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        verbose_name = "CalDAV push"
+        verbose_name = gettext_lazy("CalDAV push")
         indexes = [
             # The sweep: WHERE status = 'pending' AND next_attempt_at <= now
             models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="caldav_push_due_idx"),

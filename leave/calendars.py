@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import holidays as holidays_package
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.days import FIRST_DAY, LAST_DAY
 from leave.models import CompanyClosure, LeaveRequest, LeaveStatus, team_of
@@ -24,21 +24,35 @@ HALF = Decimal("0.5")
 ZERO = Decimal("0")
 
 
+# The product's languages in the `holidays` package's terms. A country that has no names in the
+# reader's language (a French reader's German holidays) gives them in English, the package's fallback.
+HOLIDAY_LANGUAGES = {"en": "en_US", "de": "de", "fr": "fr", "es": "es"}
+
+
+def holiday_language() -> str:
+    """The language the holidays are named in: the active one (the user's, else the browser's)."""
+    return HOLIDAY_LANGUAGES.get((translation.get_language() or "en").split("-")[0], "en_US")
+
+
 @lru_cache(maxsize=256)
-def _holidays(country, subdivision, year):
+def _holidays(country, subdivision, year, language):
     if not country:
         return {}
     try:
-        return dict(holidays_package.country_holidays(country, subdiv=subdivision or None, years=year))
+        return dict(
+            holidays_package.country_holidays(country, subdiv=subdivision or None, years=year, language=language)
+        )
     except NotImplementedError:
         return {}
 
 
 def public_holidays(country, subdivision, start, end):
-    """{date: name} of the public holidays between start and end (inclusive)."""
+    """{date: name} of the public holidays between start and end (inclusive), named in the active
+    language."""
     result = {}
+    language = holiday_language()
     for year in range(start.year, end.year + 1):
-        for day, name in _holidays(country, (subdivision or "").upper(), year).items():
+        for day, name in _holidays(country, (subdivision or "").upper(), year, language).items():
             if start <= day <= end:
                 result[day] = name
     return result

@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from core.filters import validate_day
 from leave.models import EndPart, LeaveType, StartPart, team_of
@@ -26,23 +28,28 @@ class DraftForm(forms.Form):
     )
     start_date = forms.DateField(widget=DateInput, validators=[validate_day])
     end_date = forms.DateField(widget=DateInput, validators=[validate_day])
-    start_part = forms.ChoiceField(label="First day", choices=StartPart.choices, initial=StartPart.FULL)
-    end_part = forms.ChoiceField(label="Last day", choices=EndPart.choices, initial=EndPart.FULL)
+    start_part = forms.ChoiceField(label=gettext_lazy("First day"), choices=StartPart.choices, initial=StartPart.FULL)
+    end_part = forms.ChoiceField(label=gettext_lazy("Last day"), choices=EndPart.choices, initial=EndPart.FULL)
     hours = forms.DecimalField(
         max_digits=5,
         decimal_places=2,
         min_value=0,
         required=False,
-        help_text="Only for leave counted in hours (one day at a time).",
+        help_text=gettext_lazy("Only for leave counted in hours (one day at a time)."),
     )
 
     substitutes: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Substitutes",
-        help_text=f"Who covers while you are away (at most {MAX_SUBSTITUTES}): told when it is approved, "
-        "reminded the working day before.",
+        label=gettext_lazy("Substitutes"),
+        help_text=format_lazy(
+            gettext_lazy(
+                "Who covers while you are away (at most {MAX_SUBSTITUTES}): told when it is approved, "
+                "reminded the working day before."
+            ),
+            MAX_SUBSTITUTES=MAX_SUBSTITUTES,
+        ),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -73,7 +80,7 @@ class LeaveRequestForm(DraftForm):
     attachment = forms.FileField(
         required=False,
         max_length=255,
-        help_text="PDF, PNG or JPEG, at most 5 MB (e.g. a sick note).",
+        help_text=gettext_lazy("PDF, PNG or JPEG, at most 5 MB (e.g. a sick note)."),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"}),
     )
 

@@ -4,56 +4,66 @@ The answers are checked by `company_setup`, whose refusals land at their field."
 import zoneinfo
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.forms_people import WEEKDAYS
 from leave.services.setup import DEFAULT_VACATION_DAYS
 
 
 class CompanySetupForm(forms.Form):
-    company_name = forms.CharField(label="Company name", max_length=200)
+    company_name = forms.CharField(label=gettext_lazy("Company name"), max_length=200)
     country = forms.CharField(
-        label="Country for public holidays",
+        label=gettext_lazy("Country for public holidays"),
         max_length=2,
-        help_text="An ISO 3166 code, e.g. DE, AT, GB, US. Everyone you add starts with it.",
+        help_text=gettext_lazy("An ISO 3166 code, e.g. DE, AT, GB, US. Everyone you add starts with it."),
     )
     subdivision = forms.CharField(
-        label="State or region for public holidays", max_length=10, required=False, help_text="e.g. BY; empty: none."
+        label=gettext_lazy("State or region for public holidays"),
+        max_length=10,
+        required=False,
+        help_text=gettext_lazy("e.g. BY; empty: none."),
     )
-    time_zone = forms.ChoiceField(label="Time zone", choices=[])
+    time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"), choices=[])
     working_weekdays = forms.MultipleChoiceField(
-        label="Working days", choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("Working days"), choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple
     )
     weekly_hours = forms.DecimalField(
-        label="Contract hours per week", min_value=0, max_value=80, decimal_places=2, initial=40
+        label=gettext_lazy("Contract hours per week"), min_value=0, max_value=80, decimal_places=2, initial=40
     )
     vacation_days = forms.DecimalField(
-        label="Vacation days per year",
+        label=gettext_lazy("Vacation days per year"),
         min_value=0,
         max_value=366,
         decimal_places=1,
         initial=DEFAULT_VACATION_DAYS,
-        help_text="Pro-rated for people joining during the year; up to 5 days carried over until 31 March.",
+        help_text=gettext_lazy(
+            "Pro-rated for people joining during the year; up to 5 days carried over until 31 March."
+        ),
     )
     leave_types = forms.BooleanField(
-        label="Create the starter leave types (vacation, sick leave, unpaid leave, overtime compensation)",
+        label=gettext_lazy(
+            "Create the starter leave types (vacation, sick leave, unpaid leave, overtime compensation)"
+        ),
         required=False,
         initial=True,
     )
     hr_username = forms.CharField(
-        label="First HR account: username",
+        label=gettext_lazy("First HR account: username"),
         max_length=150,
-        help_text="HR adds people, sets allowances and approves leave. Your own username keeps your account as it is.",
+        help_text=gettext_lazy(
+            "HR adds people, sets allowances and approves leave. Your own username keeps your account as it is."
+        ),
     )
-    hr_email = forms.EmailField(label="First HR account: e-mail address")
+    hr_email = forms.EmailField(label=gettext_lazy("First HR account: e-mail address"))
     hr_password = forms.CharField(
-        label="First HR account: password",
+        label=gettext_lazy("First HR account: password"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="Not needed when the HR account already exists.",
+        help_text=gettext_lazy("Not needed when the HR account already exists."),
     )
     hr_password_again = forms.CharField(
-        label="Password (again)",
+        label=gettext_lazy("Password (again)"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -70,5 +80,5 @@ class CompanySetupForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("hr_password") != cleaned.get("hr_password_again"):
-            self.add_error("hr_password_again", "The two passwords differ.")
+            self.add_error("hr_password_again", gettext("The two passwords differ."))
         return cleaned

@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -29,8 +30,8 @@ DECIMAL_ZERO = models.Value(ZERO, output_field=models.DecimalField(max_digits=7,
 
 
 class LeaveUnit(models.TextChoices):
-    DAYS = "days", "Days (half days allowed)"
-    HOURS = "hours", "Hours"
+    DAYS = "days", gettext_lazy("Days (half days allowed)")
+    HOURS = "hours", gettext_lazy("Hours")
 
 
 class LeaveTypeQuerySet(models.QuerySet["LeaveType"]):
@@ -40,7 +41,9 @@ class LeaveTypeQuerySet(models.QuerySet["LeaveType"]):
 
 class LeaveType(models.Model):
     name = models.CharField(max_length=100)
-    code = models.SlugField(max_length=20, unique=True, help_text="Short stable identifier, e.g. vacation.")
+    code = models.SlugField(
+        max_length=20, unique=True, help_text=gettext_lazy("Short stable identifier, e.g. vacation.")
+    )
     color = models.CharField(
         max_length=7,
         default="#1e88e5",
@@ -48,18 +51,21 @@ class LeaveType(models.Model):
     )
     paid = models.BooleanField(default=True)
     deducts_allowance = models.BooleanField(
-        default=True, help_text="Approved requests are booked against the balance of this type."
+        default=True, help_text=gettext_lazy("Approved requests are booked against the balance of this type.")
     )
     requires_approval = models.BooleanField(
-        default=True, help_text="Off: requests are approved as soon as they are submitted (e.g. sick leave)."
+        default=True,
+        help_text=gettext_lazy("Off: requests are approved as soon as they are submitted (e.g. sick leave)."),
     )
     unit = models.CharField(max_length=5, choices=LeaveUnit.choices, default=LeaveUnit.DAYS)
     attachment_required_after_days = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        help_text="A document (e.g. a sick note) is required for requests longer than this many calendar days.",
+        help_text=gettext_lazy(
+            "A document (e.g. a sick note) is required for requests longer than this many calendar days."
+        ),
     )
-    allow_negative = models.BooleanField(default=False, help_text="Allow the balance to go below zero.")
+    allow_negative = models.BooleanField(default=False, help_text=gettext_lazy("Allow the balance to go below zero."))
     is_active = models.BooleanField(default=True)
 
     objects = LeaveTypeQuerySet.as_manager()
@@ -75,8 +81,8 @@ class LeaveType(models.Model):
 
 
 class AccrualMethod(models.TextChoices):
-    YEARLY = "yearly", "Whole year up front (1 January)"
-    MONTHLY = "monthly", "Monthly accrual"
+    YEARLY = "yearly", gettext_lazy("Whole year up front (1 January)")
+    MONTHLY = "monthly", gettext_lazy("Monthly accrual")
 
 
 class AllowancePolicy(models.Model):
@@ -87,16 +93,16 @@ class AllowancePolicy(models.Model):
         max_digits=6,
         decimal_places=2,
         validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("2000"))],
-        help_text="Days (or hours) per year for a full year.",
+        help_text=gettext_lazy("Days (or hours) per year for a full year."),
     )
     accrual = models.CharField(max_length=7, choices=AccrualMethod.choices, default=AccrualMethod.YEARLY)
-    prorate_joiners = models.BooleanField(default=True, help_text="People who join mid-year get a share.")
+    prorate_joiners = models.BooleanField(default=True, help_text=gettext_lazy("People who join mid-year get a share."))
     carry_over_cap = models.DecimalField(
         max_digits=6,
         decimal_places=2,
         default=ZERO,
         validators=[MinValueValidator(ZERO)],
-        help_text="At most this much unused allowance moves into the next year (0: nothing).",
+        help_text=gettext_lazy("At most this much unused allowance moves into the next year (0: nothing)."),
     )
     carry_over_expiry_month = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(12)]
@@ -105,11 +111,13 @@ class AllowancePolicy(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(31)],
-        help_text="Carried-over days not used by this day (e.g. 31 March) lapse. Empty: they never lapse.",
+        help_text=gettext_lazy(
+            "Carried-over days not used by this day (e.g. 31 March) lapse. Empty: they never lapse."
+        ),
     )
 
     class Meta:
-        verbose_name_plural = "allowance policies"
+        verbose_name_plural = gettext_lazy("allowance policies")
         constraints = [
             models.CheckConstraint(condition=Q(yearly_amount__gte=0), name="policy_yearly_amount_positive"),
             models.CheckConstraint(condition=Q(carry_over_cap__gte=0), name="policy_carry_over_cap_positive"),
@@ -134,13 +142,13 @@ class AllowancePolicy(models.Model):
 
 
 class EntryKind(models.TextChoices):
-    INITIAL = "initial", "Initial allowance"
-    ACCRUAL = "accrual", "Monthly accrual"
-    CARRY_OVER = "carry_over", "Carry-over from last year"
-    CARRY_OVER_EXPIRY = "carry_over_expiry", "Carry-over expiry"
-    USAGE = "usage", "Usage (approved request)"
-    RESTORATION = "restoration", "Restoration (cancelled request)"
-    ADJUSTMENT = "adjustment", "Manual adjustment"
+    INITIAL = "initial", gettext_lazy("Initial allowance")
+    ACCRUAL = "accrual", gettext_lazy("Monthly accrual")
+    CARRY_OVER = "carry_over", gettext_lazy("Carry-over from last year")
+    CARRY_OVER_EXPIRY = "carry_over_expiry", gettext_lazy("Carry-over expiry")
+    USAGE = "usage", gettext_lazy("Usage (approved request)")
+    RESTORATION = "restoration", gettext_lazy("Restoration (cancelled request)")
+    ADJUSTMENT = "adjustment", gettext_lazy("Manual adjustment")
 
 
 # Kinds booked at most once per user, type, year and period: this is what makes the
@@ -200,8 +208,12 @@ class LedgerEntry(models.Model):
     leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="ledger_entries")
     year = models.PositiveSmallIntegerField(validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     kind = models.CharField(max_length=20, choices=EntryKind.choices)
-    period = models.PositiveSmallIntegerField(default=0, help_text="Month of a monthly accrual; 0 for yearly bookings.")
-    amount = models.DecimalField(max_digits=7, decimal_places=2, help_text="Days or hours; negative reduces.")
+    period = models.PositiveSmallIntegerField(
+        default=0, help_text=gettext_lazy("Month of a monthly accrual; 0 for yearly bookings.")
+    )
+    amount = models.DecimalField(
+        max_digits=7, decimal_places=2, help_text=gettext_lazy("Days or hours; negative reduces.")
+    )
     request = models.ForeignKey(
         "LeaveRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
     )
@@ -215,7 +227,7 @@ class LedgerEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "ledger entries"
+        verbose_name_plural = gettext_lazy("ledger entries")
         indexes = [
             # balances(): SUM(amount) GROUP BY type WHERE user = ? AND year = ?
             models.Index(fields=["user", "year", "leave_type"], name="leave_ledger_user_year"),
@@ -258,8 +270,10 @@ class CompanyClosure(models.Model):
 
     date = models.DateField()
     name = models.CharField(max_length=100)
-    half_day = models.BooleanField(default=False, help_text="Closed for half of the day only.")
-    country = models.CharField(max_length=2, blank=True, help_text="Only for users in this country; empty: all.")
+    half_day = models.BooleanField(default=False, help_text=gettext_lazy("Closed for half of the day only."))
+    country = models.CharField(
+        max_length=2, blank=True, help_text=gettext_lazy("Only for users in this country; empty: all.")
+    )
 
     class Meta:
         ordering = ["date"]
@@ -270,23 +284,23 @@ class CompanyClosure(models.Model):
 
 
 class LeaveStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    CANCELLED = "cancelled", "Cancelled"
+    PENDING = "pending", gettext_lazy("Pending")
+    APPROVED = "approved", gettext_lazy("Approved")
+    REJECTED = "rejected", gettext_lazy("Rejected")
+    CANCELLED = "cancelled", gettext_lazy("Cancelled")
 
 
 ACTIVE_STATUSES = [LeaveStatus.PENDING, LeaveStatus.APPROVED]
 
 
 class StartPart(models.TextChoices):
-    FULL = "full", "Full day"
-    AFTERNOON = "afternoon", "Afternoon only"
+    FULL = "full", gettext_lazy("Full day")
+    AFTERNOON = "afternoon", gettext_lazy("Afternoon only")
 
 
 class EndPart(models.TextChoices):
-    FULL = "full", "Full day"
-    MORNING = "morning", "Morning only"
+    FULL = "full", gettext_lazy("Full day")
+    MORNING = "morning", gettext_lazy("Morning only")
 
 
 class LeaveRequestQuerySet(models.QuerySet["LeaveRequest"]):
@@ -336,10 +350,14 @@ class LeaveRequest(models.Model):
     start_part = models.CharField(max_length=9, choices=StartPart.choices, default=StartPart.FULL)
     end_part = models.CharField(max_length=7, choices=EndPart.choices, default=EndPart.FULL)
     hours = models.DecimalField(
-        max_digits=5, decimal_places=2, null=True, blank=True, help_text="For hourly types: hours taken that day."
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("For hourly types: hours taken that day."),
     )
     amount = models.DecimalField(
-        max_digits=6, decimal_places=2, help_text="Working days (or hours) computed at submission."
+        max_digits=6, decimal_places=2, help_text=gettext_lazy("Working days (or hours) computed at submission.")
     )
     reason = models.CharField(max_length=500, blank=True)
     status = models.CharField(max_length=9, choices=LeaveStatus.choices, default=LeaveStatus.PENDING)
@@ -349,14 +367,14 @@ class LeaveRequest(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=500, blank=True)
     attachment = models.FileField(upload_to=attachment_path, blank=True, max_length=200)
-    attachment_name = models.CharField(max_length=255, blank=True, help_text="The file name as uploaded.")
+    attachment_name = models.CharField(max_length=255, blank=True, help_text=gettext_lazy("The file name as uploaded."))
     reminded_at = models.DateTimeField(null=True, blank=True)
     substitutes: models.ManyToManyField[User, LeaveSubstitute] = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="LeaveSubstitute",
         blank=True,
         related_name="covering_requests",
-        help_text="Colleagues who cover while the requester is away.",
+        help_text=gettext_lazy("Colleagues who cover while the requester is away."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -399,7 +417,9 @@ class LeaveSubstitute(models.Model):
 
     request = models.ForeignKey(LeaveRequest, on_delete=models.CASCADE, related_name="substitute_links")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="substitutions")
-    position = models.PositiveSmallIntegerField(default=0, help_text="The order the requester named them in.")
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text=gettext_lazy("The order the requester named them in.")
+    )
     notified_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
 

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from leave import services
@@ -40,7 +41,7 @@ def index(request):
         else:
             verb = "approved" if leave_request.status == LeaveStatus.APPROVED else "sent for approval"
             amount = services.format_amount(leave_request.amount, leave_request.unit)
-            messages.success(request, f"Your request for {amount} was {verb}.")
+            messages.success(request, gettext("Your request for {amount} was {verb}.").format(amount=amount, verb=verb))
             return redirect("leave:index")
     requests = list(
         LeaveRequest.objects.filter(user=user, start_date__year__gte=year - 1)
@@ -114,7 +115,7 @@ def cancel(request, pk):
     except LeaveError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "The request was cancelled.")
+        messages.success(request, gettext("The request was cancelled."))
     return redirect("leave:index")
 
 
@@ -164,7 +165,7 @@ def _overlaps(requests):
 def approvals(request):
     if not (request.user.is_manager or request.user.is_hr):
         # A page, not someone's object: the reason, like the team page's (not "does not exist").
-        raise PermissionDenied("The approval queue is for managers and HR.")
+        raise PermissionDenied(gettext("The approval queue is for managers and HR."))
     pending = list(
         LeaveRequest.objects.pending()
         .decidable_by(request.user)
@@ -196,16 +197,21 @@ def decide(request, pk):
     leave_request = get_object_or_404(LeaveRequest.objects.visible_to(request.user), pk=pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose approve or reject; the note has at most 500 characters.")
+        messages.error(request, gettext("Choose approve or reject; the note has at most 500 characters."))
         return redirect("leave:approvals")
     approve = form.cleaned_data["decision"] == "approve"
     decide_request = services.leave_request_approve if approve else services.leave_request_reject
     try:
         decide_request(leave_request_id=leave_request.pk, actor=request.user, note=form.cleaned_data["note"])
     except LeaveError as error:
-        messages.error(request, f"{leave_request.user}: {error.message}")
+        messages.error(request, gettext("{user}: {message}").format(user=leave_request.user, message=error.message))
     else:
-        messages.success(request, f"{leave_request.user}'s request was {'approved' if approve else 'rejected'}.")
+        messages.success(
+            request,
+            (
+                gettext("{user}'s request was approved.") if approve else gettext("{user}'s request was rejected.")
+            ).format(user=leave_request.user),
+        )
     return redirect("leave:approvals")
 
 
@@ -214,7 +220,7 @@ def calendar_page(request):
         start, end = month_bounds(request.GET.get("month"))
     except ValueError:
         start, end = month_bounds(None)
-        messages.error(request, "Give the month as YYYY-MM; showing this month.")
+        messages.error(request, gettext("Give the month as YYYY-MM; showing this month."))
     members, absences = team_calendar(request.user, start, end)
     days = list(dates(start, end))
     names = {member["id"]: member["name"] for member in members}
@@ -273,7 +279,7 @@ def calendar_page(request):
 @require_POST
 def feed_reset(request):
     services.feed_token_reset(user=request.user)
-    messages.success(request, "New calendar links were created; the old ones no longer work.")
+    messages.success(request, gettext("New calendar links were created; the old ones no longer work."))
     return redirect("leave:calendar")
 
 

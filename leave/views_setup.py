@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
@@ -28,7 +29,7 @@ def first_run_for(user) -> bool:
 @require_http_methods(["GET", "POST"])
 def first_run(request):
     if not first_run_for(request.user):
-        raise Http404("The company is set up.")
+        raise Http404(gettext("The company is set up."))
     me = request.user
     initial = {
         "country": me.country,
@@ -64,8 +65,10 @@ def first_run(request):
                     update_session_auth_hash(request, me)  # the same session, still signed in
                 messages.success(
                     request,
-                    f"{values['company_name']} is set up ({len(result.created)} things created). "
-                    "Next: add the people, one by one or from a CSV, and invite them.",
+                    gettext(
+                        "{value} is set up ({len} things created). Next: add the people, one by one or from a CSV, "
+                        "and invite them."
+                    ).format(value=values["company_name"], len=len(result.created)),
                 )
                 return redirect("accounts:people")
         return render(request, "leave/setup.html", {"form": form}, status=400)

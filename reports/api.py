@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.http import FileResponse, HttpResponseBase
 from django.urls import path, reverse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -295,11 +296,11 @@ class ReportOvertimeView(APIView):
     def get(self, request):
         raw_user = request.query_params.get("user")
         if raw_user and raw_user.strip() == "all":
-            raise services.ReportError("Overtime is per person: give one user id.", field="user")
+            raise services.ReportError(gettext("Overtime is per person: give one user id."), field="user")
         query = request.query_params.copy()
         filters = summary.parse_filters(request.user, query)
         if len(filters.users) != 1:
-            raise services.ReportError("Overtime is per person: give one user id.", field="user")
+            raise services.ReportError(gettext("Overtime is per person: give one user id."), field="user")
         report = overtime.overtime_report(
             filters.single_user(), filters.start, filters.end, period=request.query_params.get("group_by") or "week"
         )
@@ -362,14 +363,14 @@ class LeaveExportView(_DownloadView):
     )
     def get(self, request):
         if not request.user.is_hr:
-            raise PermissionDenied("Only HR can export everyone's leave.")
+            raise PermissionDenied(gettext("Only HR can export everyone's leave."))
         start = summary.parse_date(request.query_params.get("from"), "from", None)
         end = summary.parse_date(request.query_params.get("to"), "to", None)
         if (start is None) != (end is None) or (start and end and start > end):
-            raise services.ReportError("Give both `from` and `to`, `to` not before `from`.", field="to")
+            raise services.ReportError(gettext("Give both `from` and `to`, `to` not before `from`."), field="to")
         status_value = request.query_params.get("status") or None
         if status_value and status_value not in ("pending", "approved", "rejected", "cancelled"):
-            raise services.ReportError("Unknown status.", field="status")
+            raise services.ReportError(gettext("Unknown status."), field="status")
         queryset = exports.leave_queryset(start=start, end=end, status=status_value)
         return exports.csv_response("leave.csv", exports.LEAVE_COLUMNS, exports.leave_rows(queryset))
 
@@ -432,7 +433,7 @@ class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def download(self, request, pk=None):
         job = self.get_object()
         if job.status != JobStatus.DONE:
-            raise NotFound("This export is not ready yet.")
+            raise NotFound(gettext("This export is not ready yet."))
         return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name)
 
 
@@ -460,13 +461,13 @@ class FinalStatementView(_DownloadView):
     )
     def get(self, request):
         if not request.user.is_hr:
-            raise PermissionDenied("Only HR can read a final statement.")
+            raise PermissionDenied(gettext("Only HR can read a final statement."))
         raw = request.query_params.get("user", "")
         if not raw.isdigit() or len(raw) > 18:
-            raise services.ReportError("Give the user as an id.", field="user")
+            raise services.ReportError(gettext("Give the user as an id."), field="user")
         user = User.objects.filter(pk=int(raw)).first()
         if user is None:
-            raise NotFound("No such user.")
+            raise NotFound(gettext("No such user."))
         last_day = summary.parse_date(request.query_params.get("last_day"), "last_day", overtime.today_for(user))
         rows = statements.final_statement_rows(user=user, last_day=last_day)
         return exports.csv_response(f"final-statement-{user.username}.csv", statements.COLUMNS, rows)

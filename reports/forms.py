@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from typing import cast
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from core.days import FIRST_DAY, LAST_DAY, week_start
@@ -13,13 +14,15 @@ from reports.summary import MAX_RANGE_DAYS
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="CSV file", max_length=255, help_text="At most 20 MB.")
-    format = forms.ChoiceField(label="Exported from", choices=ImportFormat.choices)
+    file = forms.FileField(label=gettext_lazy("CSV file"), max_length=255, help_text=gettext_lazy("At most 20 MB."))
+    format = forms.ChoiceField(label=gettext_lazy("Exported from"), choices=ImportFormat.choices)
     user: forms.ModelChoiceField[User] = forms.ModelChoiceField(
-        label="Whose time", queryset=None, required=False, help_text="HR only."
+        label=gettext_lazy("Whose time"), queryset=None, required=False, help_text=gettext_lazy("HR only.")
     )
     create_missing = forms.BooleanField(
-        label="Create missing projects, tasks and tags", required=False, help_text="Else unknown names are row errors."
+        label=gettext_lazy("Create missing projects, tasks and tags"),
+        required=False,
+        help_text=gettext_lazy("Else unknown names are row errors."),
     )
 
     def __init__(self, *args, viewer, **kwargs):
@@ -77,14 +80,14 @@ class ReportForm(forms.Form):
     preset's or the custom ones), `group_by`, `sub_group` (None for no sub-group) and the raw
     `user`, `project` and `billable` that `reports.summary.parse_filters` reads."""
 
-    preset = forms.ChoiceField(label="Period", choices=PRESETS.items(), required=False)
-    group_by = forms.ChoiceField(label="Group by", choices=GROUPINGS.items(), required=False)
+    preset = forms.ChoiceField(label=gettext_lazy("Period"), choices=PRESETS.items(), required=False)
+    group_by = forms.ChoiceField(label=gettext_lazy("Group by"), choices=GROUPINGS.items(), required=False)
     sub_group = forms.ChoiceField(
-        label="Then by", choices=[(NO_SUB_GROUP, "Nothing"), *GROUPINGS.items()], required=False
+        label=gettext_lazy("Then by"), choices=[(NO_SUB_GROUP, "Nothing"), *GROUPINGS.items()], required=False
     )
-    user = forms.CharField(label="Person", required=False, max_length=12)
-    project = forms.TypedChoiceField(label="Project", required=False, coerce=int, empty_value=None)
-    billable = forms.ChoiceField(label="Billable", choices=BILLABLE_CHOICES, required=False)
+    user = forms.CharField(label=gettext_lazy("Person"), required=False, max_length=12)
+    project = forms.TypedChoiceField(label=gettext_lazy("Project"), required=False, coerce=int, empty_value=None)
+    billable = forms.ChoiceField(label=gettext_lazy("Billable"), choices=BILLABLE_CHOICES, required=False)
 
     def __init__(self, data, *, today: date, projects, **kwargs):
         data = data.copy()
@@ -97,8 +100,10 @@ class ReportForm(forms.Form):
         super().__init__(data, **kwargs)
         self.today = today
         # Declared here: `from` is a Python keyword, and the query keeps the API's names.
-        self.fields["from"] = forms.DateField(label="From", required=False, error_messages={"invalid": DATE_WORDS})
-        self.fields["to"] = forms.DateField(label="To", required=False, error_messages={"invalid": DATE_WORDS})
+        self.fields["from"] = forms.DateField(
+            label=gettext("From"), required=False, error_messages={"invalid": DATE_WORDS}
+        )
+        self.fields["to"] = forms.DateField(label=gettext("To"), required=False, error_messages={"invalid": DATE_WORDS})
         self.order_fields(["preset", "from", "to", "group_by", "sub_group", "user", "project", "billable"])
         project_field = cast(forms.ChoiceField, self.fields["project"])
         project_field.choices = [("", "All projects"), *((project.pk, project.label) for project in projects)]
@@ -113,7 +118,7 @@ class ReportForm(forms.Form):
     def clean_user(self):
         value = (self.cleaned_data.get("user") or "").strip()
         if value and value != "all" and not value.isdigit():
-            raise forms.ValidationError("Choose a person from the list.")
+            raise forms.ValidationError(gettext("Choose a person from the list."))
         return value
 
     def clean(self):
@@ -124,17 +129,27 @@ class ReportForm(forms.Form):
             start, end = cleaned.get("from"), cleaned.get("to")
             for name in ("from", "to"):
                 if name not in self.errors and cleaned.get(name) is None:
-                    self.add_error(name, f"Enter the {'start' if name == 'from' else 'end'} date, e.g. 2026-03-31.")
+                    self.add_error(
+                        name,
+                        gettext("Enter the {value} date, e.g. 2026-03-31.").format(
+                            value="start" if name == "from" else "end"
+                        ),
+                    )
             for name in ("from", "to"):
                 value = cleaned.get(name)
                 if value is not None and not FIRST_DAY <= value <= LAST_DAY:
-                    self.add_error(name, f"Choose a date between {FIRST_DAY:%d %B %Y} and {LAST_DAY:%d %B %Y}.")
+                    self.add_error(
+                        name,
+                        gettext("Choose a date between {FIRST_DAY:%d %B %Y} and {LAST_DAY:%d %B %Y}.").format(
+                            FIRST_DAY=FIRST_DAY, LAST_DAY=LAST_DAY
+                        ),
+                    )
                     start = end = None
             if start and end and not self.errors.get("from") and not self.errors.get("to"):
                 if end < start:
-                    self.add_error("to", "The end date is before the start date.")
+                    self.add_error("to", gettext("The end date is before the start date."))
                 elif (end - start).days >= MAX_RANGE_DAYS:
-                    self.add_error("from", "A report covers at most three years: choose a later start date.")
+                    self.add_error("from", gettext("A report covers at most three years: choose a later start date."))
         elif "preset" not in self.errors:
             cleaned["from"], cleaned["to"] = preset_range(preset, self.today)
         group_by = cleaned.get("group_by") or DEFAULT_GROUP_BY
@@ -142,7 +157,7 @@ class ReportForm(forms.Form):
         cleaned["group_by"] = group_by
         cleaned["sub_group"] = None if sub_group == NO_SUB_GROUP else sub_group
         if cleaned["sub_group"] == group_by and "sub_group" not in self.errors:
-            self.add_error("sub_group", "Choose a sub-group other than the grouping, or nothing.")
+            self.add_error("sub_group", gettext("Choose a sub-group other than the grouping, or nothing."))
         return cleaned
 
     def filter_params(self) -> dict:

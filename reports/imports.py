@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from datetime import tzinfo as TimeZone
 
+from django.utils.translation import gettext
+
 from core.durations import DurationSyntaxError, duration_from_text, hours_from_seconds
 from reports.models import ImportFormat
 
@@ -88,7 +90,7 @@ class ParsedRow:
 def read_text(data):
     """Bytes -> text: UTF-8 (with or without BOM), else Windows-1252 as older Excel writes."""
     if len(data) > MAX_FILE_BYTES:
-        raise FileError(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        raise FileError(gettext("The file is larger than {value} MB.").format(value=MAX_FILE_BYTES // (1024 * 1024)))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -192,7 +194,7 @@ def _unescape(value):
 def parse(data: bytes, file_format: str, tzinfo: TimeZone) -> list[ParsedRow]:
     """Bytes of a CSV file -> list of ParsedRow (raises FileError for the file as a whole)."""
     if file_format not in ImportFormat.values:
-        raise FileError(f"Unknown format {str(file_format)[:20]!r}.")
+        raise FileError(gettext("Unknown format {value}.").format(value=repr(str(file_format)[:20])))
     text = read_text(data)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in (reader.fieldnames or [])]
@@ -200,18 +202,24 @@ def parse(data: bytes, file_format: str, tzinfo: TimeZone) -> list[ParsedRow]:
     missing = [name for name in REQUIRED_COLUMNS[ImportFormat(file_format)] if name not in header]
     if missing:
         raise FileError(
-            f"This is not a {ImportFormat(file_format).label} file: missing column(s) {', '.join(missing)}."
+            gettext("This is not a {label} file: missing column(s) {join}.").format(
+                label=ImportFormat(file_format).label, join=", ".join(missing)
+            )
         )
     rows: list[ParsedRow] = []
     try:
         for record in reader:
             if len(rows) >= MAX_ROWS:
-                raise FileError(f"At most {MAX_ROWS} rows per file.")
+                raise FileError(gettext("At most {MAX_ROWS} rows per file.").format(MAX_ROWS=MAX_ROWS))
             if not any((value or "").strip() for value in record.values() if isinstance(value, str)):
                 continue  # blank line
             rows.append(_parse_record(record, file_format, tzinfo, reader.line_num))
     except csv.Error as error:
-        raise FileError(f"The CSV file is malformed near line {reader.line_num}: {error}") from error
+        raise FileError(
+            gettext("The CSV file is malformed near line {line_num}: {error}").format(
+                line_num=reader.line_num, error=error
+            )
+        ) from error
     return rows
 
 

@@ -13,36 +13,37 @@ from typing import TYPE_CHECKING, Self, TypeVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 
 class JobStatus(models.TextChoices):
-    PENDING = "pending", "Waiting"
-    QUEUED = "queued", "Queued for a worker"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", gettext_lazy("Waiting")
+    QUEUED = "queued", gettext_lazy("Queued for a worker")
+    RUNNING = "running", gettext_lazy("Running")
+    DONE = "done", gettext_lazy("Done")
+    FAILED = "failed", gettext_lazy("Failed")
 
 
 FINISHED_STATUSES = [JobStatus.DONE, JobStatus.FAILED]
 
 
 class ExportFormat(models.TextChoices):
-    CSV = "csv", "CSV"
-    XLSX = "xlsx", "Excel (XLSX)"
+    CSV = "csv", gettext_lazy("CSV")
+    XLSX = "xlsx", gettext_lazy("Excel (XLSX)")
 
 
 class ExportKind(models.TextChoices):
-    ENTRIES = "entries", "Time entries"
-    SUMMARY = "summary", "Summary"
+    ENTRIES = "entries", gettext_lazy("Time entries")
+    SUMMARY = "summary", gettext_lazy("Summary")
 
 
 class ImportFormat(models.TextChoices):
-    TOGGL = "toggl", "Toggl Track detailed report (CSV)"
-    CLOCKIFY = "clockify", "Clockify detailed report (CSV)"
-    NATIVE = "native", "Timetrack export (CSV)"
+    TOGGL = "toggl", gettext_lazy("Toggl Track detailed report (CSV)")
+    CLOCKIFY = "clockify", gettext_lazy("Clockify detailed report (CSV)")
+    NATIVE = "native", gettext_lazy("Timetrack export (CSV)")
 
 
 # The manager of both job models.
@@ -83,16 +84,20 @@ class ExportJob(models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_exports")
     kind = models.CharField(max_length=10, choices=ExportKind.choices, default=ExportKind.ENTRIES)
     format = models.CharField(max_length=4, choices=ExportFormat.choices, default=ExportFormat.CSV)
-    params = models.JSONField(default=dict, help_text="The resolved filters: dates, user ids, projects ...")
+    params = models.JSONField(
+        default=dict, help_text=gettext_lazy("The resolved filters: dates, user ids, projects ...")
+    )
     status = models.CharField(max_length=7, choices=JobStatus.choices, default=JobStatus.PENDING)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     file = models.FileField(upload_to=export_path, blank=True, max_length=200)
     error = models.CharField(max_length=500, blank=True)
     attempts = models.PositiveSmallIntegerField(
-        default=0, help_text="Runs started; each run owns the job only while this is still its number."
+        default=0, help_text=gettext_lazy("Runs started; each run owns the job only while this is still its number.")
     )
-    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the running worker.")
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text=gettext_lazy("Last sign of life of the running worker.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -138,25 +143,31 @@ class ImportJob(models.Model):
 
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_imports")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", help_text="Whose time the rows are."
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=gettext_lazy("Whose time the rows are."),
     )
     format = models.CharField(max_length=8, choices=ImportFormat.choices)
     file = models.FileField(upload_to=import_path, max_length=200)
-    file_name = models.CharField(max_length=255, blank=True, help_text="The file name as uploaded.")
+    file_name = models.CharField(max_length=255, blank=True, help_text=gettext_lazy("The file name as uploaded."))
     create_missing = models.BooleanField(
-        default=False, help_text="Create projects, tasks and tags that do not exist yet (else: row errors)."
+        default=False,
+        help_text=gettext_lazy("Create projects, tasks and tags that do not exist yet (else: row errors)."),
     )
     status = models.CharField(max_length=7, choices=JobStatus.choices, default=JobStatus.PENDING)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
-    skipped_count = models.PositiveIntegerField(default=0, help_text="Rows imported before (duplicates).")
-    errors = models.JSONField(default=list, blank=True, help_text='[{"row": 3, "errors": {...}}]')
+    skipped_count = models.PositiveIntegerField(default=0, help_text=gettext_lazy("Rows imported before (duplicates)."))
+    errors = models.JSONField(default=list, blank=True, help_text=gettext_lazy('[{"row": 3, "errors": {...}}]'))
     attempts = models.PositiveSmallIntegerField(
-        default=0, help_text="Runs started; each run owns the job only while this is still its number."
+        default=0, help_text=gettext_lazy("Runs started; each run owns the job only while this is still its number.")
     )
     heartbeat_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the running worker started (its transaction holds the job's row)."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("When the running worker started (its transaction holds the job's row)."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -189,7 +200,9 @@ class ImportedRow(models.Model):
     deleting the entry deletes the key, so the row can be imported again."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=64, help_text="SHA-256 of the row's start, end, project, task, description.")
+    key = models.CharField(
+        max_length=64, help_text=gettext_lazy("SHA-256 of the row's start, end, project, task, description.")
+    )
     entry = models.OneToOneField("timetracking.TimeEntry", on_delete=models.CASCADE, related_name="import_key")
     job = models.ForeignKey(ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="rows")
     created_at = models.DateTimeField(auto_now_add=True)

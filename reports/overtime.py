@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db.models import Min, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.days import week_start
 from core.durations import hours_from_seconds
@@ -148,7 +149,9 @@ def overtime_report(user, start, end, *, period="day", today=None, with_seconds=
     `with_seconds`: the figures in seconds (Decimal) too, `<name>_seconds` beside each `<name>_hours`,
     for pages that show durations (`hm`) rather than hours."""
     if period not in PERIODS:
-        raise ReportError(f"Group overtime by one of: {', '.join(PERIODS)}.", field="group_by")
+        raise ReportError(
+            gettext("Group overtime by one of: {join}.").format(join=", ".join(PERIODS)), field="group_by"
+        )
     real_today = timezone.localdate(timezone=user.tzinfo)
     today = today or real_today
     today_in_progress = today == real_today
@@ -237,7 +240,9 @@ def group_overtime(users, start, end, *, period="week", today=None):
     each), the closures once per distinct (country, subdivision, working days) through
     `day_amounts`, and the hours per person and local day once per time zone."""
     if period not in PERIODS:
-        raise ReportError(f"Group overtime by one of: {', '.join(PERIODS)}.", field="group_by")
+        raise ReportError(
+            gettext("Group overtime by one of: {join}.").format(join=", ".join(PERIODS)), field="group_by"
+        )
     people = list(users.order_by("username"))
     members = users.order_by().values("pk")
     first_starts = dict(

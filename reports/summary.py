@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, DateField, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce, Trunc, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core.days import FIRST_DAY, LAST_DAY
@@ -128,10 +129,10 @@ def _ids(raw, name):
             if not part:
                 continue
             if not part.isdigit() or len(part) > 12:
-                raise ReportError(f"Give {name} ids as whole numbers.", field=name)
+                raise ReportError(gettext("Give {name} ids as whole numbers.").format(name=name), field=name)
             values.append(int(part))
     if len(values) > MAX_IDS:
-        raise ReportError(f"At most {MAX_IDS} {name} ids.", field=name)
+        raise ReportError(gettext("At most {MAX_IDS} {name} ids.").format(MAX_IDS=MAX_IDS, name=name), field=name)
     return sorted(set(values))
 
 
@@ -143,22 +144,33 @@ def parse_date(raw, name, default):
             raise ValueError
         value = date.fromisoformat(raw)
     except ValueError:
-        raise ReportError("Give a date as YYYY-MM-DD.", field=name) from None
+        raise ReportError(gettext("Give a date as YYYY-MM-DD."), field=name) from None
     if not FIRST_DAY <= value <= LAST_DAY:
         # Far dates would overflow when turned into local day bounds.
-        raise ReportError(f"Give a date between {FIRST_DAY} and {LAST_DAY}.", field=name)
+        raise ReportError(
+            gettext("Give a date between {FIRST_DAY} and {LAST_DAY}.").format(FIRST_DAY=FIRST_DAY, LAST_DAY=LAST_DAY),
+            field=name,
+        )
     return value
 
 
 def parse_group_by(raw, *, default="day"):
     parts = [part.strip() for part in (raw or default).split(",") if part.strip()]
     if not parts or len(parts) > MAX_GROUP_LEVELS or len(raw or "") > 40:
-        raise ReportError(f"Group by one or two of: {', '.join(DIMENSIONS)} (e.g. week,project).", field="group_by")
+        raise ReportError(
+            gettext("Group by one or two of: {join} (e.g. week,project).").format(join=", ".join(DIMENSIONS)),
+            field="group_by",
+        )
     for part in parts:
         if part not in DIMENSIONS:
-            raise ReportError(f"Unknown grouping {part[:20]!r}; use {', '.join(DIMENSIONS)}.", field="group_by")
+            raise ReportError(
+                gettext("Unknown grouping {value}; use {join}.").format(
+                    value=repr(part[:20]), join=", ".join(DIMENSIONS)
+                ),
+                field="group_by",
+            )
     if len(set(parts)) != len(parts):
-        raise ReportError("Group by two different dimensions.", field="group_by")
+        raise ReportError(gettext("Group by two different dimensions."), field="group_by")
     return parts
 
 
@@ -170,7 +182,7 @@ def parse_bool(raw, name):
         return True
     if value in ("false", "0", "no"):
         return False
-    raise ReportError("Give true or false.", field=name)
+    raise ReportError(gettext("Give true or false."), field=name)
 
 
 def resolve_users(viewer, raw_ids, *, everyone=False):
@@ -186,7 +198,7 @@ def resolve_users(viewer, raw_ids, *, everyone=False):
         return [viewer]
     users = list(visible.filter(pk__in=ids).order_by("username"))
     if len(users) != len(ids):
-        raise ReportNotFound("No such user.", field="user")
+        raise ReportNotFound(gettext("No such user."), field="user")
     return users
 
 
@@ -197,9 +209,9 @@ def parse_filters(viewer, query, *, today=None, default_days=30):
     end = parse_date(query.get("to"), "to", today)
     start = parse_date(query.get("from"), "from", end - timedelta(days=default_days - 1))
     if start > end:
-        raise ReportError("`to` must not be before `from`.", field="to")
+        raise ReportError(gettext("`to` must not be before `from`."), field="to")
     if (end - start).days >= MAX_RANGE_DAYS:
-        raise ReportError("A report covers at most three years.", field="from")
+        raise ReportError(gettext("A report covers at most three years."), field="from")
     raw_users = getlist("user")
     everyone = any(str(value).strip() == "all" for value in raw_users)
     return ReportFilters(
@@ -437,7 +449,7 @@ def summarize_grouped(filters, group_by, sub_group=None):
     group). {"total": ..., "group_by", "sub_group", "groups": [{key, label, color, seconds, ...,
     "children": [{key, label, color, seconds, ...}]}], "sub_groups": [{key, label, color}]}."""
     if sub_group is not None and sub_group == group_by:
-        raise ReportError("Choose a sub-group other than the grouping.", field="sub_group")
+        raise ReportError(gettext("Choose a sub-group other than the grouping."), field="sub_group")
     outer = summarize(filters, [group_by])
     groups, by_key = [], {}
     for row in outer["rows"]:

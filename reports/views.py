@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -36,7 +37,7 @@ def index(request):
             filters = summary.parse_filters(viewer, form.filter_params(), today=today)
         except DomainError as exc:
             if exc.kind == NOT_FOUND:
-                raise Http404("No such user.") from exc
+                raise Http404(gettext("No such user.")) from exc
             form.add_error(_FILTER_FIELDS.get(exc.field), exc.message)
             filters = None
     context = {
@@ -188,12 +189,12 @@ def export(request):
         )
     except DomainError as exc:
         if exc.kind == NOT_FOUND:
-            raise Http404("No such user.") from exc
+            raise Http404(gettext("No such user.")) from exc
         messages.error(request, exc.message)
         return redirect("reports:index")
     if isinstance(result, HttpResponseBase):
         return result
-    messages.info(request, "This export is large: it is being prepared. This page shows its progress.")
+    messages.info(request, gettext("This export is large: it is being prepared. This page shows its progress."))
     return redirect("reports:export-job", pk=result.pk)
 
 
@@ -251,7 +252,12 @@ def import_run(request, pk):
         messages.error(request, exc.message)
         return redirect("reports:import-job", pk=pk)
     if job.status == JobStatus.DONE:
-        messages.success(request, f"Imported {job.created_count} entries ({job.skipped_count} already imported).")
+        messages.success(
+            request,
+            gettext("Imported {created_count} entries ({skipped_count} already imported).").format(
+                created_count=job.created_count, skipped_count=job.skipped_count
+            ),
+        )
     elif job.status == JobStatus.FAILED:
-        messages.error(request, f"{len(job.errors)} row(s) were refused; nothing was imported.")
+        messages.error(request, gettext("{len} row(s) were refused; nothing was imported.").format(len=len(job.errors)))
     return redirect(reverse("reports:import-job", args=[pk]))

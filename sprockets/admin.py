@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from core.admin_forms import SafeForeignKeysAdmin
 from core.errors import DomainError
@@ -100,7 +101,7 @@ class FactoryAdmin(ServiceAdmin):
     update_service = staticmethod(services.factory_update)
     delete_service = staticmethod(services.factory_delete)
 
-    @admin.display(description="Chart")
+    @admin.display(description=gettext("Chart"))
     def chart_link(self, factory):
         if not factory.pk:
             return "–"

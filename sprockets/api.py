@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import permissions, serializers, status
@@ -149,7 +150,7 @@ class SprocketTypeSerializer(ModelSerializer):
         pitch_diameter = attrs.get("pitch_diameter", getattr(self.instance, "pitch_diameter", None))
         if outside is not None and pitch_diameter is not None and outside <= pitch_diameter:
             raise serializers.ValidationError(
-                {"outside_diameter": "The outside diameter must be greater than the pitch diameter."}
+                {"outside_diameter": gettext("The outside diameter must be greater than the pitch diameter.")}
             )
         return attrs
 
@@ -250,12 +251,14 @@ class ChartQuerySerializer(serializers.Serializer):
         end = attrs.get("to") or timezone.now()
         start = attrs.get("from") or end - CHART_DEFAULT_SPAN[bucket]
         if start >= end:
-            raise serializers.ValidationError({"from": "`from` must be before `to`."})
+            raise serializers.ValidationError({"from": gettext("`from` must be before `to`.")})
         if (end - start) / BUCKET_LENGTH[bucket] > CHART_MAX_BUCKETS:
             raise serializers.ValidationError(
                 {
-                    "from": f"At most {CHART_MAX_BUCKETS} {bucket} buckets at once; "
-                    "shorten the range or use a larger bucket."
+                    "from": gettext(
+                        "At most {CHART_MAX_BUCKETS} {bucket} buckets at once; shorten the range or use a larger "
+                        "bucket."
+                    ).format(CHART_MAX_BUCKETS=CHART_MAX_BUCKETS, bucket=bucket)
                 }
             )
         return {"bucket": bucket, "start": start, "end": end}

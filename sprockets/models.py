@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce, TruncDay, TruncHour, TruncWeek
 from django.db.models.functions.datetime import TruncBase
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from core.days import week_start
 from sprockets.countries import COUNTRIES, COUNTRY_CODES
@@ -37,9 +38,9 @@ POSITIVE = Decimal("0.001")
 
 
 class Bucket(models.TextChoices):
-    HOUR = "hour", "Hour"
-    DAY = "day", "Day"
-    WEEK = "week", "Week"
+    HOUR = "hour", gettext_lazy("Hour")
+    DAY = "day", gettext_lazy("Day")
+    WEEK = "week", gettext_lazy("Week")
 
 
 # How long one bucket is, and the database function that truncates a timestamp to it.
@@ -73,14 +74,16 @@ def start_of_today() -> datetime:
 
 class Location(models.Model):
     name = models.CharField(max_length=100)
-    address_1 = models.CharField("address line 1", max_length=200)
-    address_2 = models.CharField("address line 2", max_length=200, blank=True)
+    address_1 = models.CharField(gettext_lazy("address line 1"), max_length=200)
+    address_2 = models.CharField(gettext_lazy("address line 2"), max_length=200, blank=True)
     city = models.CharField(max_length=100)
-    state = models.CharField(max_length=100, blank=True, help_text="State, province or region.")
+    state = models.CharField(max_length=100, blank=True, help_text=gettext_lazy("State, province or region."))
     country_code = models.CharField(
-        max_length=2, choices=COUNTRIES, help_text="ISO 3166-1 alpha-2 country code, e.g. DE or US."
+        max_length=2, choices=COUNTRIES, help_text=gettext_lazy("ISO 3166-1 alpha-2 country code, e.g. DE or US.")
     )
-    postal_code = models.CharField(max_length=20, unique=True, help_text="Unique, as in the Sprocket Corp API.")
+    postal_code = models.CharField(
+        max_length=20, unique=True, help_text=gettext_lazy("Unique, as in the Sprocket Corp API.")
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -94,18 +97,18 @@ class Location(models.Model):
 
 class SprocketType(models.Model):
     name = models.CharField(max_length=100, unique=True)
-    teeth = models.PositiveIntegerField(validators=[MinValueValidator(1)], help_text="Number of teeth.")
+    teeth = models.PositiveIntegerField(validators=[MinValueValidator(1)], help_text=gettext_lazy("Number of teeth."))
     pitch_diameter = models.DecimalField(
-        max_digits=9, decimal_places=3, validators=[MinValueValidator(POSITIVE)], help_text="Millimetres."
+        max_digits=9, decimal_places=3, validators=[MinValueValidator(POSITIVE)], help_text=gettext_lazy("Millimetres.")
     )
     pitch = models.DecimalField(
-        max_digits=9, decimal_places=3, validators=[MinValueValidator(POSITIVE)], help_text="Millimetres."
+        max_digits=9, decimal_places=3, validators=[MinValueValidator(POSITIVE)], help_text=gettext_lazy("Millimetres.")
     )
     outside_diameter = models.DecimalField(
         max_digits=9,
         decimal_places=3,
         validators=[MinValueValidator(POSITIVE)],
-        help_text="Millimetres; greater than the pitch diameter.",
+        help_text=gettext_lazy("Millimetres; greater than the pitch diameter."),
     )
 
     class Meta:
@@ -156,9 +159,11 @@ class FactoryQuerySet(models.QuerySet["Factory"]):
 class Factory(models.Model):
     name = models.CharField(max_length=100, unique=True)
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="factories")
-    sprocket_production_goal = models.PositiveIntegerField(help_text="Goal in sprockets per day.")
+    sprocket_production_goal = models.PositiveIntegerField(help_text=gettext_lazy("Goal in sprockets per day."))
     sprocket_production_actual = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Sprockets recorded so far (kept up to date by every recording)."
+        default=0,
+        editable=False,
+        help_text=gettext_lazy("Sprockets recorded so far (kept up to date by every recording)."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -170,7 +175,7 @@ class Factory(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
-        verbose_name_plural = "factories"
+        verbose_name_plural = gettext_lazy("factories")
         constraints = [
             models.CheckConstraint(condition=Q(sprocket_production_goal__gte=0), name="factory_goal_not_negative"),
             models.CheckConstraint(condition=Q(sprocket_production_actual__gte=0), name="factory_actual_not_negative"),
@@ -208,8 +213,10 @@ class Sprocket(models.Model):
     name = models.CharField(max_length=100, blank=True)
     sprocket_type = models.ForeignKey(SprocketType, on_delete=models.PROTECT, related_name="sprockets")
     factory = models.ForeignKey(Factory, on_delete=models.PROTECT, related_name="sprockets")
-    produced_at = models.DateTimeField(help_text="When the sprocket was produced (stored in UTC).")
-    serial_number = models.CharField(max_length=64, blank=True, help_text="Optional; unique within its factory.")
+    produced_at = models.DateTimeField(help_text=gettext_lazy("When the sprocket was produced (stored in UTC)."))
+    serial_number = models.CharField(
+        max_length=64, blank=True, help_text=gettext_lazy("Optional; unique within its factory.")
+    )
 
     objects = SprocketQuerySet.as_manager()
 
@@ -237,10 +244,10 @@ class Sprocket(models.Model):
 
 
 class ChartPointReason(models.TextChoices):
-    CREATED = "created", "Factory created"
-    GOAL = "goal", "Goal changed"
-    PRODUCTION = "production", "Production recorded"
-    CORRECTION = "correction", "Production corrected"
+    CREATED = "created", gettext_lazy("Factory created")
+    GOAL = "goal", gettext_lazy("Goal changed")
+    PRODUCTION = "production", gettext_lazy("Production recorded")
+    CORRECTION = "correction", gettext_lazy("Production corrected")
 
 
 class ProductionChartPointQuerySet(models.QuerySet["ProductionChartPoint"]):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.services import audit_record
 from core.errors import Conflict, DomainError
@@ -48,7 +49,7 @@ class SprocketsConflict(Conflict):
 def _unknown_fields(data: Iterable[str], allowed: Iterable[str]) -> None:
     unknown = set(data) - set(allowed)
     if unknown:
-        raise SprocketsError(f"These fields cannot be set: {', '.join(sorted(unknown))}.")
+        raise SprocketsError(gettext("These fields cannot be set: {join}.").format(join=", ".join(sorted(unknown))))
 
 
 def _save(instance: ModelT, *, exclude: list[str] | None = None) -> ModelT:
@@ -58,7 +59,9 @@ def _save(instance: ModelT, *, exclude: list[str] | None = None) -> ModelT:
         with transaction.atomic():
             instance.save()
     except IntegrityError as error:
-        raise SprocketsConflict("This change clashes with a row saved at the same moment; try again.") from error
+        raise SprocketsConflict(
+            gettext("This change clashes with a row saved at the same moment; try again.")
+        ) from error
     return instance
 
 
@@ -180,7 +183,11 @@ def sprocket_type_delete(*, sprocket_type: SprocketType) -> None:
 
 def _check_location(location_id: int) -> None:
     if not Location.objects.filter(pk=location_id).exists():
-        raise SprocketsError(f"Location {location_id} does not exist.", field="location_id", code="does_not_exist")
+        raise SprocketsError(
+            gettext("Location {location_id} does not exist.").format(location_id=location_id),
+            field="location_id",
+            code="does_not_exist",
+        )
 
 
 @transaction.atomic
@@ -270,9 +277,13 @@ def _add_production(
 
 def _check_produced_at(produced_at: datetime | None, *, prefix: str = "") -> None:
     if produced_at is None or timezone.is_naive(produced_at):
-        raise SprocketsError(f"{prefix}Give a date and time with a time zone.", field="produced_at")
+        raise SprocketsError(
+            gettext("{prefix}Give a date and time with a time zone.").format(prefix=prefix), field="produced_at"
+        )
     if produced_at > timezone.now() + FUTURE_TOLERANCE:
-        raise SprocketsError(f"{prefix}The production time is in the future.", field="produced_at")
+        raise SprocketsError(
+            gettext("{prefix}The production time is in the future.").format(prefix=prefix), field="produced_at"
+        )
 
 
 @transaction.atomic
@@ -284,9 +295,14 @@ def sprockets_record(*, items: Sequence[Mapping[str, Any]], actor: User | None =
     `produced_at` (Sprocket Corp records none) was produced now: the moment of this call.
     """
     if not items:
-        raise SprocketsError("Record at least one sprocket.", field="sprockets")
+        raise SprocketsError(gettext("Record at least one sprocket."), field="sprockets")
     if len(items) > SPROCKETS_BATCH_MAX:
-        raise SprocketsError(f"Record at most {SPROCKETS_BATCH_MAX} sprockets at once.", field="sprockets")
+        raise SprocketsError(
+            gettext("Record at most {SPROCKETS_BATCH_MAX} sprockets at once.").format(
+                SPROCKETS_BATCH_MAX=SPROCKETS_BATCH_MAX
+            ),
+            field="sprockets",
+        )
     single = len(items) == 1
     for item in items:
         _unknown_fields(item, SPROCKET_FIELDS)
@@ -309,13 +325,17 @@ def sprockets_record(*, items: Sequence[Mapping[str, Any]], actor: User | None =
     for index, item in enumerate(items):
         if item.get("factory_id") not in factories:
             raise SprocketsError(
-                f"{prefix(index)}Factory {item.get('factory_id')} does not exist.",
+                gettext("{prefix}Factory {get} does not exist.").format(
+                    prefix=prefix(index), get=item.get("factory_id")
+                ),
                 field="factory_id",
                 code="does_not_exist",
             )
         if item.get("sprocket_type_id") not in type_ids:
             raise SprocketsError(
-                f"{prefix(index)}Sprocket type {item.get('sprocket_type_id')} does not exist.",
+                gettext("{prefix}Sprocket type {get} does not exist.").format(
+                    prefix=prefix(index), get=item.get("sprocket_type_id")
+                ),
                 field="sprocket_type_id",
                 code="does_not_exist",
             )
@@ -328,12 +348,16 @@ def sprockets_record(*, items: Sequence[Mapping[str, Any]], actor: User | None =
             sprocket.clean_fields(exclude=["factory", "sprocket_type"])
         except ValidationError as error:
             field, messages = next(iter(error.message_dict.items()))
-            raise SprocketsError(f"{prefix(index)}{' '.join(messages)}", field=field) from error
+            raise SprocketsError(
+                gettext("{prefix}{join}").format(prefix=prefix(index), join=" ".join(messages)), field=field
+            ) from error
         if sprocket.serial_number:
             key = (sprocket.factory_id, sprocket.serial_number)
             if key in seen_serials:
                 raise SprocketsError(
-                    f"{prefix(index)}Serial number {sprocket.serial_number} appears twice in this batch.",
+                    gettext("{prefix}Serial number {serial_number} appears twice in this batch.").format(
+                        prefix=prefix(index), serial_number=sprocket.serial_number
+                    ),
                     field="serial_number",
                     code="duplicate",
                 )
@@ -344,7 +368,7 @@ def sprockets_record(*, items: Sequence[Mapping[str, Any]], actor: User | None =
         with transaction.atomic():
             created = Sprocket.objects.bulk_create(sprockets, batch_size=500)
     except IntegrityError as error:  # the database constraint, should anything bypass the factory lock
-        raise SprocketsConflict("A serial number was taken at the same moment; try again.") from error
+        raise SprocketsConflict(gettext("A serial number was taken at the same moment; try again.")) from error
     counts: dict[int, int] = {}
     for sprocket in created:
         counts[sprocket.factory_id] = counts.get(sprocket.factory_id, 0) + 1
@@ -368,7 +392,9 @@ def _check_serials_unused(serials: set[tuple[int, str]], *, single: bool, exclud
     if clash:
         where = "" if single else f" (factory {clash[0]})"
         raise SprocketsError(
-            f"Serial number {clash[1]} is already used in this factory{where}.",
+            gettext("Serial number {value} is already used in this factory{where}.").format(
+                value=clash[1], where=where
+            ),
             field="serial_number",
             code="duplicate",
         )
@@ -386,16 +412,24 @@ def sprocket_update(*, sprocket: Sprocket, data: Mapping[str, Any]) -> Sprocket:
     new_factory_id = data.get("factory_id", sprocket.factory_id)
     factories = _lock_factories({sprocket.factory_id, new_factory_id})
     if new_factory_id not in factories:
-        raise SprocketsError(f"Factory {new_factory_id} does not exist.", field="factory_id", code="does_not_exist")
+        raise SprocketsError(
+            gettext("Factory {new_factory_id} does not exist.").format(new_factory_id=new_factory_id),
+            field="factory_id",
+            code="does_not_exist",
+        )
     if "sprocket_type_id" in data and not SprocketType.objects.filter(pk=data["sprocket_type_id"]).exists():
         raise SprocketsError(
-            f"Sprocket type {data['sprocket_type_id']} does not exist.", field="sprocket_type_id", code="does_not_exist"
+            gettext("Sprocket type {value} does not exist.").format(value=data["sprocket_type_id"]),
+            field="sprocket_type_id",
+            code="does_not_exist",
         )
     if "produced_at" in data:
         _check_produced_at(data["produced_at"])
     locked = Sprocket.objects.select_for_update().get(pk=sprocket.pk)
     if locked.factory_id not in factories:
-        raise SprocketsConflict("This sprocket was moved to another factory meanwhile; reload it and try again.")
+        raise SprocketsConflict(
+            gettext("This sprocket was moved to another factory meanwhile; reload it and try again.")
+        )
     old_factory_id = locked.factory_id
     for field, value in data.items():
         setattr(locked, field, value.strip() if field == "serial_number" else value)
@@ -414,6 +448,8 @@ def sprocket_delete(*, sprocket: Sprocket) -> None:
     # Only while it is still in the factory we locked (and will count down).
     deleted, _ = Sprocket.objects.filter(pk=sprocket.pk, factory_id=sprocket.factory_id).delete()
     if not deleted and Sprocket.objects.filter(pk=sprocket.pk).exists():
-        raise SprocketsConflict("This sprocket was moved to another factory meanwhile; reload it and try again.")
+        raise SprocketsConflict(
+            gettext("This sprocket was moved to another factory meanwhile; reload it and try again.")
+        )
     if deleted:
         _add_production(factories, {sprocket.factory_id: -1}, reason=ChartPointReason.CORRECTION)

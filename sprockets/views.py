@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
@@ -66,7 +67,7 @@ def factory_detail(request, pk, goal_form=None):
 def factory_goal(request, pk):
     """Change a factory's daily goal (production group and HR); the change is a chart point."""
     if not can_manage_production(request.user):
-        raise PermissionDenied("Only the production group and HR may change goals.")
+        raise PermissionDenied(gettext("Only the production group and HR may change goals."))
     factory = get_object_or_404(Factory, pk=pk)
     form = GoalForm(request.POST)
     if form.is_valid():
@@ -78,6 +79,9 @@ def factory_goal(request, pk):
     if form.errors:
         return factory_detail(request, pk, goal_form=form)
     messages.success(
-        request, f"The daily goal of {factory.name} is now {form.cleaned_data['sprocket_production_goal']}."
+        request,
+        gettext("The daily goal of {name} is now {value}.").format(
+            name=factory.name, value=form.cleaned_data["sprocket_production_goal"]
+        ),
     )
     return redirect(factory)

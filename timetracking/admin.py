@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 
 from core.admin_forms import SafeForeignKeysAdmin
 from timetracking import services
@@ -111,7 +112,7 @@ class TaskInlineFormSet(forms.BaseInlineFormSet):
             if not name or self._should_delete_form(form):
                 continue
             if name in seen:
-                form.add_error("name", "Two tasks here have this name.")
+                form.add_error("name", gettext("Two tasks here have this name."))
             seen.add(name)
 
 
@@ -133,7 +134,7 @@ class ClientAdmin(CatalogAdmin):
         # project_count in the same query as the list (not one COUNT per client).
         return super().get_queryset(request).annotate(project_count=Count("projects"))
 
-    @admin.display(description="projects", ordering="project_count")
+    @admin.display(description=gettext("projects"), ordering="project_count")
     def project_count(self, client):
         return client.project_count
 
@@ -152,7 +153,7 @@ class ProjectAdmin(CatalogAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_count=Count("members"))
 
-    @admin.display(description="members", ordering="member_count")
+    @admin.display(description=gettext("members"), ordering="member_count")
     def member_count(self, project):
         return project.member_count or "everyone"
 
@@ -166,11 +167,11 @@ class ProjectAdmin(CatalogAdmin):
                 self.message_user(request, error.message, messages.WARNING)
         self.message_user(request, f"{done} project(s) {verb}.")
 
-    @admin.action(description="Archive the selected projects (no new time)", permissions=["change"])
+    @admin.action(description=gettext("Archive the selected projects (no new time)"), permissions=["change"])
     def archive(self, request, queryset):
         self._set_active(request, queryset, services.catalog_archive, "archived")
 
-    @admin.action(description="Reopen the selected projects", permissions=["change"])
+    @admin.action(description=gettext("Reopen the selected projects"), permissions=["change"])
     def unarchive(self, request, queryset):
         self._set_active(request, queryset, services.catalog_unarchive, "reopened")
 
@@ -192,7 +193,7 @@ class TagAdmin(CatalogAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(entry_count=Count("time_entries"))
 
-    @admin.display(description="entries", ordering="entry_count")
+    @admin.display(description=gettext("entries"), ordering="entry_count")
     def entry_count(self, tag):
         return tag.entry_count
 
@@ -216,7 +217,7 @@ class TimeEntryAdmin(SafeForeignKeysAdmin, admin.ModelAdmin):
     date_hierarchy = "started_at"
     readonly_fields = TIME_ENTRY_FIELDS
 
-    @admin.display(description="description")
+    @admin.display(description=gettext("description"))
     def short_description(self, entry):
         return entry.description[:60]
 
@@ -300,7 +301,7 @@ class TimesheetPeriodAdmin(SafeForeignKeysAdmin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Approve the selected submitted weeks (locks them)", permissions=["view"])
+    @admin.action(description=gettext("Approve the selected submitted weeks (locks them)"), permissions=["view"])
     def approve(self, request, queryset):
         approved = 0
         for period in queryset.select_related("user"):

@@ -8,6 +8,7 @@ from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_lazy
 
 from core.filters import validate_day
 from timetracking import services
@@ -107,9 +108,15 @@ class _PickerMixin:
         names = [name for name in names if name]
         for name in names:
             if len(name) > services.TAG_NAME_MAX_LENGTH:
-                raise forms.ValidationError(f"A tag name has at most {services.TAG_NAME_MAX_LENGTH} characters.")
+                raise forms.ValidationError(
+                    gettext("A tag name has at most {TAG_NAME_MAX_LENGTH} characters.").format(
+                        TAG_NAME_MAX_LENGTH=services.TAG_NAME_MAX_LENGTH
+                    )
+                )
         if len(names) > services.MAX_TAGS_PER_ENTRY:
-            raise forms.ValidationError(f"At most {services.MAX_TAGS_PER_ENTRY} tags.")
+            raise forms.ValidationError(
+                gettext("At most {MAX_TAGS_PER_ENTRY} tags.").format(MAX_TAGS_PER_ENTRY=services.MAX_TAGS_PER_ENTRY)
+            )
         return names
 
     def add_service_error(self, error):
@@ -125,18 +132,20 @@ class EntryForm(_PickerMixin, forms.Form):
     end = forms.TimeField(
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        help_text="Or give a duration.",
+        help_text=gettext_lazy("Or give a duration."),
     )
     duration = forms.CharField(
         max_length=10,
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "01:30", "inputmode": "decimal"}),
-        help_text="HH:MM or hours (1.5); use it for entries past midnight.",
+        help_text=gettext_lazy("HH:MM or hours (1.5); use it for entries past midnight."),
     )
     project = forms.ChoiceField(required=False, widget=PickerSelect)
     task = forms.ChoiceField(required=False, widget=PickerSelect)
     description = forms.CharField(max_length=services.DESCRIPTION_MAX_LENGTH, required=False)
-    tags = forms.CharField(max_length=500, required=False, help_text="Comma-separated; new names create tags.")
+    tags = forms.CharField(
+        max_length=500, required=False, help_text=gettext_lazy("Comma-separated; new names create tags.")
+    )
     billable = forms.ChoiceField(choices=BILLABLE_CHOICES, required=False)
 
     def __init__(self, *args, user, entry=None, **kwargs):
@@ -175,7 +184,7 @@ class EntryForm(_PickerMixin, forms.Form):
         cleaned = super().clean()
         still_running = self.entry is not None and self.entry.ended_at is None
         if not self.errors and cleaned.get("end") is None and not cleaned.get("duration") and not still_running:
-            self.add_error("end", "Give an end time or a duration.")
+            self.add_error("end", gettext("Give an end time or a duration."))
         return cleaned
 
     def service_arguments(self):

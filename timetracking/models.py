@@ -17,6 +17,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy
 
 from core.durations import hours_from_seconds
 
@@ -70,10 +71,10 @@ class ProjectQuerySet(models.QuerySet["Project"]):
 class Project(models.Model):
     client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.PROTECT, related_name="projects")
     name = models.CharField(max_length=200)
-    code = models.CharField(max_length=20, blank=True, help_text="Short reference, e.g. ACME-WEB.")
+    code = models.CharField(max_length=20, blank=True, help_text=gettext_lazy("Short reference, e.g. ACME-WEB."))
     color = models.CharField(max_length=7, default="#3b82f6", validators=[validate_color])
-    active = models.BooleanField(default=True, help_text="Archived projects accept no new time.")
-    billable = models.BooleanField(default=True, help_text="Default for new entries on this project.")
+    active = models.BooleanField(default=True, help_text=gettext_lazy("Archived projects accept no new time."))
+    billable = models.BooleanField(default=True, help_text=gettext_lazy("Default for new entries on this project."))
     budget_hours = models.DecimalField(
         max_digits=8, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
     )
@@ -81,7 +82,7 @@ class Project(models.Model):
         settings.AUTH_USER_MODEL,
         blank=True,
         related_name="member_projects",
-        help_text="When set, only these people (and HR) may log time to the project.",
+        help_text=gettext_lazy("When set, only these people (and HR) may log time to the project."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -109,7 +110,7 @@ class Project(models.Model):
 class Task(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
     name = models.CharField(max_length=200)
-    active = models.BooleanField(default=True, help_text="Archived tasks accept no new time.")
+    active = models.BooleanField(default=True, help_text=gettext_lazy("Archived tasks accept no new time."))
 
     class Meta:
         ordering = ["project__name", "name"]
@@ -283,9 +284,9 @@ TIME_ENTRY_FIELDS = (
 
 class TimeEntry(models.Model):
     class Source(models.TextChoices):
-        TIMER = "timer", "Timer"
-        MANUAL = "manual", "Manual"
-        IMPORT = "import", "Import"
+        TIMER = "timer", gettext_lazy("Timer")
+        MANUAL = "manual", gettext_lazy("Manual")
+        IMPORT = "import", gettext_lazy("Import")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_entries")
     project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.PROTECT, related_name="time_entries")
@@ -293,7 +294,7 @@ class TimeEntry(models.Model):
     tags = models.ManyToManyField(Tag, blank=True, related_name="time_entries")
     description = models.CharField(max_length=1000, blank=True)
     started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True, help_text="Empty while the timer runs.")
+    ended_at = models.DateTimeField(null=True, blank=True, help_text=gettext_lazy("Empty while the timer runs."))
 
     # Never stored: what the services attach to the entries they return (its tags as saved, the
     # working-time warnings its write produced) and the week page to the entries it shows.
@@ -311,7 +312,7 @@ class TimeEntry(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
-        verbose_name_plural = "time entries"
+        verbose_name_plural = gettext_lazy("time entries")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gt=F("started_at")), name=END_AFTER_START_CONSTRAINT
@@ -352,7 +353,7 @@ class TimesheetRow(models.Model):
     """A project/task row pinned to a user's week on the timesheet ("copy last week's projects")."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="timesheet_rows")
-    week_start = models.DateField(help_text="The Monday of the week, in the user's time zone.")
+    week_start = models.DateField(help_text=gettext_lazy("The Monday of the week, in the user's time zone."))
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
 
@@ -405,20 +406,22 @@ class TimesheetPeriod(models.Model):
     """
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
-        APPROVED = "approved", "Approved (locked)"
-        REOPENED = "reopened", "Reopened"
+        DRAFT = "draft", gettext_lazy("Draft")
+        SUBMITTED = "submitted", gettext_lazy("Submitted")
+        APPROVED = "approved", gettext_lazy("Approved (locked)")
+        REOPENED = "reopened", gettext_lazy("Reopened")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="timesheet_periods")
-    week_start = models.DateField(help_text="The Monday of the ISO week, in the user's time zone.")
+    week_start = models.DateField(help_text=gettext_lazy("The Monday of the ISO week, in the user's time zone."))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    note = models.CharField(max_length=1000, blank=True, help_text="Why the week was sent back (rejection).")
+    note = models.CharField(
+        max_length=1000, blank=True, help_text=gettext_lazy("Why the week was sent back (rejection).")
+    )
     reopen_reason = models.CharField(max_length=1000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -3,6 +3,7 @@ suggestion was picked, its project, task and tags in hidden fields. No <select> 
 header is on every page and must cost no query (suggestions come on demand, views/timer.py)."""
 
 from django import forms
+from django.utils.translation import gettext
 
 from timetracking import services
 from timetracking.models import Project, Task
@@ -28,17 +29,17 @@ class HeaderTimerForm(forms.Form):
             for name in hidden:
                 del self.errors[name]
             if hidden:
-                self.add_error("description", "Pick the suggestion again: it was not understood.")
+                self.add_error("description", gettext("Pick the suggestion again: it was not understood."))
             return cleaned
         project = task = None
         if cleaned.get("project"):
             project = Project.objects.filter(pk=cleaned["project"]).first()
             if project is None:
-                self.add_error("description", "That project no longer exists: pick another.")
+                self.add_error("description", gettext("That project no longer exists: pick another."))
         if cleaned.get("task"):
             task = Task.objects.filter(pk=cleaned["task"]).first()
             if task is None:
-                self.add_error("description", "That task no longer exists: pick another.")
+                self.add_error("description", gettext("That task no longer exists: pick another."))
         tags = [" ".join(name.split()) for name in (cleaned.get("tags") or "").split(",")]
         tags = [name for name in tags if name]
         try:

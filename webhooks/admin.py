@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.db import models
+from django.utils.translation import gettext
 
 from accounts.admin import HROnlyMixin
 from core.admin_forms import SafeForeignKeysAdmin
@@ -67,7 +68,7 @@ class DeliveryAdmin(HROnlyMixin, SafeForeignKeysAdmin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Re-send selected deliveries")
+    @admin.action(description=gettext("Re-send selected deliveries"))
     def resend_selected(self, request, queryset):
         count = 0
         for delivery in queryset:

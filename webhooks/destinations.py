@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from core.errors import DomainError
 
@@ -85,18 +86,20 @@ def _parse(url):
         parts = urlsplit(url)
         port = parts.port
     except ValueError as error:
-        raise RefusedDestination(f"This webhook URL is not valid ({error}).") from error
+        raise RefusedDestination(gettext("This webhook URL is not valid ({error}).").format(error=error)) from error
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
-        raise RefusedDestination("Webhook URLs must be http:// or https://.")
+        raise RefusedDestination(gettext("Webhook URLs must be http:// or https://."))
     host = (parts.hostname or "").rstrip(".")
     if not host:
-        raise RefusedDestination("This webhook URL names no host.")
+        raise RefusedDestination(gettext("This webhook URL names no host."))
     if not host.isascii():
         try:
             host = host.encode("idna").decode("ascii")
         except UnicodeError as error:
-            raise RefusedDestination(f"The host name of this webhook URL is not valid ({error}).") from error
+            raise RefusedDestination(
+                gettext("The host name of this webhook URL is not valid ({error}).").format(error=error)
+            ) from error
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return scheme, host, port or DEFAULT_PORTS[scheme], target
 
@@ -116,7 +119,9 @@ def resolve(url, *, resolve_allowed_names=True):
     try:
         answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as error:
-        raise RefusedDestination(f"The host name {host} does not resolve ({error}).") from error
+        raise RefusedDestination(
+            gettext("The host name {host} does not resolve ({error}).").format(host=host, error=error)
+        ) from error
     addresses = []
     for family, _type, _proto, _canonical_name, sockaddr in answers:
         address = ipaddress.ip_address(sockaddr[0])
@@ -126,7 +131,7 @@ def resolve(url, *, resolve_allowed_names=True):
         if (family, sockaddr) not in addresses:
             addresses.append((family, sockaddr))
     if not addresses:
-        raise RefusedDestination(f"The host name {host} does not resolve.")
+        raise RefusedDestination(gettext("The host name {host} does not resolve.").format(host=host))
     return Destination(scheme, host, port, target, tuple(addresses))
 
 

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.errors import DomainError
 from core.tasks import enqueue_on_commit, publish
@@ -82,9 +83,9 @@ def endpoint_validate_url(url: str) -> str:
 def endpoint_validate_events(events: Iterable[str]) -> list[str]:
     unknown = sorted(set(events) - set(EVENT_TYPES))
     if unknown:
-        raise WebhookError(f"Unknown event types: {', '.join(unknown)}.", field="events")
+        raise WebhookError(gettext("Unknown event types: {join}.").format(join=", ".join(unknown)), field="events")
     if not events:
-        raise WebhookError("Choose at least one event type.", field="events")
+        raise WebhookError(gettext("Choose at least one event type."), field="events")
     return sorted(set(events))
 
 

@@ -14,6 +14,7 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import ApiKey, AuditEvent, OutgoingEmail, User
@@ -41,7 +42,9 @@ SELF_EDITABLE_FIELDS = ("first_name", "last_name", "email", "timezone", "country
 def user_update_profile(*, user: User, data: Mapping[str, Any]) -> User:
     unknown = set(data) - set(SELF_EDITABLE_FIELDS)
     if unknown:
-        raise AccountsError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+        raise AccountsError(
+            gettext("These fields cannot be changed here: {join}.").format(join=", ".join(sorted(unknown)))
+        )
     for field, value in data.items():
         setattr(user, field, value)
     user.full_clean()
@@ -212,7 +215,7 @@ def api_key_create(
     """Create a key; returns (api_key, full_key). The full key is never stored or shown again."""
 
     if expires_at is not None and expires_at <= timezone.now():
-        raise AccountsError("The expiry must be in the future.", field="expires_at")
+        raise AccountsError(gettext("The expiry must be in the future."), field="expires_at")
     prefix = secrets.token_hex(6)
     full_key = f"{prefix}.{secrets.token_urlsafe(32)}"
     api_key = ApiKey.objects.create(

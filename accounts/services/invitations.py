@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext
 
 from accounts.invitations import invitation_expires_at, invitation_timeout, invitation_token_generator
 from accounts.models import User
@@ -55,11 +56,18 @@ def invitation_send(*, actor: User | None, user: User, accept_url_builder: Accep
     # Locked: an accept or a revoke at the same moment must not interleave with the new invitation.
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_active:
-        raise UserConflict(f"{user} is deactivated: reactivate them before inviting them.", code="inactive")
+        raise UserConflict(
+            gettext("{user} is deactivated: reactivate them before inviting them.").format(user=user), code="inactive"
+        )
     if user.has_usable_password():
-        raise UserConflict(f"{user} already has a password: they can log in or reset it.", code="has_password")
+        raise UserConflict(
+            gettext("{user} already has a password: they can log in or reset it.").format(user=user),
+            code="has_password",
+        )
     if not user.email:
-        raise UserConflict(f"{user} has no e-mail address to send the invitation to.", code="no_email")
+        raise UserConflict(
+            gettext("{user} has no e-mail address to send the invitation to.").format(user=user), code="no_email"
+        )
     before = user.invited_at
     user.invited_at = timezone.now()
     user.save(update_fields=["invited_at"])
@@ -87,7 +95,7 @@ def invitation_revoke(*, actor: User | None, user: User) -> User:
 
     user = User.objects.select_for_update().get(pk=user.pk)
     if invitation_state(user) not in ("pending", "expired"):
-        raise UserConflict(f"{user} has no pending invitation.", code="no_invitation")
+        raise UserConflict(gettext("{user} has no pending invitation.").format(user=user), code="no_invitation")
     before = user.invited_at
     user.invited_at = None
     user.save(update_fields=["invited_at"])
@@ -104,7 +112,7 @@ def invitation_accept(*, user: User, new_password: str) -> User:
     # Locked and checked again: of two submissions of one link, exactly one sets the password.
     user = User.objects.select_for_update().get(pk=user.pk)
     if invitation_state(user) != "pending" or not user.is_active:
-        raise UserConflict("This invitation is no longer valid. Ask HR for a new one.", code="no_invitation")
+        raise UserConflict(gettext("This invitation is no longer valid. Ask HR for a new one."), code="no_invitation")
     try:
         validate_password(new_password, user)
     except ValidationError as error:

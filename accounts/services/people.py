@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.services import AccountsError, audit_changes, audit_record
@@ -58,14 +59,20 @@ def check_manager_chain(*, user: User | None, manager: User | None) -> None:
     while current is not None and current.pk not in seen:
         if current.pk == user.pk:
             raise AccountsError(
-                f"{manager} reports to {user}: a manager cannot be one of the user's own reports.",
+                gettext("{manager} reports to {user}: a manager cannot be one of the user's own reports.").format(
+                    manager=manager, user=user
+                ),
                 field="manager",
                 code="manager_cycle",
             )
         seen.add(current.pk)
         current = current.manager
     if manager.pk is not None and not manager.is_active:
-        raise AccountsError(f"{manager} is deactivated and cannot manage anyone.", field="manager", code="inactive")
+        raise AccountsError(
+            gettext("{manager} is deactivated and cannot manage anyone.").format(manager=manager),
+            field="manager",
+            code="inactive",
+        )
 
 
 # Beside the fields: the first day of work, a local date that becomes `date_joined` (its local
@@ -76,14 +83,17 @@ START_DATE = "start_date"
 def _apply(user: User, data: Mapping[str, Any]) -> None:
     unknown = set(data) - set(HR_EDITABLE_FIELDS) - {START_DATE}
     if unknown:
-        raise AccountsError(f"These fields cannot be set here: {', '.join(sorted(unknown))}.", code="not_editable")
+        raise AccountsError(
+            gettext("These fields cannot be set here: {join}.").format(join=", ".join(sorted(unknown))),
+            code="not_editable",
+        )
     for field, value in data.items():
         if field != START_DATE:
             setattr(user, field, value)
     start = data.get(START_DATE)
     if start is not None:
         if not isinstance(start, date):
-            raise AccountsError("Give the start date as YYYY-MM-DD.", field=START_DATE)
+            raise AccountsError(gettext("Give the start date as YYYY-MM-DD."), field=START_DATE)
         user.full_clean(exclude=["password"])  # the time zone it is read in must be valid first
         user.date_joined = datetime.combine(start, time.min, tzinfo=user.tzinfo)
     check_manager_chain(user=user, manager=user.manager)
@@ -125,9 +135,9 @@ def user_deactivate(*, actor: User | None, user: User) -> User:
     # Locked: two HR people deactivating at once must not both run the leaving steps.
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_active:
-        raise UserConflict(f"{user} is already deactivated.", code="already_inactive")
+        raise UserConflict(gettext("{user} is already deactivated.").format(user=user), code="already_inactive")
     if actor is not None and actor.pk == user.pk:
-        raise UserConflict("You cannot deactivate your own account.", code="self")
+        raise UserConflict(gettext("You cannot deactivate your own account."), code="self")
     user.is_active = False
     user.deactivated_by = actor
     user.save(update_fields=["is_active"])  # runs the leaving steps (User.save)
@@ -165,7 +175,7 @@ def user_reactivate(*, actor: User | None, user: User) -> User:
 
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_active:
-        raise UserConflict(f"{user} is already active.", code="already_active")
+        raise UserConflict(gettext("{user} is already active.").format(user=user), code="already_active")
     user.is_active = True
     user.save(update_fields=["is_active"])
     audit_record(actor=actor, action="accounts.user_reactivated", obj=user, changes={"is_active": [False, True]})

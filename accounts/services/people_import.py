@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Position, User
 from accounts.services import AccountsError, audit_changes, audit_record
@@ -82,11 +83,21 @@ class _Rollback(Exception):
 
 def _read(text: str) -> list[tuple[int, dict[str, str]]]:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        raise PeopleImportRefused([{"line": 0, "field": "file", "message": f"The file is over {MAX_BYTES} bytes."}])
+        raise PeopleImportRefused(
+            [
+                {
+                    "line": 0,
+                    "field": gettext("file"),
+                    "message": gettext("The file is over {MAX_BYTES} bytes.").format(MAX_BYTES=MAX_BYTES),
+                }
+            ]
+        )
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     if "email" not in header:
-        raise PeopleImportRefused([{"line": 1, "field": "email", "message": "The header row needs an email column."}])
+        raise PeopleImportRefused(
+            [{"line": 1, "field": gettext("email"), "message": gettext("The header row needs an email column.")}]
+        )
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
         message = f"Unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. Known: {', '.join(COLUMNS)}."
@@ -97,19 +108,33 @@ def _read(text: str) -> list[tuple[int, dict[str, str]]]:
         for row in reader:
             if None in row:  # more cells than the header names
                 raise PeopleImportRefused(
-                    [{"line": reader.line_num, "field": "file", "message": "More cells than the header has columns."}]
+                    [
+                        {
+                            "line": reader.line_num,
+                            "field": gettext("file"),
+                            "message": gettext("More cells than the header has columns."),
+                        }
+                    ]
                 )
             cells = {name: (value or "").strip() for name, value in row.items()}
             if any(cells.values()):
                 rows.append((reader.line_num, cells))
             if len(rows) > MAX_ROWS:
                 raise PeopleImportRefused(
-                    [{"line": reader.line_num, "field": "file", "message": f"At most {MAX_ROWS} people per file."}]
+                    [
+                        {
+                            "line": reader.line_num,
+                            "field": gettext("file"),
+                            "message": gettext("At most {MAX_ROWS} people per file.").format(MAX_ROWS=MAX_ROWS),
+                        }
+                    ]
                 )
     except csv.Error as error:
-        raise PeopleImportRefused([{"line": reader.line_num, "field": "file", "message": str(error)}]) from None
+        raise PeopleImportRefused(
+            [{"line": reader.line_num, "field": gettext("file"), "message": str(error)}]
+        ) from None
     if not rows:
-        raise PeopleImportRefused([{"line": 2, "field": "file", "message": "The file names nobody."}])
+        raise PeopleImportRefused([{"line": 2, "field": gettext("file"), "message": gettext("The file names nobody.")}])
     return rows
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import Position, User
 from accounts.services import AccountsError, audit_changes, audit_record
@@ -39,7 +40,10 @@ def _salary_changes(before: Any, after: Any) -> dict[str, list[Any]]:
 def _apply(position: Position, data: Mapping[str, Any]) -> None:
     unknown = set(data) - set(POSITION_EDITABLE_FIELDS)
     if unknown:
-        raise AccountsError(f"These fields cannot be set here: {', '.join(sorted(unknown))}.", code="not_editable")
+        raise AccountsError(
+            gettext("These fields cannot be set here: {join}.").format(join=", ".join(sorted(unknown))),
+            code="not_editable",
+        )
     for field, value in data.items():
         setattr(position, field, value)
     if isinstance(position.title, str):
@@ -97,8 +101,11 @@ def position_delete(*, actor: User | None, position: Position) -> None:
     holders = User.objects.filter(position=position).count()
     if holders:
         raise PositionConflict(
-            f"{holders} {'person holds' if holders == 1 else 'people hold'} the position {position}: "
-            "give them another one first.",
+            ngettext(
+                "{holders} person holds the position {position}: give them another one first.",
+                "{holders} people hold the position {position}: give them another one first.",
+                holders,
+            ).format(holders=holders, position=position),
             code="in_use",
         )
     audit_record(

@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -103,7 +104,7 @@ def totp_enrol_begin(*, user: User) -> TOTPDevice:
     """A new, unconfirmed authenticator secret for the QR code (an earlier unfinished one is
     replaced). 409 `already_enrolled` when the user has one: reset or disable it first."""
     if two_factor_device(user) is not None:
-        raise Conflict("Two-factor login is already set up.", code="already_enrolled")
+        raise Conflict(gettext("Two-factor login is already set up."), code="already_enrolled")
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
 
@@ -117,10 +118,10 @@ def totp_enrol_confirm(*, user: User, code: str) -> list[str]:
     """Confirm the authenticator with a code it shows; returns the recovery codes, shown once."""
     device = totp_pending_device(user)
     if device is None:
-        raise NotFound("Start the set-up again: no authenticator is waiting to be confirmed.")
+        raise NotFound(gettext("Start the set-up again: no authenticator is waiting to be confirmed."))
     code = _normalise(code)
     if not TOTP_CODE.fullmatch(code) or verify_token(user, device.persistent_id, code) is None:
-        raise TwoFactorInvalid("That code is not right: enter the 6 digits the app shows now.", field="code")
+        raise TwoFactorInvalid(gettext("That code is not right: enter the 6 digits the app shows now."), field="code")
     TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
     codes = _recovery_codes_replace(user)
     _audit(actor=user, user=user, action="auth.two_factor_enabled")
@@ -152,7 +153,9 @@ def recovery_codes_regenerate(*, user: User, code: str, ip: str) -> list[str]:
 def two_factor_disable(*, user: User, code: str, ip: str) -> None:
     """The user turns two-factor login off (with a current code); refused when it is required of them."""
     if two_factor_required(user):
-        raise Forbidden("Two-factor login is required for your account: it cannot be turned off.", code="required")
+        raise Forbidden(
+            gettext("Two-factor login is required for your account: it cannot be turned off."), code="required"
+        )
     two_factor_verify(user=user, code=code, ip=ip)
     TOTPDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
@@ -166,9 +169,9 @@ def two_factor_reset(*, actor: User, user: User) -> int:
     from accounts.services import user_revoke_access  # cycle: accounts.services re-exports this module
 
     if not actor.is_hr:
-        raise Forbidden("Only HR can reset someone's two-factor login.", code="not_hr")
+        raise Forbidden(gettext("Only HR can reset someone's two-factor login."), code="not_hr")
     if actor.pk == user.pk:
-        raise Forbidden("Ask another HR member to reset your own two-factor login.", code="own_account")
+        raise Forbidden(gettext("Ask another HR member to reset your own two-factor login."), code="own_account")
     devices, _ = TOTPDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
     _audit(actor=actor, user=user, action="auth.two_factor_reset", changes={"devices": [devices, 0]})
@@ -190,7 +193,9 @@ def two_factor_verify(*, user: User, code: str, ip: str) -> Verified:
     account (TwoFactorThrottled); a wrong or reused code is TwoFactorInvalid."""
     device = two_factor_device(user)
     if device is None:
-        raise TwoFactorInvalid("Two-factor login is not set up for this account.", field="code", code="not_enrolled")
+        raise TwoFactorInvalid(
+            gettext("Two-factor login is not set up for this account."), field="code", code="not_enrolled"
+        )
     attempt = login_attempt_begin(ip=ip, username=f"two-factor:{user.pk}")
     if not attempt.allowed:
         raise TwoFactorThrottled(attempt.retry_after)
@@ -200,7 +205,7 @@ def two_factor_verify(*, user: User, code: str, ip: str) -> Verified:
             attempt.succeeded()
             return Verified(device=device, method="totp")
         raise TwoFactorInvalid(
-            "That code is not right, or was used already: enter the code the app shows now.", field="code"
+            gettext("That code is not right, or was used already: enter the code the app shows now."), field="code"
         )
     # A recovery code: used at most once, even by two logins at the same moment (the UPDATE is
     # conditional on the code being unused; only one of them changes the row).
@@ -213,7 +218,7 @@ def two_factor_verify(*, user: User, code: str, ip: str) -> Verified:
         left = recovery_codes_left(user)
         _audit(actor=user, user=user, action="auth.recovery_code_used", changes={"recovery_codes_left": [None, left]})
         return Verified(device=device, method="recovery_code", recovery_codes_left=left)
-    raise TwoFactorInvalid("That recovery code is not right, or was used already.", field="code")
+    raise TwoFactorInvalid(gettext("That recovery code is not right, or was used already."), field="code")
 
 
 # --- The API's two-step token exchange ------------------------------------------------------------
@@ -242,7 +247,7 @@ def two_factor_challenge_spend(challenge: str) -> bool:
 def two_factor_challenge_user(challenge: str) -> User:
     """The user a ticket was issued to, if it is genuine, recent and still matches their password."""
     invalid = TwoFactorInvalid(
-        "This login has expired or is not valid: log in with your password again.",
+        gettext("This login has expired or is not valid: log in with your password again."),
         field="challenge",
         code="challenge_invalid",
     )

@@ -2,8 +2,8 @@
 
 Template tags are masked first (same length, so offsets stay those of the source): a `{{ variable }}`
 by VAR, any other tag, a `{# comment #}`, a `{% comment %}` block and a whole `{% blocktranslate %}`
-block by BLOCK; `<script>` and `<style>` bodies are masked too. What is left between HTML tags, and the
-human attributes (aria-label, title, placeholder, alt, ...), is text a reader sees: any of it with a
+block by BLOCK; `<script>`, `<style>` and `<pre>` (sample data) bodies are masked too. What is left
+between HTML tags, and the human attributes (aria-label, title, placeholder, alt, ...), is text a reader sees: any of it with a
 word in it (two letters or more), outside the allowlist, is a finding.
 
 `python -m config.tests.i18n_scan` prints the findings (file:line: text)."""
@@ -45,7 +45,7 @@ _RANGES = [
     (re.compile(r"\{%\s*verbatim\b.*?%\}"), re.compile(r"\{%\s*endverbatim\s*%\}")),
 ]
 _HTML_TAG = re.compile(r"<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>", re.DOTALL)
-_RAW = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+_RAW = re.compile(r"<(script|style|pre)\b[^>]*>.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
 _ATTRIBUTE = re.compile(r"\s(" + "|".join(HUMAN_ATTRIBUTES) + r")\s*=\s*(\"([^\"]*)\"|'([^']*)')")
 _ENTITY = re.compile(r"&#?\w+;")
 _WORD = re.compile(r"[^\W\d_]{2,}")

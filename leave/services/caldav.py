@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core.tasks import enqueue_on_commit, publish
@@ -49,21 +50,26 @@ def caldav_target_validate(*, mode: str, url: str) -> str:
     the placeholder the mode needs."""
     url = (url or "").strip()
     if mode not in PLACEHOLDERS:
-        raise LeaveError("Choose how leave is spread over calendars.", field="mode")
+        raise LeaveError(gettext("Choose how leave is spread over calendars."), field="mode")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise LeaveError("The calendar URL must start with http:// or https:// and name a host.", field="url")
+        raise LeaveError(gettext("The calendar URL must start with http:// or https:// and name a host."), field="url")
     if "@" in parts.netloc:
-        raise LeaveError("Put the user name and password in their own fields, not in the URL.", field="url")
+        raise LeaveError(gettext("Put the user name and password in their own fields, not in the URL."), field="url")
     placeholder = PLACEHOLDERS[mode]
     found = re.findall(r"\{[^{}]*\}", url)
     if url.count("{") != len(found) or url.count("}") != len(found):
-        raise LeaveError("Unbalanced braces in the calendar URL.", field="url")
+        raise LeaveError(gettext("Unbalanced braces in the calendar URL."), field="url")
     wanted = [placeholder] if placeholder else []
     if found != wanted:
         if placeholder:
-            raise LeaveError(f"This mode needs {placeholder} once in the URL, and no other placeholder.", field="url")
-        raise LeaveError("One calendar for everyone takes a URL without placeholders.", field="url")
+            raise LeaveError(
+                gettext("This mode needs {placeholder} once in the URL, and no other placeholder.").format(
+                    placeholder=placeholder
+                ),
+                field="url",
+            )
+        raise LeaveError(gettext("One calendar for everyone takes a URL without placeholders."), field="url")
     return url
 
 
@@ -244,7 +250,7 @@ def caldav_target_resync(*, target: CalDAVTarget) -> int:
     """Push every approved request that has not ended yet to `target` (after adding a calendar or
     changing its URL). Returns how many were queued."""
     if not target.is_enabled:
-        raise LeaveError("Enable the calendar first.", field="is_enabled")
+        raise LeaveError(gettext("Enable the calendar first."), field="is_enabled")
     today = timezone.localdate()
     requests = LeaveRequest.objects.filter(status=LeaveStatus.APPROVED, end_date__gte=today).select_related(
         "user", "user__manager"

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from leave.models import EntryKind, LeaveRequest, LeaveStatus, LedgerEntry
@@ -38,13 +39,18 @@ def _locked_for_decision(leave_request_id: int, actor: User) -> LeaveRequest:
         .get(pk=leave_request_id)
     )
     if actor.pk == leave_request.user_id:
-        raise LeaveForbidden("You cannot decide your own leave request.", code="own_request")
+        raise LeaveForbidden(gettext("You cannot decide your own leave request."), code="own_request")
     if not can_decide(actor, leave_request):
-        raise LeaveForbidden("Only the requester's manager or HR can decide this request.", code="not_approver")
+        raise LeaveForbidden(
+            gettext("Only the requester's manager or HR can decide this request."), code="not_approver"
+        )
     if leave_request.status != LeaveStatus.PENDING:
         by = f" by {leave_request.decided_by}" if leave_request.decided_by else ""
         raise LeaveConflict(
-            f"This request was already {leave_request.get_status_display().lower()}{by}.", code="already_decided"
+            gettext("This request was already {lower}{by}.").format(
+                lower=leave_request.get_status_display().lower(), by=by
+            ),
+            code="already_decided",
         )
     return leave_request
 
@@ -61,8 +67,11 @@ def _approve(leave_request: LeaveRequest, *, decided_by: User | None, note: str)
         )
         if not leave_type.allow_negative and balance.balance - leave_request.amount < 0:
             raise LeaveError(
-                f"Not enough {leave_type.name} left: {format_amount(balance.balance, leave_type.unit)} left, "
-                f"{format_amount(leave_request.amount, leave_type.unit)} requested.",
+                gettext("Not enough {name} left: {format_amount} left, {format_amount2} requested.").format(
+                    name=leave_type.name,
+                    format_amount=format_amount(balance.balance, leave_type.unit),
+                    format_amount2=format_amount(leave_request.amount, leave_type.unit),
+                ),
                 code="insufficient_balance",
             )
         LedgerEntry.objects.create(
@@ -87,7 +96,7 @@ def _approve(leave_request: LeaveRequest, *, decided_by: User | None, note: str)
 def leave_request_approve(*, leave_request_id: int, actor: User, note: str | None = "") -> LeaveRequest:
     note = (note or "").strip()
     if len(note) > 500:
-        raise LeaveError("Keep the note under 500 characters.", field="note")
+        raise LeaveError(gettext("Keep the note under 500 characters."), field="note")
     leave_request = _locked_for_decision(leave_request_id, actor)
     _approve(leave_request, decided_by=actor, note=note)
     _notify_requester(leave_request)
@@ -98,9 +107,9 @@ def leave_request_approve(*, leave_request_id: int, actor: User, note: str | Non
 def leave_request_reject(*, leave_request_id: int, actor: User, note: str | None = "") -> LeaveRequest:
     note = (note or "").strip()
     if not note:
-        raise LeaveError("Say why the request is rejected.", field="note", code="note_required")
+        raise LeaveError(gettext("Say why the request is rejected."), field="note", code="note_required")
     if len(note) > 500:
-        raise LeaveError("Keep the note under 500 characters.", field="note")
+        raise LeaveError(gettext("Keep the note under 500 characters."), field="note")
     leave_request = _locked_for_decision(leave_request_id, actor)
     leave_request.status = LeaveStatus.REJECTED
     leave_request.decided_by = actor
@@ -122,15 +131,18 @@ def leave_request_cancel(*, leave_request_id: int, actor: User) -> LeaveRequest:
     )
     is_owner = actor.pk == leave_request.user_id
     if not is_owner and not actor.is_hr:
-        raise LeaveForbidden("Only the requester or HR can cancel a request.", code="not_owner")
+        raise LeaveForbidden(gettext("Only the requester or HR can cancel a request."), code="not_owner")
     if leave_request.status in (LeaveStatus.REJECTED, LeaveStatus.CANCELLED):
-        raise LeaveConflict(f"This request is already {leave_request.get_status_display().lower()}.", code="closed")
+        raise LeaveConflict(
+            gettext("This request is already {lower}.").format(lower=leave_request.get_status_display().lower()),
+            code="closed",
+        )
     if (
         leave_request.status == LeaveStatus.APPROVED
         and not actor.is_hr
         and leave_request.start_date <= today_for(leave_request.user)
     ):
-        raise LeaveConflict("This leave has already started: ask HR to cancel it.", code="already_started")
+        raise LeaveConflict(gettext("This leave has already started: ask HR to cancel it."), code="already_started")
     was_approved = leave_request.status == LeaveStatus.APPROVED
     _lock_user(leave_request.user_id)
     if was_approved:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.services import audit_record
@@ -27,11 +28,11 @@ def ledger_adjust(
     """A manual correction of a balance; it always needs a reason."""
     reason = (reason or "").strip()
     if not reason:
-        raise LeaveError("An adjustment needs a reason.", field="reason", code="reason_required")
+        raise LeaveError(gettext("An adjustment needs a reason."), field="reason", code="reason_required")
     if len(reason) > 255:
-        raise LeaveError("Keep the reason under 255 characters.", field="reason")
+        raise LeaveError(gettext("Keep the reason under 255 characters."), field="reason")
     if amount == 0:
-        raise LeaveError("An adjustment of 0 changes nothing.", field="amount")
+        raise LeaveError(gettext("An adjustment of 0 changes nothing."), field="amount")
     if not year_in_range(year):
         raise LeaveError(YEAR_OUT_OF_RANGE, field="year")
     _lock_user(user.pk)
@@ -39,8 +40,9 @@ def ledger_adjust(
         balance = _balance(user=user, leave_type=leave_type, year=year)
         if balance.balance + amount < 0:
             raise LeaveError(
-                f"This would leave {format_amount(balance.balance + amount, leave_type.unit)}; "
-                f"{leave_type.name} cannot go below zero.",
+                gettext("This would leave {format_amount}; {name} cannot go below zero.").format(
+                    format_amount=format_amount(balance.balance + amount, leave_type.unit), name=leave_type.name
+                ),
                 field="amount",
                 code="insufficient_balance",
             )
@@ -111,7 +113,7 @@ def allowance_assign(
     Returns (assigned users, skipped users).
     """
     if amount < 0:
-        raise LeaveError("An allowance cannot be negative.", field="amount")
+        raise LeaveError(gettext("An allowance cannot be negative."), field="amount")
     if not year_in_range(year):
         raise LeaveError(YEAR_OUT_OF_RANGE, field="year")
     assigned: list[User] = []

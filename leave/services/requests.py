@@ -9,6 +9,7 @@ from decimal import Decimal
 import filetype
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.services import audit_record
@@ -54,35 +55,41 @@ class Draft:
 def _check_shape(draft: Draft) -> None:
     """Refusals that make the amount meaningless: raised, never merely warned about."""
     if draft.leave_type is None or not draft.leave_type.is_active:
-        raise LeaveError("Choose an active leave type.", field="leave_type", code="invalid_type")
+        raise LeaveError(gettext("Choose an active leave type."), field="leave_type", code="invalid_type")
     if draft.end_date < draft.start_date:
-        raise LeaveError("The end date must be on or after the start date.", field="end_date", code="end_before_start")
+        raise LeaveError(
+            gettext("The end date must be on or after the start date."), field="end_date", code="end_before_start"
+        )
     if (draft.end_date - draft.start_date).days >= MAX_REQUEST_DAYS:
-        raise LeaveError("A request can cover at most one year.", field="end_date", code="too_long")
+        raise LeaveError(gettext("A request can cover at most one year."), field="end_date", code="too_long")
     if draft.start_date.year != draft.end_date.year:
         raise LeaveError(
-            "A request cannot span two years: split it at 31 December.", field="end_date", code="spans_years"
+            gettext("A request cannot span two years: split it at 31 December."), field="end_date", code="spans_years"
         )
     if draft.start_part not in StartPart.values:
-        raise LeaveError("Choose full day or afternoon only.", field="start_part")
+        raise LeaveError(gettext("Choose full day or afternoon only."), field="start_part")
     if draft.end_part not in EndPart.values:
-        raise LeaveError("Choose full day or morning only.", field="end_part")
+        raise LeaveError(gettext("Choose full day or morning only."), field="end_part")
     if draft.unit == LeaveUnit.HOURS:
         if draft.start_date != draft.end_date:
-            raise LeaveError("Hourly leave is requested one day at a time.", field="end_date", code="hours_one_day")
+            raise LeaveError(
+                gettext("Hourly leave is requested one day at a time."), field="end_date", code="hours_one_day"
+            )
         if draft.hours is None or draft.hours <= 0:
-            raise LeaveError("Enter the number of hours (more than 0).", field="hours", code="hours_required")
+            raise LeaveError(gettext("Enter the number of hours (more than 0)."), field="hours", code="hours_required")
         if draft.hours > 24:
-            raise LeaveError("A day has at most 24 hours.", field="hours", code="hours_too_many")
+            raise LeaveError(gettext("A day has at most 24 hours."), field="hours", code="hours_too_many")
     else:
         if draft.hours is not None:
             raise LeaveError(
-                f"{draft.leave_type} is counted in days, not hours.", field="hours", code="hours_not_allowed"
+                gettext("{leave_type} is counted in days, not hours.").format(leave_type=draft.leave_type),
+                field="hours",
+                code="hours_not_allowed",
             )
         single = draft.start_date == draft.end_date
         if single and draft.start_part == StartPart.AFTERNOON and draft.end_part == EndPart.MORNING:
             raise LeaveError(
-                "A one-day request is either the morning or the afternoon, not both halves.",
+                gettext("A one-day request is either the morning or the afternoon, not both halves."),
                 field="end_part",
                 code="half_day_conflict",
             )
@@ -98,7 +105,7 @@ def _compute_amount(draft: Draft) -> None:
         draft.amount = working
     if draft.amount <= 0:
         raise LeaveError(
-            "This request covers no working day: only weekends, public holidays or company closures.",
+            gettext("This request covers no working day: only weekends, public holidays or company closures."),
             field="start_date",
             code="no_working_days",
         )
@@ -117,8 +124,11 @@ def _problems(draft: Draft) -> list[LeaveError]:
     if overlapping is not None:
         problems.append(
             LeaveConflict(
-                f"This overlaps your {overlapping.get_status_display().lower()} request "
-                f"from {overlapping.start_date:%d %b %Y} to {overlapping.end_date:%d %b %Y}.",
+                gettext("This overlaps your {lower} request from {start_date:%d %b %Y} to {end_date:%d %b %Y}.").format(
+                    lower=overlapping.get_status_display().lower(),
+                    start_date=overlapping.start_date,
+                    end_date=overlapping.end_date,
+                ),
                 code="overlap",
             )
         )
@@ -129,8 +139,11 @@ def _problems(draft: Draft) -> list[LeaveError]:
     if leave_type.deducts_allowance and not leave_type.allow_negative and draft.amount > draft.balance.available:
         problems.append(
             LeaveError(
-                f"Not enough {leave_type.name} left: {format_amount(draft.balance.available, draft.unit)} available, "
-                f"{format_amount(draft.amount, draft.unit)} requested.",
+                gettext("Not enough {name} left: {format_amount} available, {format_amount2} requested.").format(
+                    name=leave_type.name,
+                    format_amount=format_amount(draft.balance.available, draft.unit),
+                    format_amount2=format_amount(draft.amount, draft.unit),
+                ),
                 field="leave_type",
                 code="insufficient_balance",
             )
@@ -140,7 +153,9 @@ def _problems(draft: Draft) -> list[LeaveError]:
     if limit is not None and calendar_days > limit and not draft.attachment:
         problems.append(
             LeaveError(
-                f"{leave_type.name} longer than {limit} days needs a supporting document (PDF, PNG or JPEG).",
+                gettext("{name} longer than {limit} days needs a supporting document (PDF, PNG or JPEG).").format(
+                    name=leave_type.name, limit=limit
+                ),
                 field="attachment",
                 code="attachment_required",
             )
@@ -219,15 +234,19 @@ def leave_request_preview(
 def validate_attachment(upload: UploadedFile) -> str:
     """PDF, PNG or JPEG by content (the name is not trusted), at most 5 MB. Returns the extension."""
     if upload.size > ATTACHMENT_MAX_BYTES:  # type: ignore[operator]  # an uploaded file has a size
-        raise LeaveError("The attachment is larger than 5 MB.", field="attachment", code="attachment_too_large")
+        raise LeaveError(
+            gettext("The attachment is larger than 5 MB."), field="attachment", code="attachment_too_large"
+        )
     if upload.size == 0:
-        raise LeaveError("The attachment is empty.", field="attachment", code="attachment_empty")
+        raise LeaveError(gettext("The attachment is empty."), field="attachment", code="attachment_empty")
     upload.seek(0)
     head = upload.read(262)
     upload.seek(0)
     kind = filetype.guess(head)
     if kind is None or kind.mime not in ATTACHMENT_TYPES:
-        raise LeaveError("The attachment must be a PDF, PNG or JPEG file.", field="attachment", code="attachment_type")
+        raise LeaveError(
+            gettext("The attachment must be a PDF, PNG or JPEG file."), field="attachment", code="attachment_type"
+        )
     return ATTACHMENT_TYPES[kind.mime]
 
 
@@ -267,7 +286,7 @@ def leave_request_submit(
         substitutes=substitutes,
     )
     if len(draft.reason) > 500:
-        raise LeaveError("Keep the reason under 500 characters.", field="reason")
+        raise LeaveError(gettext("Keep the reason under 500 characters."), field="reason")
     _check_shape(draft)
     substitutes_check(requester=user, substitutes=draft.substitutes)
     if attachment:
@@ -296,7 +315,7 @@ def leave_request_submit(
     except IntegrityError as error:  # PostgreSQL's exclusion constraint, should the lock ever be bypassed
         if leave_request.attachment:
             leave_request.attachment.delete(save=False)  # no orphan file for a refused request
-        raise LeaveConflict("This overlaps another of your requests.", code="overlap") from error
+        raise LeaveConflict(gettext("This overlaps another of your requests."), code="overlap") from error
     _substitutes_set(leave_request, draft.substitutes)
     _record(leave_request, "submitted", actor=user)
     if not leave_type.requires_approval:
@@ -312,9 +331,11 @@ def leave_request_attach(*, leave_request: LeaveRequest, actor: User, upload: Up
     """Add or replace the document of a request (the requester, while it is not closed)."""
     leave_request = LeaveRequest.objects.select_for_update().get(pk=leave_request.pk)
     if actor.pk != leave_request.user_id and not actor.is_hr:
-        raise LeaveForbidden("Only the requester or HR can attach a document.")
+        raise LeaveForbidden(gettext("Only the requester or HR can attach a document."))
     if leave_request.status in (LeaveStatus.REJECTED, LeaveStatus.CANCELLED):
-        raise LeaveConflict(f"This request is {leave_request.get_status_display().lower()}.", code="closed")
+        raise LeaveConflict(
+            gettext("This request is {lower}.").format(lower=leave_request.get_status_display().lower()), code="closed"
+        )
     old = leave_request.attachment.name if leave_request.attachment else None
     _store_attachment(leave_request, upload)
     leave_request.save(update_fields=["attachment", "attachment_name", "updated_at"])
@@ -331,13 +352,14 @@ def leave_request_attachment_delete(*, leave_request: LeaveRequest, actor: User)
     delete), 409 `not_pending` once the request is decided (the document is part of the decision)."""
     leave_request = LeaveRequest.objects.select_for_update().get(pk=leave_request.pk)
     if actor.pk != leave_request.user_id:
-        raise LeaveForbidden("Only the requester can delete their document.", code="not_owner")
+        raise LeaveForbidden(gettext("Only the requester can delete their document."), code="not_owner")
     if not leave_request.attachment:
-        raise NotFound("This request has no attachment.")
+        raise NotFound(gettext("This request has no attachment."))
     if leave_request.status != LeaveStatus.PENDING:
         raise LeaveConflict(
-            f"This request is {leave_request.get_status_display().lower()}: only a pending request's document "
-            "can be deleted.",
+            gettext("This request is {lower}: only a pending request's document can be deleted.").format(
+                lower=leave_request.get_status_display().lower()
+            ),
             code="not_pending",
         )
     stored, name = leave_request.attachment.name, leave_request.attachment_name

@@ -18,6 +18,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.models import User, validate_timezone, validate_working_weekdays
 from accounts.services import audit_record
@@ -74,17 +75,19 @@ def _clean_inputs(
 
     company_name = (company_name or "").strip()
     if not company_name:
-        raise LeaveError("The company name is required.", field="company_name")
+        raise LeaveError(gettext("The company name is required."), field="company_name")
     if len(company_name) > 200:
-        raise LeaveError("The company name is at most 200 characters.", field="company_name")
+        raise LeaveError(gettext("The company name is at most 200 characters."), field="company_name")
 
     country = (country or "").strip().upper()
     supported = holidays.list_supported_countries()
     if not country:
-        raise LeaveError("The country is required (an ISO 3166 code such as DE).", field="country")
+        raise LeaveError(gettext("The country is required (an ISO 3166 code such as DE)."), field="country")
     if country not in supported:
         raise LeaveError(
-            f"{country!r} is not a supported ISO 3166 country code for public holidays (e.g. DE, AT, US).",
+            gettext("{country} is not a supported ISO 3166 country code for public holidays (e.g. DE, AT, US).").format(
+                country=repr(country)
+            ),
             field="country",
         )
 
@@ -93,7 +96,9 @@ def _clean_inputs(
         known = ", ".join(supported[country][:12]) or "none"
         more = "..." if len(supported[country]) > 12 else ""
         raise LeaveError(
-            f"{subdivision!r} is not a subdivision of {country} (known: {known}{more}).",
+            gettext("{subdivision} is not a subdivision of {country} (known: {known}{more}).").format(
+                subdivision=repr(subdivision), country=country, known=known, more=more
+            ),
             field="subdivision",
         )
 
@@ -106,7 +111,7 @@ def _clean_inputs(
     working_weekdays = str(working_weekdays or "").strip()
     if not working_weekdays:
         raise LeaveError(
-            "The working weekdays are required, e.g. 12345 for Monday to Friday.", field="working_weekdays"
+            gettext("The working weekdays are required, e.g. 12345 for Monday to Friday."), field="working_weekdays"
         )
     try:
         validate_working_weekdays(working_weekdays)
@@ -117,38 +122,49 @@ def _clean_inputs(
     try:
         hours = Decimal(str(weekly_hours).strip())
     except (InvalidOperation, ValueError) as error:
-        raise LeaveError(f"{weekly_hours!r} is not a number of weekly hours.", field="weekly_hours") from error
+        raise LeaveError(
+            gettext("{weekly_hours} is not a number of weekly hours.").format(weekly_hours=repr(weekly_hours)),
+            field="weekly_hours",
+        ) from error
     if not hours.is_finite() or not Decimal("0") <= hours <= MAX_WEEKLY_HOURS:
-        raise LeaveError(f"Weekly hours must be between 0 and {MAX_WEEKLY_HOURS}.", field="weekly_hours")
+        raise LeaveError(
+            gettext("Weekly hours must be between 0 and {MAX_WEEKLY_HOURS}.").format(MAX_WEEKLY_HOURS=MAX_WEEKLY_HOURS),
+            field="weekly_hours",
+        )
     if hours != hours.quantize(Decimal("0.01")):
-        raise LeaveError("Weekly hours have at most two decimals.", field="weekly_hours")
+        raise LeaveError(gettext("Weekly hours have at most two decimals."), field="weekly_hours")
 
     try:
         days = Decimal(str(vacation_days).strip())
     except (InvalidOperation, ValueError) as error:
-        raise LeaveError(f"{vacation_days!r} is not a number of days.", field="vacation_days") from error
+        raise LeaveError(
+            gettext("{vacation_days} is not a number of days.").format(vacation_days=repr(vacation_days)),
+            field="vacation_days",
+        ) from error
     if not days.is_finite() or not Decimal("0") <= days <= Decimal("366"):
-        raise LeaveError("Vacation days per year must be between 0 and 366.", field="vacation_days")
+        raise LeaveError(gettext("Vacation days per year must be between 0 and 366."), field="vacation_days")
     if days * 2 != (days * 2).to_integral():
-        raise LeaveError("Vacation days per year are whole or half days.", field="vacation_days")
+        raise LeaveError(gettext("Vacation days per year are whole or half days."), field="vacation_days")
 
     hr_username = (hr_username or "").strip()
     if not hr_username:
-        raise LeaveError("The HR account's username is required.", field="hr_username")
+        raise LeaveError(gettext("The HR account's username is required."), field="hr_username")
     try:
         User.username_validator(hr_username)
     except ValidationError as error:
         raise LeaveError(_messages(error), field="hr_username") from error
     if len(hr_username) > 150:
-        raise LeaveError("The username is at most 150 characters.", field="hr_username")
+        raise LeaveError(gettext("The username is at most 150 characters."), field="hr_username")
 
     hr_email = (hr_email or "").strip()
     if not hr_email:
-        raise LeaveError("The HR account's e-mail address is required.", field="hr_email")
+        raise LeaveError(gettext("The HR account's e-mail address is required."), field="hr_email")
     try:
         validate_email(hr_email)
     except ValidationError as error:
-        raise LeaveError(f"{hr_email!r} is not a valid e-mail address.", field="hr_email") from error
+        raise LeaveError(
+            gettext("{hr_email} is not a valid e-mail address.").format(hr_email=repr(hr_email)), field="hr_email"
+        ) from error
 
     return {
         "company_name": company_name,
@@ -171,14 +187,19 @@ def _hr_account(data: dict[str, Any], hr_password: str | None, *, created: list[
         # any other existing account is refused, never promoted to HR by a set-up script.
         if not existing.is_hr:
             raise LeaveConflict(
-                f"A user {existing.username!r} already exists and is not HR; choose another HR username.",
+                gettext("A user {username} already exists and is not HR; choose another HR username.").format(
+                    username=repr(existing.username)
+                ),
                 field="hr_username",
             )
         kept.append(f"user {existing.username} (HR; password unchanged)")
         return existing
 
     if User.objects.filter(email__iexact=data["hr_email"]).exists():
-        raise LeaveConflict(f"Another user already has the e-mail address {data['hr_email']!r}.", field="hr_email")
+        raise LeaveConflict(
+            gettext("Another user already has the e-mail address {value}.").format(value=repr(data["hr_email"])),
+            field="hr_email",
+        )
     user = User(
         username=data["hr_username"],
         email=data["hr_email"],
@@ -190,7 +211,7 @@ def _hr_account(data: dict[str, Any], hr_password: str | None, *, created: list[
         working_weekdays=data["working_weekdays"],
     )
     if not hr_password:
-        raise LeaveError("The HR account's password is required.", field="hr_password")
+        raise LeaveError(gettext("The HR account's password is required."), field="hr_password")
     try:
         validate_password(hr_password, user=user)
     except ValidationError as error:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from leave import calendars
@@ -32,17 +33,19 @@ def substitutes_check(*, requester: User, substitutes: Sequence[User]) -> list[U
     """The substitutes as named, or a LeaveError (400, field `substitutes`) for each rule broken."""
     if len(substitutes) > MAX_SUBSTITUTES:
         raise LeaveError(
-            f"Name at most {MAX_SUBSTITUTES} substitutes.", field="substitutes", code="too_many_substitutes"
+            gettext("Name at most {MAX_SUBSTITUTES} substitutes.").format(MAX_SUBSTITUTES=MAX_SUBSTITUTES),
+            field="substitutes",
+            code="too_many_substitutes",
         )
     ids = [substitute.pk for substitute in substitutes]
     if len(set(ids)) != len(ids):
-        raise LeaveError("Name each substitute once.", field="substitutes", code="substitute_duplicate")
+        raise LeaveError(gettext("Name each substitute once."), field="substitutes", code="substitute_duplicate")
     if requester.pk in ids:
-        raise LeaveError("You cannot be your own substitute.", field="substitutes", code="substitute_self")
+        raise LeaveError(gettext("You cannot be your own substitute."), field="substitutes", code="substitute_self")
     for substitute in substitutes:
         if not substitute.is_active:
             raise LeaveError(
-                f"{substitute} has left the company: name someone else.",
+                gettext("{substitute} has left the company: name someone else.").format(substitute=substitute),
                 field="substitutes",
                 code="substitute_inactive",
             )

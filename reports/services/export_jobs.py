@@ -14,6 +14,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core.tasks import enqueue_on_commit
@@ -43,7 +44,7 @@ def export_job_create(
 ) -> ExportJob:
     """Record an export and hand it to a Celery worker once the job row is committed."""
     if export_format not in ExportFormat.values:
-        raise ReportError("Export as csv or xlsx.", field="format")
+        raise ReportError(gettext("Export as csv or xlsx."), field="format")
     params = filters.as_params()
     params["group_by"] = list(group_by or [])
     job = ExportJob.objects.create(
@@ -144,9 +145,9 @@ def export_start(
     """A small export is answered at once (returns an HTTP response); a large one becomes a job
     (returns the ExportJob)."""
     if export_format not in ExportFormat.values:
-        raise ReportError("Export as csv or xlsx.", field="format")
+        raise ReportError(gettext("Export as csv or xlsx."), field="format")
     if kind not in ExportKind.values:
-        raise ReportError("Export entries or summary.", field="kind")
+        raise ReportError(gettext("Export entries or summary."), field="kind")
     row_count = exports.entries_in_scope(filters).count() if kind == ExportKind.ENTRIES else 0
     if export_is_large(row_count):
         return export_job_create(

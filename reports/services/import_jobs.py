@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core.errors import DomainError
@@ -38,8 +39,8 @@ def check_import_target(*, actor: User, user: User) -> None:
     if actor.pk == user.pk or actor.is_hr:
         return
     if actor.can_see(user):
-        raise ReportError("You can only import your own time.", field="user", code="not_allowed")
-    raise ReportNotFound("No such user.", field="user")
+        raise ReportError(gettext("You can only import your own time."), field="user", code="not_allowed")
+    raise ReportNotFound(gettext("No such user."), field="user")
 
 
 class _Catalog:
@@ -55,7 +56,12 @@ class _Catalog:
 
     def _may_create(self, what: str, name: str, field: str) -> None:
         if not self.create_missing:
-            raise ReportError(f"There is no {what} named “{name}” (choose “create missing” to create it).", field=field)
+            raise ReportError(
+                gettext("There is no {what} named “{name}” (choose “create missing” to create it).").format(
+                    what=what, name=name
+                ),
+                field=field,
+            )
 
     def _create(self, create: Callable[..., _Created], *, field: str, **fields: Any) -> _Created:
         try:
@@ -92,7 +98,9 @@ class _Catalog:
         self._may_create("project", name, "project")
         if not timetracking_services.can_manage_catalog(self.actor):
             raise ReportError(
-                f"There is no project named “{name}”; only HR and managers can create projects.",
+                gettext("There is no project named “{name}”; only HR and managers can create projects.").format(
+                    name=name
+                ),
                 field="project",
             )
         client = None
@@ -107,7 +115,7 @@ class _Catalog:
         if not name:
             return None
         if project is None:
-            raise ReportError("A task needs a project.", field="task")
+            raise ReportError(gettext("A task needs a project."), field="task")
         key = (project.pk, name.lower())
         if key in self.tasks:
             return self.tasks[key]
@@ -116,7 +124,10 @@ class _Catalog:
             return self._remember(self.tasks, key, task, created=False)
         self._may_create("task", name, "task")
         if not timetracking_services.can_manage_catalog(self.actor):
-            raise ReportError(f"There is no task named “{name}”; only HR and managers can create tasks.", field="task")
+            raise ReportError(
+                gettext("There is no task named “{name}”; only HR and managers can create tasks.").format(name=name),
+                field="task",
+            )
         task = self._create(timetracking_services.task_create, field="task", project=project, name=name)
         return self._remember(self.tasks, key, task, created=True)
 
@@ -158,7 +169,7 @@ def entries_import(
     """
     check_import_target(actor=actor, user=user)
     if not rows:
-        raise ReportError("The file has no rows.", field="file")
+        raise ReportError(gettext("The file has no rows."), field="file")
     _lock_user(user)
     catalog = _Catalog(actor=actor, create_missing=create_missing)
     keys = {row.line: row.key for row in rows}
@@ -224,7 +235,7 @@ def entries_import(
         with transaction.atomic():
             ImportedRow.objects.bulk_create(keys_to_save)
     except IntegrityError as error:  # pragma: no cover - the user lock above serialises imports
-        raise ImportConflict("Another import of the same rows finished first; try again.") from error
+        raise ImportConflict(gettext("Another import of the same rows finished first; try again.")) from error
     if dry_run:
         transaction.set_rollback(True)
     return {
@@ -252,7 +263,10 @@ def parse_upload(*, data: bytes, file_format: str, user: User) -> list[imports.P
 def _check_upload_size(uploaded: UploadedFile) -> None:
     # Before reading it: a file over the limit is never read into memory.
     if uploaded.size is not None and uploaded.size > imports.MAX_FILE_BYTES:
-        raise ReportError(f"The file is larger than {imports.MAX_FILE_BYTES // (1024 * 1024)} MB.", field="file")
+        raise ReportError(
+            gettext("The file is larger than {value} MB.").format(value=imports.MAX_FILE_BYTES // (1024 * 1024)),
+            field="file",
+        )
 
 
 def import_target(*, actor: User, user_id: int | None) -> User:
@@ -262,7 +276,7 @@ def import_target(*, actor: User, user_id: int | None) -> User:
         return actor
     user = User.objects.visible_to(actor).filter(pk=user_id).first()
     if user is None:
-        raise ReportNotFound("No such user.", field="user")
+        raise ReportNotFound(gettext("No such user."), field="user")
     return user
 
 
@@ -320,13 +334,13 @@ def import_job_create(
 ) -> ImportJob:
     """Store an uploaded file as a job to preview and run. The file is parsed once here to check it."""
     if file_format not in ImportFormat.values:
-        raise ReportError("Choose toggl, clockify or native.", field="format")
+        raise ReportError(gettext("Choose toggl, clockify or native."), field="format")
     check_import_target(actor=requested_by, user=user)
     _check_upload_size(uploaded)
     data = uploaded.read()
     rows = parse_upload(data=data, file_format=file_format, user=user)
     if not rows:
-        raise ReportError("The file has no rows.", field="file")
+        raise ReportError(gettext("The file has no rows."), field="file")
     uploaded.seek(0)
     return ImportJob.objects.create(
         requested_by=requested_by,
@@ -385,7 +399,7 @@ def import_job_start(*, job: ImportJob) -> ImportJob:
     A job that has already started is refused (409); the run itself locks the job row, so a
     double submit never imports twice."""
     if job.status != JobStatus.PENDING:
-        raise ImportConflict("This import has already run.", code="already_started")
+        raise ImportConflict(gettext("This import has already run."), code="already_started")
     if import_is_large(job.total_rows):
         from reports.tasks import run_import  # cycle: reports.tasks imports reports.services
 
@@ -393,7 +407,7 @@ def import_job_start(*, job: ImportJob) -> ImportJob:
             # Only one start wins: the row lock makes a double submit see QUEUED and stop.
             locked = ImportJob.objects.select_for_update().get(pk=job.pk)
             if locked.status != JobStatus.PENDING:
-                raise ImportConflict("This import has already run.", code="already_started")
+                raise ImportConflict(gettext("This import has already run."), code="already_started")
             locked.status = JobStatus.QUEUED
             locked.save(update_fields=["status"])
             enqueue_on_commit(run_import, locked.pk, lost="jobs_requeue_waiting queues it again")

@@ -7,6 +7,8 @@
   // Distinct, readable on light and dark backgrounds; used when a group has no colour of its own.
   var PALETTE = ["#2563eb", "#ea580c", "#16a34a", "#9333ea", "#dc2626", "#0891b2", "#ca8a04", "#db2777", "#4b5563", "#65a30d"];
   var charts = [];
+  // The reader's language (the JavaScript catalog, /jsi18n/, loaded by base.html); English without it.
+  var gettext = window.gettext || function (text) { return text; };
 
   function readJson(id) {
     var source = document.getElementById(id);
@@ -97,8 +99,8 @@
         data: {
           labels: periods.labels,
           datasets: [
-            { label: "Expected", backgroundColor: "#9ca3af", data: periods.expected, maxBarThickness: 40 },
-            { label: "Worked", backgroundColor: "#2563eb", data: periods.actual, maxBarThickness: 40 },
+            { label: gettext("Expected"), backgroundColor: "#9ca3af", data: periods.expected, maxBarThickness: 40 },
+            { label: gettext("Worked"), backgroundColor: "#2563eb", data: periods.actual, maxBarThickness: 40 },
           ],
         },
         options: Object.assign({}, common, {
@@ -114,7 +116,7 @@
         type: "line",
         data: {
           labels: periods.labels,
-          datasets: [{ label: "Overtime balance", borderColor: "#ea580c", backgroundColor: "#ea580c", data: periods.balance }],
+          datasets: [{ label: gettext("Overtime balance"), borderColor: "#ea580c", backgroundColor: "#ea580c", data: periods.balance }],
         },
         options: Object.assign({}, common, {
           scales: { y: hoursAxis },

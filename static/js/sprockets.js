@@ -5,12 +5,20 @@
   "use strict";
 
   const pad = (number) => String(number).padStart(2, "0");
+  // The reader's language (the JavaScript catalog, /jsi18n/, loaded by base.html); English without it.
+  const gettext = window.gettext || ((text) => text);
+  const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => values[name]));
+  const PER_BUCKET = {
+    hour: [gettext("Goal (per hour)"), gettext("Produced (per hour)")],
+    day: [gettext("Goal (per day)"), gettext("Produced (per day)")],
+    week: [gettext("Goal (per week)"), gettext("Produced (per week)")],
+  };
 
   function label(isoTime, bucket) {
     const moment = new Date(isoTime);
     const day = `${moment.getUTCFullYear()}-${pad(moment.getUTCMonth() + 1)}-${pad(moment.getUTCDate())}`;
     if (bucket === "hour") return `${day} ${pad(moment.getUTCHours())}:00`;
-    if (bucket === "week") return `Week of ${day}`;
+    if (bucket === "week") return interpolate(gettext("Week of %(day)s"), { day }, true);
     return day;
   }
 
@@ -20,7 +28,7 @@
       labels: data.time.map((time) => label(time, data.bucket)),
       datasets: [
         {
-          label: `Goal (per ${data.bucket})`,
+          label: (PER_BUCKET[data.bucket] || PER_BUCKET.day)[0],
           data: data.sprocket_production_goal.map(number),
           borderColor: "#8e24aa",
           backgroundColor: "#8e24aa",
@@ -29,7 +37,7 @@
           stepped: true,
         },
         {
-          label: `Produced (per ${data.bucket})`,
+          label: (PER_BUCKET[data.bucket] || PER_BUCKET.day)[1],
           data: data.sprocket_production_actual.map(number),
           borderColor: "#1e88e5",
           backgroundColor: "rgba(30, 136, 229, 0.15)",
@@ -50,7 +58,7 @@
         maintainAspectRatio: false,
         animation: false,
         interaction: { mode: "index", intersect: false },
-        scales: { y: { beginAtZero: true, grace: "5%", title: { display: true, text: "Sprockets" } } },
+        scales: { y: { beginAtZero: true, grace: "5%", title: { display: true, text: gettext("Sprockets") } } },
       },
     });
   }
@@ -84,10 +92,10 @@
   }
 
   function firstError(body) {
-    if (!body || typeof body !== "object") return "The chart could not be loaded.";
+    if (!body || typeof body !== "object") return gettext("The chart could not be loaded.");
     if (body.detail) return body.detail;
     const messages = Object.values(body).find((value) => Array.isArray(value));
-    return messages ? messages.join(" ") : "The chart could not be loaded.";
+    return messages ? messages.join(" ") : gettext("The chart could not be loaded.");
   }
 
   document.addEventListener("DOMContentLoaded", () => {

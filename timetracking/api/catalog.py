@@ -3,6 +3,7 @@ as they can through an entry)."""
 
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 from rest_framework import permissions, serializers
 
 from accounts.models import User
@@ -47,7 +48,7 @@ class ProjectSerializer(ModelSerializer):
         many=True,
         required=False,
         queryset=User.objects.filter(is_active=True),
-        help_text="When not empty, only these users (and HR) may log time to the project.",
+        help_text=gettext_lazy("When not empty, only these users (and HR) may log time to the project."),
     )
 
     class Meta:
@@ -119,7 +120,9 @@ class ClientViewSet(CatalogViewSet):
 
 class ProjectFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", max_length=200)
-    loggable = django_filters.BooleanFilter(method="filter_loggable", label="Only projects I may log time to")
+    loggable = django_filters.BooleanFilter(
+        method="filter_loggable", label=gettext_lazy("Only projects I may log time to")
+    )
 
     class Meta:
         model = Project

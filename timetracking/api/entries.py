@@ -1,6 +1,7 @@
 """Time entries: the list with its filters, create/update/delete through the services, and bulk create."""
 
 import django_filters
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -30,16 +31,17 @@ from timetracking.models import TimeEntry
 @keyword_fields
 class TimeEntryFilter(django_filters.FilterSet):
     from_ = DayFilter(
-        method=read_in_filter_queryset, label="First local day (YYYY-MM-DD), in the time zone of `user` or yours"
+        method=read_in_filter_queryset,
+        label=gettext_lazy("First local day (YYYY-MM-DD), in the time zone of `user` or yours"),
     )
-    to = DayFilter(method=read_in_filter_queryset, label="Last local day (YYYY-MM-DD)")
+    to = DayFilter(method=read_in_filter_queryset, label=gettext_lazy("Last local day (YYYY-MM-DD)"))
     project = IdFilter(field_name="project_id")
     task = IdFilter(field_name="task_id")
-    tag = IdFilter(field_name="tags", label="Tag id")
-    user = IdFilter(field_name="user_id", label="User id (managers: their reports; HR: anyone)")
+    tag = IdFilter(field_name="tags", label=gettext_lazy("Tag id"))
+    user = IdFilter(field_name="user_id", label=gettext_lazy("User id (managers: their reports; HR: anyone)"))
     billable = django_filters.BooleanFilter()
     running = django_filters.BooleanFilter(field_name="ended_at", lookup_expr="isnull")
-    search = django_filters.CharFilter(method="filter_search", max_length=200, label="Full-text search")
+    search = django_filters.CharFilter(method="filter_search", max_length=200, label=gettext_lazy("Full-text search"))
 
     class Meta:
         model = TimeEntry
@@ -99,7 +101,7 @@ class TimeEntryViewSet(viewsets.ModelViewSet):
     def _writable_object(self):
         entry = self.get_object()  # 404 when not visible
         if not TimeEntry.objects.writable_by(self.request.user).filter(pk=entry.pk).exists():
-            raise PermissionDenied("You can read your reports' entries but not change them.")
+            raise PermissionDenied(gettext("You can read your reports' entries but not change them."))
         return entry
 
     def _read(self, entry, status_code=status.HTTP_200_OK):

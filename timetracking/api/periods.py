@@ -1,6 +1,7 @@
 """The weekly period close: submit, approve, reject, reopen (timetracking.services)."""
 
 import django_filters
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -39,21 +40,23 @@ class PeriodSerializer(ModelSerializer):
 
 
 class PeriodSubmitSerializer(serializers.Serializer):
-    week = DayField(help_text="Any day of the ISO week to submit (your local calendar).")
+    week = DayField(help_text=gettext_lazy("Any day of the ISO week to submit (your local calendar)."))
 
 
 class PeriodRejectSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=services.PERIOD_TEXT_MAX_LENGTH, help_text="What to fix.")
+    note = serializers.CharField(max_length=services.PERIOD_TEXT_MAX_LENGTH, help_text=gettext_lazy("What to fix."))
 
 
 class PeriodReopenSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=services.PERIOD_TEXT_MAX_LENGTH, help_text="Why the week is reopened.")
+    reason = serializers.CharField(
+        max_length=services.PERIOD_TEXT_MAX_LENGTH, help_text=gettext_lazy("Why the week is reopened.")
+    )
 
 
 @keyword_fields
 class PeriodFilter(django_filters.FilterSet):
-    from_ = DayFilter(method=read_in_filter_queryset, label="Weeks meeting this day or later")
-    to = DayFilter(method=read_in_filter_queryset, label="Weeks meeting this day or earlier")
+    from_ = DayFilter(method=read_in_filter_queryset, label=gettext_lazy("Weeks meeting this day or later"))
+    to = DayFilter(method=read_in_filter_queryset, label=gettext_lazy("Weeks meeting this day or earlier"))
     user = IdFilter(field_name="user_id")
     status = django_filters.ChoiceFilter(choices=TimesheetPeriod.Status.choices)
 

@@ -1,6 +1,8 @@
 """The time entry serializers (full, lean list reader, create/update, bulk, timer) and the error bodies."""
 
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -27,8 +29,11 @@ class LocalDateTimeField(MomentField):
 _TAG_NAME = serializers.CharField(
     max_length=services.TAG_NAME_MAX_LENGTH,
     error_messages={
-        "blank": "A tag name cannot be empty.",
-        "max_length": f"A tag name has at most {services.TAG_NAME_MAX_LENGTH} characters.",
+        "blank": gettext_lazy("A tag name cannot be empty."),
+        "max_length": format_lazy(
+            gettext_lazy("A tag name has at most {TAG_NAME_MAX_LENGTH} characters."),
+            TAG_NAME_MAX_LENGTH=services.TAG_NAME_MAX_LENGTH,
+        ),
     },
 )
 
@@ -222,7 +227,7 @@ class EntryOwnerField(serializers.PrimaryKeyRelatedField):
     def fail(self, key, **kwargs):
         request = self.context.get("request")
         if key == "does_not_exist" and request is not None and not request.user.is_hr:
-            raise serializers.ValidationError("You can only log your own time.", code="not_allowed")
+            raise serializers.ValidationError(gettext("You can only log your own time."), code="not_allowed")
         super().fail(key, **kwargs)
 
 

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound, ValidationError
@@ -17,12 +18,14 @@ VIOLATIONS_MAX_DAYS = 366
 
 @keyword_fields
 class ViolationQuerySerializer(serializers.Serializer):
-    to = DayField(required=False, help_text="Last local day (YYYY-MM-DD); default today.")
+    to = DayField(required=False, help_text=gettext_lazy("Last local day (YYYY-MM-DD); default today."))
     user = serializers.IntegerField(
-        required=False, min_value=1, help_text="Only this user (yourself, a report, or anyone for HR)."
+        required=False, min_value=1, help_text=gettext_lazy("Only this user (yourself, a report, or anyone for HR).")
     )
     rule = serializers.ChoiceField(choices=compliance.Rule.choices, required=False)
-    from_ = DayField(required=False, help_text="First local day (YYYY-MM-DD); default 4 weeks before `to`.")
+    from_ = DayField(
+        required=False, help_text=gettext_lazy("First local day (YYYY-MM-DD); default 4 weeks before `to`.")
+    )
 
 
 class ViolationListView(generics.ListAPIView):
@@ -49,13 +52,21 @@ class ViolationListView(generics.ListAPIView):
         last_day = params.get("to") or timezone.localdate(timezone=viewer.tzinfo)
         first_day = params.get("from") or last_day - timedelta(days=27)
         if first_day > last_day:
-            raise ValidationError({"to": ["`to` must not be before `from`."]})
+            raise ValidationError({"to": [gettext("`to` must not be before `from`.")]})
         if (last_day - first_day).days >= VIOLATIONS_MAX_DAYS:
-            raise ValidationError({"from": [f"At most {VIOLATIONS_MAX_DAYS} days at once."]})
+            raise ValidationError(
+                {
+                    "from": [
+                        gettext("At most {VIOLATIONS_MAX_DAYS} days at once.").format(
+                            VIOLATIONS_MAX_DAYS=VIOLATIONS_MAX_DAYS
+                        )
+                    ]
+                }
+            )
         users = User.objects.visible_to(viewer).filter(is_active=True).order_by("pk")
         if "user" in params:
             users = User.objects.visible_to(viewer).filter(pk=params["user"])
             if not users:
-                raise NotFound("No such user.")
+                raise NotFound(gettext("No such user."))
         rules = [params["rule"]] if params.get("rule") else None
         return compliance.violations_for(users, first_day, last_day, rules=rules)

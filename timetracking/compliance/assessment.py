@@ -12,16 +12,17 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from core.days import week_start
 
 
 class Rule(models.TextChoices):
-    DAILY_HOURS = "daily_hours", "Maximum daily working time"
-    BREAKS = "breaks", "Breaks"
-    DAILY_REST = "daily_rest", "Minimum daily rest"
-    WEEKLY_REST = "weekly_rest", "Minimum weekly rest"
-    AVERAGE_WEEKLY_HOURS = "average_weekly_hours", "Average weekly working time"
+    DAILY_HOURS = "daily_hours", gettext_lazy("Maximum daily working time")
+    BREAKS = "breaks", gettext_lazy("Breaks")
+    DAILY_REST = "daily_rest", gettext_lazy("Minimum daily rest")
+    WEEKLY_REST = "weekly_rest", gettext_lazy("Minimum weekly rest")
+    AVERAGE_WEEKLY_HOURS = "average_weekly_hours", gettext_lazy("Average weekly working time")
 
 
 Interval = tuple[datetime, datetime]  # (started_at, ended_at), aware

@@ -15,6 +15,7 @@ from typing import Any, Required, TypedDict, TypeVar, Unpack
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.services import audit_changes, audit_record
@@ -131,7 +132,7 @@ def _save(instance: models.Model, *, update_fields: list[str] | None = None) -> 
             instance.save(update_fields=update_fields)
     except IntegrityError as error:
         # Two requests creating the same name at once: the unique index refuses the second.
-        raise TimeTrackingConflict("This name is already taken.", code="duplicate") from error
+        raise TimeTrackingConflict(gettext("This name is already taken."), code="duplicate") from error
 
 
 def _set_members(instance: models.Model, members: Iterable[User] | None) -> None:
@@ -186,7 +187,7 @@ def catalog_create(*, actor: User | None, instance: CatalogItem, members: Iterab
     if not instance._state.adding:
         raise ValueError(f"{instance!r} is already saved; change it with catalog_update.")
     if members is not None and not isinstance(instance, Project):
-        raise TimeTrackingError("Only projects have members.", field="members")
+        raise TimeTrackingError(gettext("Only projects have members."), field="members")
     _check_actor(actor, tag_create=isinstance(instance, Tag))
     _clean(instance)
     _save(instance)
@@ -225,7 +226,7 @@ def catalog_update(*, actor: User | None, instance: CatalogItem, **changes: Any)
     _check_actor(actor)
     unknown = sorted(set(changes) - set(CATALOG_FIELDS[type(instance)]))
     if unknown:
-        raise TimeTrackingError(f"These fields cannot be changed: {', '.join(unknown)}.")
+        raise TimeTrackingError(gettext("These fields cannot be changed: {join}.").format(join=", ".join(unknown)))
     stored = _lock(instance)
     before = _snapshot(stored)
     members = changes.pop("members", None)
@@ -244,13 +245,19 @@ def catalog_update(*, actor: User | None, instance: CatalogItem, **changes: Any)
 
 def _set_active(*, actor: User | None, instance: CatalogItem, active: bool) -> CatalogItem:
     if not isinstance(instance, Project | Task):
-        raise TimeTrackingError(f"A {instance._meta.verbose_name} cannot be archived.", code="not_archivable")
+        raise TimeTrackingError(
+            gettext("A {verbose_name} cannot be archived.").format(verbose_name=instance._meta.verbose_name),
+            code="not_archivable",
+        )
     _check_actor(actor)
     stored = _lock(instance)
     if stored.active == active:
         state = "open" if active else "archived"
         raise TimeTrackingConflict(
-            f"{str(stored._meta.verbose_name).capitalize()} “{stored}” is already {state}.", code=f"already_{state}"
+            gettext("{capitalize} “{stored}” is already {state}.").format(
+                capitalize=str(stored._meta.verbose_name).capitalize(), stored=stored, state=state
+            ),
+            code=f"already_{state}",
         )
     stored.active = active
     _save(stored, update_fields=["active"])
@@ -290,8 +297,9 @@ def catalog_delete(*, instance: Client | Project | Task | Tag, actor: User | Non
             instance.delete()
     except ProtectedError as error:
         raise TimeTrackingConflict(
-            f"{str(instance._meta.verbose_name).capitalize()} “{instance}” is in use by time entries or projects; "
-            "archive it instead.",
+            gettext("{capitalize} “{instance}” is in use by time entries or projects; archive it instead.").format(
+                capitalize=str(instance._meta.verbose_name).capitalize(), instance=instance
+            ),
             code="in_use",
         ) from error
     _audit("deleted", actor=actor, instance=instance, object_id=object_id, before=before, after={})

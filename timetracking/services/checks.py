@@ -9,6 +9,7 @@ from typing import Any, cast, overload
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.services import audit_changes, audit_record
@@ -52,21 +53,25 @@ def _lock_user(user: User) -> None:
 
 def _check_owner(*, actor: User | None, user: User) -> None:
     if actor is not None and actor.pk != user.pk and not actor.is_hr:
-        raise TimeTrackingError("You can only log your own time.", field="user", code="not_allowed")
+        raise TimeTrackingError(gettext("You can only log your own time."), field="user", code="not_allowed")
     if not user.is_active:
-        raise TimeTrackingError("This user is deactivated.", field="user")
+        raise TimeTrackingError(gettext("This user is deactivated."), field="user")
 
 
 def _check_times(started_at: datetime | None, ended_at: datetime | None) -> None:
     if started_at is None:
-        raise TimeTrackingError("Give a start time.", field="started_at", code="required")
+        raise TimeTrackingError(gettext("Give a start time."), field="started_at", code="required")
     if ended_at is None:
         return
     if ended_at <= started_at:
-        raise TimeTrackingError("The end must be after the start.", field="ended_at", code="end_before_start")
+        raise TimeTrackingError(gettext("The end must be after the start."), field="ended_at", code="end_before_start")
     if ended_at - started_at > max_entry_duration():
         raise TimeTrackingError(
-            f"An entry can last at most {settings.TIME_ENTRY_MAX_HOURS} hours.", field="ended_at", code="too_long"
+            gettext("An entry can last at most {TIME_ENTRY_MAX_HOURS} hours.").format(
+                TIME_ENTRY_MAX_HOURS=settings.TIME_ENTRY_MAX_HOURS
+            ),
+            field="ended_at",
+            code="too_long",
         )
 
 
@@ -78,14 +83,16 @@ def _check_project_and_task(
         if project is None:
             project = task.project
         if task.project_id != project.pk:
-            raise TimeTrackingError("This task belongs to another project.", field="task", code="foreign_task")
+            raise TimeTrackingError(gettext("This task belongs to another project."), field="task", code="foreign_task")
     if project is not None:
         if not project.active:
-            raise TimeTrackingError("This project is archived.", field="project", code="archived")
+            raise TimeTrackingError(gettext("This project is archived."), field="project", code="archived")
         if not Project.objects.loggable_by(user).filter(pk=project.pk).exists():
-            raise TimeTrackingError("You are not a member of this project.", field="project", code="not_member")
+            raise TimeTrackingError(
+                gettext("You are not a member of this project."), field="project", code="not_member"
+            )
     if task is not None and not task.active:
-        raise TimeTrackingError("This task is archived.", field="task", code="archived")
+        raise TimeTrackingError(gettext("This task is archived."), field="task", code="archived")
     return project, task
 
 
@@ -145,8 +152,10 @@ def _check_unlocked(user: User, *intervals: OpenInterval) -> None:
     )
     if locked is not None:
         raise PeriodLocked(
-            f"The week of {locked.week_start:%d %b %Y} is approved and locked; it must be reopened "
-            "by a manager or HR before its entries can change."
+            gettext(
+                "The week of {week_start:%d %b %Y} is approved and locked; it must be reopened by a "
+                "manager or HR before its entries can change."
+            ).format(week_start=locked.week_start)
         )
 
 
@@ -194,12 +203,12 @@ def _integrity_error(error: IntegrityError) -> TimeTrackingError | None:
     constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or ""
     text = f"{constraint} {error}"
     if NO_OVERLAP_CONSTRAINT in text:
-        return TimeTrackingConflict("This overlaps another of your entries.", code="overlap")
+        return TimeTrackingConflict(gettext("This overlaps another of your entries."), code="overlap")
     # SQLite names the column, not the partial unique index.
     if RUNNING_TIMER_CONSTRAINT in text or "timetracking_timeentry.user_id" in text:
-        return TimeTrackingConflict("A timer is already running.", code="timer_running")
+        return TimeTrackingConflict(gettext("A timer is already running."), code="timer_running")
     if END_AFTER_START_CONSTRAINT in text:
-        return TimeTrackingError("The end must be after the start.", field="ended_at", code="end_before_start")
+        return TimeTrackingError(gettext("The end must be after the start."), field="ended_at", code="end_before_start")
     return None
 
 
@@ -238,7 +247,12 @@ def _save(entry: TimeEntry, tags: list[Tag] | None = None) -> TimeEntry:
 def _clean_description(description: str | None) -> str:
     description = (description or "").strip()
     if len(description) > DESCRIPTION_MAX_LENGTH:
-        raise TimeTrackingError(f"A description has at most {DESCRIPTION_MAX_LENGTH} characters.", field="description")
+        raise TimeTrackingError(
+            gettext("A description has at most {DESCRIPTION_MAX_LENGTH} characters.").format(
+                DESCRIPTION_MAX_LENGTH=DESCRIPTION_MAX_LENGTH
+            ),
+            field="description",
+        )
     return description
 
 
@@ -254,7 +268,7 @@ def _utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     if timezone.is_naive(moment):
-        raise TimeTrackingError("A time needs a time zone.", field="started_at")
+        raise TimeTrackingError(gettext("A time needs a time zone."), field="started_at")
     return moment.astimezone(UTC)
 
 
@@ -266,14 +280,16 @@ def _resolve_times(
     if duration in (None, ""):
         if started_at is None:
             raise TimeTrackingError(
-                "Give a start and an end, a start and a duration, or a duration.", field="started_at", code="required"
+                gettext("Give a start and an end, a start and a duration, or a duration."),
+                field="started_at",
+                code="required",
             )
         if ended_at is None:
-            raise TimeTrackingError("Give an end time or a duration.", field="ended_at", code="required")
+            raise TimeTrackingError(gettext("Give an end time or a duration."), field="ended_at", code="required")
         return started_at, ended_at
     duration = parse_duration(duration)
     if started_at is not None and ended_at is not None:
-        raise TimeTrackingError("Give an end or a duration, not both.", field="duration")
+        raise TimeTrackingError(gettext("Give an end or a duration, not both."), field="duration")
     if started_at is not None:
         return started_at, started_at + duration
     end = ended_at if ended_at is not None else now

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from core.durations import DurationSyntaxError, duration_from_text
 from timetracking.models import (
@@ -26,10 +27,14 @@ def parse_duration(value: object, *, field: str = "duration") -> timedelta:
         except DurationSyntaxError as error:
             raise TimeTrackingError(error.message, field=field) from None
     if duration <= timedelta(0):
-        raise TimeTrackingError("The duration must be more than zero.", field=field)
+        raise TimeTrackingError(gettext("The duration must be more than zero."), field=field)
     if duration > max_entry_duration():
         raise TimeTrackingError(
-            f"An entry can last at most {settings.TIME_ENTRY_MAX_HOURS} hours.", field=field, code="too_long"
+            gettext("An entry can last at most {TIME_ENTRY_MAX_HOURS} hours.").format(
+                TIME_ENTRY_MAX_HOURS=settings.TIME_ENTRY_MAX_HOURS
+            ),
+            field=field,
+            code="too_long",
         )
     return duration
 
@@ -43,9 +48,14 @@ def tag_name_collapsed(name: object) -> str:
 def _normalize_tag_name(name: object) -> str:
     name = tag_name_collapsed(name)
     if not name:
-        raise TimeTrackingError("A tag name cannot be empty.", field="tags")
+        raise TimeTrackingError(gettext("A tag name cannot be empty."), field="tags")
     if len(name) > TAG_NAME_MAX_LENGTH:
-        raise TimeTrackingError(f"A tag name has at most {TAG_NAME_MAX_LENGTH} characters.", field="tags")
+        raise TimeTrackingError(
+            gettext("A tag name has at most {TAG_NAME_MAX_LENGTH} characters.").format(
+                TAG_NAME_MAX_LENGTH=TAG_NAME_MAX_LENGTH
+            ),
+            field="tags",
+        )
     return name
 
 
@@ -68,7 +78,10 @@ def tags_resolve(*, refs: Iterable[Tag | int | str] | None) -> list[Tag]:
     """Tags given by id (int or digits) or by name; an unknown name creates the tag."""
     refs = list(refs or [])
     if len(refs) > MAX_TAGS_PER_ENTRY:
-        raise TimeTrackingError(f"An entry has at most {MAX_TAGS_PER_ENTRY} tags.", field="tags")
+        raise TimeTrackingError(
+            gettext("An entry has at most {MAX_TAGS_PER_ENTRY} tags.").format(MAX_TAGS_PER_ENTRY=MAX_TAGS_PER_ENTRY),
+            field="tags",
+        )
     tags: dict[int, Tag] = {}
     tag: Tag | None
     for ref in refs:
@@ -77,7 +90,7 @@ def tags_resolve(*, refs: Iterable[Tag | int | str] | None) -> list[Tag]:
         elif isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
             tag = Tag.objects.filter(pk=int(ref)).first()
             if tag is None:
-                raise TimeTrackingError(f"There is no tag with id {int(ref)}.", field="tags")
+                raise TimeTrackingError(gettext("There is no tag with id {int}.").format(int=int(ref)), field="tags")
         else:
             tag = tag_get_or_create(name=ref)
         tags[tag.pk] = tag

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.services import audit_record
@@ -42,12 +43,12 @@ def period_submit_refusal(*, user: User, week_start: date, period: TimesheetPeri
     week without a row: a draft), or None when it submits it: a week that has not started yet, one
     already submitted, or one approved (locked). The one statement of the rule, for the service and the page."""
     if week_start > timezone.localdate(timezone=user.tzinfo):
-        return TimeTrackingError("This week has not started yet.", field="week", code="future_week")
+        return TimeTrackingError(gettext("This week has not started yet."), field="week", code="future_week")
     status = period.status if period is not None else TimesheetPeriod.Status.DRAFT
     if status == TimesheetPeriod.Status.SUBMITTED:
-        return TimeTrackingConflict("This week is already submitted.", code="already_submitted")
+        return TimeTrackingConflict(gettext("This week is already submitted."), code="already_submitted")
     if status == TimesheetPeriod.Status.APPROVED:
-        return PeriodLocked("This week is already approved and locked.")
+        return PeriodLocked(gettext("This week is already approved and locked."))
     return None
 
 
@@ -99,9 +100,14 @@ def _period_event(action: str, *, actor: User, period: TimesheetPeriod, old_stat
 def _clean_text(value: str | None, *, field: str, required: bool) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise TimeTrackingError("Give a reason.", field=field, code="required")
+        raise TimeTrackingError(gettext("Give a reason."), field=field, code="required")
     if len(value) > PERIOD_TEXT_MAX_LENGTH:
-        raise TimeTrackingError(f"At most {PERIOD_TEXT_MAX_LENGTH} characters.", field=field)
+        raise TimeTrackingError(
+            gettext("At most {PERIOD_TEXT_MAX_LENGTH} characters.").format(
+                PERIOD_TEXT_MAX_LENGTH=PERIOD_TEXT_MAX_LENGTH
+            ),
+            field=field,
+        )
     return value
 
 
@@ -132,11 +138,18 @@ def _decide(*, actor: User, period: TimesheetPeriod, expected: str, verb: str) -
     period = _lock_period(period)
     if not can_decide_period(actor=actor, period=period):
         if actor.pk == period.user_id:
-            raise PeriodNotAllowed(f"You cannot {verb} your own week; your manager or HR does.")
-        raise PeriodNotAllowed(f"Only {period.user}'s manager or HR can {verb} this week.")
+            raise PeriodNotAllowed(
+                gettext("You cannot {verb} your own week; your manager or HR does.").format(verb=verb)
+            )
+        raise PeriodNotAllowed(
+            gettext("Only {user}'s manager or HR can {verb} this week.").format(user=period.user, verb=verb)
+        )
     if period.status != expected:
         raise TimeTrackingConflict(
-            f"This week is {period.get_status_display().lower()}; it cannot be {verb}d now.", code="already_decided"
+            gettext("This week is {lower}; it cannot be {verb}d now.").format(
+                lower=period.get_status_display().lower(), verb=verb
+            ),
+            code="already_decided",
         )
     return period
 
@@ -148,7 +161,7 @@ def period_approve(*, actor: User, period: TimesheetPeriod) -> TimesheetPeriod:
     week_start, week_end = local_day_bounds(period.week_start, period.week_end, period.user.tzinfo)
     if TimeEntry.objects.for_user(period.user).running().filter(started_at__lt=week_end).exists():
         raise TimeTrackingConflict(
-            "A timer started in this week is still running; it must be stopped first.", code="timer_running"
+            gettext("A timer started in this week is still running; it must be stopped first."), code="timer_running"
         )
     old_status = period.status
     period.status = TimesheetPeriod.Status.APPROVED

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from django.utils.translation import gettext
+
 from accounts.models import User
 from timetracking.models import Project, Task
 from timetracking.services.common import TimeTrackingError
@@ -41,9 +43,15 @@ def _one(candidates: list[T], wanted: str, names: Callable[[T], Iterable[str]], 
     if len(starting) == 1:
         return starting[0]
     if not starting and not exact:
-        raise TimeTrackingError(f"No {what} you can log to matches “{token}”.", field="description", code="unknown")
+        raise TimeTrackingError(
+            gettext("No {what} you can log to matches “{token}”.").format(what=what, token=token),
+            field="description",
+            code="unknown",
+        )
     raise TimeTrackingError(
-        f"“{token}” matches several {what}s: type more of the name.", field="description", code="ambiguous"
+        gettext("“{token}” matches several {what}s: type more of the name.").format(token=token, what=what),
+        field="description",
+        code="ambiguous",
     )
 
 
@@ -57,7 +65,7 @@ def timer_shorthand(*, user: User, text: str) -> Shorthand:
     result.tags = list(dict.fromkeys(tags))
     projects = [name for sign, name in tokens if sign == "@"]
     if len(projects) > 1:
-        raise TimeTrackingError("Name one project (one @).", field="description", code="ambiguous")
+        raise TimeTrackingError(gettext("Name one project (one @)."), field="description", code="ambiguous")
     if projects:
         token = "@" + projects[0]
         project_part, _, task_part = projects[0].partition("/")

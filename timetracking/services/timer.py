@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from timetracking import compliance
@@ -70,7 +71,7 @@ def timer_start(
     now = timezone.now()
     started_at = _utc(started_at) or now
     if started_at > now:
-        raise TimeTrackingError("A timer cannot start in the future.", field="started_at")
+        raise TimeTrackingError(gettext("A timer cannot start in the future."), field="started_at")
     description = _clean_description(description)
     project, task = _check_project_and_task(user=user, project=project, task=task)
     tag_list = tags_resolve(refs=tags)
@@ -81,7 +82,7 @@ def timer_start(
     if running is not None:
         if not switch:
             raise TimeTrackingConflict(
-                "A timer is already running. Stop it first, or switch to the new one.", code="timer_running"
+                gettext("A timer is already running. Stop it first, or switch to the new one."), code="timer_running"
             )
         _check_times(running.started_at, started_at)
         _check_unlocked(user, (running.started_at, started_at))
@@ -125,15 +126,17 @@ def timer_stop(*, user: User, ended_at: datetime | None = None, keep_short: bool
     now = timezone.now()
     ended_at = _utc(ended_at) or now
     if ended_at > now:
-        raise TimeTrackingError("A timer cannot stop in the future.", field="ended_at")
+        raise TimeTrackingError(gettext("A timer cannot stop in the future."), field="ended_at")
     _lock_user(user)
     running = TimeEntry.objects.for_user(user).running().select_related("project", "task").first()
     if running is None:
-        raise TimeTrackingConflict("No timer is running.", code="no_timer")
+        raise TimeTrackingConflict(gettext("No timer is running."), code="no_timer")
     if ended_at - running.started_at > max_entry_duration():
         raise TimeTrackingError(
-            f"This timer has run for more than {settings.TIME_ENTRY_MAX_HOURS} hours: give the time you actually "
-            "stopped (edit it on the timesheet, or send ended_at).",
+            gettext(
+                "This timer has run for more than {TIME_ENTRY_MAX_HOURS} hours: give the time you actually "
+                "stopped (edit it on the timesheet, or send ended_at)."
+            ).format(TIME_ENTRY_MAX_HOURS=settings.TIME_ENTRY_MAX_HOURS),
             field="ended_at",
             code="too_long",
         )
@@ -153,11 +156,11 @@ def timer_stop(*, user: User, ended_at: datetime | None = None, keep_short: bool
 def timer_update(*, user: User, **changes: Any) -> TimeEntry:
     """Edit the running timer (project, task, tags, description, billable, start)."""
     if "ended_at" in changes or "duration" in changes:
-        raise TimeTrackingError("Stop the timer to give it an end.", field="ended_at")
+        raise TimeTrackingError(gettext("Stop the timer to give it an end."), field="ended_at")
     _lock_user(user)
     running = TimeEntry.objects.for_user(user).running().select_related("project", "task").first()
     if running is None:
-        raise TimeTrackingConflict("No timer is running.", code="no_timer")
+        raise TimeTrackingConflict(gettext("No timer is running."), code="no_timer")
     return entry_update(entry=running, **changes)
 
 
@@ -168,7 +171,7 @@ def timer_discard(*, user: User) -> None:
     _lock_user(user)
     running = TimeEntry.objects.for_user(user).running().first()
     if running is None:
-        raise TimeTrackingConflict("No timer is running.", code="no_timer")
+        raise TimeTrackingConflict(gettext("No timer is running."), code="no_timer")
     entry_delete(entry=running, actor=user)
 
 
@@ -176,7 +179,7 @@ def timer_continue(*, user: User, entry: TimeEntry) -> TimeEntry:
     """Start a timer now on what `entry` was (project, task, description, tags, billable), stopping
     the running one if any: the ▶ of recent entries. Only the user's own entries continue."""
     if entry.user_id != user.pk:
-        raise TimeTrackingError("There is no such entry.", field="entry", code="not_found")
+        raise TimeTrackingError(gettext("There is no such entry."), field="entry", code="not_found")
     return timer_start(
         user=user,
         project=entry.project,

@@ -9,6 +9,7 @@ from typing import Any
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core.days import FIRST_DAY, LAST_DAY
@@ -89,7 +90,7 @@ class CellChange:
 
 def _check_day(day: date) -> None:
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise TimeTrackingError("Choose a day between 1900 and 2999.", field="day")
+        raise TimeTrackingError(gettext("Choose a day between 1900 and 2999."), field="day")
 
 
 @transaction.atomic
@@ -115,10 +116,10 @@ def timesheet_cell_set(
     cell = TimeEntry.objects.for_user(user).on_local_days(day, day, user.tzinfo).filter(project=project, task=task)
     entries = list(cell.select_related("user", "project", "task").order_by("started_at"))
     if any(entry.ended_at is None for entry in entries):
-        raise TimeTrackingConflict("A timer is running in this cell: stop it first.", code="timer_running")
+        raise TimeTrackingConflict(gettext("A timer is running in this cell: stop it first."), code="timer_running")
     if len(entries) > 1:
         raise TimeTrackingConflict(
-            "This cell holds several entries: change them one by one.", field="value", code="several_entries"
+            gettext("This cell holds several entries: change them one by one."), field="value", code="several_entries"
         )
     if not entries:
         if duration is None:
@@ -220,11 +221,11 @@ def entry_restore(*, user: User, token: str) -> TimeEntry:
     try:
         payload = signing.loads(token, salt=_UNDO_SALT, max_age=UNDO_SECONDS)
     except signing.SignatureExpired:
-        raise TimeTrackingError("This can no longer be undone.", field="undo", code="expired") from None
+        raise TimeTrackingError(gettext("This can no longer be undone."), field="undo", code="expired") from None
     except signing.BadSignature:
-        raise TimeTrackingError("This cannot be undone.", field="undo", code="invalid") from None
+        raise TimeTrackingError(gettext("This cannot be undone."), field="undo", code="invalid") from None
     if payload.get("user") != user.pk:
-        raise TimeTrackingError("This cannot be undone.", field="undo", code="invalid")
+        raise TimeTrackingError(gettext("This cannot be undone."), field="undo", code="invalid")
     project = Project.objects.filter(pk=payload["project"]).first() if payload["project"] else None
     task = Task.objects.filter(pk=payload["task"]).first() if payload["task"] else None
     return entry_create(

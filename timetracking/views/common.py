@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core.days import FIRST_DAY, LAST_DAY, week_start
@@ -37,7 +38,7 @@ def target_user(request: SignedInRequest) -> User:
     if not user_id or user_id == str(request.user.pk):
         return request.user
     if not user_id.isdigit():
-        raise Http404("No such user.")
+        raise Http404(gettext("No such user."))
     return get_object_or_404(User.objects.visible_to(request.user), pk=user_id)
 
 
@@ -55,4 +56,4 @@ def entry_monday(entry):
 def warn_violations(request, entry):
     """Working-time violations the write created: shown, not blocking (unless the setting blocks)."""
     for violation in getattr(entry, "compliance_warnings", []):
-        messages.warning(request, f"Working-time rule: {violation.message}")
+        messages.warning(request, gettext("Working-time rule: {message}").format(message=violation.message))

@@ -5,6 +5,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from timetracking import services, timesheet
@@ -17,7 +18,7 @@ def _id_or_none(value: str) -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        raise Http404("No such row.")
+        raise Http404(gettext("No such row."))
     return int(value)
 
 
@@ -33,7 +34,7 @@ def _project_and_task(project_id: int | None, task_id: int | None) -> tuple[Proj
     project = Project.objects.filter(pk=project_id).first() if project_id else None
     task = Task.objects.filter(pk=task_id).first() if task_id else None
     if (project_id and project is None) or (task_id and task is None):
-        raise Http404("No such project or task.")
+        raise Http404(gettext("No such project or task."))
     return project, task
 
 
@@ -44,9 +45,9 @@ def grid_cell(request):
     try:
         day = date.fromisoformat(request.POST.get("day", ""))
     except ValueError:
-        raise Http404("No such day.") from None
+        raise Http404(gettext("No such day.")) from None
     if not 0 <= (day - monday).days <= 6:
-        raise Http404("This day is not in this week.")
+        raise Http404(gettext("This day is not in this week."))
     project, task = _project_and_task(
         _id_or_none(request.POST.get("project", "")), _id_or_none(request.POST.get("task", ""))
     )
@@ -84,7 +85,7 @@ def row_add(request):
     project, task = resolve_row(request.POST.get("row", ""))
     try:
         if project is None:
-            raise services.TimeTrackingError("Choose a project for the new row.", field="project")
+            raise services.TimeTrackingError(gettext("Choose a project for the new row."), field="project")
         services.timesheet_row_add(user=request.user, week_start=monday, project=project, task=task)
     except services.TimeTrackingError as error:
         if is_htmx(request):

@@ -5,6 +5,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from timetracking import services
@@ -29,7 +30,7 @@ def period_submit(request):
     except services.TimeTrackingError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Week of {monday:%d %b %Y} submitted for approval.")
+        messages.success(request, gettext("Week of {monday:%d %b %Y} submitted for approval.").format(monday=monday))
     return HttpResponseRedirect(week_url_for(monday))
 
 
@@ -43,9 +44,19 @@ def _decision(request, pk, decide, done):
     try:
         decide(period)
     except services.TimeTrackingError as error:
-        messages.error(request, f"{period.user}, week of {period.week_start:%d %b}: {error.message}")
+        messages.error(
+            request,
+            gettext("{user}, week of {week_start:%d %b}: {message}").format(
+                user=period.user, week_start=period.week_start, message=error.message
+            ),
+        )
     else:
-        messages.success(request, f"{period.user}, week of {period.week_start:%d %b}: {done}.")
+        messages.success(
+            request,
+            gettext("{user}, week of {week_start:%d %b}: {done}.").format(
+                user=period.user, week_start=period.week_start, done=done
+            ),
+        )
     return _back_to(request, f"{reverse('timetracking:team')}?week={period.week_start.isoformat()}")
 
 

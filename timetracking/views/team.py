@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core.durations import seconds_from_hours, to_the_minute
@@ -22,7 +23,7 @@ def team(request):
     the week's status with approve/reject/reopen, and every submitted week waiting for them."""
     viewer = request.user
     if not (viewer.is_manager or viewer.is_hr):
-        raise PermissionDenied("The team page is for managers and HR.")
+        raise PermissionDenied(gettext("The team page is for managers and HR."))
     monday = parse_week(request.GET.get("week"), viewer.tzinfo)
     sunday = monday + timedelta(days=6)
     members = User.objects.filter(is_active=True).exclude(pk=viewer.pk).order_by("last_name", "first_name", "username")

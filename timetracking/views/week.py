@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -126,7 +127,7 @@ def week_context(request: SignedInRequest, target: User, monday: date, **state: 
     if context["edit_form"] is None and editable and request.GET.get("edit", "").isdigit():
         entry = next((entry for entry in entries if entry.pk == int(request.GET["edit"])), None)
         if entry is None or entry.ended_at is None:
-            raise Http404("No such entry in this week.")
+            raise Http404(gettext("No such entry in this week."))
         context["edit_form"] = EntryForm(user=viewer, entry=entry)
         context["focus"] = context["focus"] or "id_start"
     if context["edit_form"] is not None:
@@ -193,7 +194,7 @@ def entry_create(request):
                     notice=_saved_notice("added", entry),
                     focus=f"add-{entry.started_at.astimezone(entry.user.tzinfo).date()}",
                 )
-            messages.success(request, "Entry added.")
+            messages.success(request, gettext("Entry added."))
             warn_violations(request, entry)
             return HttpResponseRedirect(week_url_for(entry_monday(entry)))
     else:
@@ -242,7 +243,7 @@ def entry_edit(request, pk):
                     return week_body(
                         request, entry_monday(entry), notice=_saved_notice("saved", entry), focus=f"entry-{entry.pk}"
                     )
-                messages.success(request, "Entry saved.")
+                messages.success(request, gettext("Entry saved."))
                 warn_violations(request, entry)
                 return HttpResponseRedirect(week_url_for(entry_monday(entry), entry.user, request.user))
         if is_htmx(request) and entry.user_id == request.user.pk:
@@ -269,7 +270,7 @@ def entry_delete(request, pk):
         else:
             if is_htmx(request):
                 return week_body(request, monday, notice="Entry deleted.", undo=undo, focus="undo")
-            messages.success(request, "Entry deleted.")
+            messages.success(request, gettext("Entry deleted."))
         return HttpResponseRedirect(week_url)
     return render(request, "timetracking/entry_confirm_delete.html", {"entry": entry, "week_url": week_url})
 
@@ -287,7 +288,7 @@ def entry_restore(request):
         return HttpResponseRedirect(week_url_for(monday))
     if is_htmx(request):
         return week_body(request, entry_monday(entry), notice="Entry restored.", focus=f"entry-{entry.pk}")
-    messages.success(request, "Entry restored.")
+    messages.success(request, gettext("Entry restored."))
     return HttpResponseRedirect(week_url_for(entry_monday(entry)))
 
 
@@ -325,7 +326,7 @@ def copy_last_week(request):
 def _row_ids(request) -> tuple[int | None, int | None]:
     project_id, task_id = request.POST.get("project", ""), request.POST.get("task", "")
     if (project_id and not project_id.isdigit()) or (task_id and not task_id.isdigit()):
-        raise Http404("No such row.")
+        raise Http404(gettext("No such row."))
     return (int(project_id) if project_id else None), (int(task_id) if task_id else None)
 
 
@@ -334,7 +335,7 @@ def row_remove(request):
     monday = parse_week(request.POST.get("week"), request.user.tzinfo)
     project_id, task_id = _row_ids(request)
     if project_id is None:
-        raise Http404("No such row.")
+        raise Http404(gettext("No such row."))
     services.timesheet_row_remove(user=request.user, week_start=monday, project_id=project_id, task_id=task_id)
     if is_htmx(request):
         return week_body(request, monday, notice="Row removed.", focus="add-row-choice")
