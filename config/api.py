@@ -20,6 +20,7 @@ from rest_framework.views import exception_handler
 
 from accounts import api as accounts_api
 from billing import api as billing_api
+from billing import api_budgets as billing_budgets_api
 from config.docs import redoc_bundle
 from core import errors
 from leave import api as leave_api
@@ -28,11 +29,27 @@ from sprockets import api as sprockets_api
 from timetracking import api as timetracking_api
 from webhooks import api as webhooks_api
 
-APPS = [accounts_api, timetracking_api, leave_api, sprockets_api, webhooks_api, reports_api, billing_api]
+APPS = [
+    accounts_api,
+    timetracking_api,
+    leave_api,
+    sprockets_api,
+    webhooks_api,
+    reports_api,
+    billing_api,
+    billing_budgets_api,
+]
 
 # Time entries answer with their money: billing's TimeEntryViewSet (rate, amount, cost) in
 # timetracking's place, chosen here because timetracking cannot know billing, which sits above it.
-REGISTRATION_OPTIONS = {timetracking_api: {"entries_viewset": billing_api.BilledTimeEntryViewSet}}
+# Projects and clients answer with their rounding, currency and budget the same way.
+REGISTRATION_OPTIONS = {
+    timetracking_api: {
+        "entries_viewset": billing_api.BilledTimeEntryViewSet,
+        "projects_viewset": billing_budgets_api.BilledProjectViewSet,
+        "clients_viewset": billing_budgets_api.BilledClientViewSet,
+    }
+}
 
 router = DefaultRouter()
 for module in APPS:

@@ -284,6 +284,7 @@ OPERATION_IDS = {
 RESOURCES = {  # operation id prefix -> (one, many)
     "api_keys": ("an API key", "your API keys"),
     "audit_events": ("an audit event", "audit events"),
+    "budgets": ("a budget", "budgets"),
     "clients": ("a client", "clients"),
     "compliance_violations": ("a working-time violation", "working-time violations"),
     "holidays": ("a holiday", "public holidays and company closures"),

@@ -418,7 +418,10 @@ SPECTACULAR_SETTINGS = {
     "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # One name for a choice set that several fields use (billing: a rate's level, an entry's rate_level).
-    "ENUM_NAME_OVERRIDES": {"RateLevelEnum": "billing.models.RateLevel"},
+    "ENUM_NAME_OVERRIDES": {
+        "RateLevelEnum": "billing.models.RateLevel",
+        "BudgetPeriodEnum": "billing.budget_models.BudgetPeriod",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.schema.add_error_responses",

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.models import User
 from accounts.services import audit_changes, audit_record
 from billing.currencies import is_currency
-from billing.models import ClientBilling, ProjectBilling, Rate, managed_projects
+from billing.models import Budget, ClientBilling, ProjectBilling, Rate, managed_projects
 from billing.rounding import Rounding
 from billing.services.errors import BillingConflict, BillingError, BillingForbidden
 from timetracking.models import Client, Project
@@ -56,6 +57,11 @@ def client_currency_set(*, actor: User, client: Client, currency: str) -> Client
     if priced.exclude(currency=currency).exists():
         raise BillingConflict(
             f"The client's rates are in {before}: change or delete them first.", field="currency", code="in_use"
+        )
+    budgets = Budget.objects.filter(Q(client=client) | Q(project__client=client), amount__isnull=False)
+    if budgets.exclude(currency=currency).exists():
+        raise BillingConflict(
+            f"The client's money budgets are in {before}: change or remove them first.", field="currency", code="in_use"
         )
     billing, _ = ClientBilling.objects.update_or_create(client=client, defaults={"currency": currency})
     changes = audit_changes({"currency": before}, {"currency": currency})

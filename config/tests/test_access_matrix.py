@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts.models import ApiKey, AuditEvent, User
 from accounts.services import api_key_create, audit_record
 from accounts.tests.factories import HRFactory, PositionFactory
+from billing.budget_models import Budget
 from billing.tests.factories import RateFactory
 from config.api import router
 from leave.models import LeaveRequest, LedgerEntry
@@ -119,6 +120,10 @@ def make_rate(owner):
     return RateFactory(kind="cost", level="project", project=project, amount=Decimal("55"))
 
 
+def make_budget(owner):
+    return Budget.objects.create(project=ProjectFactory(members=[owner]), hours=Decimal("10"), currency="EUR")
+
+
 OWNED, COMPANY, HR_ONLY, MANAGED = "owned", "company-wide", "HR only", "managed"
 
 
@@ -186,6 +191,8 @@ ROUTES = {
     "webhook-delivery-detail": Route(make_delivery, HR_ONLY),
     # billing: the owner's project's cost rate (their manager manages the project)
     "rate-detail": Route(make_rate, MANAGED),
+    # billing: the owner's project's budget (their manager manages the project)
+    "budget-detail": Route(make_budget, MANAGED),
 }
 
 

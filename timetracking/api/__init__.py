@@ -113,12 +113,15 @@ __all__ = [
 ]
 
 
-def register(router, *, entries_viewset=TimeEntryViewSet):
-    """Add this app's viewsets to the /api/v1/ router. `entries_viewset`: a TimeEntryViewSet that an
-    app above this one extends (billing's adds the money of each entry); config.api chooses it, so
-    timetracking knows nothing of that app."""
-    router.register("clients", ClientViewSet, basename="client")
-    router.register("projects", ProjectViewSet, basename="project")
+def register(
+    router, *, entries_viewset=TimeEntryViewSet, projects_viewset=ProjectViewSet, clients_viewset=ClientViewSet
+):
+    """Add this app's viewsets to the /api/v1/ router. `entries_viewset`, `projects_viewset`,
+    `clients_viewset`: viewsets of this app that an app above this one extends (billing's add the
+    money of each entry, the rounding and budget of each project, the currency and budget of each
+    client); config.api chooses them, so timetracking knows nothing of that app."""
+    router.register("clients", clients_viewset, basename="client")
+    router.register("projects", projects_viewset, basename="project")
     router.register("tasks", TaskViewSet, basename="task")
     router.register("tags", TagViewSet, basename="tag")
     router.register("time-entries", entries_viewset, basename="time-entry")
