@@ -1,5 +1,6 @@
 """reports/summary/ with billing's money: each group's billed seconds, amount and cost are the sums of
-its entries' own (as time-entries/ answers them), in every grouping, for any entries and rates."""
+its entries' own (as time-entries/ answers them), in every grouping, for any entries and rates; and an
+invoice's total is its lines' and its entries' amounts."""
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
@@ -13,7 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.tests.factories import UserFactory
-from billing.models import RateKind, RateLevel
+from billing.models import InvoiceGrouping, RateKind, RateLevel
+from billing.services import invoices as invoice_services
+from billing.services.errors import BillingError
 from billing.tests.factories import ClientBillingFactory, ProjectBillingFactory, RateFactory
 from core.days import week_start
 from reports.summary import DIMENSIONS
@@ -286,3 +289,61 @@ def test_the_priced_summary_reads_a_constant_number_of_queries(world, client_for
         with django_assert_max_num_queries(len(few.captured_queries)):
             report = client.get(SUMMARY, query).json()
         assert report["total"]["entries"] == 3 + 12 * (round_number + 1)
+
+
+# --- Invoices: any entries, rates and roundings ---------------------------------------------------
+# A client's invoice bills exactly the amounts the entries list shows for its billable entries in the
+# range, and its total is the sum of its lines.
+
+FIRST, LAST = date(2026, 3, 1), date(2026, 3, 31)
+
+
+def _billed_entries(client_for, hr, world, client):
+    entries = client_for(hr).get(ENTRIES, {"page_size": 500}).json()["results"]
+    projects = {project.pk for project in world["projects"] if project.client_id == client.pk}
+    return [
+        entry
+        for entry in entries
+        if entry["project"] in projects
+        and entry["billable"]
+        and entry["ended_at"] is not None
+        and FIRST <= _local_day(entry, world["zones"]) <= LAST
+    ]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    entries=st.lists(entry_strategy, min_size=1, max_size=12),
+    rates=st.lists(rate_strategy, max_size=10),
+    roundings=st.lists(rounding_strategy, max_size=3),
+    grouping=st.sampled_from(InvoiceGrouping.values),
+    tax_rate=st.sampled_from(["0", "7", "19", "20.5"]),
+)
+def test_an_invoice_bills_its_entries_amounts_and_totals_its_lines(
+    world, client_for, hr, entries, rates, roundings, grouping, tax_rate
+):
+    with transaction.atomic():
+        # Company defaults under the drawn rates: most drafts are priced (and an unpriced one refused).
+        RateFactory(level=RateLevel.COMPANY, currency="EUR", amount=Decimal("61.50"), valid_from=date(2026, 1, 1))
+        RateFactory(level=RateLevel.COMPANY, currency="JPY", amount=Decimal("9000"), valid_from=date(2026, 1, 1))
+        arrange(world, entries, rates, roundings)
+        for client in world["clients"]:
+            billed = _billed_entries(client_for, hr, world, client)
+            try:
+                invoice = invoice_services.invoice_draft_create(
+                    actor=hr, client=client, period_from=FIRST, period_to=LAST, grouping=grouping, tax_rate=tax_rate
+                )
+            except BillingError as refused:
+                if refused.code == "empty":
+                    assert billed == []
+                else:
+                    assert refused.code == "unpriced"
+                    assert any(entry["amount"] is None for entry in billed)
+                continue
+            lines = list(invoice.lines.all())
+            assert invoice.net == sum((line.amount for line in lines), Decimal(0))
+            assert invoice.net == sum((Decimal(entry["amount"]) for entry in billed), Decimal(0))
+            assert sum(line.billed_seconds for line in lines) == sum(entry["billed_seconds"] for entry in billed)
+            assert invoice.gross == invoice.net + invoice.tax
+            assert {entry.entry_id for entry in invoice.entries.all()} == {entry["id"] for entry in billed}
+        transaction.set_rollback(True)
