@@ -19,6 +19,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Func, TextField
 from django.http import FileResponse, StreamingHttpResponse
+from django.utils.translation import gettext, gettext_noop
 from openpyxl import Workbook  # type: ignore[import-untyped]  # no types-openpyxl in requirements-dev.txt
 
 from core.durations import hours_from_seconds, hours_text
@@ -33,32 +34,40 @@ CHUNK_SIZE = 2000
 # has few distinct values (people, clients, projects: defused once per value, not per row). The Python
 # writer (`entry_rows`, for XLSX and the text lines) and the COPY SQL both read this table, so a new
 # text column is one line here; the computed columns after them are the same in both paths.
+# The headers are English here and written in the reader's language (`translated_header`); the importer
+# reads a header in any of the product's languages back (reports.imports.native_header).
 _TEXT_COLUMNS = (
-    ("User", "user__username", True),
-    ("Email", "user__email", True),
-    ("Client", "project__client__name", True),
-    ("Project", "project__name", True),
-    ("Task", "task__name", True),
-    ("Description", "description", False),
+    (gettext_noop("User"), "user__username", True),
+    (gettext_noop("Email"), "user__email", True),
+    (gettext_noop("Client"), "project__client__name", True),
+    (gettext_noop("Project"), "project__name", True),
+    (gettext_noop("Task"), "task__name", True),
+    (gettext_noop("Description"), "description", False),
 )
-_COMPUTED_COLUMNS = ("Billable", "Start", "End", "Hours", "Tags")
+_COMPUTED_COLUMNS = (
+    gettext_noop("Billable"),
+    gettext_noop("Start"),
+    gettext_noop("End"),
+    gettext_noop("Hours"),
+    gettext_noop("Tags"),
+)
 # Our own CSV layout; `imports.NATIVE_COLUMNS` reads exactly these columns back.
 ENTRY_COLUMNS = [*(header for header, _path, _repeated in _TEXT_COLUMNS), *_COMPUTED_COLUMNS]
 LEAVE_COLUMNS = [
-    "User",
-    "Email",
-    "Leave type",
-    "Unit",
-    "Start date",
-    "End date",
-    "Start part",
-    "End part",
-    "Hours",
-    "Amount",
-    "Status",
-    "Reason",
-    "Decided by",
-    "Decided at",
+    gettext_noop("User"),
+    gettext_noop("Email"),
+    gettext_noop("Leave type"),
+    gettext_noop("Unit"),
+    gettext_noop("Start date"),
+    gettext_noop("End date"),
+    gettext_noop("Start part"),
+    gettext_noop("End part"),
+    gettext_noop("Hours"),
+    gettext_noop("Amount"),
+    gettext_noop("Status"),
+    gettext_noop("Reason"),
+    gettext_noop("Decided by"),
+    gettext_noop("Decided at"),
 ]
 
 
@@ -133,7 +142,25 @@ def summary_columns(report):
     for dimension in report["group_by"]:
         name = dimension.capitalize()
         columns += [name] if dimension in TIME_DIMENSIONS else [f"{name} id", name]
-    return [*columns, "Hours", "Billable hours", "Entries", *money_columns(report.get("money"))]
+    return [
+        *columns,
+        gettext_noop("Hours"),
+        gettext_noop("Billable hours"),
+        gettext_noop("Entries"),
+        *money_columns(report.get("money")),
+    ]
+
+
+# The summary's dimension headers, for the catalog (summary_columns builds them from the dimension).
+_SUMMARY_HEADERS = [
+    gettext_noop(name)
+    for name in ("Day", "Week", "Month", "Year", "User", "User id", "Client", "Client id", "Project", "Project id")
+] + [gettext_noop(name) for name in ("Task", "Task id", "Tag", "Tag id", "Time entries", "Summary", "Total")]
+
+
+def translated_header(header):
+    """The header row in the reader's language (the names are English in the code, for the tests and the importer)."""
+    return [gettext(str(name)) if name else name for name in header]
 
 
 def summary_rows(report):
@@ -149,7 +176,7 @@ def summary_rows(report):
     total = report["total"]
     blanks = [""] * (len(summary_columns(report)) - 3 - len(money_columns(view)))
     if blanks:
-        blanks[0] = "Total"
+        blanks[0] = gettext("Total")
     yield [*blanks, total["hours"], total["billable_hours"], total["entries"], *money_cells(view, total)]
 
 
@@ -194,7 +221,7 @@ def csv_chunks(header, rows, *, text_cells=False, progress=None):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")  # the BOM makes Excel read UTF-8
-    writer.writerow(header)
+    writer.writerow(translated_header(header))
     if not text_cells:
         rows = ([safe_cell(value) for value in row] for row in rows)
     count = 0
@@ -406,8 +433,8 @@ def write_xlsx(target, header, rows, *, title="Time entries", progress=None):
     """Write rows to `target` (a path or binary file) with openpyxl's write-only workbook."""
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title)
-    sheet.append(header)
+    sheet = workbook.create_sheet(title=gettext(title))
+    sheet.append(translated_header(header))
     for count, row in enumerate(rows, start=1):
         sheet.append([safe_cell(value) for value in row])
         if progress is not None and count % CHUNK_SIZE == 0:

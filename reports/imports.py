@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from datetime import tzinfo as TimeZone
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext
 
 from core.durations import DurationSyntaxError, duration_from_text, hours_from_seconds
@@ -191,6 +193,17 @@ def _unescape(value):
     return value
 
 
+def native_header(header: list[str]) -> list[str]:
+    """Our export's header read back in English, whichever of the product's languages it was
+    written in (reports.exports.translated_header)."""
+    english = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for name in NATIVE_COLUMNS:
+                english.setdefault(gettext(name), name)
+    return [english.get(name, name) for name in header]
+
+
 def parse(data: bytes, file_format: str, tzinfo: TimeZone) -> list[ParsedRow]:
     """Bytes of a CSV file -> list of ParsedRow (raises FileError for the file as a whole)."""
     if file_format not in ImportFormat.values:
@@ -198,6 +211,8 @@ def parse(data: bytes, file_format: str, tzinfo: TimeZone) -> list[ParsedRow]:
     text = read_text(data)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in (reader.fieldnames or [])]
+    if file_format == ImportFormat.NATIVE:
+        header = native_header(header)
     reader.fieldnames = header
     missing = [name for name in REQUIRED_COLUMNS[ImportFormat(file_format)] if name not in header]
     if missing:

@@ -3,8 +3,8 @@
 Template tags are masked first (same length, so offsets stay those of the source): a `{{ variable }}`
 by VAR, any other tag, a `{# comment #}`, a `{% comment %}` block and a whole `{% blocktranslate %}`
 block by BLOCK; `<script>`, `<style>` and `<pre>` (sample data) bodies are masked too. What is left
-between HTML tags, and the human attributes (aria-label, title, placeholder, alt, ...), is text a reader sees: any of it with a
-word in it (two letters or more), outside the allowlist, is a finding.
+between HTML tags, and the human attributes (aria-label, title, placeholder, alt, ...), is text a
+reader sees: any of it with a word in it (two letters or more), outside the allowlist, is a finding.
 
 `python -m config.tests.i18n_scan` prints the findings (file:line: text)."""
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core.errors import DomainError
@@ -101,7 +102,9 @@ def entry_update(*, entry: TimeEntry, actor: User | None = None, **changes: Any)
     so an old entry on a since-archived project can still get its description fixed."""
     unknown = set(changes) - UPDATABLE_FIELDS
     if unknown:
-        raise TimeTrackingError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+        raise TimeTrackingError(
+            gettext("These fields cannot be changed: {join}.").format(join=", ".join(sorted(unknown)))
+        )
     _check_owner(actor=actor, user=entry.user)
     _lock_user(entry.user)
     # Re-read under the lock: the entry may have been stopped or changed meanwhile.
@@ -115,12 +118,12 @@ def entry_update(*, entry: TimeEntry, actor: User | None = None, **changes: Any)
     ended_at = _utc(changes.get("ended_at", entry.ended_at))
     if changes.get("duration") not in (None, ""):
         if "ended_at" in changes and changes["ended_at"] is not None:
-            raise TimeTrackingError("Give an end or a duration, not both.", field="duration")
+            raise TimeTrackingError(gettext("Give an end or a duration, not both."), field="duration")
         ended_at = started_at + parse_duration(changes["duration"])
     if entry.ended_at is not None and ended_at is None:
-        raise TimeTrackingError("A finished entry needs an end.", field="ended_at", code="required")
+        raise TimeTrackingError(gettext("A finished entry needs an end."), field="ended_at", code="required")
     if entry.ended_at is None and started_at > timezone.now():
-        raise TimeTrackingError("A running timer cannot start in the future.", field="started_at")
+        raise TimeTrackingError(gettext("A running timer cannot start in the future."), field="started_at")
     _check_times(started_at, ended_at)
     old_interval = (entry.started_at, entry.ended_at)
     _check_unlocked(user, old_interval, (started_at, ended_at))
@@ -172,9 +175,11 @@ def entries_bulk_create(*, actor: User, rows: Sequence[Mapping[str, Any]]) -> li
     nothing is saved and BulkError lists each refused row with its errors.
     """
     if not rows:
-        raise TimeTrackingError("Give at least one entry.", field="entries")
+        raise TimeTrackingError(gettext("Give at least one entry."), field="entries")
     if len(rows) > BULK_MAX_ROWS:
-        raise TimeTrackingError(f"At most {BULK_MAX_ROWS} entries per request.", field="entries")
+        raise TimeTrackingError(
+            gettext("At most {BULK_MAX_ROWS} entries per request.").format(BULK_MAX_ROWS=BULK_MAX_ROWS), field="entries"
+        )
     created: list[TimeEntry] = []
     errors: list[dict[str, Any]] = []
     for index, row in enumerate(rows):
