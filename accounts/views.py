@@ -29,7 +29,7 @@ from core.throttling import login_attempt_begin
 
 # Apps that contribute a panel to the dashboard: each has a `dashboard.py` with
 # `widget(request) -> {"template": ..., "context": {...}} | None`.
-DASHBOARD_APPS = ["timetracking", "leave", "sprockets", "reports"]
+DASHBOARD_APPS = ["timetracking", "leave", "sprockets", "reports", "billing"]
 
 
 def _dashboard_widgets(request):

@@ -2,9 +2,13 @@
 the API calls; the admin shows the history for HR."""
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from billing.budget_models import Budget, BudgetAlert
 from billing.models import ClientBilling, ProjectBilling, Rate
+from billing.services.budgets import Usage, budget_usages
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -42,3 +46,62 @@ class ClientBillingAdmin(ReadOnlyAdmin):
 class ProjectBillingAdmin(ReadOnlyAdmin):
     list_display = ["project", "rounding_mode", "rounding_minutes", "rounding_scope"]
     list_select_related = ["project"]
+
+
+# --- Budgets ----------------------------------------------------------------------------------------
+
+
+class BudgetChangeList(ChangeList):
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        # The page's usage at once (billing.services.budgets.budget_usages): a constant number of
+        # queries, not one pricing per row.
+        usages = budget_usages(list(self.result_list))
+        for budget in self.result_list:
+            budget.usage = usages[budget.pk]
+
+
+@admin.register(Budget)
+class BudgetAdmin(ReadOnlyAdmin):
+    """Budgets with their usage in the current period, read-only: budgets/ and the projects/ and
+    clients/ fields write them through billing.services (rules, audit, re-armed alerts)."""
+
+    list_display = ["__str__", "project", "client", "period", "limits", "used", "used_percent", "refuse_when_exceeded"]
+    list_filter = ["period", "refuse_when_exceeded"]
+    list_select_related = ["project__client", "client"]
+    search_fields = ["project__name", "client__name"]
+
+    def get_changelist(self, request: HttpRequest, **kwargs: object) -> type[ChangeList]:
+        return BudgetChangeList
+
+    def _usage(self, budget: Budget) -> Usage:
+        usage = getattr(budget, "usage", None)
+        return usage if usage is not None else budget_usages([budget])[budget.pk]
+
+    @admin.display(description=_("Limits"))
+    def limits(self, budget: Budget) -> str:
+        return budget.limits_text
+
+    @admin.display(description=_("Used"))
+    def used(self, budget: Budget) -> str:
+        usage = self._usage(budget)
+        parts = []
+        if budget.hours is not None:
+            parts.append(f"{usage.hours} h")
+        if budget.amount is not None:
+            parts.append(f"{usage.amount} {budget.currency}")
+        return " / ".join(parts)
+
+    @admin.display(description=_("Used %"))
+    def used_percent(self, budget: Budget) -> str:
+        return f"{self._usage(budget).percent} %"
+
+    readonly_fields = ["limits", "used", "used_percent"]
+
+
+@admin.register(BudgetAlert)
+class BudgetAlertAdmin(ReadOnlyAdmin):
+    list_display = ["budget", "period_start", "threshold", "used_percent", "sent_at"]
+    list_filter = ["threshold"]
+    list_select_related = ["budget__project", "budget__client"]
+    date_hierarchy = "sent_at"

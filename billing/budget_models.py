@@ -9,13 +9,14 @@ constraint on BudgetAlert holds whatever runs at once.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Self
 
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from billing.currencies import CURRENCY_CHOICES
+from billing.currencies import CURRENCY_CHOICES, round_money
 from timetracking.models import Client, Project
 
 if TYPE_CHECKING:
@@ -108,6 +109,11 @@ class Budget(models.Model):
     def __str__(self) -> str:
         target = self.project if self.project_id else self.client
         return f"{target}: {self.limits_text}"
+
+    @property
+    def rounded_amount(self) -> Decimal | None:
+        """The money limit as its currency writes it (JPY 50000, EUR 500.00)."""
+        return None if self.amount is None else round_money(Decimal(self.amount), self.currency)
 
     @property
     def limits_text(self) -> str:

@@ -31,6 +31,7 @@ urlpatterns = [
     path("leave/", include("leave.urls")),
     path("factories/", include("sprockets.urls")),
     path("reports/", include("reports.urls")),
+    path("projects/", include("billing.urls_budgets")),
 ]
 
 if settings.DEBUG:

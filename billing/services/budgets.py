@@ -48,7 +48,7 @@ from billing.budget_models import (
 )
 from billing.currencies import MINOR_UNITS, round_money
 from billing.models import managed_projects
-from billing.pricing import local_day, price_entries
+from billing.pricing import RateBook, local_day, price_entries
 from billing.services.errors import BillingConflict, BillingError, BillingForbidden
 from billing.services.settings import client_currency
 from core.days import FIRST_DAY
@@ -161,7 +161,8 @@ def budget_usages(budgets: Iterable[Budget], *, day: date | None = None) -> dict
         .filter(condition)
         .values("id", "user_id", "project_id", "task_id", "started_at", "ended_at", "billable", "user__timezone")
     )
-    prices = price_entries(rows)
+    # Hours only: no rate is read (an empty book prices nothing; the billed seconds need no rate).
+    prices = price_entries(rows, book=None if any(budget.amount is not None for budget in budgets) else RateBook([]))
     seconds: dict[int, int] = defaultdict(int)
     amounts: dict[int, Decimal] = defaultdict(Decimal)
     by_project: dict[int, list[Budget]] = defaultdict(list)
