@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError
 from django.http import Http404
 from django.urls import URLPattern, URLResolver, include, path
+from django.utils.translation import gettext
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import status
 from rest_framework.exceptions import APIException, ErrorDetail, NotFound, PermissionDenied, ValidationError
@@ -106,6 +107,7 @@ def error_body(exc):
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_MODEL_NOT_FOUND = re.compile(r"No \w+ matches the given query\.")
 
 
 def printable(data):
@@ -140,14 +142,16 @@ def _exception_response(exc, context):
     if isinstance(exc, OperationalError):
         # The database is unreachable: tell the client to come back, never a 500.
         response = Response(
-            {"detail": "The service is temporarily unavailable.", "code": "unavailable"},
+            {"detail": gettext("The service is temporarily unavailable."), "code": "unavailable"},
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
         )
         response["Retry-After"] = "5"
         return response
     # As DRF's handler does, so that the code below sees DRF's exceptions (and their codes).
     if isinstance(exc, Http404):
-        exc = NotFound(*exc.args)
+        # get_object_or_404's "No TimeEntry matches the given query." is English and names a model:
+        # DRF's own "Not found." instead, in the reader's language.
+        exc = NotFound() if not exc.args or _MODEL_NOT_FOUND.fullmatch(str(exc.args[0])) else NotFound(*exc.args)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = PermissionDenied(*exc.args)
     response = exception_handler(exc, context)
