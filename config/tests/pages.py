@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import HRFactory, UserFactory
+from billing.budget_models import Budget
+from billing.models import Invoice, InvoiceLine
 from leave.models import LeaveStatus
 from leave.tests.factories import (
     HourlyLeaveTypeFactory,
@@ -31,6 +33,8 @@ API_DOCS = ["/api/v1/docs/", "/api/v1/redoc/"]
 FACTORY, EXPORT_JOB, IMPORT_JOB = "<factory>", "<export job>", "<import job>"
 # HR's page of a person (the employee's), and its deactivation's confirmation.
 PERSON, PERSON_DEACTIVATE = "<person>", "<person deactivate>"
+# A draft invoice's page (HR and the billing group; anyone else: 404).
+INVOICE = "<invoice>"
 # A page that fails, so the 500 page is seen as a browser gets it (config/tests/urls_failing.py).
 FAILING_URLCONF = "config.tests.urls_failing"
 FAILING_PAGE = "/tests/fail/"
@@ -47,6 +51,7 @@ PAGES = [
     (EXPORT_JOB, 200, 200, 200),
     ("/reports/import/", 200, 200, 200),
     (IMPORT_JOB, 200, 200, 200),
+    ("/projects/", 200, 200, 200),
     ("/factories/", 200, 200, 200),
     (FACTORY, 200, 200, 200),
     ("/accounts/preferences/", 200, 200, 200),
@@ -58,6 +63,8 @@ PAGES = [
     ("/accounts/people/import/", 403, 403, 200),
     (PERSON, 404, 404, 200),
     (PERSON_DEACTIVATE, 404, 404, 200),
+    ("/invoices/", 403, 403, 200),
+    (INVOICE, 404, 404, 200),
     ("/api/v1/docs/", 200, 200, 200),
     ("/api/v1/redoc/", 200, 200, 200),
     ("/no-such-page/", 404, 404, 404),
@@ -89,6 +96,7 @@ class Cast:
     factory_path: str
     job_paths: dict = field(default_factory=dict)  # username -> {EXPORT_JOB: path, IMPORT_JOB: path}
     person_path: str = "/accounts/people/0/"
+    invoice_path: str = "/invoices/0/"
 
     def user(self, role):
         return self.users[role]
@@ -100,6 +108,7 @@ class Cast:
             FACTORY: self.factory_path,
             PERSON: self.person_path,
             PERSON_DEACTIVATE: self.person_path + "deactivate/",
+            INVOICE: self.invoice_path,
             **self.job_paths[role],
         }
         return [
@@ -173,6 +182,11 @@ def demo_like_cast():
         ProjectFactory(client=client, name="Internal", code="INT", billable=False),
     ]
     tasks = [TaskFactory(project=projects[0], name="Frontend"), TaskFactory(project=projects[1], name="Meetings")]
+    # Budgets: a money one per month, an hours one in total (the projects page's and HR's dashboard's bars).
+    Budget.objects.create(
+        project=projects[0], hours=Decimal("120"), amount=Decimal("15000"), currency="EUR", period="month"
+    )
+    Budget.objects.create(project=projects[1], hours=Decimal("40"), currency="EUR", refuse_when_exceeded=False)
     now = timezone.now()
     for person in [employee, team[1], manager]:
         for days_ago in range(1, 15):
@@ -230,11 +244,32 @@ def demo_like_cast():
             EXPORT_JOB: reverse("reports:export-job", args=[export.pk]),
             IMPORT_JOB: reverse("reports:import-job", args=[imported.pk]),
         }
+    # A draft invoice of the long-named client: a time line and a fixed one (models, as a fixture).
+    invoice = Invoice.objects.create(
+        client=ClientFactory(name="Example Corporation International Holding"),
+        period_from=first_of_month,
+        period_to=today,
+        currency="EUR",
+        tax_rate=Decimal("19"),
+        net=Decimal("1335.00"),
+        tax=Decimal("253.65"),
+        gross=Decimal("1588.65"),
+        created_by=hr,
+    )
+    InvoiceLine.objects.create(
+        invoice=invoice, position=1, kind="time", description=LONG_PROJECT, quantity=Decimal("14.5"),
+        unit_price=Decimal("90"), amount=Decimal("1305.00"), tracked_seconds=52000, billed_seconds=52200,
+    )  # fmt: skip
+    InvoiceLine.objects.create(
+        invoice=invoice, position=2, description="Hosting", quantity=Decimal("1"), unit_price=Decimal("30"),
+        amount=Decimal("30.00"),
+    )  # fmt: skip
     return Cast(
         users=users,
         factory_path=factory.get_absolute_url(),
         job_paths=job_paths,
         person_path=reverse("accounts:person", args=[employee.pk]),
+        invoice_path=reverse("invoices:detail", args=[invoice.pk]),
     )
 
 
