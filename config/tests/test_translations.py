@@ -60,9 +60,7 @@ def test_the_compiled_catalog_is_there_and_not_older_than_its_source(language, d
     assert mo_path.exists(), f"{mo_path.relative_to(BASE_DIR)} is missing: run `make messages`"
     compiled = polib.mofile(str(mo_path))
     source = polib.pofile(str(po_path))
-    translated = {
-        (entry.msgctxt, entry.msgid, entry.msgid_plural or None) for entry in source.translated_entries()
-    }
+    translated = {(entry.msgctxt, entry.msgid, entry.msgid_plural or None) for entry in source.translated_entries()}
     assert translated <= keys(compiled), "the .mo lacks messages of its .po: run `make messages`"
 
 
@@ -90,7 +88,8 @@ def fresh_catalogs(tmp_path_factory):
             capture_output=True,
             text=True,
         )
-    return {domain: keys(polib.pofile(str(copy / "locale" / "de" / "LC_MESSAGES" / f"{domain}.po"))) for domain in DOMAINS}
+    fresh = copy / "locale" / "de" / "LC_MESSAGES"
+    return {domain: keys(polib.pofile(str(fresh / f"{domain}.po"))) for domain in DOMAINS}
 
 
 @pytest.mark.parametrize(("language", "domain"), CATALOGS)
