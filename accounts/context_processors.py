@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,10 @@ NAVIGATION = [
     (_("Factories"), "sprockets:factory-list", "all"),
     (_("People"), "accounts:people", "hr"),
 ]
+# Pages of a few, in the user's menu beside the admin: one more link wraps HR's header at 1366 px.
+MENU_LINKS = [
+    (_("Invoices"), "invoices:list", "billing"),
+]
 
 
 def _allowed(user, audience):
@@ -25,15 +30,28 @@ def _allowed(user, audience):
         return user.is_manager or user.is_hr
     if audience == "hr":
         return user.is_hr
+    if audience == "billing":  # HR and the billing group (billing.services.invoices.can_invoice)
+        return user.is_hr or _in_billing_group(user)
     return False
+
+
+def _in_billing_group(user):
+    # Read once per request (the user object lives as long as the request).
+    if not hasattr(user, "_in_billing_group"):
+        user._in_billing_group = user.groups.filter(name=settings.BILLING_GROUP_NAME).exists()
+    return user._in_billing_group
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"navigation": []}
+        return {"navigation": [], "menu_links": []}
+    return {"navigation": _links(request, user, NAVIGATION), "menu_links": _links(request, user, MENU_LINKS)}
+
+
+def _links(request, user, links):
     items = []
-    for label, url_name, audience in NAVIGATION:
+    for label, url_name, audience in links:
         if not _allowed(user, audience):
             continue
         try:
@@ -42,4 +60,4 @@ def navigation(request):
             continue
         current = request.path == url if url == "/" else request.path.startswith(url)
         items.append({"label": label, "url": url, "current": current})
-    return {"navigation": items}
+    return items

@@ -1,14 +1,16 @@
 """Rates in the admin, read-only: every write goes through billing.services (rules and audit), which
 the API calls; the admin shows the history for HR."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from billing.budget_models import Budget, BudgetAlert
-from billing.models import ClientBilling, ProjectBilling, Rate
+from billing.models import ClientBilling, Invoice, InvoiceLine, ProjectBilling, Rate
 from billing.services.budgets import Usage, budget_usages
+from billing.services.invoices import can_invoice, invoice_issue
+from core.errors import DomainError
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -105,3 +107,54 @@ class BudgetAlertAdmin(ReadOnlyAdmin):
     list_filter = ["threshold"]
     list_select_related = ["budget__project", "budget__client"]
     date_hierarchy = "sent_at"
+
+
+# --- Invoices: read in the admin, written through the pages and the API (billing.services.invoices) ---
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    fields = ["position", "kind", "description", "quantity", "unit_price", "amount"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "kind", "status", "client", "period_from", "period_to", "gross", "currency", "issued_on"]
+    list_filter = ["status", "kind", "currency", "year"]
+    list_select_related = ["client"]
+    search_fields = ["number", "client__name"]
+    date_hierarchy = "created_at"
+    inlines = [InvoiceLineInline]
+    actions = ["issue_drafts"]
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return can_invoice(request.user)  # type: ignore[arg-type]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_invoice(request.user)  # type: ignore[arg-type]
+
+    def get_actions(self, request: HttpRequest):
+        # The read-only admin has no delete action; issuing is the one write, through the service.
+        return {"issue_drafts": self.get_action("issue_drafts")} if can_invoice(request.user) else {}  # type: ignore[arg-type]
+
+    @admin.action(description="Issue the selected drafts (each gets the next number)")
+    def issue_drafts(self, request: HttpRequest, queryset) -> None:
+        issued, refused = [], []
+        for invoice in queryset.order_by("created_at", "pk"):
+            try:
+                issued.append(invoice_issue(actor=request.user, invoice=invoice).number)  # type: ignore[arg-type]
+            except DomainError as error:
+                refused.append(f"{invoice}: {error.message}")
+        if issued:
+            self.message_user(request, f"Issued {', '.join(str(number) for number in issued)}.", messages.SUCCESS)
+        for message in refused:
+            self.message_user(request, message, messages.ERROR)

@@ -25,12 +25,6 @@ class BillingConfig(AppConfig):
             Rounding.parse(settings.BILLING_ROUNDING)
         except ValueError as error:
             raise ImproperlyConfigured(f"BILLING_ROUNDING: {error}") from None
-
-        from billing.services.budgets import check_entry_write
-        from timetracking.services.checks import register_entry_write_check
-
-        # Budgets that refuse time once used up, and their alerts (timetracking calls this on every entry write).
-        register_entry_write_check(check_entry_write)
         _check_invoice_settings()
 
         from billing.services.invoices import refuse_invoiced_entries
@@ -38,6 +32,12 @@ class BillingConfig(AppConfig):
 
         # An entry on an invoice never changes, whichever path writes it (timetracking asks).
         register_entry_lock(refuse_invoiced_entries)
+
+        from billing.services.budgets import check_entry_write
+        from timetracking.services.checks import register_entry_write_check
+
+        # Budgets that refuse time once used up, and their alerts (timetracking calls this on every entry write).
+        register_entry_write_check(check_entry_write)
 
 
 def _check_invoice_settings() -> None:

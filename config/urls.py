@@ -31,6 +31,7 @@ urlpatterns = [
     path("leave/", include("leave.urls")),
     path("factories/", include("sprockets.urls")),
     path("reports/", include("reports.urls")),
+    path("invoices/", include("billing.urls_invoices")),
     path("projects/", include("billing.urls_budgets")),
 ]
 

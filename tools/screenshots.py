@@ -48,7 +48,7 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 60_000
 
 
-def pages(factory_path, jobs=None, person_path="/accounts/people/0/"):
+def pages(factory_path, jobs=None, person_path="/accounts/people/0/", invoices=None):
     """(name, path) of every page a signed-in user opens; a page someone may not see shows its 403
     (or 404). `jobs`: the user's own export and import job pages."""
     jobs = jobs or {"export": "/reports/exports/0/", "import": "/reports/import/0/"}
@@ -74,6 +74,9 @@ def pages(factory_path, jobs=None, person_path="/accounts/people/0/"):
         ("people-import", "/accounts/people/import/"),
         ("person", person_path),
         ("person-deactivate", person_path + "deactivate/"),
+        ("invoices", "/invoices/"),
+        ("invoice-issued", (invoices or {}).get("issued", "/invoices/0/")),
+        ("invoice-draft", (invoices or {}).get("draft", "/invoices/0/")),
         ("api-docs", "/api/v1/docs/"),
         ("api-redoc", "/api/v1/redoc/"),
         ("404", "/no-such-page/"),
@@ -220,6 +223,12 @@ def main(argv=None):
 
         person = User.objects.filter(username="alice").first()
         person_path = f"/accounts/people/{person.pk if person else 0}/"
+        from billing.models import Invoice
+
+        invoices = {
+            status: f"/invoices/{pk}/"
+            for status, pk in Invoice.objects.filter(kind="invoice").order_by("pk").values_list("status", "pk")
+        }
         thread, url = start_server()
         from playwright.sync_api import sync_playwright
 
@@ -244,7 +253,7 @@ def main(argv=None):
                         page = context.new_page()
                         page.set_default_timeout(TIMEOUT_MS)
                         sign_in(page, url, role, DEMO_PASSWORD)
-                        for name, path in pages(factory_path, jobs.get(role), person_path):
+                        for name, path in pages(factory_path, jobs.get(role), person_path, invoices):
                             if name not in wanted:
                                 continue
                             page.goto(f"{url}{path}")

@@ -25,7 +25,6 @@ EVENT_TYPES = [
     "period.locked",
     "production.recorded",
     "budget.threshold_reached",
-    "budget.threshold_reached",
     "invoice.issued",
     "invoice.cancelled",
 ]

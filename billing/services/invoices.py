@@ -33,6 +33,7 @@ from billing.models import (
     InvoiceLineKind,
     InvoiceSequence,
     InvoiceStatus,
+    RateLevel,
 )
 from billing.pricing import EntryPrice, local_day, price_entries
 from billing.services.errors import BillingConflict, BillingError, BillingForbidden
@@ -159,23 +160,36 @@ def _billable_rows(client: Client, period_from: date, period_to: date) -> list[d
     return [row for row in rows if period_from <= local_day(row["started_at"], row["user__timezone"]) <= period_to]
 
 
+def _personal(price: EntryPrice) -> bool:
+    return price.rate is not None and price.rate.level == RateLevel.USER_ON_PROJECT
+
+
 def _group_key(row: Mapping[str, Any], price: EntryPrice, grouping: str) -> tuple[Any, ...]:
     assert price.rate is not None
     if grouping == InvoiceGrouping.ENTRY:
         return (row["id"],)
+    # A person's own rate on the project: their own line, named after them.
+    person = row["user_id"] if _personal(price) else None
     if grouping == InvoiceGrouping.TASK:
-        return (row["project_id"], row["task_id"], price.rate.amount)
-    return (row["project_id"], price.rate.amount)
+        return (row["project_id"], row["task_id"], price.rate.amount, person)
+    return (row["project_id"], price.rate.amount, person)
 
 
-def _description(row: Mapping[str, Any], grouping: str) -> str:
+def _person_name(row: Mapping[str, Any]) -> str:
+    return f"{row['user__first_name']} {row['user__last_name']}".strip() or str(row["user__username"])
+
+
+def _description(row: Mapping[str, Any], price: EntryPrice, grouping: str) -> str:
     if grouping == InvoiceGrouping.ENTRY:
         day = local_day(row["started_at"], row["user__timezone"])
         text = row["description"] or row["task__name"] or row["project__name"]
         return f"{day.isoformat()} · {row['project__name']} · {text}"[:500]
+    parts = [str(row["project__name"])]
     if grouping == InvoiceGrouping.TASK and row["task__name"]:
-        return f"{row['project__name']} · {row['task__name']}"[:500]
-    return str(row["project__name"])[:500]
+        parts.append(str(row["task__name"]))
+    if _personal(price):
+        parts.append(_person_name(row))
+    return " · ".join(parts)[:500]
 
 
 def _hours(seconds: int) -> Decimal:
@@ -256,7 +270,7 @@ def invoice_draft_create(
         group = groups.get(key)
         if group is None:
             group = groups[key] = _Group(
-                description=_description(row, grouping),
+                description=_description(row, price, grouping),
                 project_id=row["project_id"],
                 task_id=row["task_id"] if grouping != InvoiceGrouping.PROJECT else None,
                 unit_price=price.rate.amount,

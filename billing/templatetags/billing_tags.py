@@ -29,3 +29,10 @@ def hours(value):
     rounded = Decimal(value).quantize(Decimal("0.01"))
     places = 0 if rounded == rounded.to_integral() else 2
     return number_format(rounded, decimal_pos=places, force_grouping=True)
+
+
+@register.filter
+def seconds_as_hours(seconds):
+    if seconds is None or seconds == "":
+        return ""
+    return hours(Decimal(int(seconds)) / 3600)

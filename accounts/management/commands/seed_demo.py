@@ -12,7 +12,7 @@ from accounts import demo as accounts_demo
 # transaction; and `summary(stdout, users)`, run in the same order once everything is seeded,
 # to say what the demo shows (its deliberate working-time violations and why, what waits for
 # the manager, each person's weeks).
-DEMO_APPS = ["leave", "timetracking", "sprockets", "reports"]
+DEMO_APPS = ["leave", "timetracking", "sprockets", "reports", "billing"]
 
 
 class Command(BaseCommand):
