@@ -40,6 +40,7 @@ from billing.services.errors import BillingConflict, BillingError, BillingForbid
 from billing.services.settings import client_currency
 from core.errors import NotFound
 from timetracking.models import Client, TimeEntry
+from timetracking.services.common import TimeTrackingConflict
 from webhooks.services import outbox_publish
 
 HOUR = Decimal(3600)
@@ -49,8 +50,9 @@ MAX_RANGE_DAYS = 366
 LINE_FIELDS = ("description", "quantity", "unit_price")
 
 
-class Invoiced(BillingConflict):
-    """An entry on an invoice may not change (409 `invoiced`)."""
+class Invoiced(TimeTrackingConflict, BillingConflict):
+    """An entry on an invoice may not change (409 `invoiced`). A time tracking conflict too: the
+    entry write it refuses is shown where the pages show their own (the week page, the grid)."""
 
     default_code = "invoiced"
 

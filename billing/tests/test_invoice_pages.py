@@ -136,3 +136,62 @@ def test_a_missing_invoice_is_404(client, hr):
     login(client, hr)
     assert client.get(reverse("invoices:detail", args=[999999])).status_code == 404
     assert client.get(reverse("invoices:download", args=[999999, "pdf"])).status_code == 404
+
+
+# --- An invoiced entry on every path of the pages and the admin ----------------------------------
+
+
+@pytest.fixture
+def invoiced(hr, acme, billable):
+    services.invoice_issue(
+        actor=hr,
+        invoice=services.invoice_draft_create(
+            actor=hr, client=acme, period_from=date(2026, 3, 1), period_to=date(2026, 3, 31)
+        ),
+    )
+    return billable
+
+
+def _unchanged(entry):
+    before = (entry.started_at, entry.ended_at, entry.description)
+    entry.refresh_from_db()
+    return (entry.started_at, entry.ended_at, entry.description) == before
+
+
+def test_the_week_page_refuses_to_edit_or_delete_an_invoiced_entry(client, employee, invoiced):
+    login(client, employee)
+    edit = client.post(
+        reverse("timetracking:entry-edit", args=[invoiced.pk]), {"date": "2026-03-02", "start": "08:00", "end": "11:00"}
+    )
+    assert edit.status_code == 409 and "can no longer change" in edit.content.decode()
+    deleted = client.post(reverse("timetracking:entry-delete", args=[invoiced.pk]), follow=True)
+    assert "can no longer change" in deleted.content.decode()
+    assert _unchanged(invoiced)
+
+
+def test_the_week_grid_refuses_to_change_an_invoiced_cell(client, employee, invoiced):
+    login(client, employee)
+    for value in ("4:00", ""):
+        response = client.post(
+            reverse("timetracking:grid-cell"),
+            {"week": "2026-03-02", "day": "2026-03-02", "project": invoiced.project_id, "task": "", "value": value},
+            HTTP_HX_REQUEST="true",
+        )
+        assert response.status_code == 409 and "can no longer change" in response.content.decode()
+    assert _unchanged(invoiced)
+
+
+def test_the_admin_refuses_to_delete_an_invoiced_entry(admin_client, invoiced):
+    client = admin_client
+    response = client.post(
+        reverse("admin:timetracking_timeentry_delete", args=[invoiced.pk]), {"post": "yes"}, follow=True
+    )
+    assert response.status_code == 200 and "can no longer change" in response.content.decode()
+    bulk = client.post(
+        reverse("admin:timetracking_timeentry_changelist"),
+        {"action": "delete_selected", "_selected_action": [invoiced.pk], "post": "yes"},
+        follow=True,
+    )
+    # Django's own check sees the invoice's protected link first and refuses the whole selection.
+    assert bulk.status_code == 200 and "Cannot delete time entry" in bulk.content.decode()
+    assert _unchanged(invoiced)
