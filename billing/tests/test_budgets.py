@@ -322,3 +322,22 @@ def test_inactive_people_and_people_without_an_address_get_no_alert(hr, manager,
     budget(hr, project, hours=Decimal("1"), thresholds=[100])
     committing(lambda: log(employee, project, MARCH, 1))
     assert list(OutgoingEmail.objects.values_list("user__username", flat=True)) == ["hr"]
+
+
+def test_a_week_grid_cell_past_a_used_up_budget_is_refused(hr, employee, project):
+    budget(hr, project, hours=Decimal("2"), refuse_when_exceeded=True)
+    timetracking.timesheet_cell_set(
+        user=employee, actor=employee, day=date(2026, 3, 2), project=project, task=None, value="2:00"
+    )
+    with pytest.raises(BudgetExceeded):
+        timetracking.timesheet_cell_set(
+            user=employee, actor=employee, day=date(2026, 3, 3), project=project, task=None, value="0:15"
+        )
+    with pytest.raises(BudgetExceeded):  # growing the cell that is there
+        timetracking.timesheet_cell_set(
+            user=employee, actor=employee, day=date(2026, 3, 2), project=project, task=None, value="3:00"
+        )
+    timetracking.timesheet_cell_set(
+        user=employee, actor=employee, day=date(2026, 3, 2), project=project, task=None, value="1:00"
+    )
+    assert [entry.duration.total_seconds() for entry in project.time_entries.all()] == [3600]
