@@ -108,7 +108,7 @@ class BudgetSerializer(ModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at"]
         validators: list[Any] = []  # one budget per target: the service's 400 at the field
-        extra_kwargs = {"project": {"validators": []}, "client": {"validators": []}}
+        extra_kwargs: dict[str, Any] = {"project": {"validators": []}, "client": {"validators": []}}
 
     def to_representation(self, instance: Budget) -> dict[str, Any]:
         if not hasattr(instance, "usage"):
@@ -324,9 +324,9 @@ class BillingCatalogMixin:
     (a refused budget leaves the project unchanged)."""
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))  # type: ignore[attr-defined]
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         _attach_budget_usage(page)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)  # type: ignore[attr-defined]
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def billing_write(self, target: Project | Client, extra: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -343,13 +343,13 @@ class BillingCatalogMixin:
     def perform_create(self, serializer):
         extra = self._pop_billing(serializer)
         with transaction.atomic():
-            super().perform_create(serializer)  # type: ignore[misc]
+            super().perform_create(serializer)
             self.billing_write(serializer.instance, extra)
 
     def perform_update(self, serializer):
         extra = self._pop_billing(serializer)
         with transaction.atomic():
-            super().perform_update(serializer)  # type: ignore[misc]
+            super().perform_update(serializer)
             self.billing_write(serializer.instance, extra)
 
     def _budget_write(self, *, project: Project | None = None, client: Client | None = None, data: dict[str, Any]):

@@ -172,7 +172,9 @@ def budget_usages(budgets: Iterable[Budget], *, day: date | None = None) -> dict
     for row in rows:
         entry_day = local_day(row["started_at"], row["user__timezone"])
         price = prices[row["id"]]
-        tracked = int((row["ended_at"] - row["started_at"]).total_seconds())
+        ended_at = row["ended_at"]
+        assert ended_at is not None  # finished() entries only
+        tracked = int((ended_at - row["started_at"]).total_seconds())
         billed = price.billed_seconds if row["billable"] and price.billed_seconds is not None else tracked
         for budget in by_project[row["project_id"]]:
             start, end = bounds[budget.pk]
@@ -468,10 +470,8 @@ def _queue_check(project_id: int, day: date) -> None:
 
 def alert_recipients(budget: Budget) -> list[User]:
     """The managers of the budget's project (of the client's projects) and HR; active, with an e-mail."""
-    projects = (
-        Project.objects.filter(pk=budget.project_id)
-        if budget.project_id
-        else Project.objects.filter(client_id=budget.client_id)
+    projects = Project.objects.filter(
+        Q(pk=budget.project_id) if budget.project_id is not None else Q(client_id=budget.client_id)
     )
     membership = Project.members.through.objects.filter(project__in=projects, user__manager_id=OuterRef("pk"))
     hr_membership = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=settings.HR_GROUP_NAME)
