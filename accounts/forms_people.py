@@ -14,20 +14,24 @@ from accounts.services.people import HR_EDITABLE_FIELDS
 from accounts.services.people_import import COLUMNS, MAX_BYTES
 
 WEEKDAYS = [
-    ("1", "Monday"),
-    ("2", "Tuesday"),
-    ("3", "Wednesday"),
-    ("4", "Thursday"),
-    ("5", "Friday"),
-    ("6", "Saturday"),
-    ("7", "Sunday"),
+    ("1", gettext_lazy("Monday")),
+    ("2", gettext_lazy("Tuesday")),
+    ("3", gettext_lazy("Wednesday")),
+    ("4", gettext_lazy("Thursday")),
+    ("5", gettext_lazy("Friday")),
+    ("6", gettext_lazy("Saturday")),
+    ("7", gettext_lazy("Sunday")),
 ]
 
 
 class PeopleFilterForm(forms.Form):
     """The list's search: a name, username or e-mail address, and who (active, deactivated, all)."""
 
-    STATUS_CHOICES = [("active", "Active"), ("inactive", "Deactivated"), ("all", "Everyone")]
+    STATUS_CHOICES = [
+        ("active", gettext_lazy("Active")),
+        ("inactive", gettext_lazy("Deactivated")),
+        ("all", gettext_lazy("Everyone")),
+    ]
 
     q = forms.CharField(label=gettext_lazy("Name, username or e-mail"), required=False, max_length=100)
     status = forms.ChoiceField(label=gettext_lazy("Show"), choices=STATUS_CHOICES, required=False)
@@ -67,11 +71,14 @@ class PersonForm(forms.ModelForm):
         model = User
         fields = list(HR_EDITABLE_FIELDS)
         labels = {
-            "email": "E-mail address",
-            "timezone": "Time zone",
-            "country": "Country",
-            "subdivision": "State or region",
-            "weekly_hours": "Contract hours per week",
+            "email": gettext_lazy("E-mail address"),
+            "timezone": gettext_lazy("Time zone"),
+            "country": gettext_lazy("Country"),
+            "subdivision": gettext_lazy("State or region"),
+            "weekly_hours": gettext_lazy("Contract hours per week"),
+            "manager": gettext_lazy("Manager"),
+            "position": gettext_lazy("Position"),
+            "username": gettext_lazy("Username"),
         }
         help_texts = {"weekly_hours": "", "manager": "Approves their leave and weeks."}
 

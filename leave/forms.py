@@ -24,13 +24,17 @@ class LeaveTypeSelect(forms.Select):
 
 class DraftForm(forms.Form):
     leave_type = forms.ModelChoiceField(
-        queryset=LeaveType.objects.active(), empty_label=None, widget=LeaveTypeSelect(attrs={"data-leave-type": ""})
+        label=gettext_lazy("Leave type"),
+        queryset=LeaveType.objects.active(),
+        empty_label=None,
+        widget=LeaveTypeSelect(attrs={"data-leave-type": ""}),
     )
-    start_date = forms.DateField(widget=DateInput, validators=[validate_day])
-    end_date = forms.DateField(widget=DateInput, validators=[validate_day])
+    start_date = forms.DateField(label=gettext_lazy("Start date"), widget=DateInput, validators=[validate_day])
+    end_date = forms.DateField(label=gettext_lazy("End date"), widget=DateInput, validators=[validate_day])
     start_part = forms.ChoiceField(label=gettext_lazy("First day"), choices=StartPart.choices, initial=StartPart.FULL)
     end_part = forms.ChoiceField(label=gettext_lazy("Last day"), choices=EndPart.choices, initial=EndPart.FULL)
     hours = forms.DecimalField(
+        label=gettext_lazy("Hours"),
         max_digits=5,
         decimal_places=2,
         min_value=0,
@@ -76,8 +80,11 @@ class DraftForm(forms.Form):
 
 
 class LeaveRequestForm(DraftForm):
-    reason = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     attachment = forms.FileField(
+        label=gettext_lazy("Attachment"),
         required=False,
         max_length=255,
         help_text=gettext_lazy("PDF, PNG or JPEG, at most 5 MB (e.g. a sick note)."),
@@ -86,5 +93,8 @@ class LeaveRequestForm(DraftForm):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
-    note = forms.CharField(max_length=500, required=False)
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Decision"),
+        choices=[("approve", gettext_lazy("Approve")), ("reject", gettext_lazy("Reject"))],
+    )
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from typing import cast
 
 from django import forms
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from accounts.models import User
 from core.days import FIRST_DAY, LAST_DAY, week_start
@@ -37,27 +37,41 @@ class ImportForm(forms.Form):
 # --- The /reports/ page's controls ----------------------------------------------------------------
 
 PRESETS = {
-    "this_week": "This week",
-    "last_week": "Last week",
-    "this_month": "This month",
-    "last_month": "Last month",
-    "this_year": "This year",
-    "custom": "Custom dates",
+    "this_week": gettext_lazy("This week"),
+    "last_week": gettext_lazy("Last week"),
+    "this_month": gettext_lazy("This month"),
+    "last_month": gettext_lazy("Last month"),
+    "this_year": gettext_lazy("This year"),
+    "custom": gettext_lazy("Custom dates"),
 }
 DEFAULT_PRESET = "this_month"
 GROUPINGS = {
-    "day": "Day",
-    "week": "Week",
-    "month": "Month",
-    "project": "Project",
-    "task": "Task",
-    "tag": "Tag",
-    "user": "Person",
+    "day": gettext_lazy("Day"),
+    "week": gettext_lazy("Week"),
+    "month": gettext_lazy("Month"),
+    "project": gettext_lazy("Project"),
+    "task": gettext_lazy("Task"),
+    "tag": gettext_lazy("Tag"),
+    "user": gettext_lazy("Person"),
+}
+# The same words inside a sentence ("Hours by project"): English lowercases them, German does not.
+GROUPING_WORDS = {
+    "day": pgettext_lazy("report grouping in a sentence", "day"),
+    "week": pgettext_lazy("report grouping in a sentence", "week"),
+    "month": pgettext_lazy("report grouping in a sentence", "month"),
+    "project": pgettext_lazy("report grouping in a sentence", "project"),
+    "task": pgettext_lazy("report grouping in a sentence", "task"),
+    "tag": pgettext_lazy("report grouping in a sentence", "tag"),
+    "user": pgettext_lazy("report grouping in a sentence", "person"),
 }
 DEFAULT_GROUP_BY, DEFAULT_SUB_GROUP = "day", "project"
 NO_SUB_GROUP = "none"
-BILLABLE_CHOICES = [("", "Billable and not"), ("true", "Billable only"), ("false", "Non-billable only")]
-DATE_WORDS = "Enter a date like 2026-03-31."
+BILLABLE_CHOICES = [
+    ("", gettext_lazy("Billable and not")),
+    ("true", gettext_lazy("Billable only")),
+    ("false", gettext_lazy("Non-billable only")),
+]
+DATE_WORDS = gettext_lazy("Enter a date like 2026-03-31.")
 
 
 def preset_range(preset: str, today: date) -> tuple[date, date]:
@@ -83,7 +97,9 @@ class ReportForm(forms.Form):
     preset = forms.ChoiceField(label=gettext_lazy("Period"), choices=PRESETS.items(), required=False)
     group_by = forms.ChoiceField(label=gettext_lazy("Group by"), choices=GROUPINGS.items(), required=False)
     sub_group = forms.ChoiceField(
-        label=gettext_lazy("Then by"), choices=[(NO_SUB_GROUP, "Nothing"), *GROUPINGS.items()], required=False
+        label=gettext_lazy("Then by"),
+        choices=[(NO_SUB_GROUP, gettext_lazy("Nothing")), *GROUPINGS.items()],
+        required=False,
     )
     user = forms.CharField(label=gettext_lazy("Person"), required=False, max_length=12)
     project = forms.TypedChoiceField(label=gettext_lazy("Project"), required=False, coerce=int, empty_value=None)
@@ -106,7 +122,7 @@ class ReportForm(forms.Form):
         self.fields["to"] = forms.DateField(label=gettext("To"), required=False, error_messages={"invalid": DATE_WORDS})
         self.order_fields(["preset", "from", "to", "group_by", "sub_group", "user", "project", "billable"])
         project_field = cast(forms.ChoiceField, self.fields["project"])
-        project_field.choices = [("", "All projects"), *((project.pk, project.label) for project in projects)]
+        project_field.choices = [("", gettext("All projects")), *((project.pk, project.label) for project in projects)]
         self.fields["project"].error_messages["invalid_choice"] = "Choose a project from the list."
         for name in ("preset", "group_by", "sub_group", "billable"):
             self.fields[name].error_messages["invalid_choice"] = "Choose one of the options in the list."

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, DateField, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce, Trunc, TruncDate
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from accounts.models import User
@@ -294,13 +295,13 @@ def _labels(dimension, keys):
             pk: {"project_name": name, "project_color": color or NO_PROJECT_COLOR}
             for pk, name, color in Project.objects.filter(pk__in=ids).values_list("pk", "name", "color")
         }
-        labels[None] = {"project_name": "(no project)", "project_color": NO_PROJECT_COLOR}
+        labels[None] = {"project_name": gettext("(no project)"), "project_color": NO_PROJECT_COLOR}
     elif dimension == "task":
         labels = {pk: {"task_name": name} for pk, name in Task.objects.filter(pk__in=ids).values_list("pk", "name")}
-        labels[None] = {"task_name": "(no task)"}
+        labels[None] = {"task_name": gettext("(no task)")}
     elif dimension == "tag":
         labels = {pk: {"tag_name": name} for pk, name in Tag.objects.filter(pk__in=ids).values_list("pk", "name")}
-        labels[None] = {"tag_name": "(no tag)"}
+        labels[None] = {"tag_name": gettext("(no tag)")}
     else:
         people = User.objects.filter(pk__in=ids).values_list("pk", "username", "first_name", "last_name")
         labels = {pk: {"user_name": f"{first} {last}".strip() or username} for pk, username, first, last in people}
@@ -434,10 +435,12 @@ def group_label(dimension, row):
     if dimension in TIME_DIMENSIONS:
         value = row[dimension]
         if dimension == "day":
-            return f"{value:%a} {value.day} {value:%b %Y}"
+            return date_format(value, "D j M Y")  # in the reader's language (Mo 16 Mär 2026)
         if dimension == "week":
-            return f"Week {value.isocalendar().week} from {value.day} {value:%b %Y}"
-        return f"{value:%B %Y}"
+            return gettext("Week {number} from {day}").format(
+                number=value.isocalendar().week, day=date_format(value, "j M Y")
+            )
+        return date_format(value, "F Y")
     return row[f"{dimension}_name"]
 
 

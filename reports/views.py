@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from core.errors import NOT_FOUND, DomainError
 from reports import overtime, services, summary
-from reports.forms import BILLABLE_CHOICES, GROUPINGS, NO_SUB_GROUP, PRESETS, ImportForm, ReportForm
+from reports.forms import BILLABLE_CHOICES, GROUPING_WORDS, GROUPINGS, NO_SUB_GROUP, PRESETS, ImportForm, ReportForm
 from reports.models import ExportJob, ImportJob, JobStatus
 from timetracking.models import Project
 from timetracking.templatetags.timesheet import hm
@@ -95,12 +95,15 @@ def _report(viewer, filters, choices):
         "report": report,
         "group_label": GROUPINGS[group_by],
         "sub_group_label": GROUPINGS[sub_group] if sub_group else "",
+        "group_word": GROUPING_WORDS[group_by],
+        "sub_group_word": GROUPING_WORDS[sub_group] if sub_group else "",
+        "period_word": GROUPING_WORDS[period],
         "person_overtime": person,
         "team_overtime": team,
         "expected": expected,
         # Nothing tracked and nothing expected (before someone joined): no empty charts of zeros.
         "show_expected": bool(report["groups"]) or expected["expected_seconds"] > 0,
-        "period_label": {"day": "Day", "week": "Week", "month": "Month"}[period],
+        "period_label": {"day": gettext("Day"), "week": gettext("Week"), "month": gettext("Month")}[period],
         "expected_rows": [
             {**row, "label": summary.group_label(period, {period: row["period"]})} for row in expected["rows"]
         ],
@@ -150,7 +153,7 @@ def _chart_data(report, expected, period):
     else:
         datasets = [
             {
-                "label": "Tracked",
+                "label": gettext("Tracked"),
                 "color": None,
                 "values": [_hours(group["seconds"]) for group in groups],
                 "texts": [hm(group["seconds"]) for group in groups],

@@ -14,7 +14,11 @@ from core.filters import validate_day
 from timetracking import services
 from timetracking.models import Project, Task
 
-BILLABLE_CHOICES = [("", "Project default"), ("yes", "Billable"), ("no", "Not billable")]
+BILLABLE_CHOICES = [
+    ("", gettext_lazy("Project default")),
+    ("yes", gettext_lazy("Billable")),
+    ("no", gettext_lazy("Not billable")),
+]
 
 # Service argument -> form field that shows its error.
 SERVICE_FIELD_TO_FORM_FIELD = {
@@ -127,26 +131,35 @@ class _PickerMixin:
 class EntryForm(_PickerMixin, forms.Form):
     """An entry on the week page: a local date, a start, and an end or a duration."""
 
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_day])
-    start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    date = forms.DateField(
+        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_day]
+    )
+    start = forms.TimeField(label=gettext_lazy("Start"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end = forms.TimeField(
+        label=gettext_lazy("End"),
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         help_text=gettext_lazy("Or give a duration."),
     )
     duration = forms.CharField(
+        label=gettext_lazy("Duration"),
         max_length=10,
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "01:30", "inputmode": "decimal"}),
         help_text=gettext_lazy("HH:MM or hours (1.5); use it for entries past midnight."),
     )
-    project = forms.ChoiceField(required=False, widget=PickerSelect)
-    task = forms.ChoiceField(required=False, widget=PickerSelect)
-    description = forms.CharField(max_length=services.DESCRIPTION_MAX_LENGTH, required=False)
-    tags = forms.CharField(
-        max_length=500, required=False, help_text=gettext_lazy("Comma-separated; new names create tags.")
+    project = forms.ChoiceField(label=gettext_lazy("Project"), required=False, widget=PickerSelect)
+    task = forms.ChoiceField(label=gettext_lazy("Task"), required=False, widget=PickerSelect)
+    description = forms.CharField(
+        label=gettext_lazy("Description"), max_length=services.DESCRIPTION_MAX_LENGTH, required=False
     )
-    billable = forms.ChoiceField(choices=BILLABLE_CHOICES, required=False)
+    tags = forms.CharField(
+        label=gettext_lazy("Tags"),
+        max_length=500,
+        required=False,
+        help_text=gettext_lazy("Comma-separated; new names create tags."),
+    )
+    billable = forms.ChoiceField(label=gettext_lazy("Billable"), choices=BILLABLE_CHOICES, required=False)
 
     def __init__(self, *args, user, entry=None, **kwargs):
         self.user = user
