@@ -8,7 +8,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 
@@ -21,14 +21,25 @@ from core.filters import DayFilter, IdFilter
 from core.serializers import ModelSerializer
 from core.viewsets import ServiceModelViewSet
 from timetracking.api import (
+    BulkCreateSerializer,
+    BulkErrorSerializer,
+    BulkResultSerializer,
+    TimeEntryBulkView,
     TimeEntryCreateSerializer,
     TimeEntrySerializer,
     TimeEntryUpdateSerializer,
     TimeEntryViewSet,
     TimeEntryWithWarningsSerializer,
+    TimerStartSerializer,
+    TimerStartView,
+    TimerStopSerializer,
+    TimerStopView,
+    TimerUpdateSerializer,
+    TimerView,
     lean_entries,
 )
 from timetracking.api.serializers import LEAN_ENTRY_FIELDS, _with_warnings
+from timetracking.api.timer import TimerAnswers
 from timetracking.models import Client, Project, Task, TimeEntry
 
 # --- Rates --------------------------------------------------------------------------------------
@@ -334,3 +345,82 @@ class BilledTimeEntryViewSet(TimeEntryViewSet):
     @extend_schema(request=TimeEntryUpdateSerializer, responses={200: BilledTimeEntryWithWarningsSerializer})
     def partial_update(self, request, *args, **kwargs):
         return super().partial_update(request, *args, **kwargs)
+
+
+# --- The timer and bulk answers with their money ------------------------------------------------------
+
+
+def _entries_with_money(data: list[dict[str, Any]], entries: list[TimeEntry], viewer: User) -> list[dict[str, Any]]:
+    """Representations of `entries` (in the same order) with each entry's money added."""
+    money = entries_money([_instance_row(entry) for entry in entries], viewer)
+    for item, entry in zip(data, entries, strict=True):
+        item.update(_money_text(money[entry.pk]))
+    return data
+
+
+class BilledTimerAnswers(TimerAnswers):
+    def entry_read(self, entry):
+        return _entries_with_money([dict(super().entry_read(entry))], [entry], self.request.user)[0]
+
+    def entry_data(self, entry):
+        return _entries_with_money([super().entry_data(entry)], [entry], self.request.user)[0]
+
+    def entry_with_warnings(self, entry):
+        return _entries_with_money([super().entry_with_warnings(entry)], [entry], self.request.user)[0]
+
+
+class BilledTimerView(BilledTimerAnswers, TimerView):
+    @extend_schema(
+        responses={200: BilledTimeEntrySerializer, 204: OpenApiResponse(description="No timer is running.")},
+        operation_id="timer_retrieve",
+    )
+    def get(self, request):
+        return super().get(request)
+
+    @extend_schema(
+        request=TimerUpdateSerializer, responses={200: BilledTimeEntrySerializer}, operation_id="timer_partial_update"
+    )
+    def patch(self, request):
+        return super().patch(request)
+
+
+class BilledTimerStartView(BilledTimerAnswers, TimerStartView):
+    @extend_schema(
+        request=TimerStartSerializer, responses={201: BilledTimeEntryWithWarningsSerializer}, operation_id="timer_start"
+    )
+    def post(self, request):
+        return super().post(request)
+
+
+class BilledTimerStopView(BilledTimerAnswers, TimerStopView):
+    @extend_schema(
+        request=TimerStopSerializer, responses={200: BilledTimeEntryWithWarningsSerializer}, operation_id="timer_stop"
+    )
+    def post(self, request):
+        return super().post(request)
+
+
+class BilledBulkResultSerializer(BulkResultSerializer):
+    entries = BilledTimeEntrySerializer(many=True)
+
+
+class BilledTimeEntryBulkView(TimeEntryBulkView):
+    @extend_schema(
+        request=BulkCreateSerializer,
+        responses={201: BilledBulkResultSerializer, 400: BulkErrorSerializer},
+        operation_id="time_entries_bulk_create",
+    )
+    def post(self, request):
+        return super().post(request)
+
+    def entries_data(self, entries):
+        return _entries_with_money([dict(item) for item in super().entries_data(entries)], entries, self.request.user)
+
+
+# timetracking's plain API views, with money (config.api hands them to timetracking.api.api_urlpatterns).
+TIMETRACKING_VIEWS = {
+    "bulk_view": BilledTimeEntryBulkView,
+    "timer_view": BilledTimerView,
+    "timer_start_view": BilledTimerStartView,
+    "timer_stop_view": BilledTimerStopView,
+}

@@ -172,7 +172,7 @@ FILE_RESPONSE = OpenApiResponse(OpenApiTypes.BINARY, description="The file.")
     list=extend_schema(summary="Invoices and credit notes (HR and the billing group)"),
     retrieve=extend_schema(summary="An invoice with its lines"),
     create=extend_schema(
-        summary="Draft an invoice from a client's billable, uninvoiced entries",
+        summary="Draft an invoice of a client's uninvoiced billable time",
         request=InvoiceCreateSerializer,
         responses={201: InvoiceSerializer},
     ),
@@ -272,16 +272,14 @@ class InvoiceViewSet(
         )
         return self._answer(invoice)
 
-    @extend_schema(
-        summary="Issue a draft: the next number; its entries are locked", request=None, responses=InvoiceSerializer
-    )
+    @extend_schema(summary="Issue a draft (the next number; entries locked)", request=None, responses=InvoiceSerializer)
     @action(detail=True, methods=["post"])
     def issue(self, request: Request, pk: str | None = None) -> Response:
         invoice = services.invoice_issue(actor=request.user, invoice=self.get_object())
         return self._answer(invoice)
 
     @extend_schema(
-        summary="Cancel an issued invoice by a credit note (its entries are released)",
+        summary="Cancel an issued invoice by a credit note",
         request=InvoiceCancelSerializer,
         responses={201: InvoiceSerializer},
     )
@@ -294,7 +292,12 @@ class InvoiceViewSet(
         )
         return self._answer(credit, status.HTTP_201_CREATED)
 
-    @extend_schema(summary="The invoice as PDF", responses={(200, "application/pdf"): FILE_RESPONSE})
+    # application/pdf, also declared as octet-stream: a generated client reads that as bytes (it has no
+    # PDF type), as for a leave request's document.
+    @extend_schema(
+        summary="The invoice as PDF",
+        responses={(200, media_type): FILE_RESPONSE for media_type in ("application/octet-stream", "application/pdf")},
+    )
     @action(detail=True, methods=["get"])
     def pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
         return invoice_pdf(self.get_object())

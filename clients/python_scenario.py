@@ -54,7 +54,6 @@ from timetrack_client.models import (
     ReportExportFormat,
     Summary,
     TimeEntryCreateRequest,
-    TimeEntryWithWarnings,
     TimerStartRequest,
     TimerStopRequest,
     TokenBlacklistRequest,
@@ -122,10 +121,10 @@ class Scenario:
                 client=api,
                 body=TimerStartRequest(project=project.id, started_at=now - datetime.timedelta(minutes=30)),
             ),
-            TimeEntryWithWarnings,
+            BilledTimeEntryWithWarnings,  # the timer answers with its money too
         )
         check(started.is_running, "the timer runs")
-        stopped = expect(timer_stop.sync(client=api, body=TimerStopRequest()), TimeEntryWithWarnings)
+        stopped = expect(timer_stop.sync(client=api, body=TimerStopRequest()), BilledTimeEntryWithWarnings)
         check(not stopped.is_running and stopped.id == started.id, "the timer stopped")
         self.step("timer start/stop")
 

@@ -77,8 +77,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("redoc/", docs_csp(SpectacularRedocView.as_view(url_name="api:schema", **docs_access)), name="redoc"),
     path("redoc/redoc.standalone.js", redoc_bundle, name="redoc-bundle"),  # templates/drf_spectacular/redoc.html
 ]
+# The timer and bulk answers with their money, as the entries above.
+URL_OPTIONS = {timetracking_api: billing_api.TIMETRACKING_VIEWS}
 for module in APPS:
-    urlpatterns += getattr(module, "urlpatterns", [])
+    if module in URL_OPTIONS:
+        urlpatterns += module.api_urlpatterns(**URL_OPTIONS[module])
+    else:
+        urlpatterns += getattr(module, "urlpatterns", [])
 urlpatterns += [path("", include(router.urls))]
 
 

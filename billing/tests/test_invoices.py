@@ -352,11 +352,14 @@ def test_bad_api_input_is_400(client_for, hr, acme, entries):
 
 
 def test_others_get_404_and_403(client_for, hr, acme, entries, manager, employee):
-    pk = draft(hr, acme).pk
+    invoice = draft(hr, acme)
+    pk, line_id = invoice.pk, invoice.lines.get().pk
     for user in (manager, employee):
         api = client_for(user)
         assert api.get(URL).json()["results"] == []
         assert api.get(f"{URL}{pk}/").status_code == 404
+        assert api.patch(f"{URL}{pk}/lines/{line_id}/", {"unit_price": "1"}, format="json").status_code == 404
+        assert api.delete(f"{URL}{pk}/lines/{line_id}/").status_code == 404
         assert api.post(f"{URL}{pk}/issue/").status_code == 404
         assert (
             api.post(URL, {"client": acme.pk, "from": "2026-03-01", "to": "2026-03-31"}, format="json").status_code

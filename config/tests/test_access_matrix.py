@@ -26,6 +26,7 @@ from accounts.models import ApiKey, AuditEvent, User
 from accounts.services import api_key_create, audit_record
 from accounts.tests.factories import HRFactory, PositionFactory
 from billing.budget_models import Budget
+from billing.models import Invoice, InvoiceLine
 from billing.tests.factories import RateFactory
 from config.api import router
 from leave.models import LeaveRequest, LedgerEntry
@@ -124,7 +125,20 @@ def make_budget(owner):
     return Budget.objects.create(project=ProjectFactory(members=[owner]), hours=Decimal("10"), currency="EUR")
 
 
-OWNED, COMPANY, HR_ONLY, MANAGED = "owned", "company-wide", "HR only", "managed"
+def make_invoice(owner):
+    """A draft invoice of the owner's project's client, with a line (HR and the billing group only)."""
+    project = ProjectFactory(members=[owner])
+    invoice = Invoice.objects.create(
+        client=project.client or ClientFactory(), period_from=date(2026, 1, 1), period_to=date(2026, 1, 31),
+        currency="EUR", created_by=owner,
+    )  # fmt: skip
+    InvoiceLine.objects.create(
+        invoice=invoice, position=1, description="Work", quantity=1, unit_price=Decimal("90"), amount=Decimal("90")
+    )
+    return invoice
+
+
+OWNED, COMPANY, HR_ONLY, MANAGED, BILLING = "owned", "company-wide", "HR only", "managed", "billing"
 
 
 @dataclass(frozen=True)
@@ -133,7 +147,8 @@ class Route:
     OWNED: its owner, their manager and HR (jobs: the requester only) — anyone else 404;
     COMPANY: everyone reads, writes need a role (catalog: managers/HR; production: planners/HR);
     HR_ONLY: HR; everyone else 403, whatever the method;
-    MANAGED: HR and the managers of its project (rates); anyone else 404."""
+    MANAGED: HR and the managers of its project (rates); anyone else 404;
+    BILLING: HR and the billing group (invoices); anyone else 404."""
 
     make: object
     scope: str
@@ -193,6 +208,13 @@ ROUTES = {
     "rate-detail": Route(make_rate, MANAGED),
     # billing: the owner's project's budget (their manager manages the project)
     "budget-detail": Route(make_budget, MANAGED),
+    # billing: invoices and their actions (HR and the billing group; the owner neither)
+    "invoice-detail": Route(make_invoice, BILLING),
+    "invoice-add-line": Route(make_invoice, BILLING, basename="invoice"),
+    "invoice-issue": Route(make_invoice, BILLING, basename="invoice"),
+    "invoice-cancel": Route(make_invoice, BILLING, basename="invoice"),
+    "invoice-pdf": Route(make_invoice, BILLING, basename="invoice"),
+    "invoice-export": Route(make_invoice, BILLING, basename="invoice"),
 }
 
 
@@ -200,7 +222,9 @@ def object_routes():
     """{url name: allowed methods} of every /api/v1/ route that names one object (has a pk)."""
     routes = {}
     for pattern in router.urls:
-        if isinstance(pattern, URLPattern) and "<pk>" in str(pattern.pattern) and "format" not in str(pattern.pattern):
+        text = str(pattern.pattern)
+        # One object: its pk and nothing else (an invoice's line, by two ids, is billing's own test's).
+        if isinstance(pattern, URLPattern) and "<pk>" in text and "format" not in text and "line_id" not in text:
             routes[pattern.name] = set(pattern.callback.actions)
     return routes
 
@@ -275,7 +299,7 @@ def test_the_same_url_answers_its_owner(client_for, employee, hr, route_name):
     route = ROUTES[route_name]
     instance = route.make(employee)
     url = reverse(f"api:{route_name}", args=[instance.pk])
-    reader = hr if route.scope in (HR_ONLY, MANAGED) else employee
+    reader = hr if route.scope in (HR_ONLY, MANAGED, BILLING) else employee
     if "get" not in ALLOWED_METHODS[route_name]:
         # A POST-only action (approve, reject, reopen, cancel): its object's own URL.
         url = reverse(f"api:{route.basename or route_name.rsplit('-', 1)[0]}-detail", args=[instance.pk])

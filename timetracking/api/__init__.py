@@ -106,6 +106,7 @@ __all__ = [
     "ViolationListView",
     "ViolationQuerySerializer",
     "ViolationSerializer",
+    "api_urlpatterns",
     "lean_entries",
     "register",
     "urlpatterns",
@@ -128,10 +129,18 @@ def register(
     router.register("periods", PeriodViewSet, basename="period")
 
 
-urlpatterns = [
-    path("time-entries/bulk/", TimeEntryBulkView.as_view(), name="time-entry-bulk"),
-    path("timer/", TimerView.as_view(), name="timer"),
-    path("timer/start/", TimerStartView.as_view(), name="timer-start"),
-    path("timer/stop/", TimerStopView.as_view(), name="timer-stop"),
-    path("compliance/violations/", ViolationListView.as_view(), name="compliance-violations"),
-]
+def api_urlpatterns(
+    *, bulk_view=TimeEntryBulkView, timer_view=TimerView, timer_start_view=TimerStartView, timer_stop_view=TimerStopView
+):
+    """This app's plain API views; like `register`, an app above this one may extend them (billing
+    adds the money of the entries they answer with), chosen by config.api."""
+    return [
+        path("time-entries/bulk/", bulk_view.as_view(), name="time-entry-bulk"),
+        path("timer/", timer_view.as_view(), name="timer"),
+        path("timer/start/", timer_start_view.as_view(), name="timer-start"),
+        path("timer/stop/", timer_stop_view.as_view(), name="timer-stop"),
+        path("compliance/violations/", ViolationListView.as_view(), name="compliance-violations"),
+    ]
+
+
+urlpatterns = api_urlpatterns()

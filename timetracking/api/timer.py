@@ -17,7 +17,20 @@ from timetracking.api.serializers import (
 )
 
 
-class TimerView(APIView):
+class TimerAnswers:
+    """How the timer views write an entry; an app above this one (billing: its money) extends them."""
+
+    def entry_read(self, entry):
+        return TimeEntrySerializer(entry).data
+
+    def entry_data(self, entry):
+        return written_entry(entry)
+
+    def entry_with_warnings(self, entry):
+        return _with_warnings(entry)
+
+
+class TimerView(TimerAnswers, APIView):
     """The caller's running timer."""
 
     @extend_schema(
@@ -28,7 +41,7 @@ class TimerView(APIView):
         entry = services.timer_current(user=request.user)
         if entry is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(TimeEntrySerializer(entry).data)
+        return Response(self.entry_read(entry))
 
     @extend_schema(
         request=TimerUpdateSerializer,
@@ -40,10 +53,10 @@ class TimerView(APIView):
         serializer = TimerUpdateSerializer(data=request.data, partial=True, context={"request": request})
         serializer.is_valid(raise_exception=True)
         entry = services.timer_update(user=request.user, **serializer.validated_data)
-        return Response(written_entry(entry))
+        return Response(self.entry_data(entry))
 
 
-class TimerStartView(APIView):
+class TimerStartView(TimerAnswers, APIView):
     @extend_schema(
         request=TimerStartSerializer,
         responses={201: TimeEntryWithWarningsSerializer},
@@ -54,10 +67,10 @@ class TimerStartView(APIView):
         serializer = TimerStartSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         entry = services.timer_start(user=request.user, **serializer.validated_data)
-        return Response(_with_warnings(entry), status=status.HTTP_201_CREATED)
+        return Response(self.entry_with_warnings(entry), status=status.HTTP_201_CREATED)
 
 
-class TimerStopView(APIView):
+class TimerStopView(TimerAnswers, APIView):
     @extend_schema(
         request=TimerStopSerializer,
         responses={200: TimeEntryWithWarningsSerializer},
@@ -68,4 +81,4 @@ class TimerStopView(APIView):
         serializer = TimerStopSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         entry = services.timer_stop(user=request.user, **serializer.validated_data)
-        return Response(_with_warnings(entry))
+        return Response(self.entry_with_warnings(entry))
