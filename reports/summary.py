@@ -444,7 +444,7 @@ def group_label(dimension, row):
     return row[f"{dimension}_name"]
 
 
-def summarize_grouped(filters, group_by, sub_group=None):
+def summarize_grouped(filters, group_by, sub_group=None, *, money=None):
     """Groups of `group_by`, each with its sub-groups of `sub_group` (or none): the /reports/ page's
     table and chart. The rows are `summarize(filters, [group_by, sub_group])`'s, exactly what the
     summary export of `group_by=<group_by>,<sub_group>` writes; each group's own figures come from
@@ -453,7 +453,7 @@ def summarize_grouped(filters, group_by, sub_group=None):
     "children": [{key, label, color, seconds, ...}]}], "sub_groups": [{key, label, color}]}."""
     if sub_group is not None and sub_group == group_by:
         raise ReportError(gettext("Choose a sub-group other than the grouping."), field="sub_group")
-    outer = summarize(filters, [group_by])
+    outer = summarize(filters, [group_by], money=money)
     groups, by_key = [], {}
     for row in outer["rows"]:
         group = _group_entry(group_by, row)
@@ -497,4 +497,8 @@ def _group_entry(dimension, row):
         "hours": row["hours"],
         "billable_hours": row["billable_hours"],
         "entries": row["entries"],
+        # The money of the group, when summarize was asked for it (reports.money.MoneyView).
+        "amount": row.get("amount"),
+        "cost": row.get("cost"),
+        "currency": row.get("currency"),
     }

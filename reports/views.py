@@ -1,6 +1,7 @@
 """The /reports/ pages: charts + tables + exports, export job progress, and imports."""
 
 import json
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -12,10 +13,12 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from billing.templatetags.billing_tags import money
 from core.errors import NOT_FOUND, DomainError
 from reports import overtime, services, summary
 from reports.forms import BILLABLE_CHOICES, GROUPING_WORDS, GROUPINGS, NO_SUB_GROUP, PRESETS, ImportForm, ReportForm
 from reports.models import ExportJob, ImportJob, JobStatus
+from reports.money import money_view
 from timetracking.models import Project
 from timetracking.templatetags.timesheet import hm
 
@@ -74,7 +77,9 @@ def _state(form):
 
 def _report(viewer, filters, choices):
     group_by, sub_group = choices["group_by"], choices["sub_group"]
-    report = summary.summarize_grouped(filters, group_by, sub_group)
+    view = money_view(viewer)
+    report = summary.summarize_grouped(filters, group_by, sub_group, money=view if view.any else None)
+    revenue = _revenue(report, view)
     period = group_by if group_by in summary.TIME_DIMENSIONS else "week"
     person, team = None, None
     if len(filters.users) == 1:
@@ -107,7 +112,8 @@ def _report(viewer, filters, choices):
         "expected_rows": [
             {**row, "label": summary.group_label(period, {period: row["period"]})} for row in expected["rows"]
         ],
-        "chart": (chart := _chart_data(report, expected, period)),
+        "revenue": revenue,
+        "chart": (chart := {**_chart_data(report, expected, period), "revenue": revenue}),
         "chart_json": json.dumps(chart),
         "entries_export": urlencode(export_query),
         "summary_export": urlencode([*export_query, ("kind", "summary"), ("group_by", summary_group)]),
@@ -129,6 +135,30 @@ def choices_params(choices):
 
 def _hours(seconds):
     return round(float(seconds) / 3600, 4)
+
+
+def _revenue(report, view):
+    """The groups' amounts (and costs, for who sees them) for the revenue chart and the table's money
+    columns: None without a billable side to show, or when the groups mix currencies (amounts are never
+    converted)."""
+    groups = report["groups"]
+    currencies = {group["currency"] for group in groups if group["currency"]}
+    if not view.amounts or len(currencies) != 1 or not any(group["amount"] is not None for group in groups):
+        return None
+    (currency,) = currencies
+
+    def series(name):
+        values = [group[name] or Decimal(0) for group in groups]
+        return [float(value) for value in values], [money(value, currency) for value in values]
+
+    amounts, amount_texts = series("amount")
+    data = {"currency": currency, "amounts": amounts, "amount_texts": amount_texts, "costs": None, "cost_texts": None}
+    if view.costs:
+        data["costs"], data["cost_texts"] = series("cost")
+    total = report["total"]
+    data["total_amount"] = money(total.get("amount"), currency) if total.get("amount") is not None else ""
+    data["total_cost"] = money(total.get("cost"), currency) if view.costs and total.get("cost") is not None else ""
+    return data
 
 
 def _chart_data(report, expected, period):

@@ -91,6 +91,31 @@
       }));
     }
 
+    var revenue = document.getElementById("chart-revenue");
+    if (revenue && data.revenue) {
+      var money = data.revenue;
+      var revenueBox = document.getElementById("chart-revenue-box");
+      if (revenueBox && data.horizontal) {
+        revenueBox.style.height = Math.max(16, data.labels.length * (money.costs ? 3 : 2) + 5) + "rem";
+      }
+      var moneyDatasets = [{ label: gettext("Amount"), backgroundColor: "#16a34a", data: money.amounts, maxBarThickness: 56 }];
+      var moneyTexts = [money.amount_texts];
+      if (money.costs) {
+        moneyDatasets.push({ label: gettext("Cost"), backgroundColor: "#9ca3af", data: money.costs, maxBarThickness: 56 });
+        moneyTexts.push(money.cost_texts);
+      }
+      var moneyAxis = { beginAtZero: true, title: { display: true, text: money.currency } };
+      charts.push(new Chart(revenue, {
+        type: "bar",
+        data: { labels: data.labels, datasets: moneyDatasets },
+        options: Object.assign({}, common, {
+          indexAxis: data.horizontal ? "y" : "x",
+          scales: data.horizontal ? { x: moneyAxis } : { y: moneyAxis },
+          plugins: { legend: { display: moneyDatasets.length > 1 }, tooltip: tooltip(moneyTexts) },
+        }),
+      }));
+    }
+
     var periods = data.periods;
     var expected = document.getElementById("chart-expected");
     if (expected && periods) {
