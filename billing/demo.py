@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from billing.models import Invoice, Rate, RateKind, RateLevel
-from billing.services import invoices, rate_create
+from billing.models import Budget, Invoice, Rate, RateKind, RateLevel
+from billing.services import budget_create, invoices, rate_create
 from billing.services.errors import BillingError
 from timetracking.models import Client, Project
 
@@ -35,6 +35,7 @@ def seed(stdout, users):
             rate(RateKind.BILLABLE, RateLevel.PROJECT, "120", project=app)
             rate(RateKind.BILLABLE, RateLevel.USER_ON_PROJECT, "135", project=app, user=users["manager"])
         stdout.write("  billing: rates (company 95 EUR/h, Acme Corp 110, Globex's app 120, the manager on it 135)")
+    _seed_budgets(stdout, hr)
     if Invoice.objects.exists():
         return
     first_of_month = timezone.localdate(timezone=hr.tzinfo).replace(day=1)
@@ -56,3 +57,23 @@ def seed(stdout, users):
         stdout.write(
             f"  billing: {name}'s invoice for last month {'issued as ' + str(draft.number) if issue else 'drafted'}"
         )
+
+
+def _seed_budgets(stdout, hr):
+    """The demo projects' budget hours become their total budgets (time tracking stores the hours;
+    billing checks them), and Globex's app a monthly budget in hours and money, alerted at 50, 80 and 100 %."""
+    if Budget.objects.exists():
+        return
+    app = Project.objects.filter(code="GLX-APP").first()
+    for project in Project.objects.filter(budget_hours__isnull=False).exclude(code="GLX-APP").order_by("pk"):
+        budget_create(actor=hr, project=project, hours=project.budget_hours)
+    if app is not None:
+        budget_create(
+            actor=hr,
+            project=app,
+            hours=Decimal("160"),
+            amount=Decimal("20000"),
+            period="month",
+            thresholds=[50, 80, 100],
+        )
+    stdout.write(f"  billing: {Budget.objects.count()} project budgets (Globex's app: 160 h / 20000 per month)")
