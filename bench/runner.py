@@ -311,6 +311,15 @@ def best_round(rounds):
 
 
 def _measure(scenario, context, server, args):
+    from bench.scenarios import priced_rates
+
+    if scenario.priced:
+        with priced_rates(context):
+            return _measure_now(scenario, context, server, args)
+    return _measure_now(scenario, context, server, args)
+
+
+def _measure_now(scenario, context, server, args):
     server.reset_peak_rss()
     if scenario.mode != "plain":
         context.clean_writes()  # an earlier round's entries and timers

@@ -8,8 +8,10 @@ suite also runs on two small data sets to prove that no scenario's query count g
 """
 
 import json
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
@@ -101,6 +103,7 @@ class Scenario:
     url_name: str = ""
     explain: bool = False  # (e), (f), (h): compare with the database's own time for the query
     stream: bool = False  # (i): one long streamed answer, measured by rows/s and memory
+    priced: bool = False  # (k): measured with rates (priced_rates), every other scenario without
 
     def available(self):
         if not self.url_name:
@@ -123,6 +126,7 @@ class Scenario:
             "d": context.timers,
             "e": [context.reader],
             "f": [context.hr],
+            "k": [context.hr],
             "g": [context.reader],
             "i": [context.hr],
             "j": [context.reader],
@@ -143,7 +147,7 @@ class Scenario:
         if self.key == "e":
             first, last = date(context.year, 1, 1), date(context.year, 12, 31)
             return f"{reverse(self.url_name)}?group_by=week&from={first}&to={last}&user={context.reader.pk}"
-        if self.key == "f":
+        if self.key in ("f", "k"):
             last = context.month_last
             return f"{reverse(self.url_name)}?group_by=project&from={context.month_first}&to={last}&user=all"
         if self.key == "g":
@@ -225,6 +229,7 @@ SCENARIOS = [
     Scenario("d", "timer start + stop", method="POST", mode="timer"),
     Scenario("e", "one user's year by week", url_name="api:report-summary", explain=True),
     Scenario("f", "the company's month by project", url_name="api:report-summary", explain=True),
+    Scenario("k", "(f) with amounts and costs (rates set)", url_name="api:report-summary", explain=True, priced=True),
     Scenario("g", "a user's leave balances"),
     Scenario("h", "a factory chart by day (2 years)", url_name="api:factory-chart", explain=True),
     Scenario("i", "CSV export of every entry (HR, API key)", auth="api_key", url_name="api:report-export", stream=True),
@@ -278,7 +283,37 @@ def measure_queries(context, scenarios=None, host="127.0.0.1", capture_sql=False
             continue
         user = scenario.users(context)[0]
         headers = auth_headers(scenario, context, user)
-        counts, statuses, captured = scenario.count_queries(context, client, headers, count_full_stream=full_stream)
+        with priced_rates(context) if scenario.priced else nullcontext():
+            counts, statuses, captured = scenario.count_queries(context, client, headers, count_full_stream=full_stream)
         results[scenario.key] = {"queries": counts, "status": statuses, "sql": captured if capture_sql else []}
     context.clean_writes()
     return results
+
+
+@contextmanager
+def priced_rates(context):
+    """Rates as a company that bills would have them, for the scenario that measures a priced summary:
+    a company default (billable and cost) and a billable rate on every second project of the bench
+    client, valid from before the data; removed afterwards, so that every other scenario measures
+    the unpriced path it always measured."""
+    from billing.models import Rate, RateKind, RateLevel
+    from timetracking.models import Project
+
+    since = context.data_start - timedelta(days=1)
+    rates = [
+        Rate(kind=RateKind.BILLABLE, level=RateLevel.COMPANY, currency="EUR", amount=Decimal("95"), valid_from=since),
+        Rate(kind=RateKind.COST, level=RateLevel.COMPANY, currency="EUR", amount=Decimal("48"), valid_from=since),
+    ]
+    projects = (
+        Project.objects.filter(name__startswith=context.dataset.prefix).order_by("pk").values_list("pk", flat=True)
+    )
+    rates += [
+        Rate(kind=RateKind.BILLABLE, level=RateLevel.PROJECT, project_id=pk, currency="EUR", amount=Decimal("120"),
+             valid_from=since)
+        for pk in list(projects)[::2]
+    ]  # fmt: skip
+    created = Rate.objects.bulk_create(rates)
+    try:
+        yield
+    finally:
+        Rate.objects.filter(pk__in=[rate.pk for rate in created]).delete()

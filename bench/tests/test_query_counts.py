@@ -63,3 +63,18 @@ def test_the_authenticated_no_op_refuses_an_anonymous_caller(client):
     assert client.get("/bench/plain/").status_code == 200
     assert client.get("/bench/drf-open/").json() == {"ok": True}
     assert client.get("/bench/drf-authenticated/").status_code == 401
+
+
+def test_the_priced_summary_has_amounts_and_leaves_no_rate_behind(client):
+    from bench.scenarios import BY_KEY, auth_headers, priced_rates
+    from billing.models import Rate
+
+    context = prepare_auth(Context.load(generate(TINY, prefix="bench")))
+    priced, unpriced = BY_KEY["k"], BY_KEY["f"]
+    assert priced.path(context) == unpriced.path(context)  # the same request, with and without rates
+    headers = auth_headers(priced, context, context.hr)
+    plain = client.get(unpriced.path(context), headers=headers).json()["total"]
+    with priced_rates(context):
+        total = client.get(priced.path(context), headers=headers).json()["total"]
+    assert plain["amount"] is None and total["amount"] is not None and total["cost"] is not None
+    assert not Rate.objects.exists()
