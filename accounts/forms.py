@@ -8,6 +8,7 @@ from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
+from accounts.languages import in_language_of
 from core.durations import DurationFormat
 
 
@@ -54,8 +55,9 @@ class PasswordResetForm(DjangoPasswordResetForm):
     def send_mail(
         self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
     ):
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        body = loader.render_to_string(email_template_name, context)
+        with in_language_of(context["user"]):  # theirs if they chose one, else the default
+            subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+            body = loader.render_to_string(email_template_name, context)
         services.user_password_reset_send(user=context["user"], subject=subject, body=body)
 
 

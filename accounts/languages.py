@@ -26,5 +26,14 @@ def activate_user_language(request, user) -> None:
 
 
 def language_for(user) -> str:
-    """The language of something sent to a user outside a request (an e-mail): theirs, else the default."""
+    """The language of something sent to a user (an e-mail): theirs, else the default. `user` may be
+    a User or the value of their `language` field."""
+    if isinstance(user, str):
+        return user if user in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
     return user_language(user) or settings.LANGUAGE_CODE
+
+
+def in_language_of(user):
+    """`with in_language_of(recipient):` writes what is inside in the recipient's language (an e-mail
+    goes out in its reader's language, not in that of whoever caused it)."""
+    return translation.override(language_for(user))

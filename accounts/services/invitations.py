@@ -18,9 +18,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from accounts.invitations import invitation_expires_at, invitation_timeout, invitation_token_generator
+from accounts.languages import in_language_of
 from accounts.models import User
 from accounts.services import audit_record, email_queue
 from accounts.services.people import UserConflict
@@ -44,7 +45,7 @@ def invitation_state(user: User) -> InvitationState:
 
 def _lifetime_text() -> str:
     days = invitation_timeout().days
-    return f"{days} day{'' if days == 1 else 's'}"
+    return ngettext("{days} day", "{days} days", days).format(days=days)
 
 
 @transaction.atomic
@@ -78,8 +79,11 @@ def invitation_send(*, actor: User | None, user: User, accept_url_builder: Accep
         "accept_url": accept_url_builder(uidb64, invitation_token_generator.make_token(user)),
         "timeout_text": _lifetime_text(),
     }
-    subject = render_to_string("accounts/invitation_subject.txt", context).strip()
-    email_queue(user_id=user.pk, subject=subject, body=render_to_string("accounts/invitation_email.txt", context))
+    with in_language_of(user):  # the newcomer's language (HR may read another)
+        context["timeout_text"] = _lifetime_text()
+        subject = render_to_string("accounts/invitation_subject.txt", context).strip()
+        body = render_to_string("accounts/invitation_email.txt", context)
+    email_queue(user_id=user.pk, subject=subject, body=body)
     audit_record(
         actor=actor,
         action="accounts.invitation_sent",

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -247,3 +247,42 @@ def test_the_javascript_catalog_is_in_the_users_language(client, employee):
 def test_the_javascript_catalog_needs_no_login(client):
     response = client.get(reverse("javascript-catalog"), HTTP_ACCEPT_LANGUAGE="de")
     assert response.status_code == 200
+
+
+# --- E-mails go out in their reader's language ---------------------------------------------------
+
+
+def test_an_invitation_is_written_in_the_newcomers_language_whoever_sends_it(hr):
+    from accounts.models import OutgoingEmail
+    from accounts.services.invitations import invitation_send
+    from accounts.tests.factories import UserFactory
+
+    newcomer = UserFactory(language="de", email="neu@example.com")
+    newcomer.set_unusable_password()
+    newcomer.save()
+    with translation.override("en"):  # HR reads English
+        invitation_send(actor=hr, user=newcomer, accept_url_builder=lambda uid, token: f"https://x/{uid}/{token}/")
+    email = OutgoingEmail.objects.get(user=newcomer)
+    assert email.subject == "Sie sind zu Timetrack eingeladen"
+    assert "Öffnen Sie diesen Link" in email.body and "7 Tagen" in email.body
+
+
+def test_a_leave_decision_is_written_in_the_requesters_language(employee, manager):
+    from accounts.models import OutgoingEmail
+    from leave.models import LeaveStatus
+    from leave.services.notifications import _notify_requester
+    from leave.tests.factories import LeaveRequestFactory
+
+    employee.set_language("de")
+    leave_request = LeaveRequestFactory(
+        user=employee,
+        status=LeaveStatus.APPROVED,
+        decided_by=manager,
+        decided_at=timezone.now(),
+        start_date=date(2026, 3, 2),
+    )
+    with translation.override("fr"):  # whoever decided reads French
+        _notify_requester(leave_request)
+    email = OutgoingEmail.objects.get(user=employee)
+    assert email.subject == "Ihr Urlaubsantrag wurde genehmigt"
+    assert email.body.startswith("Ihr Antrag über ") and "Mo 02 Mär 2026" in email.body

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from accounts.languages import in_language_of
 from accounts.models import User
 from leave.models import EntryKind, LeaveRequest, LeaveStatus, LedgerEntry
 from leave.services.balances import _balance
@@ -233,11 +234,13 @@ def leave_requests_withdraw_for_leaver(*, user: User, actor: User | None = None,
         leave_request.decision_note = "Withdrawn: the requester has left."
         leave_request.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
         _record(leave_request, "cancelled", actor=actor or user, before_status=LeaveStatus.PENDING)
-        for approver_id in approvers:
-            _email(
-                approver_id,
-                f"Leave request withdrawn: {user}",
-                f"{user} has left, so their request for {_describe(leave_request)} was withdrawn. "
-                "Nothing is left to decide.",
-            )
+        for approver_id, language in approvers:
+            with in_language_of(language):
+                _email(
+                    approver_id,
+                    gettext("Leave request withdrawn: {user}").format(user=user),
+                    gettext(
+                        "{user} has left, so their request for {leave} was withdrawn. Nothing is left to decide."
+                    ).format(user=user, leave=_describe(leave_request)),
+                )
     return {"leave_requests_withdrawn": len(pending)}

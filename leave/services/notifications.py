@@ -7,7 +7,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 
+from accounts.languages import in_language_of
 from accounts.models import User
 from accounts.services import email_queue
 from leave.models import LeaveRequest
@@ -19,43 +22,62 @@ def _email(user_id: int, subject: str, body: str) -> None:
     email_queue(user_id=user_id, subject=subject, body=body)
 
 
-def approvers_of(user: User) -> list[int]:
-    """Who decides `user`'s leave (accounts' one rule, shared with the weeks)."""
-    return list(User.objects.approvers_of(user).values_list("pk", flat=True))
+def approvers_of(user: User) -> list[tuple[int, str]]:
+    """Who decides `user`'s leave (accounts' one rule, shared with the weeks): (id, language) each,
+    so that each e-mail is written in its reader's language (accounts.languages)."""
+    return list(User.objects.approvers_of(user).values_list("pk", "language"))
+
+
+def day_text(day) -> str:
+    """A day in an e-mail, in the active language ("Mon 16 Mar 2026", "Mo 16 Mär 2026")."""
+    return date_format(day, "D d M Y")
 
 
 def _describe(leave_request: LeaveRequest) -> str:
-    return (
-        f"{leave_request.leave_type.name}, {leave_request.start_date:%a %d %b %Y} to "
-        f"{leave_request.end_date:%a %d %b %Y} ({format_amount(leave_request.amount, leave_request.leave_type.unit)})"
+    return gettext("{leave_type}, {start} to {end} ({amount})").format(
+        leave_type=leave_request.leave_type.name,
+        start=day_text(leave_request.start_date),
+        end=day_text(leave_request.end_date),
+        amount=format_amount(leave_request.amount, leave_request.leave_type.unit),
     )
 
 
 def _notify_approvers(leave_request: LeaveRequest, *, automatic: bool = False, cancelled: bool = False) -> None:
     who = leave_request.user
-    if cancelled:
-        subject = f"Leave cancelled: {who}"
-        body = f"{who} cancelled approved leave: {_describe(leave_request)}."
-    elif automatic:
-        subject = f"Leave recorded: {who}"
-        body = f"{who} recorded {_describe(leave_request)}. No approval is needed."
-    else:
-        subject = f"Leave request to approve: {who}"
-        body = (
-            f"{who} requests {_describe(leave_request)}.\n"
-            f"Reason: {leave_request.reason or '-'}\n\nDecide it in the approvals page or the admin."
-        )
-    for approver_id in approvers_of(who):
-        _email(approver_id, subject, body)
+    for approver_id, language in approvers_of(who):
+        with in_language_of(language):
+            if cancelled:
+                subject = gettext("Leave cancelled: {who}").format(who=who)
+                body = gettext("{who} cancelled approved leave: {leave}.").format(
+                    who=who, leave=_describe(leave_request)
+                )
+            elif automatic:
+                subject = gettext("Leave recorded: {who}").format(who=who)
+                body = gettext("{who} recorded {leave}. No approval is needed.").format(
+                    who=who, leave=_describe(leave_request)
+                )
+            else:
+                subject = gettext("Leave request to approve: {who}").format(who=who)
+                body = gettext(
+                    "{who} requests {leave}.\nReason: {reason}\n\nDecide it in the approvals page or the admin."
+                ).format(who=who, leave=_describe(leave_request), reason=leave_request.reason or "-")
+            _email(approver_id, subject, body)
 
 
 def _notify_requester(leave_request: LeaveRequest) -> None:
-    status_text = leave_request.get_status_display().lower()
-    subject = f"Your leave request was {status_text}"
-    body = f"Your request for {_describe(leave_request)} was {status_text}"
-    if leave_request.decided_by:
-        body += f" by {leave_request.decided_by}"
-    body += "." + (f"\nNote: {leave_request.decision_note}" if leave_request.decision_note else "")
+    with in_language_of(leave_request.user):
+        status_text = str(leave_request.get_status_display()).lower()
+        subject = gettext("Your leave request was {status}").format(status=status_text)
+        if leave_request.decided_by:
+            body = gettext("Your request for {leave} was {status} by {actor}.").format(
+                leave=_describe(leave_request), status=status_text, actor=leave_request.decided_by
+            )
+        else:
+            body = gettext("Your request for {leave} was {status}.").format(
+                leave=_describe(leave_request), status=status_text
+            )
+        if leave_request.decision_note:
+            body += "\n" + gettext("Note: {note}").format(note=leave_request.decision_note)
     _email(leave_request.user_id, subject, body)
 
 
@@ -72,14 +94,23 @@ def leave_send_pending_reminders(*, now: datetime | None = None, older_than_days
         .select_for_update(skip_locked=True, of=("self",))
         .select_related("user", "leave_type")
     )
-    by_approver: dict[int, list[LeaveRequest]] = {}
+    by_approver: dict[tuple[int, str], list[LeaveRequest]] = {}
     reminded: list[int] = []
     for leave_request in due:
-        for approver_id in approvers_of(leave_request.user):
-            by_approver.setdefault(approver_id, []).append(leave_request)
+        for approver in approvers_of(leave_request.user):
+            by_approver.setdefault(approver, []).append(leave_request)
         reminded.append(leave_request.pk)
-    for approver_id, requests in by_approver.items():
-        lines = "\n".join(f"- {r.user}: {_describe(r)}, waiting since {r.created_at:%d %b %Y}" for r in requests)
-        _email(approver_id, f"{len(requests)} leave request(s) waiting for you", f"Please decide:\n{lines}")
+    for (approver_id, language), requests in by_approver.items():
+        with in_language_of(language):
+            lines = "\n".join(
+                gettext("- {who}: {leave}, waiting since {day}").format(
+                    who=r.user, leave=_describe(r), day=day_text(r.created_at.date())
+                )
+                for r in requests
+            )
+            subject = ngettext(
+                "{count} leave request waiting for you", "{count} leave requests waiting for you", len(requests)
+            ).format(count=len(requests))
+            _email(approver_id, subject, gettext("Please decide:\n{lines}").format(lines=lines))
     LeaveRequest.objects.filter(pk__in=reminded).update(reminded_at=now)
     return len(reminded)

@@ -14,13 +14,15 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from accounts.languages import in_language_of
 from accounts.models import User
 from leave import calendars
 from leave.models import LeaveRequest, LeaveStatus, LeaveSubstitute, team_of
 from leave.services.common import LeaveError
-from leave.services.notifications import _email
+from leave.services.notifications import _email, day_text
 
 MAX_SUBSTITUTES = 3
 SUBSTITUTE_NOT_IN_TEAM = "Choose substitutes from your team (the people in your team calendar)."
@@ -135,8 +137,10 @@ def _calendar_link(day: date) -> str:
 
 def _when(leave_request: LeaveRequest) -> str:
     if leave_request.start_date == leave_request.end_date:
-        return f"on {leave_request.start_date:%a %d %b %Y}"
-    return f"from {leave_request.start_date:%a %d %b %Y} to {leave_request.end_date:%a %d %b %Y}"
+        return gettext("on {day}").format(day=day_text(leave_request.start_date))
+    return gettext("from {start} to {end}").format(
+        start=day_text(leave_request.start_date), end=day_text(leave_request.end_date)
+    )
 
 
 def _notify_substitutes_approved(leave_request: LeaveRequest) -> None:
@@ -148,26 +152,31 @@ def _notify_substitutes_approved(leave_request: LeaveRequest) -> None:
     )
     who = leave_request.user
     for link in links:
-        _email(
-            link.user_id,
-            f"You cover for {who} {_when(leave_request)}",
-            f"{who} is away {_when(leave_request)} and named you as their substitute.\n"
-            f"Team calendar: {_calendar_link(leave_request.start_date)}",
-        )
+        with in_language_of(link.user):
+            _email(
+                link.user_id,
+                gettext("You cover for {who} {when}").format(who=who, when=_when(leave_request)),
+                gettext("{who} is away {when} and named you as their substitute.\nTeam calendar: {link}").format(
+                    who=who, when=_when(leave_request), link=_calendar_link(leave_request.start_date)
+                ),
+            )
     LeaveSubstitute.objects.filter(pk__in=[link.pk for link in links]).update(notified_at=timezone.now())
 
 
 def _notify_substitutes_cancelled(leave_request: LeaveRequest) -> None:
     """Approved leave cancelled: the substitutes already told are told it is off."""
     who = leave_request.user
-    for user_id in LeaveSubstitute.objects.filter(
+    for user_id, language in LeaveSubstitute.objects.filter(
         request=leave_request, notified_at__isnull=False, user__is_active=True
-    ).values_list("user_id", flat=True):
-        _email(
-            user_id,
-            f"No need to cover for {who} {_when(leave_request)}",
-            f"{who}'s leave {_when(leave_request)} was cancelled: you no longer cover for them.",
-        )
+    ).values_list("user_id", "user__language"):
+        with in_language_of(language):
+            _email(
+                user_id,
+                gettext("No need to cover for {who} {when}").format(who=who, when=_when(leave_request)),
+                gettext("{who}'s leave {when} was cancelled: you no longer cover for them.").format(
+                    who=who, when=_when(leave_request)
+                ),
+            )
 
 
 def _last_working_day_before(substitute: User, today: date, start: date) -> bool:
@@ -211,12 +220,16 @@ def leave_send_substitute_reminders(*, now: datetime | None = None) -> int:
         if not _last_working_day_before(substitute, today, leave_request.start_date):
             continue
         who = leave_request.user
-        _email(
-            substitute.pk,
-            f"Reminder: you cover for {who} from {leave_request.start_date:%a %d %b}",
-            f"{who} is away {_when(leave_request)}; you are their substitute.\n"
-            f"Team calendar: {_calendar_link(leave_request.start_date)}",
-        )
+        with in_language_of(substitute):
+            _email(
+                substitute.pk,
+                gettext("Reminder: you cover for {who} from {day}").format(
+                    who=who, day=date_format(leave_request.start_date, "D d M")
+                ),
+                gettext("{who} is away {when}; you are their substitute.\nTeam calendar: {link}").format(
+                    who=who, when=_when(leave_request), link=_calendar_link(leave_request.start_date)
+                ),
+            )
         reminded.append(link.pk)
     LeaveSubstitute.objects.filter(pk__in=reminded).update(reminded_at=now)
     return len(reminded)

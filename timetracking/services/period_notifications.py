@@ -5,7 +5,10 @@ off per person on the Preferences page (User.notify_week_submitted / notify_week
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop
 
+from accounts.languages import in_language_of
 from accounts.models import User
 from accounts.services import email_queue
 from timetracking.models import TimesheetPeriod
@@ -17,7 +20,9 @@ def _week_link(period: TimesheetPeriod, *, for_someone_else: bool) -> str:
 
 
 def _week_text(period: TimesheetPeriod) -> str:
-    return f"the week of {period.week_start:%a %d %b %Y} to {period.week_end:%a %d %b %Y}"
+    return gettext("the week of {start} to {end}").format(
+        start=date_format(period.week_start, "D d M Y"), end=date_format(period.week_end, "D d M Y")
+    )
 
 
 def notify_week_submitted(period: TimesheetPeriod) -> int:
@@ -26,24 +31,40 @@ def notify_week_submitted(period: TimesheetPeriod) -> int:
     owner = period.user
     queued = 0
     for approver in User.objects.approvers_of(owner).filter(notify_week_submitted=True):
-        email_queue(
-            user_id=approver.pk,
-            subject=f"Week to approve: {owner}",
-            body=(
-                f"{owner} submitted {_week_text(period)} for approval.\n\n"
-                f"Approve it or send it back: {_week_link(period, for_someone_else=True)}\n\n"
-                "You get this because you decide their weeks; switch it off under Preferences."
-            ),
-        )
+        with in_language_of(approver):
+            email_queue(
+                user_id=approver.pk,
+                subject=gettext("Week to approve: {owner}").format(owner=owner),
+                body=gettext(
+                    "{owner} submitted {week} for approval.\n\nApprove it or send it back: {link}\n\n"
+                    "You get this because you decide their weeks; switch it off under Preferences."
+                ).format(owner=owner, week=_week_text(period), link=_week_link(period, for_someone_else=True)),
+            )
         queued += 1
     return queued
 
 
+# English, marked for the catalog (gettext_noop) and translated when an e-mail is written.
 DECISIONS: dict[str, tuple[str, str]] = {
-    TimesheetPeriod.Status.APPROVED: ("approved", "It is locked now; ask {actor} to reopen it if something is wrong."),
-    TimesheetPeriod.Status.DRAFT: ("sent back", "{actor} wrote: {text}\nCorrect it and submit it again."),
-    TimesheetPeriod.Status.REOPENED: ("reopened", "{actor} wrote: {text}\nChange it and submit it again."),
+    TimesheetPeriod.Status.APPROVED: (
+        gettext_noop("approved"),
+        gettext_noop("It is locked now; ask {actor} to reopen it if something is wrong."),
+    ),
+    TimesheetPeriod.Status.DRAFT: (
+        gettext_noop("sent back"),
+        gettext_noop("{actor} wrote: {text}\nCorrect it and submit it again."),
+    ),
+    TimesheetPeriod.Status.REOPENED: (
+        gettext_noop("reopened"),
+        gettext_noop("{actor} wrote: {text}\nChange it and submit it again."),
+    ),
 }
+
+
+def _decision_texts(status: str) -> tuple[str, str]:
+    """DECISIONS' (verb, detail) in the active language."""
+    verb, detail = DECISIONS[status]
+    return gettext(verb), gettext(detail)
 
 
 def notify_week_decided(period: TimesheetPeriod, *, actor: User, text: str = "") -> bool:
@@ -52,14 +73,21 @@ def notify_week_decided(period: TimesheetPeriod, *, actor: User, text: str = "")
     owner = period.user
     if not owner.notify_week_decided:
         return False
-    verb, detail = DECISIONS[period.status]
-    email_queue(
-        user_id=owner.pk,
-        subject=f"Your week of {period.week_start:%d %b} was {verb}",
-        body=(
-            f"{actor} {verb} {_week_text(period)}.\n{detail.format(actor=actor, text=text or '-')}\n\n"
-            f"Your week: {_week_link(period, for_someone_else=False)}\n\n"
-            "Switch these e-mails off under Preferences."
-        ),
-    )
+    with in_language_of(owner):
+        verb, detail = _decision_texts(period.status)
+        email_queue(
+            user_id=owner.pk,
+            subject=gettext("Your week of {day} was {verb}").format(
+                day=date_format(period.week_start, "d M"), verb=verb
+            ),
+            body=gettext(
+                "{actor} {verb} {week}.\n{detail}\n\nYour week: {link}\n\nSwitch these e-mails off under Preferences."
+            ).format(
+                actor=actor,
+                verb=verb,
+                week=_week_text(period),
+                detail=detail.format(actor=actor, text=text or "-"),
+                link=_week_link(period, for_someone_else=False),
+            ),
+        )
     return True
