@@ -16,6 +16,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from accounts.languages import in_language_of
 from accounts.models import User
 from core.tasks import enqueue_on_commit
 from reports import exports
@@ -90,7 +91,8 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
 
     try:
         filters = ReportFilters.from_params(job.params)
-        with tempfile.TemporaryFile() as handle:
+        # Headers and labels in the requester's language: the worker has no request to take it from.
+        with in_language_of(job.requested_by), tempfile.TemporaryFile() as handle:
             if job.kind == ExportKind.SUMMARY:
                 report = summarize(filters, job.params.get("group_by") or ["day"], money=money_view(job.requested_by))
                 chunks = exports.csv_chunks(
