@@ -196,7 +196,7 @@ def _unescape(value):
 def native_header(header: list[str]) -> list[str]:
     """Our export's header read back in English, whichever of the product's languages it was
     written in (reports.exports.translated_header)."""
-    english = {}
+    english: dict[str, str] = {}
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             for name in NATIVE_COLUMNS:

@@ -1,7 +1,7 @@
 """Notifications: e-mails to the approvers and the requester, queued in the caller's
 transaction, and the reminders about requests left pending."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -28,7 +28,7 @@ def approvers_of(user: User) -> list[tuple[int, str]]:
     return list(User.objects.approvers_of(user).values_list("pk", "language"))
 
 
-def day_text(day) -> str:
+def day_text(day: date) -> str:
     """A day in an e-mail, in the active language ("Mon 16 Mar 2026", "Mo 16 Mär 2026")."""
     return date_format(day, "D d M Y")
 
