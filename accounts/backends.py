@@ -19,6 +19,8 @@ signing them in.
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from core.client_ip import client_ip
 from core.throttling import login_attempt_begin
@@ -73,4 +75,6 @@ def login_not_started(request):
 
 
 def not_started_message(start_date):
-    return f"Your account starts on {start_date.day} {start_date:%B %Y}: you can log in from that day."
+    return gettext("Your account starts on {day}: you can log in from that day.").format(
+        day=date_format(start_date, "j F Y")
+    )

@@ -7,6 +7,7 @@ from django.forms.utils import ErrorDict
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.backends import login_not_started, login_throttled, not_started_message
 from accounts.languages import activate_user_language
@@ -54,7 +55,7 @@ class LoginThrottleMiddleware:
     log in, `no_active_account`, which the schema lists; the form's error on the login pages) saying
     from which day they can log in."""
 
-    MESSAGE = "Too many login attempts. Try again in {seconds} seconds."
+    MESSAGE = gettext_lazy("Too many login attempts. Try again in {seconds} seconds.")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -132,14 +133,14 @@ class TwoFactorEnrolmentMiddleware:
         if request.session.get(ENROLLED_SESSION_KEY):
             logout(request)
             if api:
-                body = {"detail": "Log in again, with your code.", "code": "not_authenticated"}
+                body = {"detail": gettext("Log in again, with your code."), "code": "not_authenticated"}
                 return JsonResponse(body, status=401)
             return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}")
         if not two_factor_required(user):
             return self.get_response(request)
         if api:
             return JsonResponse(
-                {"detail": "Set up two-factor login in the browser first.", "code": "two_factor_required"},
+                {"detail": gettext("Set up two-factor login in the browser first."), "code": "two_factor_required"},
                 status=403,
             )
         match = _resolve(request.path_info)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.defaults import bad_request as django_bad_request
 from django.views.defaults import page_not_found as django_page_not_found
 from django.views.defaults import permission_denied as django_permission_denied
@@ -34,7 +35,7 @@ def server_error(request, *args, **kwargs):
     if isinstance(error, OperationalError | InterfaceError):
         if request.path.startswith("/api/"):
             response = JsonResponse(
-                {"detail": "The service is temporarily unavailable.", "code": "unavailable"}, status=503
+                {"detail": gettext("The service is temporarily unavailable."), "code": "unavailable"}, status=503
             )
         else:
             response = HttpResponse(
@@ -45,7 +46,7 @@ def server_error(request, *args, **kwargs):
         response["Retry-After"] = "5"
         return response
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Server error.", "code": "server_error"}, status=500)
+        return JsonResponse({"detail": gettext("Server error."), "code": "server_error"}, status=500)
     return _styled(500, "Server error", lambda: _server_error_page(request, *args, **kwargs))
 
 
@@ -63,14 +64,14 @@ def _server_error_page(request, *args, **kwargs):
 def page_not_found(request, exception=None, *args, **kwargs):
     """Under /api/ a 404 is JSON like every other API error; pages get templates/404.html, inside the layout."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+        return JsonResponse({"detail": gettext("Not found."), "code": "not_found"}, status=404)
 
     return _styled(404, "Not found", lambda: django_page_not_found(request, exception, *args, **kwargs))
 
 
 def bad_request(request, exception=None, *args, **kwargs):
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=400)
+        return JsonResponse({"detail": gettext("Bad request."), "code": "bad_request"}, status=400)
 
     return _styled(400, "Bad request", lambda: django_bad_request(request, exception, *args, **kwargs))
 

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from core.errors import DomainError
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
-INTERNAL_MESSAGE = "Webhook URLs may not point to loopback, private or link-local addresses ({})."
+INTERNAL_MESSAGE = gettext_lazy("Webhook URLs may not point to loopback, private or link-local addresses ({}).")
 
 
 class RefusedDestination(DomainError):
