@@ -22,31 +22,32 @@ MENU_LINKS = [
 
 
 def _allowed(user, audience):
+    is_hr = user.is_hr
     if audience == "all":
         return True
     if audience == "staff":
         return user.is_staff
     if audience == "manager":
-        return user.is_manager or user.is_hr
+        return is_hr or user.is_manager
     if audience == "hr":
-        return user.is_hr
+        return is_hr
     if audience == "billing":  # HR and the billing group (billing.services.invoices.can_invoice)
-        return user.is_hr or _in_billing_group(user)
+        return is_hr or settings.BILLING_GROUP_NAME in user.group_names
     return False
-
-
-def _in_billing_group(user):
-    # Read once per request (the user object lives as long as the request).
-    if not hasattr(user, "_in_billing_group"):
-        user._in_billing_group = user.groups.filter(name=settings.BILLING_GROUP_NAME).exists()
-    return user._in_billing_group
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"navigation": [], "menu_links": []}
-    return {"navigation": _links(request, user, NAVIGATION), "menu_links": _links(request, user, MENU_LINKS)}
+    # Once per request: a page renders several templates (its dashboard cards) with the request.
+    cached = getattr(request, "_navigation_links", None)
+    if cached is None:
+        cached = request._navigation_links = {
+            "navigation": _links(request, user, NAVIGATION),
+            "menu_links": _links(request, user, MENU_LINKS),
+        }
+    return cached
 
 
 def _links(request, user, links):

@@ -349,8 +349,13 @@ class User(AbstractUser):
                 )
 
     @cached_property
+    def group_names(self) -> frozenset[str]:
+        """The names of the user's groups, read once per user object (a request's)."""
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    @cached_property
     def is_hr(self) -> bool:
-        return self.is_superuser or self.groups.filter(name=settings.HR_GROUP_NAME).exists()
+        return self.is_superuser or settings.HR_GROUP_NAME in self.group_names
 
     @cached_property
     def is_manager(self) -> bool:

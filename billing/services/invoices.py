@@ -63,7 +63,7 @@ class Invoiced(TimeTrackingConflict, BillingConflict):
 def can_invoice(user: User) -> bool:
     if not user.is_authenticated:
         return False
-    return user.is_hr or user.groups.filter(name=settings.BILLING_GROUP_NAME).exists()
+    return user.is_hr or settings.BILLING_GROUP_NAME in user.group_names
 
 
 def invoices_visible_to(user: User) -> QuerySet[Invoice]:
