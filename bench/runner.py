@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -208,20 +209,21 @@ def profile(args, scale):
     from django.test import Client
     from pyinstrument import Profiler
 
-    from bench.scenarios import BY_KEY, auth_headers
+    from bench.scenarios import BY_KEY, auth_headers, priced_rates
 
     scenario = BY_KEY[args.profile]
     context = _context(scale)
     client = Client(HTTP_HOST="127.0.0.1")
     headers = auth_headers(scenario, context, scenario.users(context)[0])
-    scenario.count_queries(context, client, headers, repeat=2)  # warm up
     profiler = Profiler(interval=0.0005)
-    profiler.start()
-    for number in range(args.profile_requests):
-        scenario.count_queries(context, client, headers, repeat=1) if number == 0 else _send_once(
-            scenario, context, client, headers, number
-        )
-    profiler.stop()
+    with priced_rates(context) if scenario.priced else nullcontext():
+        scenario.count_queries(context, client, headers, repeat=2)  # warm up
+        profiler.start()
+        for number in range(args.profile_requests):
+            scenario.count_queries(context, client, headers, repeat=1) if number == 0 else _send_once(
+                scenario, context, client, headers, number
+            )
+        profiler.stop()
     context.clean_writes()
     RESULTS_DIR.mkdir(exist_ok=True)
     target = RESULTS_DIR / f"profile-{scenario.key}.txt"

@@ -11,6 +11,7 @@ from billing.pricing import RateBook, price_entries, project_terms, sees_amounts
 from billing.services import default_rounding
 from core.days import week_start
 from core.durations import hours_from_seconds
+from reports import money_sql
 from timetracking.models import TimeEntry
 
 # What billing adds to each row and the total: the billed seconds, the amount and the cost, each the
@@ -130,7 +131,10 @@ def _money_keys(group_by, row, tags, tzinfo, key_fields):
 def group_money(scope, group_by, view, key_fields):
     """({row key: money}, total money) of the entries of `scope` (the report's), each entry priced by
     billing, keyed as `summarize` keys its rows (`key_fields`: the column of each non-time dimension).
-    A constant number of queries: the entries, their tags when grouped by tag, and pricing's own."""
+    A constant number of queries: the entries, their tags when grouped by tag, and pricing's own.
+    On PostgreSQL without day-scoped rounding, the database prices and sums them (reports.money_sql)."""
+    if money_sql.applies():
+        return money_sql.group_money(scope, group_by, view)
     rows = list(
         scope.order_by().values(
             "id", "user_id", "project_id", "task_id", "started_at", "ended_at", "billable", "user__timezone"
