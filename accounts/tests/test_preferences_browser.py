@@ -26,7 +26,10 @@ def test_choose_decimal_hours_on_the_preferences_page(page, live_server, login, 
     expect(choice).to_have_value("hm")
     choice.focus()
     choice.select_option("decimal")
-    page.keyboard.press("Tab")  # through the two e-mail switches, to the button
+    page.keyboard.press("Tab")  # through the language and the two e-mail switches, to the button
+    expect(page.get_by_label("Language")).to_be_focused()
+    expect(page.get_by_label("Language")).to_have_value("")  # the browser's
+    page.keyboard.press("Tab")
     expect(page.get_by_label("E-mail me when my week is approved, sent back or reopened")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_label("E-mail me when someone I decide for submits a week")).to_be_focused()
