@@ -498,6 +498,7 @@ def _group_entry(dimension, row):
         "billable_hours": row["billable_hours"],
         "entries": row["entries"],
         # The money of the group, when summarize was asked for it (reports.money.MoneyView).
+        "billed_seconds": row.get("billed_seconds"),
         "amount": row.get("amount"),
         "cost": row.get("cost"),
         "currency": row.get("currency"),

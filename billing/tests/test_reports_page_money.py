@@ -44,6 +44,7 @@ def test_hr_sees_amounts_costs_and_the_revenue_chart(client, hr, employee, price
     html = response.content.decode()
     assert response.status_code == 200 and 'id="chart-revenue"' in html and "Revenue by project (EUR)" in html
     assert 'id="figure-amount">450.00 EUR<' in html and 'id="figure-cost">120.00 EUR<' in html
+    assert ">Billed</th>" in html  # tracked and billed side by side
     revenue = chart(response)["revenue"]
     by_label = dict(zip(chart(response)["labels"], revenue["amounts"], strict=True))
     assert by_label == {"Website": 270.0, "Support": 180.0}
