@@ -23,6 +23,7 @@ own money for random entries, rates and roundings, on PostgreSQL through this pa
 """
 
 from django.db import connection
+from django.db.models import F
 
 from billing.currencies import MINOR_UNITS
 from billing.models import ProjectBilling, Rate
@@ -59,9 +60,13 @@ def applies() -> bool:
     return not ProjectBilling.objects.filter(rounding_scope="day").exclude(rounding_mode="none").exists()
 
 
-def _rate_joins(kind: str) -> tuple[str, str, list[object]]:
+def _rate_joins(kind: str, levels: set[tuple[str, str]]) -> tuple[str, str, list[object]]:
+    """LEFT JOINs of `kind`'s rates at each level that has any (`levels`: the (kind, level) pairs of
+    the rate table), and their amounts, most specific first, COALESCEd."""
     joins, amounts, params = [], [], []
     for alias, level, condition in _LEVELS:
+        if (kind, level) not in levels:
+            continue
         name = f"{kind[0]}_{alias}"
         joins.append(
             f"LEFT JOIN rate {name} ON {name}.kind = %s AND {name}.level = %s AND {name}.currency = b.currency "
@@ -70,17 +75,30 @@ def _rate_joins(kind: str) -> tuple[str, str, list[object]]:
         )
         params += [kind, level]
         amounts.append(f"{name}.amount")
-    return " ".join(joins), f"COALESCE({', '.join(amounts)})", params
+    amount = f"COALESCE({', '.join(amounts)})" if len(amounts) > 1 else (amounts[0] if amounts else "NULL::numeric")
+    return " ".join(joins), amount, params
 
 
 def _priced_entries_sql(scope) -> tuple[str, list[object]]:
     """The CTEs ending in `m`: one row per entry of `scope` with its key columns and its money."""
-    scope_sql, scope_params = scope.order_by().values("id").query.sql_with_params()
+    # The scope's entries with what pricing needs, joined by Django in the scope's own query.
+    columns = scope.order_by().annotate(
+        _tz=F("user__timezone"),
+        _client=F("project__client_id"),
+        _currency=F("project__client__billing__currency"),
+        _mode=F("project__billing__rounding_mode"),
+        _minutes=F("project__billing__rounding_minutes"),
+    )
+    scope_sql, scope_params = columns.values(
+        "id", "user_id", "project_id", "task_id", "billable", "started_at", "ended_at",
+        "_tz", "_client", "_currency", "_mode", "_minutes",
+    ).query.sql_with_params()  # fmt: skip
     rounding = default_rounding()
-    minor_cases = " ".join("WHEN %s THEN %s" for _ in MINOR_UNITS)
+    minor_rows = ", ".join("(%s, %s)" for _ in MINOR_UNITS)
     minor_params: list[object] = [value for code, places in MINOR_UNITS.items() for value in (code, places)]
-    rate_joins, rate, rate_params = _rate_joins("billable")
-    cost_joins, cost_rate, cost_params = _rate_joins("cost")
+    levels = set(Rate.objects.values_list("kind", "level").distinct())
+    rate_joins, rate, rate_params = _rate_joins("billable", levels)
+    cost_joins, cost_rate, cost_params = _rate_joins("cost", levels)
     # Table names and placeholders only in the text; every value is a parameter.
     sql = f"""
         WITH scope AS ({scope_sql}),
@@ -92,18 +110,13 @@ def _priced_entries_sql(scope) -> tuple[str, list[object]]:
             FROM {Rate._meta.db_table}
         ),
         entry AS (
-            SELECT te.id, te.user_id, te.project_id, te.task_id, te.billable, p.client_id,
-                   (te.started_at AT TIME ZONE u.timezone)::date AS day,
-                   FLOOR(EXTRACT(EPOCH FROM (te.ended_at - te.started_at)))::bigint AS tracked,
-                   COALESCE(cb.currency, %s) AS currency,
-                   COALESCE(pb.rounding_mode, %s) AS mode,
-                   COALESCE(pb.rounding_minutes, %s)::bigint * 60 AS step
-            FROM {TimeEntry._meta.db_table} te
-            JOIN scope ON scope.id = te.id
-            JOIN accounts_user u ON u.id = te.user_id
-            LEFT JOIN timetracking_project p ON p.id = te.project_id
-            LEFT JOIN billing_clientbilling cb ON cb.client_id = p.client_id
-            LEFT JOIN billing_projectbilling pb ON pb.project_id = te.project_id
+            SELECT id, user_id, project_id, task_id, billable, _client AS client_id,
+                   (started_at AT TIME ZONE _tz)::date AS day,
+                   FLOOR(EXTRACT(EPOCH FROM (ended_at - started_at)))::bigint AS tracked,
+                   COALESCE(_currency, %s) AS currency,
+                   COALESCE(_mode, %s) AS mode,
+                   COALESCE(_minutes, %s)::bigint * 60 AS step
+            FROM scope
         ),
         b AS (
             SELECT entry.*,
@@ -114,8 +127,8 @@ def _priced_entries_sql(scope) -> tuple[str, list[object]]:
                             THEN (tracked / step + 1) * step
                         ELSE (tracked / step) * step
                    END AS billed_seconds,
-                   CASE currency {minor_cases} ELSE 2 END AS places
-            FROM entry
+                   COALESCE(minor.places, 2) AS places
+            FROM entry LEFT JOIN (VALUES {minor_rows}) AS minor (code, places) ON minor.code = entry.currency
         ),
         m AS (
             SELECT b.id, b.user_id, b.project_id, b.task_id, b.day, b.currency, b.billed_seconds,
@@ -135,6 +148,20 @@ _AGGREGATES = """
 """
 
 
+def _merge(rows):
+    """The total of grouped rows (billed, amount, cost, lowest and highest currency) when each entry
+    is in one group (no tag grouping): sums, and the currencies' overall range."""
+    billed = amount = cost = lowest = highest = None
+    for row_billed, row_amount, row_cost, row_lowest, row_highest in rows:
+        billed = (billed or 0) + (row_billed or 0)
+        amount = row_amount if amount is None else amount + (row_amount or 0)
+        cost = row_cost if cost is None else cost + (row_cost or 0)
+        if row_lowest is not None:
+            lowest = row_lowest if lowest is None else min(lowest, row_lowest)
+            highest = row_highest if highest is None else max(highest, row_highest)
+    return billed, amount, cost, lowest, highest
+
+
 def _money(view, billed, amount, cost, lowest, highest):
     single = lowest is not None and lowest == highest
     return {
@@ -146,7 +173,8 @@ def _money(view, billed, amount, cost, lowest, highest):
 
 
 def group_money(scope, group_by, view):
-    """({row key: money}, total money), as reports.money.group_money gives them, in two queries."""
+    """({row key: money}, total money), as reports.money.group_money gives them: one query (two with
+    the tags, whose total is not the sum of its groups), and one for the levels that have rates."""
     cte, params = _priced_entries_sql(scope)
     keys = [_KEY_SQL[dimension] for dimension in group_by]
     tag_join = (
@@ -159,8 +187,12 @@ def group_money(scope, group_by, view):
             params,
         )
         width = len(keys)
-        for row in cursor.fetchall():
+        rows = cursor.fetchall()
+        for row in rows:
             by_key[tuple(row[:width])] = _money(view, *row[width:])
-        cursor.execute(f"{cte} SELECT {_AGGREGATES} FROM m", params)  # noqa: S608  # nosec B608
-        total = _money(view, *cursor.fetchone())
+        if "tag" in group_by:  # an entry with two tags is in two groups: the total is its own query
+            cursor.execute(f"{cte} SELECT {_AGGREGATES} FROM m", params)  # noqa: S608  # nosec B608
+            total = _money(view, *cursor.fetchone())
+        else:
+            total = _money(view, *_merge(row[width:] for row in rows))
     return by_key, total
