@@ -14,7 +14,8 @@ import polib
 import pytest
 from django.conf import settings
 
-from config.tests.pages import FAILING_URLCONF, LONG_PROJECT, demo_like_cast
+from config.tests.pages import FAILING_URLCONF, LONG_PROJECT, demo_like_cast, settle
+from config.tests.test_phone_layout import TOO_WIDE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,22 +59,28 @@ DATA_WORDS |= set(WORD.findall(LONG_PROJECT))
 
 
 @pytest.mark.parametrize("role", ["alice", "hr"])
-def test_every_page_is_german_for_a_german_user(new_page, login, live_server, settings, role):
+@pytest.mark.parametrize("width", [1366, 390])
+def test_every_page_is_german_for_a_german_user(new_page, login, live_server, settings, role, width):
+    """At a desktop's width and a phone's: German's longer words must not make a page scroll sideways."""
     settings.ROOT_URLCONF = FAILING_URLCONF  # the 500 page is one of the pages
     cast = demo_like_cast()
     user = cast.user(role)
     user.set_language("de")
     english = english_only_words() - DATA_WORDS
     page = new_page()
+    page.set_viewport_size({"width": width, "height": 900})
     login(page, user)
     found = {}
     for path, _status in cast.pages(role, api_docs=False):
         page.goto(f"{live_server.url}{path}")  # the statuses are the accessibility test's
         assert page.locator("html").get_attribute("lang") == "de", path
+        settle(page)
         words = set(WORD.findall(page.evaluate(VISIBLE_LAYOUT)))
         left = sorted(words & english)
         if left:
             found[path] = left
+        if page.evaluate("document.documentElement.scrollWidth") > width:
+            found[path + " (too wide)"] = page.evaluate(TOO_WIDE, width)
     assert found == {}, found
 
 
