@@ -114,7 +114,7 @@ class BudgetAlertAdmin(ReadOnlyAdmin):
 
 class InvoiceLineInline(admin.TabularInline):
     model = InvoiceLine
-    fields = ["position", "kind", "description", "quantity", "unit_price", "amount"]
+    fields = ("position", "kind", "description", "quantity", "unit_price", "amount")
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -4,7 +4,7 @@ or XLSX. HR and the billing group only: anyone else gets 404 for an invoice and 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django.db.models import OuterRef, Prefetch, Subquery
@@ -17,6 +17,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import User
 from billing.api import MoneyField
 from billing.currencies import round_money
 from billing.documents import invoice_export, invoice_pdf
@@ -24,6 +25,10 @@ from billing.models import Invoice, InvoiceGrouping, InvoiceKind, InvoiceLine, I
 from billing.services import invoices as services
 from core.filters import IdFilter
 from timetracking.models import Client
+
+
+def _actor(request: Request) -> User:
+    return cast(User, request.user)  # InvoicePermission: an authenticated user
 
 
 class InvoicePermission(permissions.IsAuthenticated):
@@ -218,7 +223,7 @@ class InvoiceViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         invoice = services.invoice_draft_create(
-            actor=request.user,
+            actor=_actor(request),
             client=data["client"],
             period_from=data["from"],
             period_to=data["to"],
@@ -232,11 +237,11 @@ class InvoiceViewSet(
         invoice = self.get_object()
         serializer = InvoiceUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        services.invoice_update(actor=request.user, invoice=invoice, data=serializer.validated_data)
+        services.invoice_update(actor=_actor(request), invoice=invoice, data=serializer.validated_data)
         return self._answer(invoice)
 
     def destroy(self, request, *args, **kwargs):
-        services.invoice_draft_delete(actor=request.user, invoice=self.get_object())
+        services.invoice_draft_delete(actor=_actor(request), invoice=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -247,7 +252,7 @@ class InvoiceViewSet(
         invoice = self.get_object()
         serializer = InvoiceLineWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.invoice_line_add(actor=request.user, invoice=invoice, data=serializer.validated_data)
+        services.invoice_line_add(actor=_actor(request), invoice=invoice, data=serializer.validated_data)
         return self._answer(invoice, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -263,19 +268,19 @@ class InvoiceViewSet(
     def line(self, request: Request, pk: str | None = None, line_id: str | None = None) -> Response:
         invoice = self.get_object()
         if request.method == "DELETE":
-            services.invoice_line_delete(actor=request.user, invoice=invoice, line_id=line_id)
+            services.invoice_line_delete(actor=_actor(request), invoice=invoice, line_id=line_id)
             return self._answer(invoice)
         serializer = InvoiceLinePatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.invoice_line_update(
-            actor=request.user, invoice=invoice, line_id=line_id, data=serializer.validated_data
+            actor=_actor(request), invoice=invoice, line_id=line_id, data=serializer.validated_data
         )
         return self._answer(invoice)
 
     @extend_schema(summary="Issue a draft (the next number; entries locked)", request=None, responses=InvoiceSerializer)
     @action(detail=True, methods=["post"])
     def issue(self, request: Request, pk: str | None = None) -> Response:
-        invoice = services.invoice_issue(actor=request.user, invoice=self.get_object())
+        invoice = services.invoice_issue(actor=_actor(request), invoice=self.get_object())
         return self._answer(invoice)
 
     @extend_schema(
@@ -288,7 +293,7 @@ class InvoiceViewSet(
         serializer = InvoiceCancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         credit = services.invoice_cancel(
-            actor=request.user, invoice=self.get_object(), note=serializer.validated_data.get("note", "")
+            actor=_actor(request), invoice=self.get_object(), note=serializer.validated_data.get("note", "")
         )
         return self._answer(credit, status.HTTP_201_CREATED)
 

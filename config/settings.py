@@ -588,7 +588,9 @@ BILLING_TAX_RATE = env.str("BILLING_TAX_RATE", default="0").strip()
 BILLING_INVOICE_NUMBER_FORMAT = env.str("BILLING_INVOICE_NUMBER_FORMAT", default="{year}-{number:04d}")
 # The sender on invoice PDFs (billing/invoice_pdf.html; the address: lines separated by "|").
 BILLING_COMPANY_NAME = env.str("BILLING_COMPANY_NAME", default="")
-BILLING_COMPANY_ADDRESS = [part.strip() for part in env.str("BILLING_COMPANY_ADDRESS", default="").split("|") if part.strip()]
+BILLING_COMPANY_ADDRESS = [
+    part.strip() for part in env.str("BILLING_COMPANY_ADDRESS", default="").split("|") if part.strip()
+]
 
 # --- Benchmark (bench app) ------------------------------------------------------------------
 # `make bench`: the data generator (bench_generate) and its marker table. No setting of its own.

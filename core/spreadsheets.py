@@ -3,7 +3,7 @@
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value):
+def safe_cell(value: object) -> object:
     """Defuse spreadsheet formulas in text cells (CSV injection): '=1+1' is written as "'=1+1"."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value

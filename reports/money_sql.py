@@ -63,7 +63,9 @@ def applies() -> bool:
 def _rate_joins(kind: str, levels: set[tuple[str, str]]) -> tuple[str, str, list[object]]:
     """LEFT JOINs of `kind`'s rates at each level that has any (`levels`: the (kind, level) pairs of
     the rate table), and their amounts, most specific first, COALESCEd."""
-    joins, amounts, params = [], [], []
+    joins: list[str] = []
+    amounts: list[str] = []
+    params: list[object] = []
     for alias, level, condition in _LEVELS:
         if (kind, level) not in levels:
             continue
@@ -136,7 +138,7 @@ def _priced_entries_sql(scope) -> tuple[str, list[object]]:
                    ROUND({cost_rate} * b.tracked / 3600.0, b.places) AS cost
             FROM b {rate_joins} {cost_joins}
         )
-    """  # noqa: S608  # nosec B608
+    """  # noqa: S608
     params = [*scope_params, default_currency(), rounding.mode, rounding.minutes, *minor_params]
     return sql, [*params, *rate_params, *cost_params]
 
@@ -183,7 +185,7 @@ def group_money(scope, group_by, view):
     by_key = {}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"{cte} SELECT {', '.join(keys)}, {_AGGREGATES} FROM m {tag_join} GROUP BY {', '.join(keys)}",  # noqa: S608  # nosec B608
+            f"{cte} SELECT {', '.join(keys)}, {_AGGREGATES} FROM m {tag_join} GROUP BY {', '.join(keys)}",  # noqa: S608
             params,
         )
         width = len(keys)
@@ -191,7 +193,7 @@ def group_money(scope, group_by, view):
         for row in rows:
             by_key[tuple(row[:width])] = _money(view, *row[width:])
         if "tag" in group_by:  # an entry with two tags is in two groups: the total is its own query
-            cursor.execute(f"{cte} SELECT {_AGGREGATES} FROM m", params)  # noqa: S608  # nosec B608
+            cursor.execute(f"{cte} SELECT {_AGGREGATES} FROM m", params)  # noqa: S608
             total = _money(view, *cursor.fetchone())
         else:
             total = _money(view, *_merge(row[width:] for row in rows))

@@ -144,7 +144,7 @@ class _Group:
     entries: list[tuple[int, EntryPrice, int]]  # (entry id, price, tracked seconds)
 
 
-def _billable_rows(client: Client, period_from: date, period_to: date) -> list[dict[str, Any]]:
+def _billable_rows(client: Client, period_from: date, period_to: date) -> list[Any]:
     # Local days of any zone lie within a day of the UTC ones; the exact local day is checked below.
     start = datetime.combine(period_from - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     end = datetime.combine(period_to + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
