@@ -101,9 +101,11 @@ def _priced_entries_sql(scope) -> tuple[str, list[object]]:
     levels = set(Rate.objects.values_list("kind", "level").distinct())
     rate_joins, rate, rate_params = _rate_joins("billable", levels)
     cost_joins, cost_rate, cost_params = _rate_joins("cost", levels)
-    # Table names and placeholders only in the text; every value is a parameter.
-    sql = f"""
-        WITH scope AS ({scope_sql}),
+    # Table names and placeholders only in the text; every value is a parameter. A bare nosec: bandit
+    # warns about `nosec B608` on any f-string (PyCQA/bandit#1204).
+    sql = (
+        f"WITH scope AS ({scope_sql}), "  # noqa: S608  # nosec
+        f"""
         rate AS (
             SELECT kind, level, currency, client_id, project_id, task_id, user_id, amount, valid_from,
                    LEAD(valid_from) OVER (
@@ -138,7 +140,8 @@ def _priced_entries_sql(scope) -> tuple[str, list[object]]:
                    ROUND({cost_rate} * b.tracked / 3600.0, b.places) AS cost
             FROM b {rate_joins} {cost_joins}
         )
-    """  # noqa: S608
+    """
+    )
     params = [*scope_params, default_currency(), rounding.mode, rounding.minutes, *minor_params]
     return sql, [*params, *rate_params, *cost_params]
 
@@ -185,7 +188,7 @@ def group_money(scope, group_by, view):
     by_key = {}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"{cte} SELECT {', '.join(keys)}, {_AGGREGATES} FROM m {tag_join} GROUP BY {', '.join(keys)}",  # noqa: S608
+            f"{cte} SELECT {', '.join(keys)}, {_AGGREGATES} FROM m {tag_join} GROUP BY {', '.join(keys)}",  # noqa: S608  # nosec
             params,
         )
         width = len(keys)
@@ -193,7 +196,7 @@ def group_money(scope, group_by, view):
         for row in rows:
             by_key[tuple(row[:width])] = _money(view, *row[width:])
         if "tag" in group_by:  # an entry with two tags is in two groups: the total is its own query
-            cursor.execute(f"{cte} SELECT {_AGGREGATES} FROM m", params)  # noqa: S608
+            cursor.execute(f"{cte} SELECT {_AGGREGATES} FROM m", params)  # noqa: S608  # nosec
             total = _money(view, *cursor.fetchone())
         else:
             total = _money(view, *_merge(row[width:] for row in rows))
