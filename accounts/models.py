@@ -139,22 +139,28 @@ class Position(models.Model):
 class User(AbstractUser):
     email = models.EmailField(gettext_lazy("email address"), unique=True)
     timezone = models.CharField(
+        verbose_name=gettext_lazy("time zone"),
         max_length=64,
         default="Europe/Berlin",
         validators=[validate_timezone],
         help_text=gettext_lazy("IANA time zone; days and weeks in reports are this user's local calendar."),
     )
     country = models.CharField(
+        verbose_name=gettext_lazy("country"),
         max_length=2,
         default="DE",
         validators=[validate_country],
         help_text=gettext_lazy("ISO 3166 country code whose public holidays apply."),
     )
     subdivision = models.CharField(
-        max_length=10, blank=True, help_text=gettext_lazy("State or region for public holidays, e.g. BY or CA.")
+        verbose_name=gettext_lazy("state or region"),
+        max_length=10,
+        blank=True,
+        help_text=gettext_lazy("State or region for public holidays, e.g. BY or CA."),
     )
     manager = models.ForeignKey(
         "self",
+        verbose_name=gettext_lazy("manager"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -165,6 +171,7 @@ class User(AbstractUser):
     # them to another position first, so nobody silently loses theirs.
     position = models.ForeignKey(
         Position,
+        verbose_name=gettext_lazy("position"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -172,6 +179,7 @@ class User(AbstractUser):
         help_text=gettext_lazy("The job they hold."),
     )
     weekly_hours = models.DecimalField(
+        verbose_name=gettext_lazy("contract hours per week"),
         max_digits=4,
         decimal_places=2,
         default=Decimal("40.00"),
@@ -179,6 +187,7 @@ class User(AbstractUser):
         help_text=gettext_lazy("Contract hours per week."),
     )
     working_weekdays = models.CharField(
+        verbose_name=gettext_lazy("working days"),
         max_length=7,
         default="12345",
         validators=[validate_working_weekdays],
@@ -186,6 +195,7 @@ class User(AbstractUser):
     )
 
     duration_format = models.CharField(
+        verbose_name=gettext_lazy("durations shown as"),
         max_length=10,
         choices=DurationFormat.choices,
         default=DurationFormat.HOURS_MINUTES,
@@ -193,6 +203,7 @@ class User(AbstractUser):
         help_text=gettext_lazy("How pages show durations: hours and minutes (1:30) or decimal hours (1.50 h)."),
     )
     language = models.CharField(
+        verbose_name=gettext_lazy("language"),
         max_length=8,
         choices=settings.LANGUAGES,
         blank=True,
@@ -228,6 +239,7 @@ class User(AbstractUser):
     )
 
     session_generation = models.PositiveIntegerField(
+        verbose_name=gettext_lazy("session generation"),
         default=0,
         db_default=0,  # rows written outside the ORM (the benchmark's generator) start at 0 too
         editable=False,
@@ -235,6 +247,7 @@ class User(AbstractUser):
     )
 
     invited_at = models.DateTimeField(
+        verbose_name=gettext_lazy("invited at"),
         null=True,
         blank=True,
         editable=False,
