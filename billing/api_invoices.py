@@ -23,7 +23,7 @@ from billing.currencies import round_money
 from billing.documents import invoice_export, invoice_pdf
 from billing.models import Invoice, InvoiceGrouping, InvoiceKind, InvoiceLine, InvoiceStatus
 from billing.services import invoices as services
-from core.filters import IdFilter
+from core.filters import DayField, IdFilter
 from timetracking.models import Client
 
 
@@ -135,8 +135,8 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
 class InvoiceCreateSerializer(serializers.Serializer):
     client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
-    from_ = serializers.DateField(help_text="The first local day of the entries.")
-    to = serializers.DateField(help_text="The last local day of the entries.")
+    from_ = DayField(help_text="The first local day of the entries.")
+    to = DayField(help_text="The last local day of the entries.")
     grouping = serializers.ChoiceField(choices=InvoiceGrouping.choices, default=InvoiceGrouping.PROJECT)
     tax_rate = serializers.DecimalField(
         max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False, help_text="Per cent."

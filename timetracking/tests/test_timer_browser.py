@@ -189,6 +189,7 @@ def test_shortcuts_work_outside_fields_only(page, login, live_server, employee):
     expect(page.get_by_role("heading", level=1)).not_to_have_text(this_week)
     page.keyboard.press("]")
     expect(page.get_by_role("heading", level=1)).to_have_text(this_week)
+    page.wait_for_load_state()  # the heading shows before the deferred scripts (the shortcuts) have run
     page.keyboard.press("d")
     page.wait_for_url(f"{live_server.url}/")
     # A modifier held: not a shortcut (Ctrl+T belongs to the browser).
