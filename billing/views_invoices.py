@@ -25,10 +25,24 @@ PAGE_SIZE = 25
 
 
 def billing_page(view):
+    """The list: the styled 403 page, with its reason, for anyone but HR and the billing group."""
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not services.can_invoice(request.user):
             raise PermissionDenied(_("Invoices are for HR and the billing group."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def invoice_page(view):
+    """An invoice's pages and actions: someone else's object is 404, not 403 (nothing is told)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not services.can_invoice(request.user):
+            raise Http404(_("No such invoice."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -101,12 +115,12 @@ def _detail(request, invoice, *, line_form=None, settings_form=None, line_errors
     return render(request, "billing/invoice_detail.html", context, status=status)
 
 
-@billing_page
+@invoice_page
 def invoice_detail(request, pk):
     return _detail(request, _invoice(request, pk))
 
 
-@billing_page
+@invoice_page
 @require_POST
 def invoice_line_add(request, pk):
     invoice = _invoice(request, pk)
@@ -122,7 +136,7 @@ def invoice_line_add(request, pk):
     return _detail(request, invoice, line_form=form, status=400)
 
 
-@billing_page
+@invoice_page
 @require_POST
 def invoice_line_edit(request, pk, line_id):
     invoice = _invoice(request, pk)
@@ -139,7 +153,7 @@ def invoice_line_edit(request, pk, line_id):
     return _detail(request, invoice, line_errors=errors, status=400)
 
 
-@billing_page
+@invoice_page
 @require_POST
 def invoice_line_delete(request, pk, line_id):
     invoice = _invoice(request, pk)
@@ -152,7 +166,7 @@ def invoice_line_delete(request, pk, line_id):
     return redirect("invoices:detail", pk=pk)
 
 
-@billing_page
+@invoice_page
 @require_POST
 def invoice_settings(request, pk):
     invoice = _invoice(request, pk)
@@ -168,7 +182,7 @@ def invoice_settings(request, pk):
     return _detail(request, invoice, settings_form=form, status=400)
 
 
-@billing_page
+@invoice_page
 @require_POST
 def invoice_issue(request, pk):
     invoice = _invoice(request, pk)
@@ -183,7 +197,7 @@ def invoice_issue(request, pk):
     return redirect("invoices:detail", pk=pk)
 
 
-@billing_page
+@invoice_page
 @require_POST
 def invoice_cancel(request, pk):
     invoice = _invoice(request, pk)
@@ -200,7 +214,7 @@ def invoice_cancel(request, pk):
     return redirect("invoices:detail", pk=credit.pk)
 
 
-@billing_page
+@invoice_page
 @require_POST
 def invoice_delete(request, pk):
     invoice = _invoice(request, pk)
@@ -213,7 +227,7 @@ def invoice_delete(request, pk):
     return redirect("invoices:list")
 
 
-@billing_page
+@invoice_page
 def invoice_download(request, pk, file_format):
     invoice = _invoice(request, pk)
     try:
