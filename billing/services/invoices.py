@@ -8,7 +8,6 @@ for an invoice (it is not theirs to see) and 403 when creating one.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -17,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -608,14 +607,3 @@ def invoice_cancel(*, actor: User, invoice: Invoice, note: str = "") -> Invoice:
     )
     outbox_publish(event_type="invoice.cancelled", payload=_payload(credit))
     return credit
-
-
-def invoice_entries(invoice: Invoice) -> QuerySet[TimeEntry]:
-    return TimeEntry.objects.filter(Q(invoicing__invoice=invoice))
-
-
-def lines_by_invoice(invoice_ids: Collection[int]) -> dict[int, list[InvoiceLine]]:
-    found: dict[int, list[InvoiceLine]] = defaultdict(list)
-    for line in InvoiceLine.objects.filter(invoice_id__in=list(invoice_ids)).order_by("position", "pk"):
-        found[line.invoice_id].append(line)
-    return found
