@@ -297,7 +297,8 @@ def priced_rates(context):
     client, valid from before the data; removed afterwards, so that every other scenario measures
     the unpriced path it always measured."""
     from billing.models import Rate, RateKind, RateLevel
-    from timetracking.models import Project
+    from billing.services.prices import prices_refresh
+    from timetracking.models import Project, TimeEntry
 
     since = context.data_start - timedelta(days=1)
     rates = [
@@ -313,7 +314,11 @@ def priced_rates(context):
         for pk in list(projects)[::2]
     ]  # fmt: skip
     created = Rate.objects.bulk_create(rates)
+    # Written past billing's services (which reprice what a rate changes): reprice every entry here,
+    # as `manage.py billing_reprice` does, once before the scenario and once after it.
+    prices_refresh(entries=TimeEntry.objects.all())
     try:
         yield
     finally:
         Rate.objects.filter(pk__in=[rate.pk for rate in created]).delete()
+        prices_refresh(entries=TimeEntry.objects.all())

@@ -39,6 +39,26 @@ class BillingConfig(AppConfig):
         # Budgets that refuse time once used up, and their alerts (timetracking calls this on every entry write).
         register_entry_write_check(check_entry_write)
 
+        from billing.services.prices import entry_prices_write_check
+
+        # Every entry write rewrites the stored prices of the days it touches.
+        register_entry_write_check(entry_prices_write_check)
+        _connect_signals(self)
+
+
+def _connect_signals(config: AppConfig) -> None:
+    from django.db.models.signals import post_migrate, post_save, pre_save
+
+    from accounts.models import User
+    from billing import signals
+    from timetracking.models import Project
+
+    pre_save.connect(signals.remember_project_client, sender=Project, dispatch_uid="billing_project_client")
+    post_save.connect(signals.reprice_moved_project, sender=Project, dispatch_uid="billing_project_client")
+    pre_save.connect(signals.remember_timezone, sender=User, dispatch_uid="billing_user_timezone")
+    post_save.connect(signals.reprice_moved_days, sender=User, dispatch_uid="billing_user_timezone")
+    post_migrate.connect(signals.sync_prices_after_migrate, sender=config, dispatch_uid="billing_prices_sync")
+
 
 def _check_invoice_settings() -> None:
     number_format = str(settings.BILLING_INVOICE_NUMBER_FORMAT)

@@ -1,18 +1,17 @@
 """The money of a summary's groups (billing): each row's billed seconds, amount and cost, the sums of
-its entries' own as billing.pricing prices them. `reports.summary.summarize` adds them to its rows."""
+its entries' stored prices (billing.EntryPrice, each entry's own as billing.pricing prices it), read
+by `reports.summary.summarize` in the same aggregate as the hours; and the entries export's money."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
+from django.db.models import Max, Min, Q, Sum
+
+from billing.currencies import round_money
 from billing.models import ProjectBilling, Rate
 from billing.pricing import RateBook, price_entries, project_terms, sees_amounts, sees_costs
 from billing.services import default_rounding
-from core.days import week_start
 from core.durations import hours_from_seconds
-from reports import money_sql
-from timetracking.models import TimeEntry
 
 # What billing adds to each row and the total: the billed seconds, the amount and the cost, each the
 # sum of the group's entries' own (billing.pricing), in the group's currency. A group whose entries
@@ -79,83 +78,50 @@ def money_cells(view, money):
     return [*cells, cell(money["currency"])]
 
 
+def stored_money_aggregates():
+    """The summary's money aggregates over its entries' stored prices (billing.EntryPrice: each
+    entry's own, as billing.pricing prices it), beside its hours in the same query. The lowest and
+    highest currency of the priced entries tell whether a group has one currency."""
+    priced = Q(price__amount__isnull=False) | Q(price__cost__isnull=False)
+    return {
+        "money_billed": Sum("price__billed_seconds"),
+        "money_amount": Sum("price__amount"),
+        "money_cost": Sum("price__cost"),
+        "money_lowest": Min("price__currency", filter=priced),
+        "money_highest": Max("price__currency", filter=priced),
+    }
+
+
 @dataclass
-class _Money:
+class StoredMoney:
+    """A group's money summed over `stored_money_aggregates` rows (a group spans time zones, each
+    zone its own aggregate). Amounts of two currencies are never added: such a group has none."""
+
     billed_seconds: int = 0
     amount: Decimal | None = None
     cost: Decimal | None = None
     currencies: set = field(default_factory=set)
 
-    def add(self, price):
-        if price.billed_seconds is None:
-            return
-        self.billed_seconds += price.billed_seconds
-        if price.amount is not None:
-            self.amount = (self.amount or Decimal(0)) + price.amount
-            self.currencies.add(price.currency)
-        if price.cost is not None:
-            self.cost = (self.cost or Decimal(0)) + price.cost
-            self.currencies.add(price.currency)
+    def add(self, row):
+        self.billed_seconds += row["money_billed"] or 0
+        if row["money_amount"] is not None:
+            self.amount = (self.amount or Decimal(0)) + row["money_amount"]
+        if row["money_cost"] is not None:
+            self.cost = (self.cost or Decimal(0)) + row["money_cost"]
+        self.currencies.update(code for code in (row["money_lowest"], row["money_highest"]) if code is not None)
 
     def as_dict(self, view):
-        single = len(self.currencies) == 1
+        currency = next(iter(self.currencies)) if len(self.currencies) == 1 else None
+
+        def rounded(value):  # each stored amount is rounded to its currency: the sum is exact
+            return None if value is None or currency is None else round_money(value, currency)
+
         return {
             "billed_seconds": self.billed_seconds if view.amounts else None,
-            "amount": self.amount if view.amounts and single else None,
-            "cost": self.cost if view.costs and single else None,
-            "currency": next(iter(self.currencies)) if single else None,
+            "amount": rounded(self.amount) if view.amounts else None,
+            "cost": rounded(self.cost) if view.costs else None,
+            "currency": currency,
         }
-
-
-def _money_keys(group_by, row, tags, tzinfo, key_fields):
-    """The row keys (as `summarize` makes them) an entry counts in: one, or one per tag."""
-    local = row["started_at"].astimezone(tzinfo).date()
-    parts = []
-    for dimension in group_by:
-        if dimension == "day":
-            parts.append([local])
-        elif dimension == "week":
-            parts.append([week_start(local)])
-        elif dimension == "month":
-            parts.append([local.replace(day=1)])
-        elif dimension == "tag":
-            parts.append(tags.get(row["id"]) or [None])
-        else:
-            parts.append([row[key_fields[dimension]]])
-    keys = [()]
-    for values in parts:
-        keys = [(*key, value) for key in keys for value in values]
-    return keys
-
-
-def group_money(scope, group_by, view, key_fields):
-    """({row key: money}, total money) of the entries of `scope` (the report's), each entry priced by
-    billing, keyed as `summarize` keys its rows (`key_fields`: the column of each non-time dimension).
-    A constant number of queries: the entries, their tags when grouped by tag, and pricing's own.
-    On PostgreSQL without day-scoped rounding, the database prices and sums them (reports.money_sql)."""
-    if money_sql.applies():
-        return money_sql.group_money(scope, group_by, view)
-    rows = list(
-        scope.order_by().values(
-            "id", "user_id", "project_id", "task_id", "started_at", "ended_at", "billable", "user__timezone"
-        )
-    )
-    tags = defaultdict(list)
-    if "tag" in group_by:
-        through = TimeEntry.tags.through.objects.filter(timeentry_id__in=scope.values("pk"))
-        for entry_id, tag_id in through.values_list("timeentry_id", "tag_id"):
-            tags[entry_id].append(tag_id)
-    prices = price_entries(rows)
-    by_key, total, zones = defaultdict(_Money), _Money(), {}
-    for row in rows:
-        price = prices[row["id"]]
-        zone = zones.get(row["user__timezone"]) or zones.setdefault(
-            row["user__timezone"], ZoneInfo(row["user__timezone"])
-        )
-        for key in _money_keys(group_by, row, tags, zone, key_fields):
-            by_key[key].add(price)
-        total.add(price)
-    return {key: money.as_dict(view) for key, money in by_key.items()}, total.as_dict(view)
 
 
 # --- The entries export's money ---------------------------------------------------------------------

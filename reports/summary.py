@@ -12,7 +12,18 @@ from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, DateField, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum, Value
+from django.db.models import (
+    Count,
+    DateField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, Trunc, TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -22,7 +33,7 @@ from accounts.models import User
 from core.days import FIRST_DAY, LAST_DAY
 from core.durations import SECONDS_PER_HOUR, hours_from_seconds
 from core.errors import DomainError, NotFound
-from reports.money import NO_MONEY, group_money, nothing_is_priced, unpriced_money
+from reports.money import NO_MONEY, StoredMoney, nothing_is_priced, stored_money_aggregates, unpriced_money
 from timetracking.models import Project, Tag, Task, TimeEntry, local_day_bounds
 
 DIMENSIONS = ("day", "week", "month", "project", "task", "tag", "user")
@@ -329,7 +340,14 @@ def summarize(filters, group_by, *, money=None):
 
     `money` (a reports.money.MoneyView): what of the billed seconds, amounts and costs to add (MONEY_KEYS, null
     where not seen); without it, or when it sees nothing, they are null and no entry is priced."""
+    # The money is read with the hours, from each entry's stored price (billing.EntryPrice), in the
+    # same aggregate: no entry is priced here. Without a rate or a rounding anywhere, billed is
+    # billable and there is no amount to read, so not even the join is made.
+    priced = money is not None and money.any and not nothing_is_priced()
+    money_aggregates = stored_money_aggregates() if priced else {}
     merged = {}
+    stored_by_key = defaultdict(StoredMoney)
+    stored_total = StoredMoney()
     total_seconds = total_billable = total_entries = 0
     for tzinfo, queryset in _scopes(filters, group_by):
         annotations, fields = {}, []
@@ -347,6 +365,7 @@ def summarize(filters, group_by, *, money=None):
                 total=Sum(DURATION),
                 billable_total=Coalesce(Sum(DURATION, filter=Q(billable=True)), ZERO_DURATION),
                 entries=Count("id"),
+                **money_aggregates,
             )
         )
         for row in rows:
@@ -358,16 +377,23 @@ def summarize(filters, group_by, *, money=None):
             bucket["seconds"] += duration_seconds(row["total"])
             bucket["billable"] += duration_seconds(row["billable_total"])
             bucket["entries"] += row["entries"]
+            if priced:
+                stored_by_key[key].add(row)
+                if "tag" not in group_by:
+                    stored_total.add(row)
         if "tag" in group_by:
             # An entry with two tags is in two tag rows: the grand total is its own aggregate.
             totals = queryset.aggregate(
                 total=Sum(DURATION),
                 billable_total=Sum(DURATION, filter=Q(billable=True)),
                 entries=Count("id"),
+                **money_aggregates,
             )
             total_seconds += duration_seconds(totals["total"])
             total_billable += duration_seconds(totals["billable_total"])
             total_entries += totals["entries"]
+            if priced:
+                stored_total.add(totals)
     if "tag" not in group_by:
         total_seconds = sum(bucket["seconds"] for bucket in merged.values())
         total_billable = sum(bucket["billable"] for bucket in merged.values())
@@ -380,12 +406,13 @@ def summarize(filters, group_by, *, money=None):
     }
     if money is None or not money.any:
         money_by_key, money_total = {}, NO_MONEY
-    elif nothing_is_priced():
+    elif not priced:
         # No rate and no rounding anywhere: billed is billable, and there is no amount to read.
         money_by_key = {key: unpriced_money(money, bucket["billable"]) for key, bucket in merged.items()}
         money_total = unpriced_money(money, total_billable)
     else:
-        money_by_key, money_total = group_money(entries_in_scope(filters), group_by, money, _KEY_FIELDS)
+        money_by_key = {key: stored.as_dict(money) for key, stored in stored_by_key.items()}
+        money_total = stored_total.as_dict(money)
     result_rows = []
     for key in sorted(merged, key=_sort_key):
         bucket = merged[key]

@@ -21,6 +21,7 @@ from billing.currencies import MINOR_UNITS, is_currency, round_money
 from billing.models import LEVEL_TARGETS, TARGET_FIELDS, Rate, RateKind, RateLevel, managed_projects
 from billing.services.errors import BillingError, BillingForbidden
 from billing.services.invoices import refuse_invoiced_rate_change
+from billing.services.prices import prices_refresh, rate_scope
 from billing.services.settings import client_currency, default_currency
 from core.days import FIRST_DAY, LAST_DAY
 from timetracking.models import Client, Project, Task
@@ -51,6 +52,15 @@ def _refuse_invoiced_period(rate: Rate, day: date) -> None:
     (409 `invoiced`) when any of them (of the rate's target) is on an invoice. Every rate write
     passes through it."""
     refuse_invoiced_rate_change(rate=rate, day=day)
+
+
+def _reprice(rate: Rate, day: date) -> None:
+    """Rewrite the stored prices of the entries the rate may price from `day` on (billing.services.prices)."""
+    prices_refresh(
+        entries=rate_scope(
+            level=rate.level, day=day, **{f"{name}_id": getattr(rate, f"{name}_id") for name in TARGET_FIELDS}
+        )
+    )
 
 
 def _check_targets(level: str, targets: Mapping[str, Any]) -> None:
@@ -197,6 +207,7 @@ def rate_create(
     )
     _refuse_invoiced_period(rate, rate.valid_from)
     _save(rate)
+    _reprice(rate, rate.valid_from)
     audit_record(actor=actor, action="billing.rate_created", obj=rate, changes=audit_changes({}, _audited(rate)))
     return rate
 
@@ -226,13 +237,14 @@ def rate_update(*, actor: User, rate: Rate, data: Mapping[str, Any]) -> Rate:
     if "amount" in data or "currency" in data:
         amount = _check_amount(data.get("amount", round_money(rate.amount, rate.currency)), rate.currency)
         rate.amount = round_money(amount, rate.currency)
+    first_day = rate.valid_from
     if "valid_from" in data:
         new_day = _check_valid_from(data["valid_from"])
-        _refuse_invoiced_period(rate, min(new_day, rate.valid_from))
+        first_day = min(new_day, rate.valid_from)
         rate.valid_from = new_day
-    else:
-        _refuse_invoiced_period(rate, rate.valid_from)
+    _refuse_invoiced_period(rate, first_day)
     _save(rate)
+    _reprice(rate, first_day)
     changes = audit_changes(before, _audited(rate))
     if changes:
         audit_record(actor=actor, action="billing.rate_updated", obj=rate, changes=changes)
@@ -248,3 +260,4 @@ def rate_delete(*, actor: User, rate: Rate) -> None:
     _refuse_invoiced_period(rate, rate.valid_from)
     audit_record(actor=actor, action="billing.rate_deleted", obj=rate, changes=audit_changes(_audited(rate), {}))
     rate.delete()
+    _reprice(rate, rate.valid_from)

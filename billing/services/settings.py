@@ -13,7 +13,7 @@ from billing.currencies import is_currency
 from billing.models import Budget, ClientBilling, ProjectBilling, Rate, managed_projects
 from billing.rounding import Rounding
 from billing.services.errors import BillingConflict, BillingError, BillingForbidden
-from timetracking.models import Client, Project
+from timetracking.models import Client, Project, TimeEntry
 
 
 def default_currency() -> str:
@@ -64,6 +64,10 @@ def client_currency_set(*, actor: User, client: Client, currency: str) -> Client
             f"The client's money budgets are in {before}: change or remove them first.", field="currency", code="in_use"
         )
     billing, _ = ClientBilling.objects.update_or_create(client=client, defaults={"currency": currency})
+    if currency != before:
+        from billing.services.prices import prices_refresh  # prices reads this module's defaults
+
+        prices_refresh(entries=TimeEntry.objects.filter(project__client=client))
     changes = audit_changes({"currency": before}, {"currency": currency})
     if changes:
         audit_record(actor=actor, action="billing.client_currency_set", obj=client, changes=changes)
@@ -85,6 +89,10 @@ def project_rounding_set(*, actor: User, project: Project, rounding: Rounding) -
         },
     )
     changes = audit_changes({"rounding": str(before)}, {"rounding": str(rounding)})
+    if changes:
+        from billing.services.prices import prices_refresh  # prices reads this module's defaults
+
+        prices_refresh(entries=TimeEntry.objects.filter(project=project))
     if changes:
         audit_record(actor=actor, action="billing.project_rounding_set", obj=project, changes=changes)
     return billing

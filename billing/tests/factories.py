@@ -36,3 +36,13 @@ class ProjectBillingFactory(factory.django.DjangoModelFactory):
     rounding_mode = "up"
     rounding_minutes = 15
     rounding_scope = "entry"
+
+
+def reprice_all():
+    """Store every entry's price: entries, rates and roundings made by these factories are written past
+    billing's services, which keep the stored prices (billing.EntryPrice) in step, so a test reading
+    them (summaries, their exports) reprices after arranging, as `manage.py billing_reprice` does."""
+    from billing.services.prices import prices_refresh
+    from timetracking.models import TimeEntry
+
+    prices_refresh(entries=TimeEntry.objects.all())

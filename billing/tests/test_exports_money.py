@@ -10,7 +10,7 @@ import pytest
 from django.test import override_settings
 
 from billing.models import RateKind, RateLevel
-from billing.tests.factories import ClientBillingFactory, RateFactory
+from billing.tests.factories import ClientBillingFactory, RateFactory, reprice_all
 from reports.models import JobStatus
 from timetracking.tests.factories import TimeEntryFactory
 
@@ -30,6 +30,7 @@ def priced(employee, project):
     TimeEntryFactory(
         user=employee, project=project, billable=True, started_at=START, ended_at=START + timedelta(minutes=90)
     )
+    reprice_all()
     return project
 
 
@@ -57,6 +58,7 @@ def test_an_employee_allowed_to_see_rates_gets_the_amount_never_the_cost(client_
 def test_xlsx_and_yen(client_for, hr, employee, acme, priced):
     ClientBillingFactory(client=acme, currency="JPY")
     priced.rates.update(currency="JPY", amount=Decimal("1001"))
+    reprice_all()
     response = client_for(hr).get(EXPORT, {**QUERY, "user": employee.pk, "format": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert [cell.value for cell in sheet[1]][5:] == ["Billed hours", "Amount", "Cost", "Currency"]

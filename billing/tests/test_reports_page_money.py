@@ -10,7 +10,7 @@ import pytest
 from django.test import override_settings
 
 from billing.models import RateKind, RateLevel
-from billing.tests.factories import ClientBillingFactory, RateFactory
+from billing.tests.factories import ClientBillingFactory, RateFactory, reprice_all
 from timetracking.tests.factories import ProjectFactory, TimeEntryFactory
 
 PAGE = "/reports/"
@@ -29,6 +29,7 @@ def priced(employee, project):
         TimeEntryFactory(
             user=employee, project=target, billable=True, started_at=began, ended_at=began + timedelta(hours=hours)
         )
+    reprice_all()
     return project, other
 
 
@@ -71,6 +72,7 @@ def test_mixed_currencies_draw_no_revenue_chart(client, hr, employee, priced):
     RateFactory(level=RateLevel.PROJECT, project=foreign, amount=Decimal("100"), currency="USD")
     TimeEntryFactory(user=employee, project=foreign, billable=True, started_at=START + timedelta(days=5),
                      ended_at=START + timedelta(days=5, hours=1))  # fmt: skip
+    reprice_all()
     client.force_login(hr)
     response = client.get(PAGE, {**PARAMS, "user": employee.pk})
     assert response.status_code == 200 and chart(response)["revenue"] is None

@@ -17,7 +17,7 @@ from accounts.tests.factories import UserFactory
 from billing.models import InvoiceGrouping, RateKind, RateLevel
 from billing.services import invoices as invoice_services
 from billing.services.errors import BillingError
-from billing.tests.factories import ClientBillingFactory, ProjectBillingFactory, RateFactory
+from billing.tests.factories import ClientBillingFactory, ProjectBillingFactory, RateFactory, reprice_all
 from core.days import week_start
 from reports.summary import DIMENSIONS
 from timetracking.tests.factories import (
@@ -190,6 +190,7 @@ def arrange(world, entries, rates, roundings):
         seen.add(key)
         amount = Decimal(spec["amount"]) if currency == "JPY" else Decimal(spec["amount"]) / 100
         RateFactory(kind=spec["kind"], level=level, currency=currency, valid_from=valid_from, amount=amount, **targets)
+    reprice_all()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -225,6 +226,7 @@ def test_a_known_case(world, client_for, hr):
     TimeEntryFactory(
         user=tokyo, project=yen_project, billable=True, started_at=start, ended_at=start + timedelta(hours=1)
     )
+    reprice_all()
     report = client_for(hr).get(SUMMARY, {**RANGE, "group_by": "project"}).json()
     rows = {row["project"]: row for row in report["rows"]}
     assert (rows[first.pk]["amount"], rows[first.pk]["billed_seconds"], rows[first.pk]["currency"]) == (
@@ -245,6 +247,7 @@ def test_employees_see_no_money_in_the_summary_unless_allowed(world, client_for)
     TimeEntryFactory(
         user=berlin, project=world["projects"][0], billable=True, started_at=start, ended_at=start + timedelta(hours=1)
     )
+    reprice_all()
     query = {"from": "2026-03-01", "to": "2026-03-31", "group_by": "project"}
     (row,) = client_for(berlin).get(SUMMARY, query).json()["rows"]
     assert (row["amount"], row["cost"], row["billed_seconds"]) == (None, None, None)
@@ -280,12 +283,14 @@ def test_the_priced_summary_reads_a_constant_number_of_queries(world, client_for
             )
 
     add(3, 0)
+    reprice_all()
     for round_number, group_by in enumerate(("project", "tag", "week,user")):
         query = {**RANGE, "group_by": group_by}
         client.get(SUMMARY, query)  # warm up
         with django_assert_max_num_queries(12) as few:
             client.get(SUMMARY, query)
         add(12, 3 + 12 * round_number)
+        reprice_all()
         with django_assert_max_num_queries(len(few.captured_queries)):
             report = client.get(SUMMARY, query).json()
         assert report["total"]["entries"] == 3 + 12 * (round_number + 1)

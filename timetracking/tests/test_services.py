@@ -150,7 +150,8 @@ def test_an_overlap_names_the_entry_or_timer_it_meets(employee, frozen):
 
 def test_creating_an_entry_reads_no_overlap_first_on_postgresql(employee):
     """The exclusion constraint is the check there: no entry is read before the INSERT (the
-    compliance window is read after it); SQLite, without the constraint, reads the overlap first."""
+    compliance window and the days billing reprices are read after it); SQLite, without the
+    constraint, reads the overlap first."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -162,8 +163,10 @@ def test_creating_an_entry_reads_no_overlap_first_on_postgresql(employee):
         index for index, sql in enumerate(sqls) if sql.startswith("SELECT") and 'FROM "timetracking_timeentry"' in sql
     ]
     postgresql = connection.vendor == "postgresql"
-    assert [index < insert for index in reads] == ([False] if postgresql else [True, False])
-    assert len(sqls) == (10 if postgresql else 11)
+    assert [index < insert for index in reads] == ([False, False] if postgresql else [True, False, False])
+    # 10 on PostgreSQL before stored prices; billing's reprice adds the day's entries, the rates
+    # that may apply and the upsert of the price.
+    assert len(sqls) == (13 if postgresql else 14), sqls
 
 
 def test_update_checks_overlap_but_not_against_itself(employee):

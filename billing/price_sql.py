@@ -1,11 +1,11 @@
-"""The money of a summary's groups computed by PostgreSQL: the same figures as pricing every entry in
-Python (billing.pricing), summed in the database, so that a priced summary of a company's month
-costs about what the unpriced one does (`make bench` (k) against (f)).
+"""Stored prices written by PostgreSQL: every entry of a scope priced in one INSERT ... SELECT, the same
+figures as billing.pricing gives in Python, so that repricing a company's entries after a company rate
+changes (or `manage.py billing_reprice`) is one statement instead of a million rows through Python.
 
 It applies when the database is PostgreSQL and no rounding is day-scoped (a day-scoped rounding
 gives a person's day on a project its difference on its last entries: billing.rounding does that in
-Python, and the summary then prices in Python, reports.money.group_money). Every entry is priced as
-billing.pricing prices it:
+Python, and billing.services.prices then prices in Python). Every entry is priced as billing.pricing
+prices it:
 
 - its local day: its start in its owner's time zone;
 - its currency: its client's (billing_clientbilling), else BILLING_DEFAULT_CURRENCY;
@@ -18,28 +18,17 @@ billing.pricing prices it:
 - amount = billed hours × rate, cost = tracked hours × cost rate, each rounded to the currency's
   minor unit per entry, half up (amounts are positive: ROUND's half away from zero is half up).
 
-The property test of billing/tests/test_summary_money.py compares the summary with the entries'
-own money for random entries, rates and roundings, on PostgreSQL through this path.
+billing/tests/test_stored_prices.py compares these rows with billing.pricing's for random entries,
+rates and roundings, on PostgreSQL through this path.
 """
 
 from django.db import connection
 from django.db.models import F
 
 from billing.currencies import MINOR_UNITS
-from billing.models import ProjectBilling, Rate
-from billing.services import default_currency, default_rounding
-from timetracking.models import TimeEntry
+from billing.models import EntryPrice, ProjectBilling, Rate
+from billing.services.settings import default_currency, default_rounding
 
-# The grouped value of each dimension, over the priced entries `m` (and the tags `tt`).
-_KEY_SQL = {
-    "day": "m.day",
-    "week": "date_trunc('week', m.day)::date",
-    "month": "date_trunc('month', m.day)::date",
-    "project": "m.project_id",
-    "task": "m.task_id",
-    "user": "m.user_id",
-    "tag": "tt.tag_id",
-}
 # (alias, level, the join condition on the entry `b` beside kind, level, currency and day)
 _LEVELS = (
     ("uop", "user_on_project", "{r}.user_id = b.user_id AND {r}.project_id = b.project_id"),
@@ -146,58 +135,17 @@ def _priced_entries_sql(scope) -> tuple[str, list[object]]:
     return sql, [*params, *rate_params, *cost_params]
 
 
-_AGGREGATES = """
-    SUM(m.billed_seconds), SUM(m.amount), SUM(m.cost),
-    MIN(m.currency) FILTER (WHERE m.amount IS NOT NULL OR m.cost IS NOT NULL),
-    MAX(m.currency) FILTER (WHERE m.amount IS NOT NULL OR m.cost IS NOT NULL)
-"""
-
-
-def _merge(rows):
-    """The total of grouped rows (billed, amount, cost, lowest and highest currency) when each entry
-    is in one group (no tag grouping): sums, and the currencies' overall range."""
-    billed = amount = cost = lowest = highest = None
-    for row_billed, row_amount, row_cost, row_lowest, row_highest in rows:
-        billed = (billed or 0) + (row_billed or 0)
-        amount = row_amount if amount is None else amount + (row_amount or 0)
-        cost = row_cost if cost is None else cost + (row_cost or 0)
-        if row_lowest is not None:
-            lowest = row_lowest if lowest is None else min(lowest, row_lowest)
-            highest = row_highest if highest is None else max(highest, row_highest)
-    return billed, amount, cost, lowest, highest
-
-
-def _money(view, billed, amount, cost, lowest, highest):
-    single = lowest is not None and lowest == highest
-    return {
-        "billed_seconds": int(billed or 0) if view.amounts else None,
-        "amount": amount if view.amounts and single else None,
-        "cost": cost if view.costs and single else None,
-        "currency": lowest if single else None,
-    }
-
-
-def group_money(scope, group_by, view):
-    """({row key: money}, total money), as reports.money.group_money gives them: one query (two with
-    the tags, whose total is not the sum of its groups), and one for the levels that have rates."""
+def store(scope) -> int:
+    """Price every entry of `scope` (finished entries) and write its EntryPrice row, new or changed:
+    one statement. Returns the number of rows written."""
     cte, params = _priced_entries_sql(scope)
-    keys = [_KEY_SQL[dimension] for dimension in group_by]
-    tag_join = (
-        f"LEFT JOIN {TimeEntry.tags.through._meta.db_table} tt ON tt.timeentry_id = m.id" if "tag" in group_by else ""
-    )
-    by_key = {}
+    table = EntryPrice._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"{cte} SELECT {', '.join(keys)}, {_AGGREGATES} FROM m {tag_join} GROUP BY {', '.join(keys)}",  # noqa: S608  # nosec
+            f"{cte} INSERT INTO {table} (entry_id, currency, billed_seconds, amount, cost) "  # noqa: S608  # nosec
+            "SELECT id, currency, billed_seconds, amount, cost FROM m "
+            "ON CONFLICT (entry_id) DO UPDATE SET currency = EXCLUDED.currency, "
+            "billed_seconds = EXCLUDED.billed_seconds, amount = EXCLUDED.amount, cost = EXCLUDED.cost",
             params,
         )
-        width = len(keys)
-        rows = cursor.fetchall()
-        for row in rows:
-            by_key[tuple(row[:width])] = _money(view, *row[width:])
-        if "tag" in group_by:  # an entry with two tags is in two groups: the total is its own query
-            cursor.execute(f"{cte} SELECT {_AGGREGATES} FROM m", params)  # noqa: S608  # nosec
-            total = _money(view, *cursor.fetchone())
-        else:
-            total = _money(view, *_merge(row[width:] for row in rows))
-    return by_key, total
+        return cursor.rowcount
