@@ -33,6 +33,14 @@ class EntryPrice(models.Model):
     class Meta:
         verbose_name = _("entry price")
         verbose_name_plural = _("entry prices")
+        indexes = [
+            # The priced summary joins a month of entries to their prices, one probe per entry: with
+            # the money in the index, PostgreSQL reads it alone (an index-only scan), not the table
+            # too (make bench (k): 1.5x the unpriced summary's query instead of 1.8x).
+            models.Index(
+                fields=["entry"], include=["currency", "billed_seconds", "amount", "cost"], name="entryprice_money"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0) | Q(amount__isnull=True), name="entryprice_amount_sign"),
             models.CheckConstraint(condition=Q(cost__gte=0) | Q(cost__isnull=True), name="entryprice_cost_sign"),

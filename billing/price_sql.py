@@ -137,7 +137,7 @@ def _priced_entries_sql(scope) -> tuple[str, list[object]]:
 
 def store(scope) -> int:
     """Price every entry of `scope` (finished entries) and write its EntryPrice row, new or changed:
-    one statement. Returns the number of rows written."""
+    one statement. Returns the number of rows written or changed."""
     cte, params = _priced_entries_sql(scope)
     table = EntryPrice._meta.db_table
     with connection.cursor() as cursor:
@@ -145,7 +145,11 @@ def store(scope) -> int:
             f"{cte} INSERT INTO {table} (entry_id, currency, billed_seconds, amount, cost) "  # noqa: S608  # nosec
             "SELECT id, currency, billed_seconds, amount, cost FROM m "
             "ON CONFLICT (entry_id) DO UPDATE SET currency = EXCLUDED.currency, "
-            "billed_seconds = EXCLUDED.billed_seconds, amount = EXCLUDED.amount, cost = EXCLUDED.cost",
+            "billed_seconds = EXCLUDED.billed_seconds, amount = EXCLUDED.amount, cost = EXCLUDED.cost "
+            # An unchanged price is not rewritten: no dead row, and the page stays all-visible for the
+            # summary's index-only reads.
+            f"WHERE ({table}.currency, {table}.billed_seconds, {table}.amount, {table}.cost) "
+            "IS DISTINCT FROM (EXCLUDED.currency, EXCLUDED.billed_seconds, EXCLUDED.amount, EXCLUDED.cost)",
             params,
         )
         return cursor.rowcount

@@ -12,18 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import (
-    Count,
-    DateField,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    Sum,
-    Value,
-)
+from django.db.models import Count, DateField, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce, Trunc, TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
