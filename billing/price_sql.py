@@ -22,6 +22,8 @@ billing/tests/test_stored_prices.py compares these rows with billing.pricing's f
 rates and roundings, on PostgreSQL through this path.
 """
 
+from typing import Any
+
 from django.db import connection
 from django.db.models import F
 
@@ -49,12 +51,12 @@ def applies() -> bool:
     return not ProjectBilling.objects.filter(rounding_scope="day").exclude(rounding_mode="none").exists()
 
 
-def _rate_joins(kind: str, levels: set[tuple[str, str]]) -> tuple[str, str, list[object]]:
+def _rate_joins(kind: str, levels: set[tuple[str, str]]) -> tuple[str, str, list[Any]]:
     """LEFT JOINs of `kind`'s rates at each level that has any (`levels`: the (kind, level) pairs of
     the rate table), and their amounts, most specific first, COALESCEd."""
     joins: list[str] = []
     amounts: list[str] = []
-    params: list[object] = []
+    params: list[Any] = []
     for alias, level, condition in _LEVELS:
         if (kind, level) not in levels:
             continue
@@ -70,7 +72,7 @@ def _rate_joins(kind: str, levels: set[tuple[str, str]]) -> tuple[str, str, list
     return " ".join(joins), amount, params
 
 
-def _priced_entries_sql(scope) -> tuple[str, list[object]]:
+def _priced_entries_sql(scope) -> tuple[str, list[Any]]:
     """The CTEs ending in `m`: one row per entry of `scope` with its key columns and its money."""
     # The scope's entries with what pricing needs, joined by Django in the scope's own query.
     columns = scope.order_by().annotate(
@@ -86,7 +88,7 @@ def _priced_entries_sql(scope) -> tuple[str, list[object]]:
     ).query.sql_with_params()  # fmt: skip
     rounding = default_rounding()
     minor_rows = ", ".join("(%s, %s)" for _ in MINOR_UNITS)
-    minor_params: list[object] = [value for code, places in MINOR_UNITS.items() for value in (code, places)]
+    minor_params: list[Any] = [value for code, places in MINOR_UNITS.items() for value in (code, places)]
     levels = set(Rate.objects.values_list("kind", "level").distinct())
     rate_joins, rate, rate_params = _rate_joins("billable", levels)
     cost_joins, cost_rate, cost_params = _rate_joins("cost", levels)

@@ -22,7 +22,9 @@ def remember_project_client(
 ) -> None:
     if raw or instance.pk is None or not _saves(update_fields, "client"):
         return
-    instance._billing_client_before = Project.objects.filter(pk=instance.pk).values_list("client_id", flat=True).first()
+    instance.__dict__["_billing_client_before"] = (
+        Project.objects.filter(pk=instance.pk).values_list("client_id", flat=True).first()
+    )
 
 
 def reprice_moved_project(
@@ -39,7 +41,9 @@ def reprice_moved_project(
 def remember_timezone(sender: Any, instance: User, raw: bool = False, update_fields: Any = None, **kwargs: Any) -> None:
     if raw or instance.pk is None or not _saves(update_fields, "timezone"):
         return
-    instance._billing_timezone_before = User.objects.filter(pk=instance.pk).values_list("timezone", flat=True).first()
+    instance.__dict__["_billing_timezone_before"] = (
+        User.objects.filter(pk=instance.pk).values_list("timezone", flat=True).first()
+    )
 
 
 def reprice_moved_days(sender: Any, instance: User, created: bool = False, raw: bool = False, **kwargs: Any) -> None:

@@ -27,7 +27,7 @@ from billing import price_sql
 from billing.models import EntryPrice, PricingState
 from billing.pricing import price_entries
 from billing.services.settings import default_currency, default_rounding
-from timetracking.models import TimeEntry
+from timetracking.models import TimeEntry, TimeEntryQuerySet
 
 PRICING_CHUNK = 2000
 # The local days of any time zone lie within a day of the UTC ones (UTC-12 to UTC+14).
@@ -67,7 +67,7 @@ def _store_python(entries: QuerySet[TimeEntry]) -> int:
 
 
 @transaction.atomic
-def prices_refresh(*, entries: QuerySet[TimeEntry]) -> int:
+def prices_refresh(*, entries: TimeEntryQuerySet) -> int:
     """Reprice every finished entry of `entries` and store it (running entries have no price).
     On PostgreSQL without day-scoped rounding, one statement (billing.price_sql); else in Python."""
     finished = entries.finished()
@@ -102,7 +102,7 @@ def entry_prices_write_check(
     _store_python(TimeEntry.objects.finished().filter(scope))
 
 
-def rate_scope(*, level: str, day: date, **targets: int | None) -> QuerySet[TimeEntry]:
+def rate_scope(*, level: str, day: date, **targets: Any) -> TimeEntryQuerySet:
     """The entries a rate of `level` for these targets may price from `day` on."""
     entries = TimeEntry.objects.filter(
         started_at__gte=datetime.combine(day, datetime.min.time(), tzinfo=UTC) - ZONE_MARGIN
