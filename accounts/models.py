@@ -101,9 +101,11 @@ class Position(models.Model):
     read; its salary is HR's only (accounts.api.PositionViewSet, the admin, never in the audit trail)."""
 
     title = models.CharField(
-        max_length=100, help_text=gettext_lazy("Unique, whatever the case: 'Developer' and 'developer' are one.")
+        max_length=100,
+        help_text=gettext_lazy("Unique, whatever the case: 'Developer' and 'developer' are one."),
+        verbose_name=gettext_lazy("title"),
     )
-    description = models.TextField(blank=True, max_length=2000)
+    description = models.TextField(blank=True, max_length=2000, verbose_name=gettext_lazy("description"))
     salary = models.DecimalField(
         max_digits=12,
         decimal_places=2,
@@ -114,11 +116,14 @@ class Position(models.Model):
             gettext_lazy("Yearly gross salary in {SALARY_CURRENCY}; empty if not set. Only HR sees it."),
             SALARY_CURRENCY=SALARY_CURRENCY,
         ),
+        verbose_name=gettext_lazy("salary"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
 
     class Meta:
+        verbose_name = gettext_lazy("position")
+        verbose_name_plural = gettext_lazy("positions")
         ordering = ["title"]
         constraints = [
             models.UniqueConstraint(
@@ -265,6 +270,8 @@ class User(AbstractUser):
     deactivated_by: User | None = None
 
     class Meta:
+        verbose_name = gettext_lazy("user")
+        verbose_name_plural = gettext_lazy("users")
         ordering = ["username"]
         constraints = [
             models.CheckConstraint(
@@ -411,25 +418,43 @@ class AuditEvent(models.Model):
     """One write with a business meaning. Append-only: database triggers refuse UPDATE and
     DELETE (see migration 0003); only the retention purge removes rows, through a permit."""
 
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=gettext_lazy("created at"))
     # No database FK: the trail outlives the users it names and must never be rewritten
     # by an ON DELETE SET NULL.
     actor = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=gettext_lazy("actor"),
     )
-    actor_username = models.CharField(max_length=150, blank=True)
+    actor_username = models.CharField(max_length=150, blank=True, verbose_name=gettext_lazy("actor username"))
     action = models.CharField(
-        max_length=64, db_index=True, help_text=gettext_lazy("e.g. time_entry.created, auth.login_failed")
+        max_length=64,
+        db_index=True,
+        help_text=gettext_lazy("e.g. time_entry.created, auth.login_failed"),
+        verbose_name=gettext_lazy("action"),
     )
-    object_type = models.CharField(max_length=100, blank=True, help_text=gettext_lazy("app_label.model"))
-    object_id = models.CharField(max_length=64, blank=True)
-    changes = models.JSONField(default=dict, blank=True, help_text=gettext_lazy('{"field": [before, after]}'))
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    request_id = models.CharField(max_length=64, blank=True)
+    object_type = models.CharField(
+        max_length=100, blank=True, help_text=gettext_lazy("app_label.model"), verbose_name=gettext_lazy("object type")
+    )
+    object_id = models.CharField(max_length=64, blank=True, verbose_name=gettext_lazy("object ID"))
+    changes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=gettext_lazy('{"field": [before, after]}'),
+        verbose_name=gettext_lazy("changes"),
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True, verbose_name=gettext_lazy("IP address"))
+    request_id = models.CharField(max_length=64, blank=True, verbose_name=gettext_lazy("request ID"))
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("audit event")
+        verbose_name_plural = gettext_lazy("audit events")
         ordering = ["-created_at", "-id"]
         indexes = [
             # audit-events/?object_type=&object_id= (the history of one object)
@@ -458,19 +483,26 @@ class ApiKey(models.Model):
     hash adds nothing); the prefix finds the row without scanning.
     """
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=16, unique=True, editable=False)
-    key_hash = models.CharField(max_length=64, editable=False)
-    read_only = models.BooleanField(default=False, help_text=gettext_lazy("Only GET, HEAD and OPTIONS requests."))
-    expires_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys", verbose_name=gettext_lazy("user"))
+    name = models.CharField(max_length=100, verbose_name=gettext_lazy("name"))
+    prefix = models.CharField(max_length=16, unique=True, editable=False, verbose_name=gettext_lazy("prefix"))
+    key_hash = models.CharField(max_length=64, editable=False, verbose_name=gettext_lazy("key hash"))
+    read_only = models.BooleanField(
+        default=False,
+        help_text=gettext_lazy("Only GET, HEAD and OPTIONS requests."),
+        verbose_name=gettext_lazy("read only"),
+    )
+    expires_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("expires at"))
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=gettext_lazy("last used at")
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=gettext_lazy("revoked at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     objects = ApiKeyQuerySet.as_manager()
 
     class Meta:
+        verbose_name_plural = gettext_lazy("api keys")
         ordering = ["-created_at"]
         verbose_name = gettext_lazy("API key")
 
@@ -489,17 +521,25 @@ class IdempotencyRecord(models.Model):
         IN_PROGRESS = "in_progress", gettext_lazy("In progress")
         DONE = "done", gettext_lazy("Done")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64, help_text=gettext_lazy("SHA-256 of method, path and body."))
-    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_PROGRESS)
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    location = models.CharField(max_length=500, blank=True)
-    body = models.BinaryField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=gettext_lazy("user"))
+    key = models.CharField(max_length=255, verbose_name=gettext_lazy("key"))
+    fingerprint = models.CharField(
+        max_length=64,
+        help_text=gettext_lazy("SHA-256 of method, path and body."),
+        verbose_name=gettext_lazy("fingerprint"),
+    )
+    state = models.CharField(
+        max_length=16, choices=State.choices, default=State.IN_PROGRESS, verbose_name=gettext_lazy("state")
+    )
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=gettext_lazy("status code"))
+    content_type = models.CharField(max_length=100, blank=True, verbose_name=gettext_lazy("content type"))
+    location = models.CharField(max_length=500, blank=True, verbose_name=gettext_lazy("location"))
+    body = models.BinaryField(null=True, blank=True, verbose_name=gettext_lazy("body"))
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=gettext_lazy("created at"))
 
     class Meta:
+        verbose_name = gettext_lazy("idempotency record")
+        verbose_name_plural = gettext_lazy("idempotency records")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key")]
 
     def __str__(self) -> str:
@@ -523,19 +563,23 @@ class OutgoingEmail(models.Model):
         SKIPPED = "skipped", gettext_lazy("Not sent: the user is deactivated or has no address")
         FAILED = "failed", gettext_lazy("Gave up after repeated SMTP errors")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    subject = models.CharField(max_length=200)
-    body = models.TextField()
-    status = models.CharField(max_length=7, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    last_error = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=gettext_lazy("user"))
+    subject = models.CharField(max_length=200, verbose_name=gettext_lazy("subject"))
+    body = models.TextField(verbose_name=gettext_lazy("body"))
+    status = models.CharField(
+        max_length=7, choices=Status.choices, default=Status.PENDING, verbose_name=gettext_lazy("status")
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=gettext_lazy("attempts"))
+    next_attempt_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("next attempt at"))
+    last_error = models.CharField(max_length=500, blank=True, verbose_name=gettext_lazy("last error"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("sent at"))
 
     objects = OutgoingEmailQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("outgoing email")
+        verbose_name_plural = gettext_lazy("outgoing emails")
         indexes = [
             # emails_send_due: WHERE status = 'pending' AND next_attempt_at <= now ORDER BY id
             models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="outgoing_email_due"),

@@ -52,14 +52,19 @@ class BudgetQuerySet(models.QuerySet["Budget"]):
 class Budget(models.Model):
     """The budget of one project or one client: hours, money or both, total or per month."""
 
-    project = models.OneToOneField(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="budget")
-    client = models.OneToOneField(Client, null=True, blank=True, on_delete=models.CASCADE, related_name="budget")
+    project = models.OneToOneField(
+        Project, null=True, blank=True, on_delete=models.CASCADE, related_name="budget", verbose_name=_("project")
+    )
+    client = models.OneToOneField(
+        Client, null=True, blank=True, on_delete=models.CASCADE, related_name="budget", verbose_name=_("client")
+    )
     hours = models.DecimalField(
         max_digits=BUDGET_HOURS_MAX_DIGITS,
         decimal_places=2,
         null=True,
         blank=True,
         help_text=_("The hours the budget allows (billed hours: tracked, rounded as billed)."),
+        verbose_name=_("hours"),
     )
     amount = models.DecimalField(
         max_digits=BUDGET_AMOUNT_MAX_DIGITS,
@@ -67,19 +72,29 @@ class Budget(models.Model):
         null=True,
         blank=True,
         help_text=_("The billable amount the budget allows, in `currency`."),
+        verbose_name=_("amount"),
     )
     currency = models.CharField(
-        max_length=3, choices=CURRENCY_CHOICES, help_text=_("ISO 4217: the client's currency when it was set.")
+        max_length=3,
+        choices=CURRENCY_CHOICES,
+        help_text=_("ISO 4217: the client's currency when it was set."),
+        verbose_name=_("currency"),
     )
-    period = models.CharField(max_length=10, choices=BudgetPeriod.choices, default=BudgetPeriod.TOTAL)
+    period = models.CharField(
+        max_length=10, choices=BudgetPeriod.choices, default=BudgetPeriod.TOTAL, verbose_name=_("period")
+    )
     thresholds = models.JSONField(
-        default=default_thresholds, help_text=_("Percentages of the budget that send an alert, e.g. [80, 100].")
+        default=default_thresholds,
+        help_text=_("Percentages of the budget that send an alert, e.g. [80, 100]."),
+        verbose_name=_("thresholds"),
     )
     refuse_when_exceeded = models.BooleanField(
-        default=False, help_text=_("Refuse new time on the project once the budget is used up (409).")
+        default=False,
+        help_text=_("Refuse new time on the project once the budget is used up (409)."),
+        verbose_name=_("refuse when exceeded"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = BudgetQuerySet.as_manager()
 
@@ -130,11 +145,13 @@ class BudgetAlert(models.Model):
     the webhook event were queued (in its own transaction); its unique constraint is why two checks at
     once never send twice."""
 
-    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="alerts")
-    period_start = models.DateField(help_text=_("The first day of the month (total budgets: 2000-01-01)."))
-    threshold = models.PositiveSmallIntegerField(help_text=_("Percent."))
-    used_percent = models.DecimalField(max_digits=8, decimal_places=1)
-    sent_at = models.DateTimeField(auto_now_add=True)
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("budget"))
+    period_start = models.DateField(
+        help_text=_("The first day of the month (total budgets: 2000-01-01)."), verbose_name=_("period start")
+    )
+    threshold = models.PositiveSmallIntegerField(help_text=_("Percent."), verbose_name=_("threshold"))
+    used_percent = models.DecimalField(max_digits=8, decimal_places=1, verbose_name=_("used percent"))
+    sent_at = models.DateTimeField(auto_now_add=True, verbose_name=_("sent at"))
 
     class Meta:
         verbose_name = _("budget alert")

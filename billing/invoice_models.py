@@ -52,44 +52,69 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
 
 
 class Invoice(models.Model):
-    kind = models.CharField(max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
-    status = models.CharField(max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invoices")
-    period_from = models.DateField(help_text=_("The first local day of the entries invoiced."))
-    period_to = models.DateField(help_text=_("The last local day of the entries invoiced."))
-    grouping = models.CharField(max_length=10, choices=InvoiceGrouping.choices, default=InvoiceGrouping.PROJECT)
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    kind = models.CharField(
+        max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE, verbose_name=_("kind")
+    )
+    status = models.CharField(
+        max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT, verbose_name=_("status")
+    )
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("client"))
+    period_from = models.DateField(
+        help_text=_("The first local day of the entries invoiced."), verbose_name=_("period from")
+    )
+    period_to = models.DateField(
+        help_text=_("The last local day of the entries invoiced."), verbose_name=_("period to")
+    )
+    grouping = models.CharField(
+        max_length=10, choices=InvoiceGrouping.choices, default=InvoiceGrouping.PROJECT, verbose_name=_("grouping")
+    )
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, verbose_name=_("currency"))
     tax_rate = models.DecimalField(
         max_digits=5,
         decimal_places=2,
         default=Decimal("0"),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text=_("Per cent, e.g. 19.00."),
+        verbose_name=_("tax rate"),
     )
-    note = models.TextField(blank=True, max_length=2000)
+    note = models.TextField(blank=True, max_length=2000, verbose_name=_("note"))
     # Given when issued: `sequence` is the gap-free number within `year`, `number` its formatted text.
-    year = models.PositiveSmallIntegerField(null=True, blank=True)
-    sequence = models.PositiveIntegerField(null=True, blank=True)
-    number = models.CharField(max_length=40, null=True, blank=True, unique=True)
-    issued_on = models.DateField(null=True, blank=True)
-    issued_at = models.DateTimeField(null=True, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("year"))
+    sequence = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("sequence"))
+    number = models.CharField(max_length=40, null=True, blank=True, unique=True, verbose_name=_("number"))
+    issued_on = models.DateField(null=True, blank=True, verbose_name=_("issued on"))
+    issued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("issued at"))
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("issued by"),
     )
     # A credit note: the invoice it cancels (one credit note per invoice).
     credited_invoice = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_note"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_note",
+        verbose_name=_("credited invoice"),
     )
-    net = models.DecimalField(max_digits=15, decimal_places=3, default=Decimal("0"))
-    tax = models.DecimalField(max_digits=15, decimal_places=3, default=Decimal("0"))
-    gross = models.DecimalField(max_digits=15, decimal_places=3, default=Decimal("0"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    net = models.DecimalField(max_digits=15, decimal_places=3, default=Decimal("0"), verbose_name=_("net"))
+    tax = models.DecimalField(max_digits=15, decimal_places=3, default=Decimal("0"), verbose_name=_("tax"))
+    gross = models.DecimalField(max_digits=15, decimal_places=3, default=Decimal("0"), verbose_name=_("gross"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = InvoiceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(period_from__lte=models.F("period_to")), name="invoice_period_ordered"),
@@ -131,19 +156,31 @@ class InvoiceLine(models.Model):
     amounts (each rounded to the currency, as the entries list shows them); a line edited by hand or
     a fixed line: quantity × unit price, rounded."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
-    position = models.PositiveIntegerField()
-    kind = models.CharField(max_length=10, choices=InvoiceLineKind.choices, default=InvoiceLineKind.FIXED)
-    description = models.CharField(max_length=500)
-    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    quantity = models.DecimalField(max_digits=12, decimal_places=4)
-    unit_price = models.DecimalField(max_digits=12, decimal_places=3)
-    amount = models.DecimalField(max_digits=15, decimal_places=3)
-    tracked_seconds = models.BigIntegerField(default=0, help_text=_("Time lines: the tracked time, unrounded."))
-    billed_seconds = models.BigIntegerField(default=0, help_text=_("Time lines: the billed (rounded) time."))
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines", verbose_name=_("invoice"))
+    position = models.PositiveIntegerField(verbose_name=_("position"))
+    kind = models.CharField(
+        max_length=10, choices=InvoiceLineKind.choices, default=InvoiceLineKind.FIXED, verbose_name=_("kind")
+    )
+    description = models.CharField(max_length=500, verbose_name=_("description"))
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("project")
+    )
+    task = models.ForeignKey(
+        Task, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("task")
+    )
+    quantity = models.DecimalField(max_digits=12, decimal_places=4, verbose_name=_("quantity"))
+    unit_price = models.DecimalField(max_digits=12, decimal_places=3, verbose_name=_("unit price"))
+    amount = models.DecimalField(max_digits=15, decimal_places=3, verbose_name=_("amount"))
+    tracked_seconds = models.BigIntegerField(
+        default=0, help_text=_("Time lines: the tracked time, unrounded."), verbose_name=_("tracked seconds")
+    )
+    billed_seconds = models.BigIntegerField(
+        default=0, help_text=_("Time lines: the billed (rounded) time."), verbose_name=_("billed seconds")
+    )
 
     class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
         ordering = ["invoice", "position", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["invoice", "position"], name="invoiceline_position_unique"),
@@ -158,13 +195,14 @@ class InvoicedEntry(models.Model):
     """An entry on an invoice (draft or issued): the reservation and the lock. Deleted when a credit
     note releases the invoice's entries or a draft is deleted."""
 
-    entry = models.OneToOneField(TimeEntry, on_delete=models.PROTECT, related_name="invoicing")
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="entries")
-    line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="entries")
-    amount = models.DecimalField(max_digits=15, decimal_places=3)
-    billed_seconds = models.BigIntegerField()
+    entry = models.OneToOneField(TimeEntry, on_delete=models.PROTECT, related_name="invoicing", verbose_name=_("entry"))
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="entries", verbose_name=_("invoice"))
+    line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="entries", verbose_name=_("line"))
+    amount = models.DecimalField(max_digits=15, decimal_places=3, verbose_name=_("amount"))
+    billed_seconds = models.BigIntegerField(verbose_name=_("billed seconds"))
 
     class Meta:
+        verbose_name = _("invoiced entry")
         verbose_name_plural = "invoiced entries"
 
     def __str__(self) -> str:
@@ -175,8 +213,12 @@ class InvoiceSequence(models.Model):
     """The last number given in a year: locked (SELECT ... FOR UPDATE) by the issue that takes the
     next one, so numbers are consecutive and gap-free whatever issues run at once."""
 
-    year = models.PositiveSmallIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
+    year = models.PositiveSmallIntegerField(primary_key=True, verbose_name=_("year"))
+    last = models.PositiveIntegerField(default=0, verbose_name=_("last"))
+
+    class Meta:
+        verbose_name = _("invoice sequence")
+        verbose_name_plural = _("invoice sequences")
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"

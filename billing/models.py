@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy
 
 from billing.currencies import CURRENCY_CHOICES
 from billing.rounding import MODES, SCOPES, STEPS_MINUTES, Rounding
@@ -121,30 +122,59 @@ class Rate(models.Model):
     """An hourly rate of one kind for one target, valid from `valid_from` until the next rate of the
     same kind and target (a change never rewrites the days before it)."""
 
-    kind = models.CharField(max_length=10, choices=RateKind.choices)
-    level = models.CharField(max_length=20, choices=RateLevel.choices)
-    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.CASCADE, related_name="rates")
-    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="rates")
-    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.CASCADE, related_name="rates")
+    kind = models.CharField(max_length=10, choices=RateKind.choices, verbose_name=gettext_lazy("kind"))
+    level = models.CharField(max_length=20, choices=RateLevel.choices, verbose_name=gettext_lazy("level"))
+    client = models.ForeignKey(
+        Client,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="rates",
+        verbose_name=gettext_lazy("client"),
+    )
+    project = models.ForeignKey(
+        Project,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="rates",
+        verbose_name=gettext_lazy("project"),
+    )
+    task = models.ForeignKey(
+        Task, null=True, blank=True, on_delete=models.CASCADE, related_name="rates", verbose_name=gettext_lazy("task")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="rates"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="rates",
+        verbose_name=gettext_lazy("user"),
     )
     amount = models.DecimalField(
         max_digits=12,
         decimal_places=RATE_DECIMAL_PLACES,
         validators=[MinValueValidator(0)],
         help_text="Per hour, in `currency`.",
+        verbose_name=gettext_lazy("amount"),
     )
     currency = models.CharField(
-        max_length=3, choices=CURRENCY_CHOICES, help_text="ISO 4217; the client's currency (company rates: any)."
+        max_length=3,
+        choices=CURRENCY_CHOICES,
+        help_text="ISO 4217; the client's currency (company rates: any).",
+        verbose_name=gettext_lazy("currency"),
     )
-    valid_from = models.DateField(help_text="The first local day the rate applies to.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    valid_from = models.DateField(
+        help_text="The first local day the rate applies to.", verbose_name=gettext_lazy("valid from")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
 
     objects = RateQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("rate")
+        verbose_name_plural = gettext_lazy("rates")
         ordering = ["kind", "level", "valid_from", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="rate_amount_not_negative"),
@@ -175,10 +205,15 @@ class Rate(models.Model):
 class ClientBilling(models.Model):
     """How a client is billed: its currency (the company default when there is no row)."""
 
-    client = models.OneToOneField(Client, primary_key=True, on_delete=models.CASCADE, related_name="billing")
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, help_text="ISO 4217, e.g. EUR.")
+    client = models.OneToOneField(
+        Client, primary_key=True, on_delete=models.CASCADE, related_name="billing", verbose_name=gettext_lazy("client")
+    )
+    currency = models.CharField(
+        max_length=3, choices=CURRENCY_CHOICES, help_text="ISO 4217, e.g. EUR.", verbose_name=gettext_lazy("currency")
+    )
 
     class Meta:
+        verbose_name_plural = gettext_lazy("client billings")
         verbose_name = "client billing"
 
     def __str__(self) -> str:
@@ -188,14 +223,33 @@ class ClientBilling(models.Model):
 class ProjectBilling(models.Model):
     """How a project's time is billed: its rounding (the company default BILLING_ROUNDING when there is no row)."""
 
-    project = models.OneToOneField(Project, primary_key=True, on_delete=models.CASCADE, related_name="billing")
-    rounding_mode = models.CharField(max_length=10, choices=[(mode, mode) for mode in MODES], default="none")
-    rounding_minutes = models.PositiveSmallIntegerField(
-        choices=[(step, f"{step} min") for step in STEPS_MINUTES], default=15
+    project = models.OneToOneField(
+        Project,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="billing",
+        verbose_name=gettext_lazy("project"),
     )
-    rounding_scope = models.CharField(max_length=10, choices=[(scope, scope) for scope in SCOPES], default="entry")
+    rounding_mode = models.CharField(
+        max_length=10,
+        choices=[(mode, mode) for mode in MODES],
+        default="none",
+        verbose_name=gettext_lazy("rounding mode"),
+    )
+    rounding_minutes = models.PositiveSmallIntegerField(
+        choices=[(step, f"{step} min") for step in STEPS_MINUTES],
+        default=15,
+        verbose_name=gettext_lazy("rounding minutes"),
+    )
+    rounding_scope = models.CharField(
+        max_length=10,
+        choices=[(scope, scope) for scope in SCOPES],
+        default="entry",
+        verbose_name=gettext_lazy("rounding scope"),
+    )
 
     class Meta:
+        verbose_name_plural = gettext_lazy("project billings")
         verbose_name = "project billing"
         constraints = [
             models.CheckConstraint(condition=Q(rounding_mode__in=MODES), name="projectbilling_mode_known"),

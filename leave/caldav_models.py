@@ -19,8 +19,12 @@ class CalDAVTarget(models.Model):
         TEAM = "team", gettext_lazy("One calendar per team (manager)")
         USER = "user", gettext_lazy("One calendar per person")
 
-    name = models.CharField(max_length=100, help_text=gettext_lazy("For people: e.g. “Company leave calendar”."))
-    mode = models.CharField(max_length=7, choices=Mode.choices, default=Mode.COMPANY)
+    name = models.CharField(
+        max_length=100,
+        help_text=gettext_lazy("For people: e.g. “Company leave calendar”."),
+        verbose_name=gettext_lazy("name"),
+    )
+    mode = models.CharField(max_length=7, choices=Mode.choices, default=Mode.COMPANY, verbose_name=gettext_lazy("mode"))
     url = models.CharField(
         gettext_lazy("calendar URL"),
         max_length=500,
@@ -29,20 +33,21 @@ class CalDAVTarget(models.Model):
             "name), per person {user} (the user name): https://dav.example.com/leave/{user}/"
         ),
     )
-    username = models.CharField(max_length=150, blank=True)
+    username = models.CharField(max_length=150, blank=True, verbose_name=gettext_lazy("username"))
     # Stored as given: the CalDAV server needs it in clear at every push. Never shown back (the
     # admin form leaves it empty) and never logged.
-    password = models.CharField(max_length=500, blank=True)
+    password = models.CharField(max_length=500, blank=True, verbose_name=gettext_lazy("password"))
     show_leave_type = models.BooleanField(
         default=False,
         help_text=gettext_lazy(
             "Shared calendars (everyone, per team) show “Away” unless this is on; a personal calendar "
             "always shows the leave type."
         ),
+        verbose_name=gettext_lazy("show leave type"),
     )
     is_enabled = models.BooleanField(gettext_lazy("enabled"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
 
     class Meta:
         ordering = ["name"]
@@ -72,25 +77,39 @@ class CalDAVPush(models.Model):
         DONE = "done", gettext_lazy("Done")
         SUPERSEDED = "superseded", gettext_lazy("Superseded by a later change")
 
-    target = models.ForeignKey(CalDAVTarget, on_delete=models.CASCADE, related_name="pushes")
-    leave_request = models.ForeignKey("leave.LeaveRequest", on_delete=models.CASCADE, related_name="caldav_pushes")
-    action = models.CharField(max_length=6, choices=Action.choices)
+    target = models.ForeignKey(
+        CalDAVTarget, on_delete=models.CASCADE, related_name="pushes", verbose_name=gettext_lazy("target")
+    )
+    leave_request = models.ForeignKey(
+        "leave.LeaveRequest",
+        on_delete=models.CASCADE,
+        related_name="caldav_pushes",
+        verbose_name=gettext_lazy("leave request"),
+    )
+    action = models.CharField(max_length=6, choices=Action.choices, verbose_name=gettext_lazy("action"))
     uid = models.CharField(
-        max_length=200, help_text=gettext_lazy("The event's UID, derived from the request: a retry is the same.")
+        max_length=200,
+        help_text=gettext_lazy("The event's UID, derived from the request: a retry is the same."),
+        verbose_name=gettext_lazy("uid"),
     )
     calendar_url = models.CharField(
-        max_length=600, help_text=gettext_lazy("The calendar collection, as routed when queued.")
+        max_length=600,
+        help_text=gettext_lazy("The calendar collection, as routed when queued."),
+        verbose_name=gettext_lazy("calendar URL"),
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=500, blank=True)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    created_at = models.DateTimeField(default=timezone.now)
-    done_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=gettext_lazy("status")
+    )
+    attempts = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("attempts"))
+    last_error = models.CharField(max_length=500, blank=True, verbose_name=gettext_lazy("last error"))
+    next_attempt_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("next attempt at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
+    done_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("done at"))
 
     objects = CalDAVPushQuerySet.as_manager()
 
     class Meta:
+        verbose_name_plural = gettext_lazy("cal DAV pushes")
         ordering = ["-id"]
         verbose_name = gettext_lazy("CalDAV push")
         indexes = [

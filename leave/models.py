@@ -40,37 +40,53 @@ class LeaveTypeQuerySet(models.QuerySet["LeaveType"]):
 
 
 class LeaveType(models.Model):
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, verbose_name=gettext_lazy("name"))
     code = models.SlugField(
-        max_length=20, unique=True, help_text=gettext_lazy("Short stable identifier, e.g. vacation.")
+        max_length=20,
+        unique=True,
+        help_text=gettext_lazy("Short stable identifier, e.g. vacation."),
+        verbose_name=gettext_lazy("code"),
     )
     color = models.CharField(
         max_length=7,
         default="#1e88e5",
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour like #1e88e5.")],
+        verbose_name=gettext_lazy("color"),
     )
-    paid = models.BooleanField(default=True)
+    paid = models.BooleanField(default=True, verbose_name=gettext_lazy("paid"))
     deducts_allowance = models.BooleanField(
-        default=True, help_text=gettext_lazy("Approved requests are booked against the balance of this type.")
+        default=True,
+        help_text=gettext_lazy("Approved requests are booked against the balance of this type."),
+        verbose_name=gettext_lazy("deducts allowance"),
     )
     requires_approval = models.BooleanField(
         default=True,
         help_text=gettext_lazy("Off: requests are approved as soon as they are submitted (e.g. sick leave)."),
+        verbose_name=gettext_lazy("requires approval"),
     )
-    unit = models.CharField(max_length=5, choices=LeaveUnit.choices, default=LeaveUnit.DAYS)
+    unit = models.CharField(
+        max_length=5, choices=LeaveUnit.choices, default=LeaveUnit.DAYS, verbose_name=gettext_lazy("unit")
+    )
     attachment_required_after_days = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         help_text=gettext_lazy(
             "A document (e.g. a sick note) is required for requests longer than this many calendar days."
         ),
+        verbose_name=gettext_lazy("attachment required after days"),
     )
-    allow_negative = models.BooleanField(default=False, help_text=gettext_lazy("Allow the balance to go below zero."))
-    is_active = models.BooleanField(default=True)
+    allow_negative = models.BooleanField(
+        default=False,
+        help_text=gettext_lazy("Allow the balance to go below zero."),
+        verbose_name=gettext_lazy("allow negative"),
+    )
+    is_active = models.BooleanField(default=True, verbose_name=gettext_lazy("is active"))
 
     objects = LeaveTypeQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("leave type")
+        verbose_name_plural = gettext_lazy("leave types")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(unit__in=LeaveUnit.values), name="leave_type_unit_valid"),
@@ -88,24 +104,37 @@ class AccrualMethod(models.TextChoices):
 class AllowancePolicy(models.Model):
     """How much of a type every active user is entitled to, and what happens to the rest."""
 
-    leave_type = models.OneToOneField(LeaveType, on_delete=models.CASCADE, related_name="policy")
+    leave_type = models.OneToOneField(
+        LeaveType, on_delete=models.CASCADE, related_name="policy", verbose_name=gettext_lazy("leave type")
+    )
     yearly_amount = models.DecimalField(
         max_digits=6,
         decimal_places=2,
         validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("2000"))],
         help_text=gettext_lazy("Days (or hours) per year for a full year."),
+        verbose_name=gettext_lazy("yearly amount"),
     )
-    accrual = models.CharField(max_length=7, choices=AccrualMethod.choices, default=AccrualMethod.YEARLY)
-    prorate_joiners = models.BooleanField(default=True, help_text=gettext_lazy("People who join mid-year get a share."))
+    accrual = models.CharField(
+        max_length=7, choices=AccrualMethod.choices, default=AccrualMethod.YEARLY, verbose_name=gettext_lazy("accrual")
+    )
+    prorate_joiners = models.BooleanField(
+        default=True,
+        help_text=gettext_lazy("People who join mid-year get a share."),
+        verbose_name=gettext_lazy("prorate joiners"),
+    )
     carry_over_cap = models.DecimalField(
         max_digits=6,
         decimal_places=2,
         default=ZERO,
         validators=[MinValueValidator(ZERO)],
         help_text=gettext_lazy("At most this much unused allowance moves into the next year (0: nothing)."),
+        verbose_name=gettext_lazy("carry over cap"),
     )
     carry_over_expiry_month = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(12)]
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        verbose_name=gettext_lazy("carry over expiry month"),
     )
     carry_over_expiry_day = models.PositiveSmallIntegerField(
         null=True,
@@ -114,9 +143,11 @@ class AllowancePolicy(models.Model):
         help_text=gettext_lazy(
             "Carried-over days not used by this day (e.g. 31 March) lapse. Empty: they never lapse."
         ),
+        verbose_name=gettext_lazy("carry over expiry day"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("allowance policy")
         verbose_name_plural = gettext_lazy("allowance policies")
         constraints = [
             models.CheckConstraint(condition=Q(yearly_amount__gte=0), name="policy_yearly_amount_positive"),
@@ -204,28 +235,53 @@ class LedgerEntry(models.Model):
     """One change of one user's balance of one type for one year. A balance is a sum of rows;
     rows are never edited or deleted (corrections are new adjustment rows)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leave_ledger")
-    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="ledger_entries")
-    year = models.PositiveSmallIntegerField(validators=[MinValueValidator(2000), MaxValueValidator(2100)])
-    kind = models.CharField(max_length=20, choices=EntryKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="leave_ledger",
+        verbose_name=gettext_lazy("user"),
+    )
+    leave_type = models.ForeignKey(
+        LeaveType, on_delete=models.PROTECT, related_name="ledger_entries", verbose_name=gettext_lazy("leave type")
+    )
+    year = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)], verbose_name=gettext_lazy("year")
+    )
+    kind = models.CharField(max_length=20, choices=EntryKind.choices, verbose_name=gettext_lazy("kind"))
     period = models.PositiveSmallIntegerField(
-        default=0, help_text=gettext_lazy("Month of a monthly accrual; 0 for yearly bookings.")
+        default=0,
+        help_text=gettext_lazy("Month of a monthly accrual; 0 for yearly bookings."),
+        verbose_name=gettext_lazy("period"),
     )
     amount = models.DecimalField(
-        max_digits=7, decimal_places=2, help_text=gettext_lazy("Days or hours; negative reduces.")
+        max_digits=7,
+        decimal_places=2,
+        help_text=gettext_lazy("Days or hours; negative reduces."),
+        verbose_name=gettext_lazy("amount"),
     )
     request = models.ForeignKey(
-        "LeaveRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+        "LeaveRequest",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        verbose_name=gettext_lazy("request"),
     )
-    reason = models.CharField(max_length=255, blank=True)
+    reason = models.CharField(max_length=255, blank=True, verbose_name=gettext_lazy("reason"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     objects = LedgerEntryQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("ledger entry")
         ordering = ["-created_at", "-id"]
         verbose_name_plural = gettext_lazy("ledger entries")
         indexes = [
@@ -268,14 +324,21 @@ class LedgerEntry(models.Model):
 class CompanyClosure(models.Model):
     """A day the company is closed (e.g. 24 December afternoon): not counted as leave."""
 
-    date = models.DateField()
-    name = models.CharField(max_length=100)
-    half_day = models.BooleanField(default=False, help_text=gettext_lazy("Closed for half of the day only."))
+    date = models.DateField(verbose_name=gettext_lazy("date"))
+    name = models.CharField(max_length=100, verbose_name=gettext_lazy("name"))
+    half_day = models.BooleanField(
+        default=False, help_text=gettext_lazy("Closed for half of the day only."), verbose_name=gettext_lazy("half day")
+    )
     country = models.CharField(
-        max_length=2, blank=True, help_text=gettext_lazy("Only for users in this country; empty: all.")
+        max_length=2,
+        blank=True,
+        help_text=gettext_lazy("Only for users in this country; empty: all."),
+        verbose_name=gettext_lazy("country"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("company closure")
+        verbose_name_plural = gettext_lazy("company closures")
         ordering = ["date"]
         constraints = [models.UniqueConstraint(fields=["date", "country"], name="closure_once_per_day_and_country")]
 
@@ -343,45 +406,77 @@ def attachment_path(instance: LeaveRequest, filename: str) -> str:
 
 
 class LeaveRequest(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leave_requests")
-    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="requests")
-    start_date = models.DateField()
-    end_date = models.DateField()
-    start_part = models.CharField(max_length=9, choices=StartPart.choices, default=StartPart.FULL)
-    end_part = models.CharField(max_length=7, choices=EndPart.choices, default=EndPart.FULL)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="leave_requests",
+        verbose_name=gettext_lazy("user"),
+    )
+    leave_type = models.ForeignKey(
+        LeaveType, on_delete=models.PROTECT, related_name="requests", verbose_name=gettext_lazy("leave type")
+    )
+    start_date = models.DateField(verbose_name=gettext_lazy("start date"))
+    end_date = models.DateField(verbose_name=gettext_lazy("end date"))
+    start_part = models.CharField(
+        max_length=9, choices=StartPart.choices, default=StartPart.FULL, verbose_name=gettext_lazy("start part")
+    )
+    end_part = models.CharField(
+        max_length=7, choices=EndPart.choices, default=EndPart.FULL, verbose_name=gettext_lazy("end part")
+    )
     hours = models.DecimalField(
         max_digits=5,
         decimal_places=2,
         null=True,
         blank=True,
         help_text=gettext_lazy("For hourly types: hours taken that day."),
+        verbose_name=gettext_lazy("hours"),
     )
     amount = models.DecimalField(
-        max_digits=6, decimal_places=2, help_text=gettext_lazy("Working days (or hours) computed at submission.")
+        max_digits=6,
+        decimal_places=2,
+        help_text=gettext_lazy("Working days (or hours) computed at submission."),
+        verbose_name=gettext_lazy("amount"),
     )
-    reason = models.CharField(max_length=500, blank=True)
-    status = models.CharField(max_length=9, choices=LeaveStatus.choices, default=LeaveStatus.PENDING)
+    reason = models.CharField(max_length=500, blank=True, verbose_name=gettext_lazy("reason"))
+    status = models.CharField(
+        max_length=9, choices=LeaveStatus.choices, default=LeaveStatus.PENDING, verbose_name=gettext_lazy("status")
+    )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="leave_decisions"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leave_decisions",
+        verbose_name=gettext_lazy("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.CharField(max_length=500, blank=True)
-    attachment = models.FileField(upload_to=attachment_path, blank=True, max_length=200)
-    attachment_name = models.CharField(max_length=255, blank=True, help_text=gettext_lazy("The file name as uploaded."))
-    reminded_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("decided at"))
+    decision_note = models.CharField(max_length=500, blank=True, verbose_name=gettext_lazy("decision note"))
+    attachment = models.FileField(
+        upload_to=attachment_path, blank=True, max_length=200, verbose_name=gettext_lazy("attachment")
+    )
+    attachment_name = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text=gettext_lazy("The file name as uploaded."),
+        verbose_name=gettext_lazy("attachment name"),
+    )
+    reminded_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("reminded at"))
     substitutes: models.ManyToManyField[User, LeaveSubstitute] = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="LeaveSubstitute",
         blank=True,
         related_name="covering_requests",
         help_text=gettext_lazy("Colleagues who cover while the requester is away."),
+        verbose_name=gettext_lazy("substitutes"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
 
     objects = LeaveRequestQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("leave request")
+        verbose_name_plural = gettext_lazy("leave requests")
         ordering = ["-start_date", "-id"]
         indexes = [
             # Overlap check and calendar: WHERE user = ? AND start_date <= ? AND end_date >= ?
@@ -415,15 +510,26 @@ class LeaveSubstitute(models.Model):
     """A colleague named on a leave request to cover (a deputy): told by e-mail when the leave is
     approved (`notified_at`) and reminded on their last working day before it starts (`reminded_at`)."""
 
-    request = models.ForeignKey(LeaveRequest, on_delete=models.CASCADE, related_name="substitute_links")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="substitutions")
-    position = models.PositiveSmallIntegerField(
-        default=0, help_text=gettext_lazy("The order the requester named them in.")
+    request = models.ForeignKey(
+        LeaveRequest, on_delete=models.CASCADE, related_name="substitute_links", verbose_name=gettext_lazy("request")
     )
-    notified_at = models.DateTimeField(null=True, blank=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="substitutions",
+        verbose_name=gettext_lazy("user"),
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0,
+        help_text=gettext_lazy("The order the requester named them in."),
+        verbose_name=gettext_lazy("position"),
+    )
+    notified_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("notified at"))
+    reminded_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("reminded at"))
 
     class Meta:
+        verbose_name = gettext_lazy("leave substitute")
+        verbose_name_plural = gettext_lazy("leave substitutes")
         ordering = ["request", "position", "id"]
         constraints = [models.UniqueConstraint(fields=["request", "user"], name="leave_substitute_once")]
         indexes = [
@@ -438,9 +544,15 @@ class LeaveSubstitute(models.Model):
 class CalendarFeedToken(models.Model):
     """The secret in a user's iCal feed URLs. Resetting it revokes every URL handed out."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leave_feed")
-    token = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leave_feed", verbose_name=gettext_lazy("user")
+    )
+    token = models.CharField(max_length=64, unique=True, verbose_name=gettext_lazy("token"))
+    created_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("created at"))
+
+    class Meta:
+        verbose_name = gettext_lazy("calendar feed token")
+        verbose_name_plural = gettext_lazy("calendar feed tokens")
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user}"

@@ -81,29 +81,49 @@ def import_path(instance: ImportJob, filename: str) -> str:
 class ExportJob(models.Model):
     """A large export running as a Celery task; the page polls `progress`, then downloads `file`."""
 
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_exports")
-    kind = models.CharField(max_length=10, choices=ExportKind.choices, default=ExportKind.ENTRIES)
-    format = models.CharField(max_length=4, choices=ExportFormat.choices, default=ExportFormat.CSV)
-    params = models.JSONField(
-        default=dict, help_text=gettext_lazy("The resolved filters: dates, user ids, projects ...")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="report_exports",
+        verbose_name=gettext_lazy("requested by"),
     )
-    status = models.CharField(max_length=7, choices=JobStatus.choices, default=JobStatus.PENDING)
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
-    file = models.FileField(upload_to=export_path, blank=True, max_length=200)
-    error = models.CharField(max_length=500, blank=True)
+    kind = models.CharField(
+        max_length=10, choices=ExportKind.choices, default=ExportKind.ENTRIES, verbose_name=gettext_lazy("kind")
+    )
+    format = models.CharField(
+        max_length=4, choices=ExportFormat.choices, default=ExportFormat.CSV, verbose_name=gettext_lazy("format")
+    )
+    params = models.JSONField(
+        default=dict,
+        help_text=gettext_lazy("The resolved filters: dates, user ids, projects ..."),
+        verbose_name=gettext_lazy("params"),
+    )
+    status = models.CharField(
+        max_length=7, choices=JobStatus.choices, default=JobStatus.PENDING, verbose_name=gettext_lazy("status")
+    )
+    total_rows = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("total rows"))
+    processed_rows = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("processed rows"))
+    file = models.FileField(upload_to=export_path, blank=True, max_length=200, verbose_name=gettext_lazy("file"))
+    error = models.CharField(max_length=500, blank=True, verbose_name=gettext_lazy("error"))
     attempts = models.PositiveSmallIntegerField(
-        default=0, help_text=gettext_lazy("Runs started; each run owns the job only while this is still its number.")
+        default=0,
+        help_text=gettext_lazy("Runs started; each run owns the job only while this is still its number."),
+        verbose_name=gettext_lazy("attempts"),
     )
     heartbeat_at = models.DateTimeField(
-        null=True, blank=True, help_text=gettext_lazy("Last sign of life of the running worker.")
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Last sign of life of the running worker."),
+        verbose_name=gettext_lazy("heartbeat at"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("finished at"))
 
     objects = JobQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("export job")
+        verbose_name_plural = gettext_lazy("export jobs")
         ordering = ["-created_at", "-id"]
         indexes = [
             # "My recent exports": WHERE requested_by = ? ORDER BY created_at DESC
@@ -141,40 +161,68 @@ class ExportJob(models.Model):
 class ImportJob(models.Model):
     """An uploaded file: previewed, then imported (in a Celery task when it is large)."""
 
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_imports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="report_imports",
+        verbose_name=gettext_lazy("requested by"),
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="+",
         help_text=gettext_lazy("Whose time the rows are."),
+        verbose_name=gettext_lazy("user"),
     )
-    format = models.CharField(max_length=8, choices=ImportFormat.choices)
-    file = models.FileField(upload_to=import_path, max_length=200)
-    file_name = models.CharField(max_length=255, blank=True, help_text=gettext_lazy("The file name as uploaded."))
+    format = models.CharField(max_length=8, choices=ImportFormat.choices, verbose_name=gettext_lazy("format"))
+    file = models.FileField(upload_to=import_path, max_length=200, verbose_name=gettext_lazy("file"))
+    file_name = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text=gettext_lazy("The file name as uploaded."),
+        verbose_name=gettext_lazy("file name"),
+    )
     create_missing = models.BooleanField(
         default=False,
         help_text=gettext_lazy("Create projects, tasks and tags that do not exist yet (else: row errors)."),
+        verbose_name=gettext_lazy("create missing"),
     )
-    status = models.CharField(max_length=7, choices=JobStatus.choices, default=JobStatus.PENDING)
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
-    skipped_count = models.PositiveIntegerField(default=0, help_text=gettext_lazy("Rows imported before (duplicates)."))
-    errors = models.JSONField(default=list, blank=True, help_text=gettext_lazy('[{"row": 3, "errors": {...}}]'))
+    status = models.CharField(
+        max_length=7, choices=JobStatus.choices, default=JobStatus.PENDING, verbose_name=gettext_lazy("status")
+    )
+    total_rows = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("total rows"))
+    processed_rows = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("processed rows"))
+    created_count = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("created count"))
+    skipped_count = models.PositiveIntegerField(
+        default=0,
+        help_text=gettext_lazy("Rows imported before (duplicates)."),
+        verbose_name=gettext_lazy("skipped count"),
+    )
+    errors = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=gettext_lazy('[{"row": 3, "errors": {...}}]'),
+        verbose_name=gettext_lazy("errors"),
+    )
     attempts = models.PositiveSmallIntegerField(
-        default=0, help_text=gettext_lazy("Runs started; each run owns the job only while this is still its number.")
+        default=0,
+        help_text=gettext_lazy("Runs started; each run owns the job only while this is still its number."),
+        verbose_name=gettext_lazy("attempts"),
     )
     heartbeat_at = models.DateTimeField(
         null=True,
         blank=True,
         help_text=gettext_lazy("When the running worker started (its transaction holds the job's row)."),
+        verbose_name=gettext_lazy("heartbeat at"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("finished at"))
 
     objects = JobQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("import job")
+        verbose_name_plural = gettext_lazy("import jobs")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["requested_by", "created_at"], name="reports_import_user_created")]
         constraints = [
@@ -199,17 +247,35 @@ class ImportedRow(models.Model):
     """One imported row's stable key. Re-importing a file finds its keys here and skips those rows;
     deleting the entry deletes the key, so the row can be imported again."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(
-        max_length=64, help_text=gettext_lazy("SHA-256 of the row's start, end, project, task, description.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=gettext_lazy("user")
     )
-    entry = models.OneToOneField("timetracking.TimeEntry", on_delete=models.CASCADE, related_name="import_key")
-    job = models.ForeignKey(ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="rows")
-    created_at = models.DateTimeField(auto_now_add=True)
+    key = models.CharField(
+        max_length=64,
+        help_text=gettext_lazy("SHA-256 of the row's start, end, project, task, description."),
+        verbose_name=gettext_lazy("key"),
+    )
+    entry = models.OneToOneField(
+        "timetracking.TimeEntry",
+        on_delete=models.CASCADE,
+        related_name="import_key",
+        verbose_name=gettext_lazy("entry"),
+    )
+    job = models.ForeignKey(
+        ImportJob,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="rows",
+        verbose_name=gettext_lazy("job"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     objects = ImportedRowQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("imported row")
+        verbose_name_plural = gettext_lazy("imported rows")
         constraints = [
             # Two imports of the same file at once: the second's insert fails instead of duplicating.
             models.UniqueConstraint(fields=["user", "key"], name="reports_imported_row_once_per_user"),

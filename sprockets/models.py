@@ -73,19 +73,32 @@ def start_of_today() -> datetime:
 
 
 class Location(models.Model):
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, verbose_name=gettext_lazy("name"))
     address_1 = models.CharField(gettext_lazy("address line 1"), max_length=200)
     address_2 = models.CharField(gettext_lazy("address line 2"), max_length=200, blank=True)
-    city = models.CharField(max_length=100)
-    state = models.CharField(max_length=100, blank=True, help_text=gettext_lazy("State, province or region."))
+    city = models.CharField(max_length=100, verbose_name=gettext_lazy("city"))
+    state = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text=gettext_lazy("State, province or region."),
+        verbose_name=gettext_lazy("state"),
+    )
     country_code = models.CharField(
-        max_length=2, choices=COUNTRIES, help_text=gettext_lazy("ISO 3166-1 alpha-2 country code, e.g. DE or US.")
+        max_length=2,
+        choices=COUNTRIES,
+        help_text=gettext_lazy("ISO 3166-1 alpha-2 country code, e.g. DE or US."),
+        verbose_name=gettext_lazy("country code"),
     )
     postal_code = models.CharField(
-        max_length=20, unique=True, help_text=gettext_lazy("Unique, as in the Sprocket Corp API.")
+        max_length=20,
+        unique=True,
+        help_text=gettext_lazy("Unique, as in the Sprocket Corp API."),
+        verbose_name=gettext_lazy("postal code"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("location")
+        verbose_name_plural = gettext_lazy("locations")
         ordering = ["name", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(country_code__in=COUNTRY_CODES), name="location_country_code_iso3166"),
@@ -96,22 +109,37 @@ class Location(models.Model):
 
 
 class SprocketType(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    teeth = models.PositiveIntegerField(validators=[MinValueValidator(1)], help_text=gettext_lazy("Number of teeth."))
+    name = models.CharField(max_length=100, unique=True, verbose_name=gettext_lazy("name"))
+    teeth = models.PositiveIntegerField(
+        validators=[MinValueValidator(1)],
+        help_text=gettext_lazy("Number of teeth."),
+        verbose_name=gettext_lazy("teeth"),
+    )
     pitch_diameter = models.DecimalField(
-        max_digits=9, decimal_places=3, validators=[MinValueValidator(POSITIVE)], help_text=gettext_lazy("Millimetres.")
+        max_digits=9,
+        decimal_places=3,
+        validators=[MinValueValidator(POSITIVE)],
+        help_text=gettext_lazy("Millimetres."),
+        verbose_name=gettext_lazy("pitch diameter"),
     )
     pitch = models.DecimalField(
-        max_digits=9, decimal_places=3, validators=[MinValueValidator(POSITIVE)], help_text=gettext_lazy("Millimetres.")
+        max_digits=9,
+        decimal_places=3,
+        validators=[MinValueValidator(POSITIVE)],
+        help_text=gettext_lazy("Millimetres."),
+        verbose_name=gettext_lazy("pitch"),
     )
     outside_diameter = models.DecimalField(
         max_digits=9,
         decimal_places=3,
         validators=[MinValueValidator(POSITIVE)],
         help_text=gettext_lazy("Millimetres; greater than the pitch diameter."),
+        verbose_name=gettext_lazy("outside diameter"),
     )
 
     class Meta:
+        verbose_name = gettext_lazy("sprocket type")
+        verbose_name_plural = gettext_lazy("sprocket types")
         ordering = ["name", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(teeth__gt=0), name="sprocket_type_teeth_positive"),
@@ -157,15 +185,20 @@ class FactoryQuerySet(models.QuerySet["Factory"]):
 
 
 class Factory(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="factories")
-    sprocket_production_goal = models.PositiveIntegerField(help_text=gettext_lazy("Goal in sprockets per day."))
+    name = models.CharField(max_length=100, unique=True, verbose_name=gettext_lazy("name"))
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="factories", verbose_name=gettext_lazy("location")
+    )
+    sprocket_production_goal = models.PositiveIntegerField(
+        help_text=gettext_lazy("Goal in sprockets per day."), verbose_name=gettext_lazy("sprocket production goal")
+    )
     sprocket_production_actual = models.PositiveIntegerField(
         default=0,
         editable=False,
         help_text=gettext_lazy("Sprockets recorded so far (kept up to date by every recording)."),
+        verbose_name=gettext_lazy("sprocket production actual"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     objects = FactoryQuerySet.as_manager()
 
@@ -174,6 +207,7 @@ class Factory(models.Model):
     recent_chart_points: list[ProductionChartPoint]
 
     class Meta:
+        verbose_name = gettext_lazy("factory")
         ordering = ["name", "id"]
         verbose_name_plural = gettext_lazy("factories")
         constraints = [
@@ -210,17 +244,29 @@ class SprocketQuerySet(models.QuerySet["Sprocket"]):
 
 
 class Sprocket(models.Model):
-    name = models.CharField(max_length=100, blank=True)
-    sprocket_type = models.ForeignKey(SprocketType, on_delete=models.PROTECT, related_name="sprockets")
-    factory = models.ForeignKey(Factory, on_delete=models.PROTECT, related_name="sprockets")
-    produced_at = models.DateTimeField(help_text=gettext_lazy("When the sprocket was produced (stored in UTC)."))
+    name = models.CharField(max_length=100, blank=True, verbose_name=gettext_lazy("name"))
+    sprocket_type = models.ForeignKey(
+        SprocketType, on_delete=models.PROTECT, related_name="sprockets", verbose_name=gettext_lazy("sprocket type")
+    )
+    factory = models.ForeignKey(
+        Factory, on_delete=models.PROTECT, related_name="sprockets", verbose_name=gettext_lazy("factory")
+    )
+    produced_at = models.DateTimeField(
+        help_text=gettext_lazy("When the sprocket was produced (stored in UTC)."),
+        verbose_name=gettext_lazy("produced at"),
+    )
     serial_number = models.CharField(
-        max_length=64, blank=True, help_text=gettext_lazy("Optional; unique within its factory.")
+        max_length=64,
+        blank=True,
+        help_text=gettext_lazy("Optional; unique within its factory."),
+        verbose_name=gettext_lazy("serial number"),
     )
 
     objects = SprocketQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("sprocket")
+        verbose_name_plural = gettext_lazy("sprockets")
         ordering = ["-produced_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -266,15 +312,19 @@ class ProductionChartPointQuerySet(models.QuerySet["ProductionChartPoint"]):
 class ProductionChartPoint(models.Model):
     """One row each time a factory is created, its goal changes or production is recorded."""
 
-    factory = models.ForeignKey(Factory, on_delete=models.CASCADE, related_name="chart_points")
-    time = models.DateTimeField()
-    reason = models.CharField(max_length=20, choices=ChartPointReason.choices)
-    sprocket_production_goal = models.PositiveIntegerField()
-    sprocket_production_actual = models.PositiveIntegerField()
+    factory = models.ForeignKey(
+        Factory, on_delete=models.CASCADE, related_name="chart_points", verbose_name=gettext_lazy("factory")
+    )
+    time = models.DateTimeField(verbose_name=gettext_lazy("time"))
+    reason = models.CharField(max_length=20, choices=ChartPointReason.choices, verbose_name=gettext_lazy("reason"))
+    sprocket_production_goal = models.PositiveIntegerField(verbose_name=gettext_lazy("sprocket production goal"))
+    sprocket_production_actual = models.PositiveIntegerField(verbose_name=gettext_lazy("sprocket production actual"))
 
     objects = ProductionChartPointQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("production chart point")
+        verbose_name_plural = gettext_lazy("production chart points")
         ordering = ["time", "id"]
         indexes = [
             # chart_data and the goal per bucket: WHERE factory_id = ? [AND time BETWEEN ...] ORDER BY time

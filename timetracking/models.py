@@ -44,10 +44,12 @@ def _self_and_reports(user: User) -> models.QuerySet[User, Any]:
 
 
 class Client(models.Model):
-    name = models.CharField(max_length=200)
-    created_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(max_length=200, verbose_name=gettext_lazy("name"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     class Meta:
+        verbose_name = gettext_lazy("client")
+        verbose_name_plural = gettext_lazy("clients")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(Lower("name"), name="client_name_unique_ci")]
 
@@ -69,26 +71,56 @@ class ProjectQuerySet(models.QuerySet["Project"]):
 
 
 class Project(models.Model):
-    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.PROTECT, related_name="projects")
-    name = models.CharField(max_length=200)
-    code = models.CharField(max_length=20, blank=True, help_text=gettext_lazy("Short reference, e.g. ACME-WEB."))
-    color = models.CharField(max_length=7, default="#3b82f6", validators=[validate_color])
-    active = models.BooleanField(default=True, help_text=gettext_lazy("Archived projects accept no new time."))
-    billable = models.BooleanField(default=True, help_text=gettext_lazy("Default for new entries on this project."))
+    client = models.ForeignKey(
+        Client,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="projects",
+        verbose_name=gettext_lazy("client"),
+    )
+    name = models.CharField(max_length=200, verbose_name=gettext_lazy("name"))
+    code = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text=gettext_lazy("Short reference, e.g. ACME-WEB."),
+        verbose_name=gettext_lazy("code"),
+    )
+    color = models.CharField(
+        max_length=7, default="#3b82f6", validators=[validate_color], verbose_name=gettext_lazy("color")
+    )
+    active = models.BooleanField(
+        default=True,
+        help_text=gettext_lazy("Archived projects accept no new time."),
+        verbose_name=gettext_lazy("active"),
+    )
+    billable = models.BooleanField(
+        default=True,
+        help_text=gettext_lazy("Default for new entries on this project."),
+        verbose_name=gettext_lazy("billable"),
+    )
     budget_hours = models.DecimalField(
-        max_digits=8, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        verbose_name=gettext_lazy("budget hours"),
     )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
         related_name="member_projects",
         help_text=gettext_lazy("When set, only these people (and HR) may log time to the project."),
+        verbose_name=gettext_lazy("members"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("project")
+        verbose_name_plural = gettext_lazy("projects")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(Lower("name"), "client", name="project_name_unique_per_client_ci"),
@@ -108,11 +140,17 @@ class Project(models.Model):
 
 
 class Task(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
-    name = models.CharField(max_length=200)
-    active = models.BooleanField(default=True, help_text=gettext_lazy("Archived tasks accept no new time."))
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="tasks", verbose_name=gettext_lazy("project")
+    )
+    name = models.CharField(max_length=200, verbose_name=gettext_lazy("name"))
+    active = models.BooleanField(
+        default=True, help_text=gettext_lazy("Archived tasks accept no new time."), verbose_name=gettext_lazy("active")
+    )
 
     class Meta:
+        verbose_name = gettext_lazy("task")
+        verbose_name_plural = gettext_lazy("tasks")
         ordering = ["project__name", "name"]
         constraints = [models.UniqueConstraint("project", Lower("name"), name="task_name_unique_per_project_ci")]
 
@@ -121,9 +159,11 @@ class Task(models.Model):
 
 
 class Tag(models.Model):
-    name = models.CharField(max_length=50)
+    name = models.CharField(max_length=50, verbose_name=gettext_lazy("name"))
 
     class Meta:
+        verbose_name = gettext_lazy("tag")
+        verbose_name_plural = gettext_lazy("tags")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(Lower("name"), name="tag_name_unique_ci")]
 
@@ -288,13 +328,37 @@ class TimeEntry(models.Model):
         MANUAL = "manual", gettext_lazy("Manual")
         IMPORT = "import", gettext_lazy("Import")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_entries")
-    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.PROTECT, related_name="time_entries")
-    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.PROTECT, related_name="time_entries")
-    tags = models.ManyToManyField(Tag, blank=True, related_name="time_entries")
-    description = models.CharField(max_length=1000, blank=True)
-    started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True, help_text=gettext_lazy("Empty while the timer runs."))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="time_entries",
+        verbose_name=gettext_lazy("user"),
+    )
+    project = models.ForeignKey(
+        Project,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="time_entries",
+        verbose_name=gettext_lazy("project"),
+    )
+    task = models.ForeignKey(
+        Task,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="time_entries",
+        verbose_name=gettext_lazy("task"),
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="time_entries", verbose_name=gettext_lazy("tags"))
+    description = models.CharField(max_length=1000, blank=True, verbose_name=gettext_lazy("description"))
+    started_at = models.DateTimeField(verbose_name=gettext_lazy("started at"))
+    ended_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Empty while the timer runs."),
+        verbose_name=gettext_lazy("ended at"),
+    )
 
     # Never stored: what the services attach to the entries they return (its tags as saved, the
     # working-time warnings its write produced) and the week page to the entries it shows.
@@ -303,14 +367,17 @@ class TimeEntry(models.Model):
     local_start: datetime
     local_end: datetime | None
     seconds: int
-    billable = models.BooleanField(default=False)
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    billable = models.BooleanField(default=False, verbose_name=gettext_lazy("billable"))
+    source = models.CharField(
+        max_length=10, choices=Source.choices, default=Source.MANUAL, verbose_name=gettext_lazy("source")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
 
     objects = TimeEntryQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("time entry")
         ordering = ["-started_at"]
         verbose_name_plural = gettext_lazy("time entries")
         constraints = [
@@ -352,12 +419,26 @@ class TimeEntry(models.Model):
 class TimesheetRow(models.Model):
     """A project/task row pinned to a user's week on the timesheet ("copy last week's projects")."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="timesheet_rows")
-    week_start = models.DateField(help_text=gettext_lazy("The Monday of the week, in the user's time zone."))
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
-    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="timesheet_rows",
+        verbose_name=gettext_lazy("user"),
+    )
+    week_start = models.DateField(
+        help_text=gettext_lazy("The Monday of the week, in the user's time zone."),
+        verbose_name=gettext_lazy("week start"),
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="+", verbose_name=gettext_lazy("project")
+    )
+    task = models.ForeignKey(
+        Task, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=gettext_lazy("task")
+    )
 
     class Meta:
+        verbose_name = gettext_lazy("timesheet row")
+        verbose_name_plural = gettext_lazy("timesheet rows")
         ordering = ["week_start", "project__name"]
         constraints = [
             models.UniqueConstraint(fields=["user", "week_start", "project", "task"], name="timesheetrow_unique"),
@@ -411,24 +492,44 @@ class TimesheetPeriod(models.Model):
         APPROVED = "approved", gettext_lazy("Approved (locked)")
         REOPENED = "reopened", gettext_lazy("Reopened")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="timesheet_periods")
-    week_start = models.DateField(help_text=gettext_lazy("The Monday of the ISO week, in the user's time zone."))
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="timesheet_periods",
+        verbose_name=gettext_lazy("user"),
+    )
+    week_start = models.DateField(
+        help_text=gettext_lazy("The Monday of the ISO week, in the user's time zone."),
+        verbose_name=gettext_lazy("week start"),
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, verbose_name=gettext_lazy("status")
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("submitted at"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("decided at"))
     note = models.CharField(
-        max_length=1000, blank=True, help_text=gettext_lazy("Why the week was sent back (rejection).")
+        max_length=1000,
+        blank=True,
+        help_text=gettext_lazy("Why the week was sent back (rejection)."),
+        verbose_name=gettext_lazy("note"),
     )
-    reopen_reason = models.CharField(max_length=1000, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    reopen_reason = models.CharField(max_length=1000, blank=True, verbose_name=gettext_lazy("reopen reason"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
 
     objects = TimesheetPeriodQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("timesheet period")
+        verbose_name_plural = gettext_lazy("timesheet periods")
         ordering = ["-week_start", "user_id"]
         constraints = [
             models.UniqueConstraint(fields=["user", "week_start"], name="timesheetperiod_one_per_user_week"),

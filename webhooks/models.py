@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 EVENT_TYPES = [
     "time_entry.created",
@@ -35,15 +36,29 @@ def new_secret() -> str:
 
 
 class Endpoint(models.Model):
-    url = models.URLField(max_length=500)
-    description = models.CharField(max_length=200, blank=True)
-    events = models.JSONField(default=list, help_text='Event types to receive, e.g. ["time_entry.created"].')
-    secret = models.CharField(max_length=64, default=new_secret, help_text="HMAC-SHA256 signing secret.")
-    is_active = models.BooleanField(default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    url = models.URLField(max_length=500, verbose_name=gettext_lazy("URL"))
+    description = models.CharField(max_length=200, blank=True, verbose_name=gettext_lazy("description"))
+    events = models.JSONField(
+        default=list,
+        help_text='Event types to receive, e.g. ["time_entry.created"].',
+        verbose_name=gettext_lazy("events"),
+    )
+    secret = models.CharField(
+        max_length=64, default=new_secret, help_text="HMAC-SHA256 signing secret.", verbose_name=gettext_lazy("secret")
+    )
+    is_active = models.BooleanField(default=True, verbose_name=gettext_lazy("is active"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=gettext_lazy("created by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     class Meta:
+        verbose_name = gettext_lazy("endpoint")
+        verbose_name_plural = gettext_lazy("endpoints")
         ordering = ["url"]
 
     def __str__(self) -> str:
@@ -59,14 +74,16 @@ class OutboxEventQuerySet(models.QuerySet["OutboxEvent"]):
 
 
 class OutboxEvent(models.Model):
-    event_type = models.CharField(max_length=64, db_index=True)
-    payload = models.JSONField()
-    created_at = models.DateTimeField(default=timezone.now)
-    relayed_at = models.DateTimeField(null=True, blank=True)
+    event_type = models.CharField(max_length=64, db_index=True, verbose_name=gettext_lazy("event type"))
+    payload = models.JSONField(verbose_name=gettext_lazy("payload"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=gettext_lazy("created at"))
+    relayed_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("relayed at"))
 
     objects = OutboxEventQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("outbox event")
+        verbose_name_plural = gettext_lazy("outbox events")
         ordering = ["id"]
         indexes = [
             # relay_outbox: WHERE relayed_at IS NULL ORDER BY id
@@ -83,16 +100,26 @@ class Delivery(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed (gave up)"
 
-    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
-    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    endpoint = models.ForeignKey(
+        Endpoint, on_delete=models.CASCADE, related_name="deliveries", verbose_name=gettext_lazy("endpoint")
+    )
+    event = models.ForeignKey(
+        OutboxEvent, on_delete=models.CASCADE, related_name="deliveries", verbose_name=gettext_lazy("event")
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, verbose_name=gettext_lazy("status")
+    )
+    attempts = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("attempts"))
+    response_status = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=gettext_lazy("response status")
+    )
+    last_error = models.CharField(max_length=500, blank=True, verbose_name=gettext_lazy("last error"))
+    last_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("last attempt at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     class Meta:
+        verbose_name = gettext_lazy("delivery")
+        verbose_name_plural = gettext_lazy("deliveries")
         ordering = ["-id"]
         constraints = [
             # Relaying an event twice must not deliver it twice to one endpoint.
