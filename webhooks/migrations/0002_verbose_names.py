@@ -2,124 +2,152 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import webhooks.models
 from django.conf import settings
 from django.db import migrations, models
 
+import webhooks.models
+
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('webhooks', '0001_initial_webhooks'),
+        ("webhooks", "0001_initial_webhooks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='delivery',
-            options={'ordering': ['-id'], 'verbose_name': 'delivery', 'verbose_name_plural': 'deliveries'},
+            name="delivery",
+            options={"ordering": ["-id"], "verbose_name": "delivery", "verbose_name_plural": "deliveries"},
         ),
         migrations.AlterModelOptions(
-            name='endpoint',
-            options={'ordering': ['url'], 'verbose_name': 'endpoint', 'verbose_name_plural': 'endpoints'},
+            name="endpoint",
+            options={"ordering": ["url"], "verbose_name": "endpoint", "verbose_name_plural": "endpoints"},
         ),
         migrations.AlterModelOptions(
-            name='outboxevent',
-            options={'ordering': ['id'], 'verbose_name': 'outbox event', 'verbose_name_plural': 'outbox events'},
+            name="outboxevent",
+            options={"ordering": ["id"], "verbose_name": "outbox event", "verbose_name_plural": "outbox events"},
         ),
         migrations.AlterField(
-            model_name='delivery',
-            name='attempts',
-            field=models.PositiveIntegerField(default=0, verbose_name='attempts'),
+            model_name="delivery",
+            name="attempts",
+            field=models.PositiveIntegerField(default=0, verbose_name="attempts"),
         ),
         migrations.AlterField(
-            model_name='delivery',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+            model_name="delivery",
+            name="created_at",
+            field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
         ),
         migrations.AlterField(
-            model_name='delivery',
-            name='endpoint',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='webhooks.endpoint', verbose_name='endpoint'),
+            model_name="delivery",
+            name="endpoint",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="deliveries",
+                to="webhooks.endpoint",
+                verbose_name="endpoint",
+            ),
         ),
         migrations.AlterField(
-            model_name='delivery',
-            name='event',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='webhooks.outboxevent', verbose_name='event'),
+            model_name="delivery",
+            name="event",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="deliveries",
+                to="webhooks.outboxevent",
+                verbose_name="event",
+            ),
         ),
         migrations.AlterField(
-            model_name='delivery',
-            name='last_attempt_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='last attempt at'),
+            model_name="delivery",
+            name="last_attempt_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="last attempt at"),
         ),
         migrations.AlterField(
-            model_name='delivery',
-            name='last_error',
-            field=models.CharField(blank=True, max_length=500, verbose_name='last error'),
+            model_name="delivery",
+            name="last_error",
+            field=models.CharField(blank=True, max_length=500, verbose_name="last error"),
         ),
         migrations.AlterField(
-            model_name='delivery',
-            name='response_status',
-            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='response status'),
+            model_name="delivery",
+            name="response_status",
+            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="response status"),
         ),
         migrations.AlterField(
-            model_name='delivery',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Pending'), ('succeeded', 'Succeeded'), ('failed', 'Failed (gave up)')], default='pending', max_length=16, verbose_name='status'),
+            model_name="delivery",
+            name="status",
+            field=models.CharField(
+                choices=[("pending", "Pending"), ("succeeded", "Succeeded"), ("failed", "Failed (gave up)")],
+                default="pending",
+                max_length=16,
+                verbose_name="status",
+            ),
         ),
         migrations.AlterField(
-            model_name='endpoint',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+            model_name="endpoint",
+            name="created_at",
+            field=models.DateTimeField(auto_now_add=True, verbose_name="created at"),
         ),
         migrations.AlterField(
-            model_name='endpoint',
-            name='created_by',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+            model_name="endpoint",
+            name="created_by",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="created by",
+            ),
         ),
         migrations.AlterField(
-            model_name='endpoint',
-            name='description',
-            field=models.CharField(blank=True, max_length=200, verbose_name='description'),
+            model_name="endpoint",
+            name="description",
+            field=models.CharField(blank=True, max_length=200, verbose_name="description"),
         ),
         migrations.AlterField(
-            model_name='endpoint',
-            name='events',
-            field=models.JSONField(default=list, help_text='Event types to receive, e.g. ["time_entry.created"].', verbose_name='events'),
+            model_name="endpoint",
+            name="events",
+            field=models.JSONField(
+                default=list, help_text='Event types to receive, e.g. ["time_entry.created"].', verbose_name="events"
+            ),
         ),
         migrations.AlterField(
-            model_name='endpoint',
-            name='is_active',
-            field=models.BooleanField(default=True, verbose_name='is active'),
+            model_name="endpoint",
+            name="is_active",
+            field=models.BooleanField(default=True, verbose_name="is active"),
         ),
         migrations.AlterField(
-            model_name='endpoint',
-            name='secret',
-            field=models.CharField(default=webhooks.models.new_secret, help_text='HMAC-SHA256 signing secret.', max_length=64, verbose_name='secret'),
+            model_name="endpoint",
+            name="secret",
+            field=models.CharField(
+                default=webhooks.models.new_secret,
+                help_text="HMAC-SHA256 signing secret.",
+                max_length=64,
+                verbose_name="secret",
+            ),
         ),
         migrations.AlterField(
-            model_name='endpoint',
-            name='url',
-            field=models.URLField(max_length=500, verbose_name='URL'),
+            model_name="endpoint",
+            name="url",
+            field=models.URLField(max_length=500, verbose_name="URL"),
         ),
         migrations.AlterField(
-            model_name='outboxevent',
-            name='created_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at'),
+            model_name="outboxevent",
+            name="created_at",
+            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at"),
         ),
         migrations.AlterField(
-            model_name='outboxevent',
-            name='event_type',
-            field=models.CharField(db_index=True, max_length=64, verbose_name='event type'),
+            model_name="outboxevent",
+            name="event_type",
+            field=models.CharField(db_index=True, max_length=64, verbose_name="event type"),
         ),
         migrations.AlterField(
-            model_name='outboxevent',
-            name='payload',
-            field=models.JSONField(verbose_name='payload'),
+            model_name="outboxevent",
+            name="payload",
+            field=models.JSONField(verbose_name="payload"),
         ),
         migrations.AlterField(
-            model_name='outboxevent',
-            name='relayed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='relayed at'),
+            model_name="outboxevent",
+            name="relayed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="relayed at"),
         ),
     ]
