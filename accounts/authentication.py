@@ -38,18 +38,21 @@ class _UserSelect:
         self.model = User
         self.alias = alias
         self.hr_group = settings.HR_GROUP_NAME
+        self.billing_group = settings.BILLING_GROUP_NAME
         self.names = [field.attname for field in User._meta.concrete_fields]
-        memberships = User.groups.through.objects.filter(user_id=_PLACEHOLDER_ID, group__name=self.hr_group)
+        memberships = User.groups.through.objects.filter(user_id=_PLACEHOLDER_ID)
         queryset = (
             User._default_manager.using(alias)
             .annotate(
-                in_hr_group=Exists(memberships),
+                in_hr_group=Exists(memberships.filter(group__name=self.hr_group)),
+                is_billing_member=Exists(memberships.filter(group__name=self.billing_group)),
                 has_reports=Exists(User._default_manager.filter(manager_id=_PLACEHOLDER_ID)),
             )
             .filter(pk=_PLACEHOLDER_ID)
             .order_by()
         )
-        compiler = queryset.values_list(*self.names, "in_hr_group", "has_reports").query.get_compiler(alias)
+        columns = (*self.names, "in_hr_group", "is_billing_member", "has_reports")
+        compiler = queryset.values_list(*columns).query.get_compiler(alias)
         self.sql, params = compiler.as_sql()
         self.params = list(params)
         self.id_indexes = [index for index, value in enumerate(self.params) if value == _PLACEHOLDER_ID]
@@ -69,17 +72,21 @@ class _UserSelect:
             row = next(iter(self.compiler.apply_converters([row], self.converters)))
         values = list(row)
         user = self.model.from_db(self.alias, self.names, values[: len(self.names)])
-        # Filled as User.is_hr and User.is_manager (cached properties) would compute them.
-        user.is_hr = user.is_superuser or bool(values[-2])
+        # Filled as User.is_hr, User.in_billing_group and User.is_manager (cached properties) would
+        # compute them.
+        user.is_hr = user.is_superuser or bool(values[-3])
+        user.in_billing_group = bool(values[-2])
         user.is_manager = bool(values[-1])
         return user
 
 
 def user_for_token(user_id: int):
-    """The active-or-not user with id `user_id`, roles filled, or None: one query."""
+    """The active-or-not user with id `user_id`, roles filled, or None: one query. The JWT's user,
+    and the session's (accounts.backends.RolesInOneQuery)."""
     connection = connections[DEFAULT_DB_ALIAS]
     select = connection.__dict__.get("_user_for_token")
-    if select is None or select.hr_group != settings.HR_GROUP_NAME:
+    groups = (settings.HR_GROUP_NAME, settings.BILLING_GROUP_NAME)
+    if select is None or (select.hr_group, select.billing_group) != groups:
         # On the connection object: one per thread, as its converters are.
         select = connection.__dict__["_user_for_token"] = _UserSelect(DEFAULT_DB_ALIAS)
     return select.get(user_id)

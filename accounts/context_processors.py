@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -32,7 +31,7 @@ def _allowed(user, audience):
     if audience == "hr":
         return is_hr
     if audience == "billing":  # HR and the billing group (billing.services.invoices.can_invoice)
-        return is_hr or settings.BILLING_GROUP_NAME in user.group_names
+        return is_hr or user.in_billing_group
     return False
 
 

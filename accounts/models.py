@@ -378,6 +378,11 @@ class User(AbstractUser):
         return self.is_superuser or settings.HR_GROUP_NAME in self.group_names
 
     @cached_property
+    def in_billing_group(self) -> bool:
+        """A member of BILLING_GROUP_NAME (who may invoice beside HR: billing.services.invoices)."""
+        return settings.BILLING_GROUP_NAME in self.group_names
+
+    @cached_property
     def is_manager(self) -> bool:
         return self.reports.exists()
 

@@ -29,6 +29,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from accounts.backends import RolesInOneQuery
 from accounts.middleware import SSO_SESSION_KEY
 
 logger = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ class SSOCallbackView(OIDCAuthenticationCallbackView):
         return response
 
 
-class CompanyOIDCBackend(OIDCAuthenticationBackend):
+class CompanyOIDCBackend(RolesInOneQuery, OIDCAuthenticationBackend):
     get_settings = staticmethod(sso_setting)
 
     def __init__(self, *args, **kwargs):

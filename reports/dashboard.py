@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from core.days import week_days
 from reports import overtime
-from timetracking.models import TimeEntry
+from timetracking.context_processors import request_timer
 
 
 def widget(request):
@@ -15,8 +15,11 @@ def widget(request):
     days = {row["period"]: row for row in report["rows"]}
     # The overtime report counts finished entries only; the Time card beside this one counts the
     # running timer up to now. The same read as that card (this week's local days, the running
-    # entry's time to now), so the two cards agree while a timer runs.
-    running = TimeEntry.objects.for_user(user).running().on_local_days(monday, sunday, user.tzinfo).first()
+    # entry's time to now), so the two cards agree while a timer runs: the entry the header
+    # shows, if it started this week.
+    running = request_timer(request).running  # the header's read: one query for both
+    if running and not monday <= timezone.localtime(running.started_at, user.tzinfo).date() <= sunday:
+        running = None
     running_seconds = max(0, int((timezone.now() - running.started_at).total_seconds())) if running else 0
     balance_seconds = report["closing_balance_seconds"] + running_seconds
     if running and timezone.localtime(running.started_at, user.tzinfo).date() == today and today in days:

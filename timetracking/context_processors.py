@@ -37,5 +37,14 @@ class HeaderTimer:
         return running.description or (running.project.name if running.project else "Timer")
 
 
+def request_timer(request: HttpRequest) -> HeaderTimer:
+    """The request's one HeaderTimer: every template it renders (the dashboard's cards, the header)
+    and the dashboard's overtime card read one running entry, with one query."""
+    timer = request.__dict__.get("_header_timer")
+    if timer is None:
+        timer = request.__dict__["_header_timer"] = HeaderTimer(request)
+    return timer
+
+
 def header_timer(request: HttpRequest) -> dict[str, HeaderTimer]:
-    return {"header_timer": HeaderTimer(request)}
+    return {"header_timer": request_timer(request)}

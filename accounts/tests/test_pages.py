@@ -1,9 +1,13 @@
 """Session pages: login required everywhere but login and health, login/logout/password change."""
 
 import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.tests.factories import PASSWORD
+from accounts.tests.factories import PASSWORD, HRFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -80,8 +84,32 @@ def test_admin_smoke(admin_client):
 
 def test_dashboard_query_count_is_small(client, employee, django_assert_max_num_queries):
     client.force_login(employee)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(12):
         assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["employee", "manager", "hr", "billing"])
+def test_a_session_user_comes_with_their_roles_in_one_query(client, role):
+    """The roles every page reads (navigation, dashboard cards) are columns of the user's query
+    (accounts.backends.RolesInOneQuery): no query of the user's groups or reports of its own."""
+    user = HRFactory() if role == "hr" else UserFactory()
+    if role == "manager":
+        UserFactory(manager=user)
+    if role == "billing":
+        user.groups.add(Group.objects.get_or_create(name=settings.BILLING_GROUP_NAME)[0])
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get("/").content.decode()
+    role_reads = [
+        query["sql"]
+        for query in captured.captured_queries
+        if 'INNER JOIN "accounts_user_groups"' in query["sql"]
+        or query["sql"].startswith('SELECT 1 AS "a" FROM "accounts_user" WHERE "accounts_user"."manager_id"')
+    ]
+    assert role_reads == []
+    # The roles are right: the navigation shows what each may open.
+    assert (f'href="{reverse("timetracking:team")}"' in html) == (role in ("manager", "hr"))
+    assert (f'href="{reverse("invoices:list")}"' in html) == (role in ("hr", "billing"))
 
 
 def test_unknown_api_url_is_a_json_404(client, employee):

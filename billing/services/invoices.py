@@ -62,7 +62,7 @@ class Invoiced(TimeTrackingConflict, BillingConflict):
 def can_invoice(user: User) -> bool:
     if not user.is_authenticated:
         return False
-    return user.is_hr or settings.BILLING_GROUP_NAME in user.group_names
+    return user.is_hr or user.in_billing_group
 
 
 def invoices_visible_to(user: User) -> QuerySet[Invoice]:
