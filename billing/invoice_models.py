@@ -203,7 +203,7 @@ class InvoicedEntry(models.Model):
 
     class Meta:
         verbose_name = _("invoiced entry")
-        verbose_name_plural = "invoiced entries"
+        verbose_name_plural = _("invoiced entries")
 
     def __str__(self) -> str:
         return f"{self.entry_id} on {self.invoice}"

@@ -25,18 +25,18 @@ if TYPE_CHECKING:
 
 
 class RateKind(models.TextChoices):
-    BILLABLE = "billable", "Billable (what the client pays per hour)"
-    COST = "cost", "Cost (what an hour costs the company)"
+    BILLABLE = "billable", gettext_lazy("Billable (what the client pays per hour)")
+    COST = "cost", gettext_lazy("Cost (what an hour costs the company)")
 
 
 class RateLevel(models.TextChoices):
     """From the most general to the most specific; the most specific valid rate wins."""
 
-    COMPANY = "company", "Company default"
-    CLIENT = "client", "Client"
-    PROJECT = "project", "Project"
-    TASK = "task", "Task"
-    USER_ON_PROJECT = "user_on_project", "Person on a project"
+    COMPANY = "company", gettext_lazy("Company default")
+    CLIENT = "client", gettext_lazy("Client")
+    PROJECT = "project", gettext_lazy("Project")
+    TASK = "task", gettext_lazy("Task")
+    USER_ON_PROJECT = "user_on_project", gettext_lazy("Person on a project")
 
 
 # The order the resolver tries the levels in: the most specific first.
@@ -155,17 +155,17 @@ class Rate(models.Model):
         max_digits=12,
         decimal_places=RATE_DECIMAL_PLACES,
         validators=[MinValueValidator(0)],
-        help_text="Per hour, in `currency`.",
+        help_text=gettext_lazy("Per hour, in `currency`."),
         verbose_name=gettext_lazy("amount"),
     )
     currency = models.CharField(
         max_length=3,
         choices=CURRENCY_CHOICES,
-        help_text="ISO 4217; the client's currency (company rates: any).",
+        help_text=gettext_lazy("ISO 4217; the client's currency (company rates: any)."),
         verbose_name=gettext_lazy("currency"),
     )
     valid_from = models.DateField(
-        help_text="The first local day the rate applies to.", verbose_name=gettext_lazy("valid from")
+        help_text=gettext_lazy("The first local day the rate applies to."), verbose_name=gettext_lazy("valid from")
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
@@ -209,12 +209,15 @@ class ClientBilling(models.Model):
         Client, primary_key=True, on_delete=models.CASCADE, related_name="billing", verbose_name=gettext_lazy("client")
     )
     currency = models.CharField(
-        max_length=3, choices=CURRENCY_CHOICES, help_text="ISO 4217, e.g. EUR.", verbose_name=gettext_lazy("currency")
+        max_length=3,
+        choices=CURRENCY_CHOICES,
+        help_text=gettext_lazy("ISO 4217, e.g. EUR."),
+        verbose_name=gettext_lazy("currency"),
     )
 
     class Meta:
         verbose_name_plural = gettext_lazy("client billings")
-        verbose_name = "client billing"
+        verbose_name = gettext_lazy("client billing")
 
     def __str__(self) -> str:
         return f"{self.client}: {self.currency}"
@@ -250,7 +253,7 @@ class ProjectBilling(models.Model):
 
     class Meta:
         verbose_name_plural = gettext_lazy("project billings")
-        verbose_name = "project billing"
+        verbose_name = gettext_lazy("project billing")
         constraints = [
             models.CheckConstraint(condition=Q(rounding_mode__in=MODES), name="projectbilling_mode_known"),
             models.CheckConstraint(condition=Q(rounding_minutes__in=STEPS_MINUTES), name="projectbilling_step_known"),

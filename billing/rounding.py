@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 MODES = ("none", "up", "down", "nearest")
 STEPS_MINUTES = (1, 5, 6, 10, 15, 30)
 SCOPES = ("entry", "day")
@@ -25,11 +27,21 @@ class Rounding:
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
-            raise ValueError(f"the rounding mode is one of {', '.join(MODES)}, not {self.mode!r}")
+            raise ValueError(
+                _("the rounding mode is one of {choices}, not {mode}").format(
+                    choices=", ".join(MODES), mode=repr(self.mode)
+                )
+            )
         if self.minutes not in STEPS_MINUTES:
-            raise ValueError(f"the rounding step is one of {', '.join(map(str, STEPS_MINUTES))} minutes")
+            raise ValueError(
+                _("the rounding step is one of {choices} minutes").format(choices=", ".join(map(str, STEPS_MINUTES)))
+            )
         if self.scope not in SCOPES:
-            raise ValueError(f"the rounding scope is one of {', '.join(SCOPES)}, not {self.scope!r}")
+            raise ValueError(
+                _("the rounding scope is one of {choices}, not {scope}").format(
+                    choices=", ".join(SCOPES), scope=repr(self.scope)
+                )
+            )
 
     @classmethod
     def parse(cls, text: str) -> Rounding:
@@ -38,7 +50,9 @@ class Rounding:
         if parts == ["none"]:
             return cls()
         if len(parts) not in (2, 3) or not parts[1].isdigit():
-            raise ValueError(f"give 'none' or '<mode>:<minutes>[:<scope>]', e.g. 'up:15:entry', not {text!r}")
+            raise ValueError(
+                _("give 'none' or '<mode>:<minutes>[:<scope>]', e.g. 'up:15:entry', not {text}").format(text=repr(text))
+            )
         return cls(mode=parts[0], minutes=int(parts[1]), scope=parts[2] if len(parts) == 3 else "entry")
 
     @property

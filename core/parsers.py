@@ -40,13 +40,13 @@ Path: TypeAlias = tuple[str | int, ...]
 
 
 def _refuse_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not a number this API accepts")
+    raise ValueError(gettext("{name} is not a number this API accepts").format(name=name))
 
 
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise ValueError(f"{text} is too large a number")
+        raise ValueError(gettext("{number} is too large a number").format(number=text))
     return value
 
 

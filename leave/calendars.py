@@ -139,7 +139,7 @@ def month_bounds(raw):
     else:
         match = re.fullmatch(r"(\d{4})-(\d{2})", raw)
         if not match or not 1 <= int(match[2]) <= 12 or not FIRST_DAY.year <= int(match[1]) <= LAST_DAY.year:
-            raise ValueError("A month as YYYY-MM, e.g. 2026-07.")
+            raise ValueError(translation.gettext("A month as YYYY-MM, e.g. 2026-07."))
         year, month = int(match[1]), int(match[2])
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 

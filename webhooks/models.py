@@ -40,11 +40,14 @@ class Endpoint(models.Model):
     description = models.CharField(max_length=200, blank=True, verbose_name=gettext_lazy("description"))
     events = models.JSONField(
         default=list,
-        help_text='Event types to receive, e.g. ["time_entry.created"].',
+        help_text=gettext_lazy('Event types to receive, e.g. ["time_entry.created"].'),
         verbose_name=gettext_lazy("events"),
     )
     secret = models.CharField(
-        max_length=64, default=new_secret, help_text="HMAC-SHA256 signing secret.", verbose_name=gettext_lazy("secret")
+        max_length=64,
+        default=new_secret,
+        help_text=gettext_lazy("HMAC-SHA256 signing secret."),
+        verbose_name=gettext_lazy("secret"),
     )
     is_active = models.BooleanField(default=True, verbose_name=gettext_lazy("is active"))
     created_by = models.ForeignKey(
@@ -96,9 +99,9 @@ class OutboxEvent(models.Model):
 
 class Delivery(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed (gave up)"
+        PENDING = "pending", gettext_lazy("Pending")
+        SUCCEEDED = "succeeded", gettext_lazy("Succeeded")
+        FAILED = "failed", gettext_lazy("Failed (gave up)")
 
     endpoint = models.ForeignKey(
         Endpoint, on_delete=models.CASCADE, related_name="deliveries", verbose_name=gettext_lazy("endpoint")

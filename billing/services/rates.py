@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from accounts.services import audit_changes, audit_record
@@ -28,7 +30,7 @@ from timetracking.models import Client, Project, Task
 
 RATE_EDITABLE_FIELDS = ("amount", "currency", "valid_from")
 RATE_FIELDS = ("kind", "level", *TARGET_FIELDS, *RATE_EDITABLE_FIELDS)
-NOT_ALLOWED = "Only HR and the managers of a project set its rates."
+NOT_ALLOWED = gettext_lazy("Only HR and the managers of a project set its rates.")
 
 
 def can_set_rates(user: User) -> bool:
@@ -67,12 +69,20 @@ def _check_targets(level: str, targets: Mapping[str, Any]) -> None:
     needed = LEVEL_TARGETS[level]
     for name in needed:
         if targets.get(name) is None:
-            raise BillingError(f"A {level.replace('_', ' ')} rate needs a {name}.", field=name, code="required")
+            raise BillingError(
+                _("A {level} rate needs a {target}.").format(level=level.replace("_", " "), target=name),
+                field=name,
+                code="required",
+            )
     for name in TARGET_FIELDS:
         if name not in needed and targets.get(name) is not None:
-            raise BillingError(f"A {level.replace('_', ' ')} rate has no {name}.", field=name, code="not_allowed")
+            raise BillingError(
+                _("A {level} rate has no {target}.").format(level=level.replace("_", " "), target=name),
+                field=name,
+                code="not_allowed",
+            )
     if level == RateLevel.USER_ON_PROJECT and not targets["user"].is_active:
-        raise BillingError("This person has left.", field="user", code="inactive")
+        raise BillingError(_("This person has left."), field="user", code="inactive")
 
 
 def _target_project(level: str, targets: Mapping[str, Any]) -> Project | None:
@@ -86,12 +96,12 @@ def _check_actor(actor: User, level: str, targets: Mapping[str, Any]) -> None:
     if actor.is_hr:
         return
     if not actor.is_manager or level in (RateLevel.COMPANY, RateLevel.CLIENT):
-        raise BillingForbidden(NOT_ALLOWED)
+        raise BillingForbidden(str(NOT_ALLOWED))
     project = _target_project(level, targets)
     assert project is not None  # project, task and user_on_project rates name one
     if not managed_projects(actor).filter(pk=project.pk).exists():
         field = "task" if level == RateLevel.TASK else "project"
-        raise BillingError(f"No such {field}.", field=field, code="does_not_exist")
+        raise BillingError(_("No such {target}.").format(target=field), field=field, code="does_not_exist")
 
 
 def _target_currency(level: str, targets: Mapping[str, Any]) -> str:
@@ -107,17 +117,21 @@ def _target_currency(level: str, targets: Mapping[str, Any]) -> str:
 
 def _check_amount(amount: Any, currency: str) -> Decimal:
     if not isinstance(amount, Decimal) or not amount.is_finite():
-        raise BillingError("Give the rate as a decimal number.", field="amount")
+        raise BillingError(_("Give the rate as a decimal number."), field="amount")
     if amount < 0:
-        raise BillingError("A rate is never negative.", field="amount", code="negative")
+        raise BillingError(_("A rate is never negative."), field="amount", code="negative")
     places = MINOR_UNITS[currency]
     exponent = amount.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > places:
         raise BillingError(
-            f"{currency} has {places} decimal place{'s' if places != 1 else ''}.", field="amount", code="precision"
+            ngettext(
+                "{currency} has {places} decimal place.", "{currency} has {places} decimal places.", places
+            ).format(currency=currency, places=places),
+            field="amount",
+            code="precision",
         )
     if amount >= Decimal(10) ** 9:
-        raise BillingError("That rate is too large.", field="amount", code="too_large")
+        raise BillingError(_("That rate is too large."), field="amount", code="too_large")
     return amount
 
 
@@ -126,26 +140,32 @@ def _check_currency(currency: Any, expected: str, level: str) -> str:
         return expected
     if not is_currency(currency):
         raise BillingError(
-            f"{str(currency)[:10]!r} is not an ISO 4217 currency code.", field="currency", code="unknown"
+            _("{currency} is not an ISO 4217 currency code.").format(currency=repr(str(currency)[:10])),
+            field="currency",
+            code="unknown",
         )
     if level != RateLevel.COMPANY and currency != expected:
         raise BillingError(
-            f"The client is billed in {expected}: give the rate in {expected}.", field="currency", code="mismatch"
+            _("The client is billed in {currency}: give the rate in {currency}.").format(currency=expected),
+            field="currency",
+            code="mismatch",
         )
     return str(currency)
 
 
 def _check_valid_from(valid_from: Any) -> date:
     if not isinstance(valid_from, date):
-        raise BillingError("Give the first day as YYYY-MM-DD.", field="valid_from")
+        raise BillingError(_("Give the first day as YYYY-MM-DD."), field="valid_from")
     if not FIRST_DAY <= valid_from <= LAST_DAY:
-        raise BillingError(f"Give a day between {FIRST_DAY} and {LAST_DAY}.", field="valid_from")
+        raise BillingError(
+            _("Give a day between {first} and {last}.").format(first=FIRST_DAY, last=LAST_DAY), field="valid_from"
+        )
     return valid_from
 
 
 def _duplicate() -> BillingError:
     return BillingError(
-        "A rate of this kind for this target is already valid from this day: change that one.",
+        _("A rate of this kind for this target is already valid from this day: change that one."),
         field="valid_from",
         code="duplicate",
     )
@@ -190,9 +210,17 @@ def rate_create(
     `currency` defaults to the target client's (the company default for company rates)."""
 
     if kind not in RateKind.values:
-        raise BillingError(f"A rate is {' or '.join(RateKind.values)}.", field="kind", code="invalid_choice")
+        raise BillingError(
+            _("A rate is one of {choices}.").format(choices=", ".join(RateKind.values)),
+            field="kind",
+            code="invalid_choice",
+        )
     if level not in RateLevel.values:
-        raise BillingError(f"A level is one of {', '.join(RateLevel.values)}.", field="level", code="invalid_choice")
+        raise BillingError(
+            _("A level is one of {choices}.").format(choices=", ".join(RateLevel.values)),
+            field="level",
+            code="invalid_choice",
+        )
     targets = {"client": client, "project": project, "task": task, "user": user}
     _check_targets(level, targets)
     _check_actor(actor, level, targets)
@@ -221,7 +249,7 @@ def rate_update(*, actor: User, rate: Rate, data: Mapping[str, Any]) -> Rate:
     if fixed:
         name = sorted(fixed)[0]
         raise BillingError(
-            "A rate's kind and target cannot change: create another rate.", field=name, code="not_editable"
+            _("A rate's kind and target cannot change: create another rate."), field=name, code="not_editable"
         )
     # Locked: two changes of one rate at once would each audit a "before" the other overwrote.
     rate = (

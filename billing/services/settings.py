@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_changes, audit_record
@@ -44,10 +45,12 @@ def client_currency_set(*, actor: User, client: Client, currency: str) -> Client
     """HR sets the currency `client` is billed in. Refused (409 `in_use`) while the client's rates
     are in another one: amounts are never converted between currencies."""
     if not actor.is_hr:
-        raise BillingForbidden("Only HR sets a client's currency.")
+        raise BillingForbidden(_("Only HR sets a client's currency."))
     if not is_currency(currency):
         raise BillingError(
-            f"{str(currency)[:10]!r} is not an ISO 4217 currency code.", field="currency", code="unknown"
+            _("{currency} is not an ISO 4217 currency code.").format(currency=repr(str(currency)[:10])),
+            field="currency",
+            code="unknown",
         )
     # Locked: a rate created for the client meanwhile would be in the old currency.
     Client.objects.select_for_update().get(pk=client.pk)
@@ -56,14 +59,18 @@ def client_currency_set(*, actor: User, client: Client, currency: str) -> Client
     priced = priced | Rate.objects.filter(task__project__client=client)
     if priced.exclude(currency=currency).exists():
         raise BillingConflict(
-            f"The client's rates are in {before}: change or delete them first.", field="currency", code="in_use"
+            _("The client's rates are in {currency}: change or delete them first.").format(currency=before),
+            field="currency",
+            code="in_use",
         )
     budgets = Budget.objects.filter(Q(client=client) | Q(project__client=client), amount__isnull=False)
     if budgets.exclude(currency=currency).exists():
         raise BillingConflict(
-            f"The client's money budgets are in {before}: change or remove them first.", field="currency", code="in_use"
+            _("The client's money budgets are in {currency}: change or remove them first.").format(currency=before),
+            field="currency",
+            code="in_use",
         )
-    billing, _ = ClientBilling.objects.update_or_create(client=client, defaults={"currency": currency})
+    billing, _created = ClientBilling.objects.update_or_create(client=client, defaults={"currency": currency})
     if currency != before:
         from billing.services.prices import prices_refresh  # prices reads this module's defaults
 
@@ -78,9 +85,9 @@ def client_currency_set(*, actor: User, client: Client, currency: str) -> Client
 def project_rounding_set(*, actor: User, project: Project, rounding: Rounding) -> ProjectBilling:
     """HR or the project's managers set how its time is rounded when billed."""
     if not actor.is_hr and not managed_projects(actor).filter(pk=project.pk).exists():
-        raise BillingForbidden("Only HR and the managers of a project set its rounding.")
+        raise BillingForbidden(_("Only HR and the managers of a project set its rounding."))
     before = project_rounding(project)
-    billing, _ = ProjectBilling.objects.update_or_create(
+    billing, _created = ProjectBilling.objects.update_or_create(
         project=project,
         defaults={
             "rounding_mode": rounding.mode,

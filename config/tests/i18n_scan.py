@@ -15,8 +15,8 @@ from pathlib import Path
 
 VAR, BLOCK = "\x01", "\x02"
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-# Other agents' folders mark their own strings; the API docs pages are drf-spectacular's.
-SKIPPED = ("billing/", "drf_spectacular/")
+# The API docs pages are drf-spectacular's (Swagger UI and ReDoc speak English).
+SKIPPED = ("drf_spectacular/",)
 # Words that read the same in every language the product speaks: the product's name, formats, units.
 ALLOWLIST = {
     "Timetrack",

@@ -5,7 +5,8 @@
 - every catalog is up to date with the sources: makemessages run now, into a copy of the project,
   finds exactly the catalog's messages (a new string not yet in the catalogs, or one removed from the
   code but still there, fails);
-- no template shows text that is not marked for translation (config.tests.i18n_scan);
+- no template shows text that is not marked for translation (config.tests.i18n_scan), and no code
+  hands a user text that is not (error messages, messages, labels, choices: config.tests.i18n_code_scan);
 - the compiled .mo files are there and as new as their .po (a fresh machine may lack gettext: the
   app serves the committed .mo).
 
@@ -20,6 +21,7 @@ import polib
 import pytest
 from django.conf import settings
 
+from config.tests import i18n_code_scan
 from config.tests.i18n_scan import scan, scan_source
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -142,3 +144,62 @@ def test_the_scanner_passes_marked_text_variables_and_the_allowlist(source):
 
 def test_the_scanner_reads_e_mail_text_templates_without_html():
     assert [finding.text for finding in scan_source("Hello {{ name }},\n", html=False)] == ["Hello {{ name }},"]
+
+
+# --- The code's scanner ---------------------------------------------------------------------------
+
+
+def test_no_code_hands_a_user_text_not_marked_for_translation():
+    findings = i18n_code_scan.scan()
+    assert findings == [], "text not marked for translation:\n" + "\n".join(map(str, findings[:40]))
+
+
+def test_the_code_scanner_reads_every_app():
+    read = {path.relative_to(i18n_code_scan.ROOT).parts[0] for path in i18n_code_scan.product_modules()}
+    assert read == set(i18n_code_scan.APPS)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'raise BillingError("A rate is never negative.", field="amount")',
+        'raise TimeTrackingConflict(f"{name} overlaps")',
+        'raise serializers.ValidationError({"month": ["A month as YYYY-MM."]})',
+        'raise ValidationError(message="Too long")',
+        'raise PermissionDenied("Managers only")',
+        'messages.success(request, "Saved.")',
+        'name = models.CharField(max_length=5, verbose_name="name")',
+        'field = forms.CharField(label="Your name", max_length=5)',
+        'field = forms.CharField(help_text=f"At most {n}")',
+        "class Meta:\n    verbose_name_plural = 'invoiced entries'",
+        'class Status(models.TextChoices):\n    PENDING = "pending", "Pending"',
+    ],
+)
+def test_the_code_scanner_finds_unmarked_text(source):
+    assert len(i18n_code_scan.scan_source(source, "app/services.py")) == 1
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'raise BillingError(_("A rate is never negative."), field="amount")',
+        'raise TimeTrackingConflict(gettext("{name} overlaps").format(name=name))',
+        "raise BillingForbidden(NOT_ALLOWED)",
+        'raise ValueError(f"{value!r} is not an IP address")',  # a programmer's error
+        'raise BillingError("", field="amount")',
+        'name = models.CharField(max_length=5, verbose_name=gettext_lazy("name"))',
+        'class Status(models.TextChoices):\n    PENDING = "pending", _("Pending")',
+        'class Status(models.TextChoices):\n    PENDING = "pending"',
+        "messages.success(request, message)",
+    ],
+)
+def test_the_code_scanner_passes_marked_text_constants_and_programmers_errors(source):
+    assert i18n_code_scan.scan_source(source, "app/services.py") == []
+
+
+def test_the_code_scanner_leaves_the_api_documentation_to_openapi():
+    documentation = 'amount = serializers.DecimalField(help_text="Per hour", max_digits=9, decimal_places=2)'
+    assert i18n_code_scan.scan_source(documentation, "billing/api.py") == []
+    assert len(i18n_code_scan.scan_source(documentation, "billing/forms.py")) == 1
+    error = 'raise serializers.ValidationError("Give a month.")'
+    assert len(i18n_code_scan.scan_source(error, "billing/api.py")) == 1
