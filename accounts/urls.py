@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views, views_people, views_two_factor
+from accounts import views, views_passkeys, views_people, views_two_factor
 
 app_name = "accounts"
 
@@ -10,6 +10,17 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("two-factor/", views_two_factor.two_factor_settings, name="two_factor"),
     path("two-factor/setup/", views_two_factor.two_factor_setup, name="two_factor_setup"),
+    path(
+        "two-factor/passkeys/begin/", views_passkeys.PasskeyRegistrationBegin.as_view(), name="passkey_register_begin"
+    ),
+    path(
+        "two-factor/passkeys/complete/",
+        views_passkeys.PasskeyRegistrationComplete.as_view(),
+        name="passkey_register_complete",
+    ),
+    path("two-factor/passkeys/<int:pk>/remove/", views_passkeys.passkey_remove, name="passkey_remove"),
+    path("login/passkey/begin/", views_passkeys.PasskeyLoginBegin.as_view(), name="passkey_login_begin"),
+    path("login/passkey/complete/", views_passkeys.PasskeyLoginComplete.as_view(), name="passkey_login_complete"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("preferences/", views.preferences, name="preferences"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),

@@ -5,10 +5,12 @@ are in accounts.services.two_factor."""
 import time
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -36,7 +38,7 @@ def code_step_begin(request, user, next_url):
     return redirect("accounts:two_factor_login")
 
 
-def _safe_next(request, url):
+def safe_next(request, url):
     allowed = url and url_has_allowed_host_and_scheme(url, {request.get_host()}, require_https=request.is_secure())
     return url if allowed else reverse("dashboard")
 
@@ -45,18 +47,29 @@ def _attach(form, error):
     form.add_error("code" if error.field in (None, "code") else None, error.message)
 
 
+def pending_login(request):
+    """(user, pending) for a session between the password and the code step, else None (expired,
+    or the user was deactivated meanwhile: the pending login is forgotten)."""
+    pending = request.session.get(PENDING_SESSION_KEY)
+    if not pending:
+        return None
+    user = None
+    if time.time() - pending["at"] <= two_factor.CHALLENGE_MAX_AGE_SECONDS:
+        user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    if user is None:
+        request.session.pop(PENDING_SESSION_KEY, None)
+        return None
+    return user, pending
+
+
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def two_factor_login(request):
-    pending = request.session.get(PENDING_SESSION_KEY)
-    if not pending or time.time() - pending["at"] > two_factor.CHALLENGE_MAX_AGE_SECONDS:
-        request.session.pop(PENDING_SESSION_KEY, None)
+    found = pending_login(request)
+    if found is None:
         messages.error(request, gettext("Your login expired: enter your password again."))
         return redirect("accounts:login")
-    user = User.objects.filter(pk=pending["user"], is_active=True).first()
-    if user is None:
-        request.session.pop(PENDING_SESSION_KEY, None)
-        return redirect("accounts:login")
+    user, pending = found
     form = TwoFactorCodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -81,10 +94,31 @@ def two_factor_login(request):
                         "Two-factor login if you are running out."
                     ).format(recovery_codes_left=verified.recovery_codes_left),
                 )
-            return redirect(_safe_next(request, pending.get("next")))
+            return redirect(safe_next(request, pending.get("next")))
     if form.errors:
         status = 400
-    return render(request, "accounts/two_factor_login.html", {"form": form}, status=status)
+    context = {"form": form, **passkey_context(request, "login", user)}
+    return render(request, "accounts/two_factor_login.html", context, status=status)
+
+
+def passkey_context(request, ceremony, user):
+    """What static/js/passkeys.js needs on a page that offers a passkey ceremony ("login" or "register")."""
+    if not settings.PASSKEYS_ENABLED:
+        return {}
+    if ceremony == "login" and not two_factor.passkeys_of(user).exists():
+        return {}
+    urls = {
+        "login": ("accounts:passkey_login_begin", "accounts:passkey_login_complete"),
+        "register": ("accounts:passkey_register_begin", "accounts:passkey_register_complete"),
+    }[ceremony]
+    return {
+        "passkey_config": {
+            "ceremony": ceremony,
+            "begin": reverse(urls[0]),
+            "complete": reverse(urls[1]),
+            "csrfToken": get_token(request),
+        }
+    }
 
 
 def _qr_svg(device):
@@ -95,7 +129,7 @@ def _qr_svg(device):
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request):
     user = request.user
-    next_url = _safe_next(request, request.GET.get("next") or request.POST.get("next"))
+    next_url = safe_next(request, request.GET.get("next") or request.POST.get("next"))
     if two_factor.two_factor_device(user) is not None:
         return redirect("accounts:two_factor")
     device = two_factor.totp_pending_device(user) or two_factor.totp_enrol_begin(user=user)
@@ -147,5 +181,8 @@ def two_factor_settings(request):
         "action": action,
         "codes_left": two_factor.recovery_codes_left(user) if device else 0,
         "required": two_factor.two_factor_required(user),
+        "passkeys": list(two_factor.passkeys_of(user)) if device else [],
+        "passkey_name_max": two_factor.PASSKEY_NAME_MAX_LENGTH,
+        **(passkey_context(request, "register", user) if device else {}),
     }
     return render(request, "accounts/two_factor.html", context, status=400 if form.errors else 200)

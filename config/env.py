@@ -101,13 +101,17 @@ _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?"
 _HOST_NAME = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}\.?")
 
 
-def is_host(text):
-    """A DNS name or an IP address (IPv6 with or without brackets)."""
+def is_ip_address(text):
     try:
         ipaddress.ip_address(text.removeprefix("[").removesuffix("]"))
         return True
     except ValueError:
-        return bool(_HOST_NAME.fullmatch(text))
+        return False
+
+
+def is_host(text):
+    """A DNS name or an IP address (IPv6 with or without brackets)."""
+    return is_ip_address(text) or bool(_HOST_NAME.fullmatch(text))
 
 
 def check_url(name, value, schemes):

@@ -12,6 +12,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
@@ -33,6 +34,7 @@ from config.env import (
     env_url,
     fail,
     is_host,
+    is_ip_address,
     is_origin,
     trusted_proxies,
     webhook_allowed_hosts,
@@ -86,6 +88,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "mozilla_django_oidc",
     "accounts",
     "timetracking",
@@ -270,6 +273,7 @@ STATICFILES_DIRS = [
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
     ("vendor/pico", BASE_DIR / "node_modules" / "@picocss" / "pico" / "css"),
+    ("vendor/simplewebauthn", BASE_DIR / "node_modules" / "@simplewebauthn" / "browser" / "dist" / "bundle"),
 ]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env_path("MEDIA_ROOT", str(BASE_DIR / "media"))
@@ -504,6 +508,29 @@ if not 1 <= len(OTP_TOTP_ISSUER) <= 64 or ":" in OTP_TOTP_ISSUER:
     fail("TWO_FACTOR_ISSUER", "a name of 1 to 64 characters without ':' (authenticator apps show it)")
 # After a failed code django-otp makes the device wait 1, 2, 4, ... seconds before the next try.
 OTP_TOTP_THROTTLE_FACTOR = 1
+
+# Passkeys (WebAuthn, django-otp-webauthn) as a second factor beside the authenticator app: the code step
+# offers "Use a passkey" to a user who registered one. Not a way in without the password (the password
+# step, its limits and SSO's rules stay). The relying party is the host of SITE_URL (PASSKEY_RP_ID to
+# widen it to a parent domain); browsers accept a passkey only on the origins listed (PASSKEY_ORIGINS,
+# default SITE_URL's), which must be https:// or http://localhost. Otherwise passkeys are off.
+PASSKEY_RP_ID = env("PASSKEY_RP_ID", default=urlsplit(SITE_URL).hostname or "").strip().lower()
+PASSKEY_ORIGINS = env_list("PASSKEY_ORIGINS", [SITE_URL], is_origin, "an origin such as https://timetrack.example.com")
+PASSKEYS_ENABLED = bool(PASSKEY_RP_ID) and not is_ip_address(PASSKEY_RP_ID)
+for _origin in PASSKEY_ORIGINS:
+    _host = urlsplit(_origin).hostname or ""
+    if _host != PASSKEY_RP_ID and not _host.endswith("." + PASSKEY_RP_ID):
+        fail("PASSKEY_RP_ID", f"{PASSKEY_RP_ID!r} is neither the host of {_origin!r} nor a parent domain of it")
+    if not (_origin.startswith("https://") or _host == "localhost"):
+        PASSKEYS_ENABLED = False  # browsers refuse WebAuthn on a plain-http origin other than localhost
+OTP_WEBAUTHN_RP_ID = PASSKEY_RP_ID or "localhost"
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+# (The package's system check wants secure origins even when passkeys are off.)
+OTP_WEBAUTHN_ALLOWED_ORIGINS = PASSKEY_ORIGINS if PASSKEYS_ENABLED else [f"https://{OTP_WEBAUTHN_RP_ID}"]
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# A browser's malformed or forged answer is the client's fault: accounts.views_passkeys logs it at INFO,
+# not the package's ERROR with a traceback.
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = ""
 
 # --- Single sign-on over OpenID Connect (accounts/sso.py) -----------------------------------------
 # Set OIDC_ISSUER_URL (and the client's id and secret) to offer "Log in with ..." on the login page:

@@ -1,6 +1,7 @@
 """Two-factor login: enrolment of an authenticator app (TOTP, django-otp's TOTPDevice), recovery
-codes (hashed, each once), the code step of a login (pages and API alike), the API's two-step token
-exchange, and HR's reset.
+codes (hashed, each once), passkeys (WebAuthn, django-otp-webauthn's credentials: a quicker way through
+the code step of the pages for someone who has the app), the code step of a login (pages and API
+alike), the API's two-step token exchange, and HR's reset.
 
 The code step is limited like the password step (core.throttling.login_attempt_begin, per client
 address and per account, failed codes only), and django-otp adds its own growing delay per device
@@ -21,17 +22,20 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.models import RecoveryCode, User
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.throttling import login_attempt_begin
 
 RECOVERY_CODE_COUNT = 10
+PASSKEY_NAME_MAX_LENGTH = 64
 # Ten characters of a 32-letter alphabet without look-alikes (no 0/O, 1/I/L): 50 bits, shown as xxxxx-xxxxx.
 RECOVERY_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 CHALLENGE_MAX_AGE_SECONDS = 300
@@ -158,6 +162,7 @@ def two_factor_disable(*, user: User, code: str, ip: str) -> None:
         )
     two_factor_verify(user=user, code=code, ip=ip)
     TOTPDevice.objects.filter(user=user).delete()
+    WebAuthnCredential.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
     _audit(actor=user, user=user, action="auth.two_factor_disabled")
 
@@ -173,9 +178,63 @@ def two_factor_reset(*, actor: User, user: User) -> int:
     if actor.pk == user.pk:
         raise Forbidden(gettext("Ask another HR member to reset your own two-factor login."), code="own_account")
     devices, _ = TOTPDevice.objects.filter(user=user).delete()
+    passkeys, _ = WebAuthnCredential.objects.filter(user=user).delete()
+    devices += passkeys
     RecoveryCode.objects.filter(user=user).delete()
     _audit(actor=actor, user=user, action="auth.two_factor_reset", changes={"devices": [devices, 0]})
     return user_revoke_access(user=user, actor=actor, reason="two_factor_reset")
+
+
+# --- Passkeys -------------------------------------------------------------------------------------
+
+
+def passkeys_of(user: User) -> QuerySet[WebAuthnCredential]:
+    """The user's passkeys, oldest first."""
+    passkeys: QuerySet[WebAuthnCredential] = WebAuthnCredential.objects.filter(user=user, confirmed=True)
+    return passkeys.order_by("created_at", "id")
+
+
+def passkey_registration_check(user: User) -> None:
+    """A passkey is added beside the authenticator app, never instead of it: the app and its recovery
+    codes stay the way in when the passkey's device is lost (and the API's token exchange takes codes)."""
+    if two_factor_device(user) is None:
+        raise Conflict(
+            gettext("Set up the authenticator app first: a passkey is added beside it."), code="authenticator_first"
+        )
+
+
+def passkey_name(raw: str | None, user: User) -> str:
+    """The name the user gave a new passkey (trimmed), else "Passkey N". 400 at `name` when too long."""
+    name = " ".join((raw or "").split())
+    if len(name) > PASSKEY_NAME_MAX_LENGTH:
+        raise DomainError(
+            gettext("A passkey's name is at most {max} characters.").format(max=PASSKEY_NAME_MAX_LENGTH),
+            field="name",
+            code="invalid",
+        )
+    return name or gettext("Passkey {number}").format(number=passkeys_of(user).count() + 1)
+
+
+def passkey_added(*, user: User, passkey: WebAuthnCredential, name: str) -> None:
+    """After the browser's ceremony stored a new passkey: name it and write it in the audit trail."""
+    WebAuthnCredential.objects.filter(pk=passkey.pk).update(name=name)
+    _audit(actor=user, user=user, action="auth.passkey_added", changes={"passkey": [None, name]})
+
+
+@transaction.atomic
+def passkey_remove(*, user: User, pk: int) -> str:
+    """Remove one of the user's own passkeys (404 for anyone else's). Returns its name."""
+    passkey = passkeys_of(user).select_for_update().filter(pk=pk).first()
+    if passkey is None:
+        raise NotFound(gettext("No such passkey."))
+    passkey.delete()
+    name: str = passkey.name
+    _audit(actor=user, user=user, action="auth.passkey_removed", changes={"passkey": [name, None]})
+    return name
+
+
+def passkey_used(*, user: User, passkey: WebAuthnCredential) -> None:
+    _audit(actor=user, user=user, action="auth.passkey_used", changes={"passkey": [None, passkey.name]})
 
 
 # --- The code step of a login ---------------------------------------------------------------------
