@@ -26,6 +26,11 @@
   document.addEventListener("htmx:afterSettle", (event) => {
     const body = document.getElementById(BODY);
     if (!body || !(event.detail.target === body || event.detail.elt === body || body.contains(event.detail.elt))) return;
+    // 0. The person already went on to a field of the new body (between the swap and now): stay there,
+    // never pull the focus (and the typing) from under the keyboard.
+    const active = document.activeElement;
+    if (active && body.contains(active) && active.matches("input, select, textarea")
+        && !(remembered && remembered.id === active.id)) return;
     // 1. An error: its field. 2. What the server asks for (a new row's first cell, a form's first field).
     // 3. Whatever the person had moved on to (Tab to the next cell before the answer came).
     const invalid = body.querySelector("[aria-invalid='true']");
