@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from timetracking.models import TimeEntry
-from timetracking.tests.factories import ProjectFactory, TimeEntryFactory
+from timetracking.tests.factories import ProjectFactory, TimeEntryFactory, utc
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -67,9 +67,11 @@ def test_add_and_edit_an_entry_on_the_week_page(page, login, live_server, employ
 def test_typing_that_starts_before_the_form_settles_is_not_pulled_away(page, login, live_server, employee):
     """The week page puts the focus on a form's first field once htmx has settled the swap; a person
     (or a fast keyboard) already typing in another field of the new form keeps the focus and the text."""
-    entry = TimeEntryFactory(user=employee, description="Planning")
+    # a fixed Wednesday morning: the factory's sequence would move the entry by how many ran before it,
+    # up to a UTC evening that is already the next local day and the next week
+    TimeEntryFactory(user=employee, started_at=utc(2026, 4, 8, 7), description="Planning")
     login(page, employee)
-    page.goto(f"{live_server.url}/time/?week={entry.started_at.date().isoformat()}")
+    page.goto(f"{live_server.url}/time/?week=2026-04-08")
     page.evaluate("htmx.config.defaultSettleDelay = 1500")  # a slow settle: the gap made wide on purpose
     page.evaluate(  # kept, not awaited here: evaluate would wait on a returned promise
         "() => { window.settled = new Promise("
