@@ -324,14 +324,13 @@ def priced_rates(context):
 
 
 def _reprice_everything():
-    """Reprice every entry, then VACUUM the prices as autovacuum does within a minute of a bulk rewrite:
-    a million rows rewritten at once leave their pages not all-visible, and until then the summary's
-    index-only reads of them visit the table too (a real company's rate change touches its target's
-    entries only, and unchanged prices are not rewritten)."""
-    from billing.models import EntryPrice
+    """Reprice every entry, then VACUUM the entries as autovacuum does within a minute of a bulk rewrite:
+    a million rows rewritten at once leave dead row versions and pages not all-visible, which every
+    later row's scan of the entries would wade through until then (a real company's rate change
+    touches its target's entries only, and unchanged prices are not rewritten)."""
     from billing.services.prices import prices_refresh
 
     prices_refresh(entries=TimeEntry.objects.all())
     if connection.vendor == "postgresql" and not connection.in_atomic_block:  # not in a test's transaction
         with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM (ANALYZE) {EntryPrice._meta.db_table}")
+            cursor.execute(f"VACUUM (ANALYZE) {TimeEntry._meta.db_table}")

@@ -280,4 +280,4 @@ from billing.invoice_models import (  # noqa: E402,F401
     InvoiceSequence,
     InvoiceStatus,
 )
-from billing.price_models import EntryPrice, PricingState  # noqa: E402,F401
+from billing.price_models import PricingState  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""Stored prices written by PostgreSQL: every entry of a scope priced in one INSERT ... SELECT, the same
+"""Stored prices written by PostgreSQL: every entry of a scope priced in one UPDATE ... FROM, the same
 figures as billing.pricing gives in Python, so that repricing a company's entries after a company rate
 changes (or `manage.py billing_reprice`) is one statement instead of a million rows through Python.
 
@@ -28,8 +28,9 @@ from django.db import connection
 from django.db.models import F
 
 from billing.currencies import MINOR_UNITS
-from billing.models import EntryPrice, ProjectBilling, Rate
+from billing.models import ProjectBilling, Rate
 from billing.services.settings import default_currency, default_rounding
+from timetracking.models import TimeEntry
 
 # (alias, level, the join condition on the entry `b` beside kind, level, currency and day)
 _LEVELS = (
@@ -138,20 +139,17 @@ def _priced_entries_sql(scope) -> tuple[str, list[Any]]:
 
 
 def store(scope) -> int:
-    """Price every entry of `scope` (finished entries) and write its EntryPrice row, new or changed:
-    one statement. Returns the number of rows written or changed."""
+    """Price every entry of `scope` (finished entries) and write the prices that changed onto their
+    rows: one statement. Returns the number of rows changed."""
     cte, params = _priced_entries_sql(scope)
-    table = EntryPrice._meta.db_table
+    table = TimeEntry._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"{cte} INSERT INTO {table} (entry_id, currency, billed_seconds, amount, cost) "  # noqa: S608  # nosec
-            "SELECT id, currency, billed_seconds, amount, cost FROM m "
-            "ON CONFLICT (entry_id) DO UPDATE SET currency = EXCLUDED.currency, "
-            "billed_seconds = EXCLUDED.billed_seconds, amount = EXCLUDED.amount, cost = EXCLUDED.cost "
-            # An unchanged price is not rewritten: no dead row, and the page stays all-visible for the
-            # summary's index-only reads.
-            f"WHERE ({table}.currency, {table}.billed_seconds, {table}.amount, {table}.cost) "
-            "IS DISTINCT FROM (EXCLUDED.currency, EXCLUDED.billed_seconds, EXCLUDED.amount, EXCLUDED.cost)",
+            f"{cte} UPDATE {table} AS e SET price_currency = m.currency, "  # noqa: S608  # nosec
+            "price_billed_seconds = m.billed_seconds, price_amount = m.amount, price_cost = m.cost FROM m "
+            # An unchanged price is not rewritten: no dead row version of the entry.
+            "WHERE e.id = m.id AND (e.price_currency, e.price_billed_seconds, e.price_amount, e.price_cost) "
+            "IS DISTINCT FROM (m.currency, m.billed_seconds, m.amount, m.cost)",
             params,
         )
         return cursor.rowcount

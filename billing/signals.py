@@ -58,11 +58,11 @@ def reprice_moved_days(sender: Any, instance: User, created: bool = False, raw: 
 def sync_prices_after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
     """Reprice every entry when BILLING_DEFAULT_CURRENCY or BILLING_ROUNDING changed since the last
     pricing (a deploy changed them), once the tables exist (not after `migrate billing zero`)."""
-    from billing.models import EntryPrice, PricingState
+    from billing.models import PricingState
     from billing.services.prices import prices_sync_settings
 
     if using != "default":
         return
     tables = set(connection.introspection.table_names())
-    if {EntryPrice._meta.db_table, PricingState._meta.db_table, TimeEntry._meta.db_table} <= tables:
+    if {PricingState._meta.db_table, TimeEntry._meta.db_table} <= tables:
         prices_sync_settings()

@@ -1,6 +1,7 @@
 """The money of a summary's groups (billing): each row's billed seconds, amount and cost, the sums of
-its entries' stored prices (billing.EntryPrice, each entry's own as billing.pricing prices it), read
-by `reports.summary.summarize` in the same aggregate as the hours; and the entries export's money."""
+its entries' stored prices (the entries' `price_*` columns, each entry's own as billing.pricing prices
+it), read by `reports.summary.summarize` in the same aggregate as the hours; and the entries export's
+money."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -79,16 +80,16 @@ def money_cells(view, money):
 
 
 def stored_money_aggregates():
-    """The summary's money aggregates over its entries' stored prices (billing.EntryPrice: each
-    entry's own, as billing.pricing prices it), beside its hours in the same query. The lowest and
+    """The summary's money aggregates over its entries' stored prices (the entries' `price_*` columns:
+    each entry's own, as billing.pricing prices it), beside its hours in the same scan. The lowest and
     highest currency of the priced entries tell whether a group has one currency."""
-    priced = Q(price__amount__isnull=False) | Q(price__cost__isnull=False)
+    priced = Q(price_amount__isnull=False) | Q(price_cost__isnull=False)
     return {
-        "money_billed": Sum("price__billed_seconds"),
-        "money_amount": Sum("price__amount"),
-        "money_cost": Sum("price__cost"),
-        "money_lowest": Min("price__currency", filter=priced),
-        "money_highest": Max("price__currency", filter=priced),
+        "money_billed": Sum("price_billed_seconds"),
+        "money_amount": Sum("price_amount"),
+        "money_cost": Sum("price_cost"),
+        "money_lowest": Min("price_currency", filter=priced),
+        "money_highest": Max("price_currency", filter=priced),
     }
 
 

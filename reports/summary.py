@@ -329,9 +329,9 @@ def summarize(filters, group_by, *, money=None):
 
     `money` (a reports.money.MoneyView): what of the billed seconds, amounts and costs to add (MONEY_KEYS, null
     where not seen); without it, or when it sees nothing, they are null and no entry is priced."""
-    # The money is read with the hours, from each entry's stored price (billing.EntryPrice), in the
+    # The money is read with the hours, from each entry's stored price (its `price_*` columns), in the
     # same aggregate: no entry is priced here. Without a rate or a rounding anywhere, billed is
-    # billable and there is no amount to read, so not even the join is made.
+    # billable and there is no amount to read, so no money column is summed.
     priced = money is not None and money.any and not nothing_is_priced()
     money_aggregates = stored_money_aggregates() if priced else {}
     merged = {}

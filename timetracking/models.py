@@ -35,6 +35,9 @@ validate_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour is #rrggbb, e.g.
 RUNNING_TIMER_CONSTRAINT = "timeentry_one_running_timer_per_user"
 NO_OVERLAP_CONSTRAINT = "timeentry_no_overlap"  # PostgreSQL only, see migration 0002
 END_AFTER_START_CONSTRAINT = "timeentry_ends_after_start"
+# Six places cover every currency's minor unit (at most 4, e.g. CLF) with room: stored amounts are
+# rounded to their currency, so sums need no rounding of their own (billing.price_models).
+PRICE_DECIMAL_PLACES = 6
 
 
 def _self_and_reports(user: User) -> models.QuerySet[User, Any]:
@@ -373,6 +376,33 @@ class TimeEntry(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
+    # The entry's money, stored beside it so that a report sums it in the scan that sums its hours
+    # (make bench (k) against (f)): what billing.pricing computes for a finished entry, written and
+    # rewritten by billing.services.prices (time tracking never reads or writes them). Unpriced
+    # (running, or never priced): `price_billed_seconds` is null. `price_amount` is null without a
+    # billable rate, `price_cost` without a cost rate; amounts are rounded to their currency.
+    price_currency = models.CharField(
+        max_length=3, blank=True, db_default="", editable=False, verbose_name=gettext_lazy("currency")
+    )
+    price_billed_seconds = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, verbose_name=gettext_lazy("billed seconds")
+    )
+    price_amount = models.DecimalField(
+        max_digits=20,
+        decimal_places=PRICE_DECIMAL_PLACES,
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=gettext_lazy("amount"),
+    )
+    price_cost = models.DecimalField(
+        max_digits=20,
+        decimal_places=PRICE_DECIMAL_PLACES,
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=gettext_lazy("cost"),
+    )
 
     objects = TimeEntryQuerySet.as_manager()
 
@@ -388,6 +418,12 @@ class TimeEntry(models.Model):
             models.UniqueConstraint(fields=["user"], condition=Q(ended_at__isnull=True), name=RUNNING_TIMER_CONSTRAINT),
             models.CheckConstraint(
                 condition=Q(task__isnull=True) | Q(project__isnull=False), name="timeentry_task_needs_project"
+            ),
+            models.CheckConstraint(
+                condition=Q(price_amount__gte=0) | Q(price_amount__isnull=True), name="timeentry_price_amount_sign"
+            ),
+            models.CheckConstraint(
+                condition=Q(price_cost__gte=0) | Q(price_cost__isnull=True), name="timeentry_price_cost_sign"
             ),
         ]
         indexes = [

@@ -1,6 +1,6 @@
-"""Stored prices (billing.price_models.EntryPrice): each finished entry's money, written with every
-entry write and rewritten whenever something that prices it changes, so that reports sum them with
-the hours in one query instead of pricing every entry of a month on each request (make bench (k)).
+"""Stored prices (the `price_*` columns of timetracking.TimeEntry): each finished entry's money, written
+with every entry write and rewritten whenever something that prices it changes, so that reports sum
+them with the hours in one scan instead of pricing every entry of a month on each request (make bench (k)).
 
 What prices an entry, and who rewrites its row when it changes:
 - the entry (times, billable, project, task, owner): `entry_prices_write_check`, which time
@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from billing import price_sql
-from billing.models import EntryPrice, PricingState
+from billing.models import PricingState
 from billing.pricing import price_entries
 from billing.services.settings import default_currency, default_rounding
 from timetracking.models import TimeEntry, TimeEntryQuerySet
@@ -32,34 +32,34 @@ from timetracking.models import TimeEntry, TimeEntryQuerySet
 PRICING_CHUNK = 2000
 # The local days of any time zone lie within a day of the UTC ones (UTC-12 to UTC+14).
 ZONE_MARGIN = timedelta(days=1)
-_PRICE_FIELDS = ("currency", "billed_seconds", "amount", "cost")
+_PRICE_FIELDS = ("price_currency", "price_billed_seconds", "price_amount", "price_cost")
+UNPRICED = dict.fromkeys(_PRICE_FIELDS, None) | {"price_currency": ""}
 _ROW_FIELDS = ("id", "user_id", "project_id", "task_id", "started_at", "ended_at", "billable", "user__timezone")
 
 
 def _store_python(entries: QuerySet[TimeEntry]) -> int:
     """Price `entries` with billing.pricing, PRICING_CHUNK at a time (in order of id, each chunk read
-    after the last id of the one before), and upsert their rows."""
+    after the last id of the one before), and write the prices that changed onto their rows."""
     written, last_id = 0, 0
     while True:
-        rows = list(entries.filter(pk__gt=last_id).order_by("pk").values(*_ROW_FIELDS)[:PRICING_CHUNK])
+        rows = list(entries.filter(pk__gt=last_id).order_by("pk").values(*_ROW_FIELDS, *_PRICE_FIELDS)[:PRICING_CHUNK])
         if not rows:
             return written
         prices = price_entries(rows)
-        EntryPrice.objects.bulk_create(
-            [
-                EntryPrice(
-                    entry_id=entry_id,
-                    currency=price.currency,
-                    billed_seconds=price.billed_seconds or 0,
-                    amount=price.amount,
-                    cost=price.cost,
-                )
-                for entry_id, price in prices.items()
-            ],
-            update_conflicts=True,
-            unique_fields=["entry"],
-            update_fields=list(_PRICE_FIELDS),
-        )
+        changed = []
+        for row in rows:
+            price = prices[row["id"]]
+            stored = TimeEntry(
+                pk=row["id"],
+                price_currency=price.currency,
+                price_billed_seconds=price.billed_seconds or 0,
+                price_amount=price.amount,
+                price_cost=price.cost,
+            )
+            if any(getattr(stored, field) != row[field] for field in _PRICE_FIELDS):
+                changed.append(stored)
+        # An unchanged price is not rewritten (no dead row version); one UPDATE per batch.
+        TimeEntry.objects.bulk_update(changed, _PRICE_FIELDS, batch_size=500)
         written += len(rows)
         if len(rows) < PRICING_CHUNK:
             return written
@@ -93,7 +93,7 @@ def entry_prices_write_check(
             moments.setdefault(snapshot["user"], []).append(snapshot["started_at"])
     if after is not None and after["ended_at"] is None and before is not None and before["ended_at"] is not None:
         # Running again (a finished entry reopened): a running entry has no price.
-        EntryPrice.objects.filter(entry_id=entry.pk).delete()
+        TimeEntry.objects.filter(pk=entry.pk).update(**UNPRICED)
     if not moments:  # a running timer started or changed
         return
     scope = Q()

@@ -40,7 +40,7 @@ class ProjectBillingFactory(factory.django.DjangoModelFactory):
 
 def reprice_all():
     """Store every entry's price: entries, rates and roundings made by these factories are written past
-    billing's services, which keep the stored prices (billing.EntryPrice) in step, so a test reading
+    billing's services, which keep the stored prices (the entries' `price_*` columns) in step, so a test reading
     them (summaries, their exports) reprices after arranging, as `manage.py billing_reprice` does."""
     from billing.services.prices import prices_refresh
     from timetracking.models import TimeEntry

@@ -1,4 +1,4 @@
-"""Stored prices (billing.EntryPrice) stay what billing.pricing computes live, whatever changes what
+"""Stored prices (the entries' `price_*` columns) stay what billing.pricing computes live, whatever changes what
 prices an entry, by every path that changes it; and the summary reads them."""
 
 from datetime import UTC, date, datetime, timedelta
@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from billing import services
-from billing.models import EntryPrice, PricingState, RateKind, RateLevel
+from billing.models import PricingState, RateKind, RateLevel
 from billing.pricing import price_entries
 from billing.rounding import Rounding
 from billing.services.prices import prices_sync_settings
@@ -21,6 +21,7 @@ from timetracking.tests.factories import ClientFactory, ProjectFactory, TimeEntr
 
 MARCH = datetime(2026, 3, 10, 8, tzinfo=UTC)
 SUMMARY = "/api/v1/reports/summary/"
+PRICE = ("price_currency", "price_billed_seconds", "price_amount", "price_cost")
 
 
 def log(user, project, start, minutes, *, billable=True):
@@ -30,8 +31,8 @@ def log(user, project, start, minutes, *, billable=True):
 
 
 def stored(entry):
-    """(currency, billed seconds, amount, cost) of the entry's stored price, None without a row."""
-    row = EntryPrice.objects.filter(entry_id=entry.pk).values_list("currency", "billed_seconds", "amount", "cost")
+    """(currency, billed seconds, amount, cost) of the entry's stored price, None when it has none."""
+    row = TimeEntry.objects.filter(pk=entry.pk, price_billed_seconds__isnull=False).values_list(*PRICE)
     found = row.first()
     return None if found is None else (found[0], found[1], found[2], found[3])
 
@@ -49,7 +50,13 @@ def assert_in_step():
     """Every finished entry has a stored price equal to its live one; no other entry has one."""
     finished = list(TimeEntry.objects.finished())
     assert {entry.pk: stored(entry) for entry in finished} == {entry.pk: live(entry) for entry in finished}
-    assert EntryPrice.objects.count() == len(finished)
+    assert priced_count() == len(finished)
+    unpriced = {"price_currency": "", "price_billed_seconds": None, "price_amount": None, "price_cost": None}
+    assert not TimeEntry.objects.running().exclude(**unpriced).exists()
+
+
+def priced_count():
+    return TimeEntry.objects.filter(price_billed_seconds__isnull=False).count()
 
 
 def amount(entry):
@@ -81,7 +88,7 @@ def test_changing_and_deleting_an_entry_rewrites_its_price(employee, project, ra
     assert stored(entry) == ("EUR", 7200, None, None)  # no rate on the other project
     assert_in_step()
     timetracking.entry_delete(entry=entry)
-    assert EntryPrice.objects.count() == 0
+    assert priced_count() == 0
 
 
 def test_a_running_timer_has_no_price_until_it_stops(employee, project, rate):
@@ -225,6 +232,6 @@ def test_the_summary_sums_the_stored_prices(hr, employee, project, rate, client_
     query = {"from": "2026-03-01", "to": "2026-03-31", "group_by": "project", "user": employee.pk}
     (row,) = client_for(hr).get(SUMMARY, query).json()["rows"]
     assert (row["amount"], row["billed_seconds"]) == ("135.00", 5400)
-    EntryPrice.objects.update(amount=Decimal("1"))  # what the summary reads, and only that
+    TimeEntry.objects.update(price_amount=Decimal("1"))  # what the summary reads, and only that
     (row,) = client_for(hr).get(SUMMARY, query).json()["rows"]
     assert row["amount"] == "2.00"

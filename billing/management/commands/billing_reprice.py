@@ -5,7 +5,7 @@ from billing.services.prices import prices_sync_settings
 
 class Command(BaseCommand):
     help = (
-        "Reprice every time entry and store its money (billing.EntryPrice). `migrate` does it by itself when "
+        "Reprice every time entry and store its money (its `price_*` columns). `migrate` does it by itself when "
         "BILLING_DEFAULT_CURRENCY or BILLING_ROUNDING changed; run this after changing rates or roundings "
         "outside the app (SQL, fixtures)."
     )
